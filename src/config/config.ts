@@ -1,0 +1,80 @@
+/**
+ * Connection settings of the three back-ends, normalised once at the edge
+ * (`loadConfig`) and frozen: the core never reads environment variables or files.
+ */
+export interface LdapConfig {
+  /** e.g. `ldap://127.0.0.1:3389` */
+  url: string;
+  /** Directory suffix, e.g. `dc=test,dc=tux`. */
+  baseDn: string;
+  /** Where users live (default `ou=people,<base>`). */
+  peopleDn: string;
+  /** Where groups live (default `ou=groups,<base>`). */
+  groupsDn: string;
+  /** Where resources and resource groups live (default `ou=resources,<base>`). */
+  resourcesDn: string;
+  /** Where administrator accounts live (default `ou=admins,<base>`); `--adminuser X` binds as `uid=X,<adminsDn>`. */
+  adminsDn: string;
+  /** The account oxprov binds as (default `uid=mailadmin,<adminsDn>`). */
+  bindDn: string;
+  /** Its password. Comes from a file, the environment or a prompt; never from a command line oxprov runs. */
+  bindPassword: string;
+  /** Primary group of every user (`cn=users`), and its gidNumber. */
+  usersGroup: string;
+  usersGidNumber: number;
+  /** DN of the entry that allocates uidNumber/gidNumber (default `cn=idpool,<base>`). */
+  idPoolDn: string;
+  /** Password hash stored in `userPassword`; SSHA512 needs slapd's pw-sha2 module. */
+  passwordScheme: 'SSHA' | 'SSHA512';
+  /** Attribute holding the mail quota in MB, read by the IMAP server's userdb. */
+  quotaAttribute: string;
+  /** Written to `imapServer` / `smtpServer` of new users. */
+  imapServer: string;
+  smtpServer: string;
+  /** Operation timeout in milliseconds. */
+  timeoutMs: number;
+}
+
+export interface SqlConfig {
+  /** e.g. `postgres://oxprov:…@127.0.0.1:55432/oxprov` */
+  url: string;
+}
+
+export interface ImapConfig {
+  host: string;
+  port: number;
+  /** Implicit TLS (imaps). */
+  secure: boolean;
+  /** Dovecot master user that may log in as any user (`user*master`). */
+  masterUser: string;
+  masterPassword: string;
+  /** Dovecot's `auth_master_user_separator`. */
+  masterSeparator: string;
+}
+
+export interface TemplatesConfig {
+  /** The paper's ImapFolders.xml. */
+  imapFolders: string;
+  /** Default groupware folder names per language. */
+  groupwareFolders: string;
+}
+
+export interface DefaultsConfig {
+  timezone: string;
+  /** Written to OXAppointmentDays / OXTaskDays. */
+  appointmentDays: number;
+  taskDays: number;
+  loginShell: string;
+  /** `{username}` is replaced. */
+  homeDirectory: string;
+}
+
+export interface Config {
+  ldap: LdapConfig;
+  sql: SqlConfig;
+  imap: ImapConfig;
+  templates: TemplatesConfig;
+  defaults: DefaultsConfig;
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };

@@ -1,0 +1,174 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { OxprovError } from '../errors.js';
+import type { Config, DeepPartial } from './config.js';
+import { PACKAGE_ROOT, stackConfigFile } from './paths.js';
+
+export interface LoadConfigOptions {
+  /** A JSON config file (`--config`). Without it the local stack's settings are used when present. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Values that win over everything else (e.g. `--adminuser/--adminpasswd` of a tool). */
+  overrides?: DeepPartial<Config>;
+}
+
+const DEFAULT_BASE = 'dc=test,dc=tux';
+
+/**
+ * Builds the frozen Config from, in rising priority: built-in defaults, the
+ * local stack's settings (or `--config FILE`), `OXPROV_*` environment variables,
+ * explicit overrides. Secrets may come from `*_FILE` variables or `…File` keys.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
+  const env = options.env ?? process.env;
+  const layers: DeepPartial<Config>[] = [];
+  const file = options.file ?? env.OXPROV_CONFIG;
+  if (file) layers.push(readJson(file, true));
+  else {
+    const stackFile = stackConfigFile(env);
+    if (fs.existsSync(stackFile)) layers.push(readJson(stackFile, false));
+  }
+  layers.push(fromEnv(env));
+  if (options.overrides) layers.push(options.overrides);
+  const merged = layers.reduce<Record<string, unknown>>((acc, layer) => deepMerge(acc, layer as Record<string, unknown>), {});
+  return deepFreeze(normalize(merged as DeepPartial<Config>));
+}
+
+function readJson(file: string, explicit: boolean): DeepPartial<Config> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new OxprovError('CFG_FILE_UNREADABLE', `cannot read config file ${file}`, { field: explicit ? '--config' : undefined, cause });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (cause) {
+    throw new OxprovError('CFG_INVALID', `config file ${file} is not valid JSON`, { cause });
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new OxprovError('CFG_INVALID', `config file ${file} must hold a JSON object`);
+  }
+  return resolveSecretFiles(data as Record<string, unknown>, path.dirname(path.resolve(file))) as DeepPartial<Config>;
+}
+
+/** `{"bindPasswordFile": "x"}` becomes `{"bindPassword": <contents of x>}`. */
+function resolveSecretFiles(obj: Record<string, unknown>, dir: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(obj)) {
+    if (value && typeof value === 'object' && !Array.isArray(value)) out[key] = resolveSecretFiles(value as Record<string, unknown>, dir);
+    else if (/PasswordFile$/.test(key) && typeof value === 'string') out[key.replace(/File$/, '')] = readSecretFile(path.resolve(dir, value), key);
+    else out[key] = value;
+  }
+  return out;
+}
+
+export function readSecretFile(file: string, field: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (cause) {
+    throw new OxprovError('CFG_FILE_UNREADABLE', `cannot read the secret file given for ${field}: ${file}`, { field, cause });
+  }
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<Config> {
+  const secret = (name: string): string | undefined =>
+    env[`${name}_FILE`] ? readSecretFile(env[`${name}_FILE`]!, `${name}_FILE`) : env[name];
+  const int = (name: string): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    if (!/^\d+$/.test(v)) throw new OxprovError('CFG_INVALID', `${name} must be a whole number, got "${v}"`, { field: name, value: v });
+    return Number(v);
+  };
+  return prune({
+    ldap: { url: env.OXPROV_LDAP_URL, baseDn: env.OXPROV_LDAP_BASE, bindDn: env.OXPROV_LDAP_BIND_DN, bindPassword: secret('OXPROV_LDAP_PASSWORD') },
+    sql: { url: secret('OXPROV_PG_URL') },
+    imap: {
+      host: env.OXPROV_IMAP_HOST, port: int('OXPROV_IMAP_PORT'),
+      secure: env.OXPROV_IMAP_SECURE === undefined ? undefined : /^(1|true|yes)$/i.test(env.OXPROV_IMAP_SECURE),
+      masterUser: env.OXPROV_IMAP_MASTER_USER, masterPassword: secret('OXPROV_IMAP_MASTER_PASSWORD'),
+    },
+  }) as DeepPartial<Config>;
+}
+
+function normalize(c: DeepPartial<Config>): Config {
+  const baseDn = c.ldap?.baseDn ?? DEFAULT_BASE;
+  const adminsDn = c.ldap?.adminsDn ?? `ou=admins,${baseDn}`;
+  const config: Config = {
+    ldap: {
+      url: c.ldap?.url ?? 'ldap://127.0.0.1:3389',
+      baseDn,
+      peopleDn: c.ldap?.peopleDn ?? `ou=people,${baseDn}`,
+      groupsDn: c.ldap?.groupsDn ?? `ou=groups,${baseDn}`,
+      resourcesDn: c.ldap?.resourcesDn ?? `ou=resources,${baseDn}`,
+      adminsDn,
+      bindDn: c.ldap?.bindDn ?? `uid=mailadmin,${adminsDn}`,
+      bindPassword: c.ldap?.bindPassword ?? '',
+      usersGroup: c.ldap?.usersGroup ?? 'users',
+      usersGidNumber: c.ldap?.usersGidNumber ?? 1100,
+      idPoolDn: c.ldap?.idPoolDn ?? `cn=idpool,${baseDn}`,
+      passwordScheme: c.ldap?.passwordScheme ?? 'SSHA512',
+      quotaAttribute: c.ldap?.quotaAttribute ?? 'mailQuota',
+      imapServer: c.ldap?.imapServer ?? '127.0.0.1',
+      smtpServer: c.ldap?.smtpServer ?? '127.0.0.1',
+      timeoutMs: c.ldap?.timeoutMs ?? 30_000,
+    },
+    sql: { url: c.sql?.url ?? 'postgres://oxprov@127.0.0.1:55432/oxprov' },
+    imap: {
+      host: c.imap?.host ?? '127.0.0.1',
+      port: c.imap?.port ?? 1143,
+      secure: c.imap?.secure ?? false,
+      masterUser: c.imap?.masterUser ?? 'mailadmin',
+      masterPassword: c.imap?.masterPassword ?? '',
+      masterSeparator: c.imap?.masterSeparator ?? '*',
+    },
+    templates: {
+      imapFolders: path.resolve(PACKAGE_ROOT, c.templates?.imapFolders ?? 'templates/ImapFolders.xml'),
+      groupwareFolders: path.resolve(PACKAGE_ROOT, c.templates?.groupwareFolders ?? 'templates/groupware-folders.json'),
+    },
+    defaults: {
+      timezone: c.defaults?.timezone ?? 'Europe/Berlin',
+      appointmentDays: c.defaults?.appointmentDays ?? 5,
+      taskDays: c.defaults?.taskDays ?? 5,
+      loginShell: c.defaults?.loginShell ?? '/bin/false',
+      homeDirectory: c.defaults?.homeDirectory ?? '/home/{username}',
+    },
+  };
+  if (!['SSHA', 'SSHA512'].includes(config.ldap.passwordScheme)) {
+    throw new OxprovError('CFG_INVALID', `ldap.passwordScheme must be SSHA or SSHA512, got "${config.ldap.passwordScheme}"`, { field: 'ldap.passwordScheme' });
+  }
+  if (!/^ldaps?:\/\//.test(config.ldap.url)) {
+    throw new OxprovError('CFG_INVALID', `ldap.url must start with ldap:// or ldaps://, got "${config.ldap.url}"`, { field: 'ldap.url', value: config.ldap.url });
+  }
+  return config;
+}
+
+function prune(obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined) continue;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const inner = prune(v as Record<string, unknown>);
+      if (Object.keys(inner).length) out[k] = inner;
+    } else out[k] = v;
+  }
+  return out;
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b ?? {})) {
+    if (v === undefined) continue;
+    const prev = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object'
+      ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
+      : v;
+  }
+  return out;
+}
+
+function deepFreeze<T>(obj: T): T {
+  for (const v of Object.values(obj as object)) if (v && typeof v === 'object') deepFreeze(v);
+  return Object.freeze(obj);
+}

@@ -1,0 +1,76 @@
+/**
+ * The one error type of oxprov. Every failure carries a stable `code` (tests and
+ * scripts match codes, never message text), the layer is the code's prefix, and
+ * the original error is kept in `cause`.
+ */
+export const ERROR_CODES = [
+  // configuration and options
+  'CFG_INVALID', 'CFG_MISSING', 'CFG_FILE_UNREADABLE', 'CFG_UNKNOWN_OPTION', 'CFG_BAD_DASH',
+  // the local stack
+  'STACK_INSTALL_FAILED', 'STACK_START_FAILED', 'STACK_NOT_RUNNING',
+  // reading a CSV file
+  'CSV_UNREADABLE', 'CSV_ENCODING', 'CSV_UNCLOSED_QUOTE', 'CSV_INCONSISTENT_COLUMNS', 'CSV_DUPLICATE_HEADER',
+  'CSV_EMPTY', 'CSV_INVALID',
+  // validating and mapping a row
+  'MAP_MISSING_FIELD', 'MAP_INVALID_USERNAME', 'MAP_INVALID_MAIL', 'MAP_INVALID_ALIAS', 'MAP_DUPLICATE_USERNAME',
+  'MAP_DUPLICATE_MAIL', 'MAP_DUPLICATE_ALIAS', 'MAP_INVALID_TIMEZONE', 'MAP_INVALID_COUNTRY', 'MAP_INVALID_LANGUAGE',
+  'MAP_INVALID_MODULE', 'MAP_INVALID_FLAG', 'MAP_INVALID_QUOTA', 'MAP_INVALID_DATE', 'MAP_TOO_LONG',
+  'MAP_UNKNOWN_ATTRIBUTE', 'MAP_INVALID_VALUE', 'MAP_INVALID_TEMPLATE', 'MAP_EXISTS_USERNAME', 'MAP_EXISTS_MAIL',
+  'MAP_EXISTS_ALIAS', 'MAP_DERIVE_FAILED', 'MAP_INVALID_MAPPING', 'MAP_INVALID_GROUP',
+  // back-ends
+  'LDAP_CONNECT', 'LDAP_AUTH', 'LDAP_SCHEMA', 'LDAP_NO_SUCH_OBJECT', 'LDAP_ID_EXHAUSTED', 'LDAP_CONFLICT', 'LDAP_FAILED',
+  'SQL_CONNECT', 'SQL_MIGRATION', 'SQL_NO_SUCH_USER', 'SQL_FAILED',
+  'IMAP_CONNECT', 'IMAP_AUTH', 'IMAP_NO_SUCH_USER', 'IMAP_FAILED',
+  // the admin tools and daemon
+  'ADMIN_AUTH', 'ADMIN_NO_SUCH_USER', 'ADMIN_NO_SUCH_GROUP', 'ADMIN_NO_SUCH_RESOURCE', 'ADMIN_INVALID_REQUEST',
+  'RPC_PARSE', 'RPC_TOO_LARGE', 'RPC_UNKNOWN_METHOD', 'RPC_FAILED',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The back-ends a user lives in, as named by the paper's `--source_only`. */
+export type Backend = 'ldap' | 'sql' | 'groupware' | 'imap';
+
+export interface OxprovErrorContext {
+  /** Line of the input file where the row starts (1-based). */
+  line?: number;
+  /** The field (CSV column or option) that holds the bad value. */
+  field?: string;
+  /** The offending value. Never set for password fields. */
+  value?: string;
+  /** The back-end that failed. */
+  backend?: Backend;
+  /** True when retrying the same operation may succeed (connection reset, timeout). */
+  transient?: boolean;
+  cause?: unknown;
+}
+
+export class OxprovError extends Error {
+  readonly code: ErrorCode;
+  readonly line?: number;
+  readonly field?: string;
+  readonly value?: string;
+  readonly backend?: Backend;
+  readonly transient: boolean;
+
+  constructor(code: ErrorCode, message: string, context: OxprovErrorContext = {}) {
+    super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    this.name = 'OxprovError';
+    this.code = code;
+    this.line = context.line;
+    this.field = context.field;
+    this.value = context.value;
+    this.backend = context.backend;
+    this.transient = context.transient ?? false;
+  }
+}
+
+export function isOxprovError(err: unknown, code?: ErrorCode): err is OxprovError {
+  return err instanceof OxprovError && (code === undefined || err.code === code);
+}
+
+/** A short, single-line description of any thrown value, safe to print. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message.split('\n')[0];
+  return String(err);
+}
