@@ -1,0 +1,89 @@
+import { isAscii, isUtf8 } from 'node:buffer';
+import iconv from 'iconv-lite';
+import { OxprovError } from '../errors.js';
+import type { CsvEncodingOption } from './read-csv-options.js';
+
+/** The encodings a file may turn out to be in. */
+export type CsvEncoding = 'utf8' | 'windows-1252';
+
+/**
+ * Decodes a byte stream chunk by chunk, telling UTF-8 from Windows-1252 when asked to.
+ *
+ * The decision is lazy: ASCII reads the same in both, so it waits for the first
+ * non-ASCII byte (an Excel export is often pure ASCII for thousands of lines before the
+ * first "Müller") and then checks whether the rest of that chunk is valid UTF-8. A
+ * UTF-8 sequence cut at a chunk boundary is held back and joined with the next chunk,
+ * both for the decision and for decoding. Bytes that are invalid later on decode to
+ * U+FFFD, which the record parser rejects row by row (CSV_ENCODING).
+ */
+export class CsvDecoder {
+  /** The encoding in use; undefined while `auto` has seen only ASCII. */
+  encoding: CsvEncoding | undefined;
+  private pending: Buffer | undefined;
+  private atStart = true;
+
+  constructor(option: CsvEncodingOption) {
+    this.encoding = option === 'auto' ? undefined : option;
+  }
+
+  write(chunk: Buffer): string {
+    return this.decode(chunk, false);
+  }
+
+  /** Flushes held-back bytes at the end of the input. */
+  end(): string {
+    return this.decode(Buffer.alloc(0), true);
+  }
+
+  private decode(chunk: Buffer, final: boolean): string {
+    let buf = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+    this.pending = undefined;
+    if (this.atStart) {
+      // A BOM needs 3 bytes to be recognised; a first chunk that short is rare but legal.
+      if (buf.length < 3 && !final) return this.hold(buf);
+      this.atStart = false;
+      if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
+        throw new OxprovError('CSV_ENCODING', 'the file is UTF-16 ("Unicode text" in Excel); save it as "CSV UTF-8" instead');
+      }
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf && this.encoding !== 'windows-1252') {
+        this.encoding = 'utf8';
+        buf = buf.subarray(3);
+      }
+    }
+    if (this.encoding === undefined) {
+      if (isAscii(buf)) return buf.toString('latin1');
+      let first = 0;
+      while (buf[first] < 0x80) first++;
+      const rest = buf.subarray(first);
+      const cut = final ? 0 : incompleteUtf8Tail(rest);
+      if (cut === rest.length) {
+        // Only the start of one sequence so far: decide when its end arrives.
+        this.pending = Buffer.from(rest);
+        return buf.toString('latin1', 0, first);
+      }
+      this.encoding = isUtf8(rest.subarray(0, rest.length - cut)) ? 'utf8' : 'windows-1252';
+    }
+    if (this.encoding === 'windows-1252') return iconv.decode(buf, 'windows-1252');
+    const cut = final ? 0 : incompleteUtf8Tail(buf);
+    if (cut > 0) this.pending = Buffer.from(buf.subarray(buf.length - cut));
+    return iconv.decode(buf.subarray(0, buf.length - cut), 'utf8', { stripBOM: false });
+  }
+
+  private hold(buf: Buffer): string {
+    this.pending = Buffer.from(buf);
+    return '';
+  }
+}
+
+/** Number of bytes at the end of `buf` that start a UTF-8 sequence whose remaining bytes are missing. */
+function incompleteUtf8Tail(buf: Buffer): number {
+  const n = buf.length;
+  for (let k = 1; k <= 3 && k <= n; k++) {
+    const b = buf[n - k];
+    if ((b & 0xc0) === 0x80) continue;
+    if (b < 0xc0) return 0;
+    const size = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+    return size > k ? k : 0;
+  }
+  return 0;
+}
