@@ -1,0 +1,100 @@
+import iconv from 'iconv-lite';
+import { describe, expect, it } from 'vitest';
+import { openCsv } from '../../../src/import/read-csv.js';
+import { Readable } from 'node:stream';
+import { cut, readAll } from './read-all.js';
+
+const TEXT = 'name;first;street\r\nMüller;Françoise;Straße\r\nŒuvre;Zoë;€ 5\r\n';
+const EXPECTED = [
+  { line: 2, record: { name: 'Müller', first: 'Françoise', street: 'Straße' } },
+  { line: 3, record: { name: 'Œuvre', first: 'Zoë', street: '€ 5' } },
+];
+
+describe('encodings', () => {
+  it('reads UTF-8 without BOM', async () => {
+    const { simple, source } = await readAll(Buffer.from(TEXT, 'utf8'));
+    expect(simple).toEqual(EXPECTED);
+    expect(source.encoding).toBe('utf8');
+  });
+
+  it('reads UTF-8 with BOM and keeps the BOM out of the first column name', async () => {
+    const { simple, source } = await readAll(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(TEXT)]));
+    expect(source.header).toEqual(['name', 'first', 'street']);
+    expect(simple).toEqual(EXPECTED);
+  });
+
+  it('detects Windows-1252 (not latin1: € and Œ are 0x80 and 0x8C)', async () => {
+    const { simple, source } = await readAll(iconv.encode(TEXT, 'windows-1252'));
+    expect(simple).toEqual(EXPECTED);
+    expect(source.encoding).toBe('windows-1252');
+  });
+
+  it('decides on the first non-ASCII byte, even far into the file', async () => {
+    const ascii = 'name;first;street\n' + 'smith;john;main st\n'.repeat(5000);
+    const bytes = iconv.encode(ascii + 'Müller;Françoise;Straße\n', 'windows-1252');
+    const { rows, simple, source } = await readAll(cut(bytes, 1000, 50_000));
+    expect(rows).toHaveLength(5001);
+    expect(simple.at(-1)).toEqual({ line: 5002, record: { name: 'Müller', first: 'Françoise', street: 'Straße' } });
+    expect(source.encoding).toBe('windows-1252');
+  });
+
+  it('stays undecided on a pure ASCII file', async () => {
+    const { source } = await readAll('a,b\n1,2\n');
+    expect(source.encoding).toBeUndefined();
+  });
+
+  it('lets the encoding option override detection', async () => {
+    // "MÃ¼ller" in Windows-1252 is valid UTF-8 for "Müller"; forcing 1252 reads the bytes as they are.
+    const { simple } = await readAll(Buffer.from('name\nMüller\n'), { encoding: 'windows-1252' });
+    expect(simple).toEqual([{ line: 2, record: { name: 'MÃ¼ller' } }]);
+  });
+
+  it('rejects a row with bytes invalid in UTF-8 when UTF-8 is forced, and reads the others', async () => {
+    const bytes = Buffer.concat([Buffer.from('name\nok\n'), iconv.encode('Müller\n', 'windows-1252'), Buffer.from('fine\n')]);
+    const { simple } = await readAll(bytes, { encoding: 'utf8' });
+    expect(simple).toEqual([
+      { line: 2, record: { name: 'ok' } },
+      { line: 3, code: 'CSV_ENCODING' },
+      { line: 4, record: { name: 'fine' } },
+    ]);
+  });
+
+  it('rejects UTF-16 with CSV_ENCODING', async () => {
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b\n', 'utf16le')]);
+    await expect(openCsv(Readable.from([bytes]))).rejects.toMatchObject({ code: 'CSV_ENCODING' });
+  });
+
+  it('rejects an unknown encoding option with CFG_INVALID', async () => {
+    await expect(openCsv(Readable.from([Buffer.from('a\n')]), { encoding: 'latin1' })).rejects.toMatchObject({ code: 'CFG_INVALID' });
+  });
+});
+
+describe('chunk boundaries', () => {
+  const bytes = Buffer.from('name,city\r\nJürgen,Köln\r\nZoë,Besançon\r\n');
+  const ue = bytes.indexOf(Buffer.from('ü'));
+  const crlf = bytes.indexOf('\r\n', 12);
+
+  it('joins a multi-byte character and a CRLF cut between chunks', async () => {
+    const { simple, source } = await readAll(cut(bytes, ue + 1, crlf + 1));
+    expect(simple).toEqual([
+      { line: 2, record: { name: 'Jürgen', city: 'Köln' } },
+      { line: 3, record: { name: 'Zoë', city: 'Besançon' } },
+    ]);
+    expect(source.encoding).toBe('utf8');
+  });
+
+  it('reads the same whatever the cut, byte by byte included', async () => {
+    const expected = (await readAll(bytes)).simple;
+    const bytewise = [...bytes].map((b) => Buffer.from([b]));
+    expect((await readAll(bytewise)).simple).toEqual(expected);
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]);
+    expect((await readAll([...bom].map((b) => Buffer.from([b])))).simple).toEqual(expected);
+    const win = iconv.encode(bytes.toString(), 'windows-1252');
+    expect((await readAll([...win].map((b) => Buffer.from([b])))).simple).toEqual(expected);
+  });
+
+  it('takes a lone lead byte at the very end as Windows-1252', async () => {
+    const { simple } = await readAll(Buffer.concat([Buffer.from('name\nab'), Buffer.from([0xe4])]));
+    expect(simple).toEqual([{ line: 2, record: { name: 'abä' } }]);
+  });
+});
