@@ -1,0 +1,19 @@
+const LISTED = new Map(Intl.supportedValuesOf('timeZone').map((z) => [z.toLowerCase(), z]));
+
+/**
+ * The IANA time zone named by `value`, spelled as the zone database spells it,
+ * or undefined. Intl lists only canonical names, so links such as `Etc/UTC`,
+ * `UTC` or `Asia/Calcutta` are accepted when the runtime's time-zone data knows
+ * them; offsets like `+01:00` are refused because OX expects zone names.
+ */
+export function resolveTimeZone(value: string): string | undefined {
+  const listed = LISTED.get(value.toLowerCase());
+  if (listed !== undefined) return listed;
+  if (!/^[A-Za-z]/.test(value)) return undefined;
+  try {
+    const resolved = new Intl.DateTimeFormat('en', { timeZone: value }).resolvedOptions().timeZone;
+    return resolved.toLowerCase() === value.toLowerCase() ? resolved : value;
+  } catch {
+    return undefined;
+  }
+}
