@@ -52,7 +52,7 @@ export class CsvRecordParser {
     this.lines.end(lines);
     const out: SourceRow[] = [];
     this.feed(lines, out);
-    while (this.open.length > 0) this.feed(this.giveUp(out, true), out);
+    while (this.open.length > 0) this.feed(this.giveUp(out, 'by the end of the file'), out);
     if (this.header === undefined) throw new OxprovError('CSV_EMPTY', 'the file is empty: no header line');
     return out;
   }
@@ -67,7 +67,7 @@ export class CsvRecordParser {
 
   private take(line: PhysicalLine, out: SourceRow[]): PhysicalLine[] | undefined {
     if (line.overlong) {
-      if (this.open.length > 0) return [...this.giveUp(out), line];
+      if (this.open.length > 0) return [...this.giveUp(out, `before the overlong line ${line.line}`), line];
       const error = new OxprovError('CSV_INVALID', `line ${line.line} is longer than ${this.options.maxRecordChars} characters; skipped`, { line: line.line });
       if (this.header === undefined) throw error;
       this.reject(out, line.line, line.text, error);
@@ -85,7 +85,8 @@ export class CsvRecordParser {
     const delimiter = this.delimiter ?? detectDelimiter(this.open[0].text);
     const result = splitFields(this.openText, delimiter);
     if (result.kind === 'open') {
-      if (this.open.length >= this.options.maxRecordLines || this.openText.length > this.options.maxRecordChars) return this.giveUp(out);
+      if (this.open.length >= this.options.maxRecordLines) return this.giveUp(out, `within ${this.options.maxRecordLines} lines`);
+      if (this.openText.length > this.options.maxRecordChars) return this.giveUp(out, `within ${this.options.maxRecordChars} characters`);
       return undefined;
     }
     const start = this.open[0].line;
@@ -98,11 +99,11 @@ export class CsvRecordParser {
   }
 
   /** Rejects the open record at its first line; returns its other lines, to be read again. */
-  private giveUp(out: SourceRow[], atEnd = false): PhysicalLine[] {
+  private giveUp(out: SourceRow[], within: string): PhysicalLine[] {
     const [first, ...later] = this.open;
     this.open = [];
     this.openText = '';
-    const error = new OxprovError('CSV_UNCLOSED_QUOTE', `line ${first.line}: a quoted field opened here is not closed ${atEnd ? 'by the end of the file' : `within ${this.options.maxRecordLines} lines`}; reading resumes on line ${first.line + 1}`, { line: first.line });
+    const error = new OxprovError('CSV_UNCLOSED_QUOTE', `line ${first.line}: a quoted field opened here is not closed ${within}; reading resumes on line ${first.line + 1}`, { line: first.line });
     if (this.header === undefined) throw error;
     this.reject(out, first.line, first.text, error);
     return later;

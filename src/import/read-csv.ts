@@ -31,12 +31,18 @@ export async function openCsv(input: string | Readable, options: CsvOptions = {}
   const decoder = new CsvDecoder(opts.encoding);
   const parser = new CsvRecordParser(opts);
   let done = false;
+  let closed = false;
 
   const step = async (): Promise<SourceRow[]> => {
     let next: IteratorResult<Buffer | string>;
     try {
       next = await chunks.next();
     } catch (err) {
+      // close() during iteration destroys the stream on purpose: that ends the rows, it is not a read error.
+      if (closed) {
+        done = true;
+        return [];
+      }
       throw new OxprovError('CSV_UNREADABLE', `cannot read ${name}: ${describeError(err)}`, { cause: err });
     }
     if (next.done) {
@@ -74,6 +80,7 @@ export async function openCsv(input: string | Readable, options: CsvOptions = {}
     },
     rows: rows(),
     async close() {
+      closed = true;
       stream.destroy();
     },
   };

@@ -69,3 +69,29 @@ describe('quoting, trimming and line numbers', () => {
     }
   });
 });
+
+describe('lifecycle', () => {
+  it('destroys the input when the consumer stops early', async () => {
+    const { Readable } = await import('node:stream');
+    const input = Readable.from([Buffer.from('a\n1\n2\n3\n')], { objectMode: true });
+    const source = await openCsv(input);
+    for await (const row of source.rows) {
+      expect(row).toMatchObject({ line: 2 });
+      break;
+    }
+    expect(input.destroyed).toBe(true);
+  });
+
+  it('ends the rows quietly when closed while reading', async () => {
+    const { Readable } = await import('node:stream');
+    const input = new Readable({ read() {} });
+    input.push('a\n1\n');
+    const source = await openCsv(input);
+    const rows = [];
+    for await (const row of source.rows) {
+      rows.push(row);
+      await source.close();
+    }
+    expect(rows).toHaveLength(1);
+  });
+});
