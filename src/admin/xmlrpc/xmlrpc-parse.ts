@@ -222,7 +222,7 @@ class ValueReader {
     if (m === null) this.invalid(`<dateTime.iso8601> holds ${JSON.stringify(raw.slice(0, 40))}`, field);
     const [, y, mo, d, h, mi, s, frac, zone] = m;
     const ms = frac === undefined ? 0 : Math.round(Number(`0${frac}`) * 1000);
-    // The spec's form has no zone; both ends of oxprov use UTC, and so does treat a zoneless time.
+    // The spec's form has no zone; oxprov writes UTC, so a zoneless time is read as UTC.
     let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
     const date = new Date(t);
     if (
