@@ -115,7 +115,7 @@ function validateList(
   for (const item of items) {
     const key = item.toLowerCase();
     if (seen.has(key)) {
-      out.notes.push(`${field}: "${item}" is listed twice; kept once`);
+      out.notes.push(`"${item}" is listed twice; kept once`);
       continue;
     }
     seen.add(key);
@@ -127,7 +127,7 @@ function validateList(
       if ((MODULES as readonly string[]).includes(key)) keep.push(key);
       else fail('MAP_INVALID_MODULE', `unknown module "${item}" (known: ${MODULES.join(', ')})`, item);
     } else if (key === PRIMARY_GROUP) {
-      out.notes.push(`groups: "${item}" is every user's primary group; not added again`);
+      out.notes.push(`"${item}" is every user's primary group; not added again`);
     } else if (GROUPNAME_RE.test(item)) keep.push(item);
     else fail('MAP_INVALID_GROUP', `group name "${item}" is not valid`, item);
   }
