@@ -1,0 +1,24 @@
+import yargs from 'yargs';
+import { describeError, isOxprovError } from '../errors.js';
+import { stackCommand } from './stack-command.js';
+
+/** Entry point of the `oxprov` command. Resolves to the process exit code. */
+export async function main(args: string[]): Promise<number> {
+  let exitCode = 0;
+  const setExit = (code: number) => { exitCode = code; };
+  const cli = yargs(args)
+    .scriptName('oxprov')
+    .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false, 'dot-notation': false })
+    .strictCommands()
+    .demandCommand(1, 'name a command')
+    .help()
+    .fail((msg, err) => { throw err ?? new Error(msg); });
+  stackCommand(cli, setExit);
+  try {
+    await cli.parseAsync();
+  } catch (err) {
+    process.stderr.write(`oxprov: ${isOxprovError(err) ? `${err.code}: ` : ''}${describeError(err)}\n`);
+    return 2;
+  }
+  return exitCode;
+}

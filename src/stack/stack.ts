@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { migrate } from '../provision/sql/migrate.js';
+import type { DeepPartial, Config } from '../config/config.js';
+import { stackConfigFile } from '../config/paths.js';
+import { ensurePackages } from './install-packages.js';
+import { portOpen } from './process-utils.js';
+import { StackDovecot } from './dovecot.js';
+import { StackPostgres } from './postgres.js';
+import { StackSlapd } from './slapd.js';
+import { STACK_ADMIN_PASSWORD, stackLayout, type StackLayout } from './stack-layout.js';
+
+export interface StackStatusLine { service: string; state: 'running' | 'stopped'; pid?: number; listen: string }
+
+/**
+ * The local stack: private slapd, PostgreSQL and Dovecot under .stack/ on
+ * 127.0.0.1. `up` is idempotent; `down` stops exactly what `up` started (by pid file).
+ */
+export class LocalStack {
+  readonly layout: StackLayout;
+  private readonly slapd: StackSlapd;
+  private readonly postgres: StackPostgres;
+  private readonly dovecot: StackDovecot;
+
+  constructor(env: NodeJS.ProcessEnv = process.env, private readonly log: (line: string) => void = () => {}) {
+    this.layout = stackLayout(env);
+    this.slapd = new StackSlapd(this.layout, STACK_ADMIN_PASSWORD);
+    this.postgres = new StackPostgres(this.layout);
+    this.dovecot = new StackDovecot(this.layout, this.slapd.adminDn, STACK_ADMIN_PASSWORD);
+  }
+
+  async up(): Promise<void> {
+    const allRunning = this.slapd.pid() && this.postgres.pid() && this.dovecot.pid() && fs.existsSync(this.configFile());
+    if (allRunning) {
+      this.log('stack is up');
+      return;
+    }
+    await ensurePackages(this.log);
+    fs.mkdirSync(this.layout.root, { recursive: true, mode: 0o755 });
+    const pgPassword = this.pgPassword();
+    this.log(`slapd     ${await this.slapd.up()} on 127.0.0.1:${this.layout.ldap.port}`);
+    this.log(`postgres  ${await this.postgres.up(pgPassword)} on 127.0.0.1:${this.layout.pg.port}`);
+    this.log(`dovecot   ${await this.dovecot.up()} on 127.0.0.1:${this.layout.dovecot.port}`);
+    const settings = this.settings(pgPassword);
+    const client = new pg.Client({ connectionString: settings.sql!.url });
+    await client.connect();
+    try {
+      const { applied } = await migrate(client);
+      if (applied.length) this.log(`migrations applied: ${applied.join(', ')}`);
+    } finally {
+      await client.end();
+    }
+    fs.writeFileSync(this.configFile(), `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
+    this.log(`settings written to ${path.relative(process.cwd(), this.configFile()) || this.configFile()}`);
+  }
+
+  async down(): Promise<void> {
+    // Reverse order: Dovecot needs slapd for lookups until it stops.
+    this.log(`dovecot   ${(await this.dovecot.down()) ? 'stopped' : 'was not running'}`);
+    this.log(`postgres  ${(await this.postgres.down()) ? 'stopped' : 'was not running'}`);
+    this.log(`slapd     ${(await this.slapd.down()) ? 'stopped' : 'was not running'}`);
+  }
+
+  async status(): Promise<StackStatusLine[]> {
+    const line = async (service: string, pid: number | undefined, port: number): Promise<StackStatusLine> => ({
+      service, pid, listen: `127.0.0.1:${port}`, state: pid && (await portOpen(port)) ? 'running' : 'stopped',
+    });
+    return [
+      await line('slapd', this.slapd.pid(), this.layout.ldap.port),
+      await line('postgres', this.postgres.pid(), this.layout.pg.port),
+      await line('dovecot', this.dovecot.pid(), this.layout.dovecot.port),
+    ];
+  }
+
+  /** Shell lines for other clients and scripts (`eval "$(oxprov stack env)"`). */
+  env(): string {
+    const s = this.settings(this.pgPassword());
+    const q = (v: string | number) => `'${String(v).replace(/'/g, `'\\''`)}'`;
+    return [
+      `OXPROV_LDAP_URL=${q(s.ldap!.url!)}`,
+      `OXPROV_LDAP_BASE=${q(s.ldap!.baseDn!)}`,
+      `OXPROV_LDAP_BIND_DN=${q(s.ldap!.bindDn!)}`,
+      `OXPROV_PG_URL=${q(s.sql!.url!)}`,
+      `OXPROV_IMAP_HOST=${q(s.imap!.host!)}`,
+      `OXPROV_IMAP_PORT=${q(s.imap!.port!)}`,
+      `OXPROV_IMAP_MASTER_USER=${q(s.imap!.masterUser!)}`,
+      `OXPROV_STACK_DIR=${q(this.layout.root)}`,
+    ].map((l) => `export ${l}`).join('\n');
+  }
+
+  configFile(): string {
+    return stackConfigFile({ OXPROV_STACK_DIR: this.layout.root });
+  }
+
+  /** The stack's settings, as a config file: real deployments write their own. */
+  private settings(pgPassword: string): DeepPartial<Config> {
+    return {
+      ldap: { url: `ldap://127.0.0.1:${this.layout.ldap.port}`, baseDn: this.layout.baseDn, bindDn: this.slapd.adminDn, bindPassword: STACK_ADMIN_PASSWORD },
+      sql: { url: `postgres://oxprov:${encodeURIComponent(pgPassword)}@127.0.0.1:${this.layout.pg.port}/oxprov` },
+      imap: { host: '127.0.0.1', port: this.layout.dovecot.port, secure: false, masterUser: this.layout.adminUser, masterPassword: STACK_ADMIN_PASSWORD },
+    };
+  }
+
+  /** A random password for the stack's database role, kept in a 0600 file. */
+  private pgPassword(): string {
+    const file = path.join(this.layout.root, 'pg-password');
+    try {
+      return fs.readFileSync(file, 'utf8').trim();
+    } catch {
+      fs.mkdirSync(this.layout.root, { recursive: true });
+      const pw = randomBytes(18).toString('base64url');
+      fs.writeFileSync(file, `${pw}\n`, { mode: 0o600 });
+      return pw;
+    }
+  }
+}
