@@ -1,0 +1,89 @@
+import { ImapFlow } from 'imapflow';
+import type { ImapConfig } from '../../config/config.js';
+import { OxprovError } from '../../errors.js';
+import type { MailboxResult, MailStore } from './mail-store.js';
+
+/**
+ * Dovecot through IMAP, logged in as each user via the master user
+ * (`user*master`), so no user password is needed. Quota is not set here: Dovecot
+ * reads it from the user's LDAP entry at every login (see shared notes).
+ */
+export class DovecotMailStore implements MailStore {
+  constructor(private readonly config: Readonly<ImapConfig>) {}
+
+  private async session<T>(username: string, work: (c: ImapFlow) => Promise<T>): Promise<T> {
+    const c = this.config;
+    const client = new ImapFlow({
+      host: c.host, port: c.port, secure: c.secure, logger: false,
+      auth: { user: `${username}${c.masterSeparator}${c.masterUser}`, pass: c.masterPassword },
+      connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000,
+      // Local servers use self-signed certificates; real ones configure `secure` with a proper chain.
+      tls: { rejectUnauthorized: c.host !== '127.0.0.1' && c.host !== 'localhost' },
+      clientInfo: { name: 'oxprov' },
+    });
+    // Without a listener a late socket error would crash the process.
+    client.on('error', () => {});
+    try {
+      await client.connect();
+    } catch (err) {
+      throw imapError(err, username);
+    }
+    try {
+      return await work(client);
+    } catch (err) {
+      throw imapError(err, username);
+    } finally {
+      await client.logout().catch(() => client.close());
+    }
+  }
+
+  async ensureMailbox(username: string, folders: readonly string[]): Promise<MailboxResult> {
+    return this.session(username, async (client) => {
+      const existing = new Set((await client.list()).map((m) => m.path.normalize('NFC')));
+      const created: string[] = [];
+      for (const folder of folders) {
+        if (folder.toUpperCase() === 'INBOX' || existing.has(folder.normalize('NFC'))) continue;
+        // `created: false` when another run made it meanwhile: a result, not an error.
+        const r = await client.mailboxCreate(folder);
+        if (r.created) created.push(folder);
+        await client.mailboxSubscribe(folder);
+      }
+      return { outcome: created.length ? 'created' : 'exists', created };
+    });
+  }
+
+  async deleteMailbox(username: string): Promise<'deleted' | 'gone'> {
+    return this.session(username, async (client) => {
+      let deleted = false;
+      const boxes = (await client.list()).filter((m) => m.path.toUpperCase() !== 'INBOX');
+      // Children before parents.
+      boxes.sort((a, b) => b.path.length - a.path.length);
+      for (const m of boxes) {
+        await client.mailboxDelete(m.path);
+        deleted = true;
+      }
+      const inbox = await client.mailboxOpen('INBOX');
+      if (inbox.exists > 0) {
+        await client.messageDelete('1:*');
+        deleted = true;
+      }
+      await client.mailboxClose();
+      return deleted ? 'deleted' : 'gone';
+    });
+  }
+
+  async close(): Promise<void> {}
+}
+
+export function imapError(err: unknown, username: string): OxprovError {
+  if (err instanceof OxprovError) return err;
+  const e = err as { code?: string; message?: string; authenticationFailed?: boolean; responseText?: string };
+  if (e.authenticationFailed) {
+    return new OxprovError('IMAP_AUTH', `IMAP login for ${username} through the master user was refused (user unknown to the IMAP server, or wrong master credentials)`, { backend: 'imap', cause: err });
+  }
+  if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND') {
+    return new OxprovError('IMAP_CONNECT', `cannot reach the IMAP server (${e.code})`, { backend: 'imap', transient: true, cause: err });
+  }
+  const transient = ['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'NoConnection', 'ETIMEOUT', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT'].includes(e.code ?? '') || /timeout|closed/i.test(e.message ?? '');
+  return new OxprovError('IMAP_FAILED', `IMAP for ${username}: ${e.responseText ?? e.message ?? String(err)}`, { backend: 'imap', transient, cause: err });
+}

@@ -1,0 +1,18 @@
+/**
+ * The mail-store back-end: a mailbox with its standard folders. Dovecot is the
+ * first implementation; Cyrus (where quota is an IMAP command) is the next.
+ */
+export interface MailboxResult {
+  /** `created` when at least one folder was missing and is now there. */
+  outcome: 'created' | 'exists';
+  /** Folders this call created. */
+  created: string[];
+}
+
+export interface MailStore {
+  /** Makes sure the user's mailbox holds these folders (UTF-8 names), subscribed. Existing folders are a result, not an error. */
+  ensureMailbox(username: string, folders: readonly string[]): Promise<MailboxResult>;
+  /** Removes every folder and message of the mailbox; `gone` when there was nothing left. */
+  deleteMailbox(username: string): Promise<'deleted' | 'gone'>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,238 @@
+import pLimit from 'p-limit';
+import type { Config } from '../config/config.js';
+import { OxprovError, type Backend } from '../errors.js';
+import { GroupwareFolderTemplates } from './groupware-folders.js';
+import { DovecotMailStore } from './imap/dovecot-mail-store.js';
+import { ImapFolderTemplates } from './imap/folder-templates.js';
+import type { MailStore } from './imap/mail-store.js';
+import { LdapDirectory, type LdapDirectoryOptions } from './ldap/ldap-directory.js';
+import { LdapGroups } from './ldap/ldap-groups.js';
+import { withRetry } from './retry.js';
+import { SqlStore } from './sql/sql-store.js';
+import { BACKENDS, type UserSpec } from './user-spec.js';
+
+export type StepOutcome = 'created' | 'exists' | 'updated' | 'deleted' | 'gone' | 'skipped' | 'failed';
+export type OnExisting = 'skip' | 'update' | 'fail';
+
+/** What provisioning did for one user: one outcome per back-end, the first error if any. */
+export interface ProvisionResult {
+  username: string;
+  status: 'created' | 'updated' | 'exists' | 'failed';
+  steps: Partial<Record<Backend, StepOutcome>>;
+  /** Every failure, one per failed back-end. */
+  errors: OxprovError[];
+  ms: number;
+}
+
+export interface ProvisionOptions {
+  /** The paper's `--source_only`: only these back-ends (default all four). */
+  only?: readonly Backend[];
+  /** What to do with a user that exists already; default `skip` (complete what is missing, change nothing). */
+  onExisting?: OnExisting;
+}
+
+export interface ProvisionerOptions {
+  /** Back-ends to connect; default all. `imap` alone needs no LDAP or SQL connection. */
+  backends?: readonly Backend[];
+  ldap?: LdapDirectoryOptions;
+  sqlPoolSize?: number;
+  /** Parallel LDAP adds / IMAP sessions within one batch. */
+  ldapConcurrency?: number;
+  imapConcurrency?: number;
+  /** A different mail store (tests inject failures; Cyrus later). */
+  mailStore?: MailStore;
+  retry?: { attempts?: number; baseDelayMs?: number };
+}
+
+/**
+ * The provisioning service: one user spec into LDAP, SQL, groupware folders and
+ * the mailbox (or the subset asked for), idempotently. The admin tools, the
+ * daemon and the bulk importer all go through it.
+ */
+export class Provisioner {
+  private constructor(
+    readonly config: Readonly<Config>,
+    readonly ldap: LdapDirectory | undefined,
+    readonly sql: SqlStore | undefined,
+    readonly mail: MailStore | undefined,
+    readonly imapTemplates: ImapFolderTemplates,
+    readonly groupwareTemplates: GroupwareFolderTemplates,
+    private readonly options: ProvisionerOptions,
+  ) {}
+
+  /** Connects the back-ends; a back-end that cannot be reached fails here, before anything is written. */
+  static async open(config: Readonly<Config>, options: ProvisionerOptions = {}): Promise<Provisioner> {
+    const wanted = new Set(options.backends ?? BACKENDS);
+    const imapTemplates = ImapFolderTemplates.load(config.templates.imapFolders);
+    const groupwareTemplates = GroupwareFolderTemplates.load(config.templates.groupwareFolders);
+    let ldap: LdapDirectory | undefined;
+    let sql: SqlStore | undefined;
+    try {
+      // The imap step looks users up in LDAP too: Dovecot cannot say "no such user" to a master login.
+      if (wanted.has('ldap') || wanted.has('imap')) ldap = await LdapDirectory.connect(config, options.ldap);
+      if (wanted.has('sql') || wanted.has('groupware')) sql = await SqlStore.connect(config, { poolSize: options.sqlPoolSize });
+    } catch (err) {
+      await ldap?.close();
+      await sql?.close();
+      throw err;
+    }
+    const mail = wanted.has('imap') ? (options.mailStore ?? new DovecotMailStore(config.imap)) : undefined;
+    return new Provisioner(config, ldap, sql, mail, imapTemplates, groupwareTemplates, options);
+  }
+
+  groups(): LdapGroups {
+    return new LdapGroups(this.need(this.ldap, 'ldap'));
+  }
+
+  async provisionUser(spec: UserSpec, options: ProvisionOptions = {}): Promise<ProvisionResult> {
+    return (await this.provisionBatch([spec], options))[0];
+  }
+
+  /**
+   * Provisions a batch: LDAP and IMAP per user with bounded concurrency, SQL and
+   * groupware in one transaction per batch (split in halves on failure until the
+   * failing users are isolated, so one bad user never fails the others).
+   */
+  async provisionBatch(specs: readonly UserSpec[], options: ProvisionOptions = {}): Promise<ProvisionResult[]> {
+    const only = new Set(options.only ?? BACKENDS);
+    const mode = options.onExisting ?? 'skip';
+    const t0 = performance.now();
+    const results = specs.map((s): ProvisionResult => ({ username: s.username, status: 'exists', steps: {}, errors: [], ms: 0 }));
+    const fail = (r: ProvisionResult, backend: Backend, err: unknown) => {
+      r.steps[backend] = 'failed';
+      r.errors.push(err instanceof OxprovError ? err : new OxprovError('LDAP_FAILED', String(err), { backend, cause: err }));
+    };
+    const uidNumbers = new Map<string, number>();
+
+    if (only.has('ldap')) {
+      const ldap = this.need(this.ldap, 'ldap');
+      const limit = pLimit(this.options.ldapConcurrency ?? 8);
+      await Promise.all(specs.map((spec, i) => limit(async () => {
+        try {
+          const r = await this.retry(() => ldap.ensureUser(spec, mode === 'update' ? 'update' : 'skip'));
+          if (r.outcome === 'exists' && mode === 'fail') {
+            throw new OxprovError('LDAP_CONFLICT', `user ${spec.username} already exists (--on-existing=fail)`, { backend: 'ldap', field: 'username', value: spec.username });
+          }
+          uidNumbers.set(spec.username, r.uidNumber);
+          results[i].steps.ldap = r.outcome;
+          if (spec.groups.length) await this.retry(() => this.ensureMemberships(spec));
+        } catch (err) {
+          fail(results[i], 'ldap', err);
+        }
+      })));
+    }
+    const ldapOk = (i: number) => results[i].steps.ldap !== 'failed';
+
+    if (only.has('sql')) {
+      const sql = this.need(this.sql, 'sql');
+      const idx = specs.map((_, i) => i).filter(ldapOk);
+      await this.bisect(idx, async (part) => {
+        const outcomes = await this.retry(() => sql.ensureUsers(part.map((i) => ({ ...specs[i], uidNumber: uidNumbers.get(specs[i].username) })), mode === 'update' ? 'update' : 'skip'));
+        for (const i of part) results[i].steps.sql = outcomes.get(specs[i].username) ?? 'exists';
+      }, (i, err) => fail(results[i], 'sql', err));
+    }
+
+    if (only.has('groupware')) {
+      const sql = this.need(this.sql, 'sql');
+      const idx = specs.map((_, i) => i).filter((i) => ldapOk(i) && results[i].steps.sql !== 'failed');
+      await this.bisect(idx, async (part) => {
+        const outcomes = await this.retry(() => sql.ensureFolders(part.map((i) => ({ username: specs[i].username, language: specs[i].language })), this.groupwareTemplates));
+        for (const i of part) {
+          const o = outcomes.get(specs[i].username);
+          if (o === 'missing') fail(results[i], 'groupware', new OxprovError('SQL_NO_SUCH_USER', `${specs[i].username} has no row in the groupware database: provision sql first`, { backend: 'groupware' }));
+          else results[i].steps.groupware = o ?? 'exists';
+        }
+      }, (i, err) => fail(results[i], 'groupware', err));
+      for (const i of specs.keys()) if (results[i].steps.sql === 'failed' && !results[i].steps.groupware) results[i].steps.groupware = 'skipped';
+    }
+
+    if (only.has('imap')) {
+      const mail = this.need(this.mail, 'imap');
+      const limit = pLimit(this.options.imapConcurrency ?? 4);
+      await Promise.all(specs.map((spec, i) => limit(async () => {
+        // Dovecot finds users in LDAP: without the entry there is no mailbox to make.
+        if (!ldapOk(i)) { results[i].steps.imap = 'skipped'; return; }
+        try {
+          if (!only.has('ldap') && this.ldap && !(await this.ldap.findUser(spec.username))) {
+            throw new OxprovError('IMAP_NO_SUCH_USER', `${spec.username} has no entry in the directory, so the IMAP server does not know it: provision ldap first`, { backend: 'imap', field: 'username', value: spec.username });
+          }
+          const folders = this.imapTemplates.foldersFor(spec.language, spec.imapTemplate);
+          const r = await this.retry(() => mail.ensureMailbox(spec.username, folders));
+          results[i].steps.imap = r.outcome;
+        } catch (err) {
+          fail(results[i], 'imap', err);
+        }
+      })));
+    }
+
+    const ms = Math.round(performance.now() - t0);
+    for (const r of results) {
+      const steps = Object.values(r.steps);
+      r.status = r.errors.length ? 'failed' : steps.includes('created') ? 'created' : steps.includes('updated') ? 'updated' : 'exists';
+      r.ms = specs.length === 1 ? ms : Math.round(ms / specs.length);
+    }
+    return results;
+  }
+
+  /** Group memberships of a spec, in LDAP (creating a missing group with this member, as addgroup would). */
+  private async ensureMemberships(spec: UserSpec): Promise<void> {
+    const groups = this.groups();
+    for (const g of spec.groups) await groups.ensureGroup(g, [spec.username]);
+  }
+
+  /** Removes a user from the chosen back-ends, mailbox first (Dovecot needs the LDAP entry to find it). */
+  async deleteUser(username: string, only: readonly Backend[] = BACKENDS): Promise<ProvisionResult> {
+    const t0 = performance.now();
+    const r: ProvisionResult = { username, status: 'exists', steps: {}, errors: [], ms: 0 };
+    const want = new Set(only);
+    const step = async (b: Backend, work: () => Promise<'deleted' | 'gone'>) => {
+      if (!want.has(b)) return;
+      try {
+        r.steps[b] = await this.retry(work);
+      } catch (err) {
+        r.steps[b] = 'failed';
+        r.errors.push(err as OxprovError);
+      }
+    };
+    await step('imap', async () => {
+      const exists = this.ldap ? await this.ldap.findUser(username) : true;
+      return exists ? this.need(this.mail, 'imap').deleteMailbox(username) : 'gone';
+    });
+    await step('groupware', () => this.need(this.sql, 'groupware').deleteFolders(username));
+    await step('sql', () => this.need(this.sql, 'sql').deleteUser(username));
+    await step('ldap', () => this.need(this.ldap, 'ldap').deleteUser(username));
+    r.ms = Math.round(performance.now() - t0);
+    r.status = r.errors.length ? 'failed' : 'exists';
+    return r;
+  }
+
+  private retry<T>(work: () => Promise<T>): Promise<T> {
+    return withRetry(work, this.options.retry);
+  }
+
+  /** Runs `work` on all items; on failure splits the items in halves until the failing ones are alone. */
+  private async bisect(items: number[], work: (part: number[]) => Promise<void>, onFail: (item: number, err: unknown) => void): Promise<void> {
+    if (items.length === 0) return;
+    try {
+      await work(items);
+    } catch (err) {
+      // A back-end that is down fails everyone alike: no point in splitting.
+      if (items.length === 1 || (err instanceof OxprovError && err.code.endsWith('_CONNECT'))) {
+        for (const i of items) onFail(i, err);
+        return;
+      }
+      const mid = Math.ceil(items.length / 2);
+      await this.bisect(items.slice(0, mid), work, onFail);
+      await this.bisect(items.slice(mid), work, onFail);
+    }
+  }
+
+  private need<T>(backend: T | undefined, name: Backend): T {
+    if (!backend) throw new OxprovError('CFG_INVALID', `the ${name} back-end is not connected in this run`, { backend: name });
+    return backend;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.ldap?.close(), this.sql?.close(), this.mail?.close()]);
+  }
+}

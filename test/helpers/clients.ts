@@ -1,0 +1,43 @@
+import { Client } from 'ldapts';
+import { ImapFlow } from 'imapflow';
+import pg from 'pg';
+import type { Config } from '../../src/config/config.js';
+
+/** Binds to the directory as the user: the real proof that the stored password works. */
+export async function ldapBindAs(config: Readonly<Config>, username: string, password: string): Promise<boolean> {
+  const client = new Client({ url: config.ldap.url });
+  try {
+    await client.bind(`uid=${username},${config.ldap.peopleDn}`, password);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.unbind().catch(() => {});
+  }
+}
+
+/** Logs in to IMAP as the user with the user's own password and runs `work`. */
+export async function withImapLogin<T>(config: Readonly<Config>, username: string, password: string, work: (c: ImapFlow) => Promise<T>): Promise<T> {
+  const client = new ImapFlow({ host: config.imap.host, port: config.imap.port, secure: false, logger: false, auth: { user: username, pass: password } });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.logout().catch(() => {});
+  }
+}
+
+export async function imapFolders(config: Readonly<Config>, username: string, password: string): Promise<string[]> {
+  return withImapLogin(config, username, password, async (c) => (await c.list()).map((m) => m.path).sort());
+}
+
+export async function sqlQuery<R extends pg.QueryResultRow>(config: Readonly<Config>, sql: string, params: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: config.sql.url });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}

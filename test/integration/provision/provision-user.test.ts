@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Provisioner } from '../../../src/provision/provisioner.js';
+import { userSpec, type UserSpec } from '../../../src/provision/user-spec.js';
+import { imapFolders, ldapBindAs, sqlQuery, withImapLogin } from '../../helpers/clients.js';
+import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
+
+const config = stackConfig();
+let prov: Provisioner;
+
+beforeAll(async () => { prov = await Provisioner.open(config); });
+afterAll(async () => { await prov?.close(); });
+
+function german(username: string, extra: Partial<UserSpec> = {}): UserSpec {
+  return userSpec({
+    username, password: 'Geheim-1234', surname: 'Martin', givenname: 'Stephan',
+    mail: `${username}@test.tux`, aliases: [`${username}.alias@test.tux`], colocrouteaddr: `${username}@localhost`,
+    timezone: 'Europe/Berlin', language: 'DE', country: 'DE', quotaMB: 50,
+    disable: ['bookmarks', 'forum', 'knowledge', 'pinboard', 'pinboard_public'],
+    attributes: { birthDay: ['1984-01-01'], homePhone: ['012345.67890'] }, ...extra,
+  });
+}
+
+describe('provisioning one user into the three real back-ends', () => {
+  const username = uniqueName('de');
+
+  it('creates the user everywhere', async () => {
+    const r = await prov.provisionUser(german(username));
+    expect(r.errors).toEqual([]);
+    expect(r.steps).toEqual({ ldap: 'created', sql: 'created', groupware: 'created', imap: 'created' });
+    expect(r.status).toBe('created');
+  });
+
+  it('stores the paper\'s LDAP entry with a hashed password the user can bind with', async () => {
+    const user = await prov.ldap!.findUser(username);
+    expect(user).toBeDefined();
+    const a = user!.attributes;
+    expect(a.objectClass).toEqual(expect.arrayContaining(['inetOrgPerson', 'posixAccount', 'shadowAccount', 'OXUserObject']));
+    expect(a.cn).toEqual(['Martin, Stephan']);
+    expect(a.mailEnabled).toEqual(['OK']);
+    expect(a.mailDomain).toEqual(['test.tux']);
+    expect(a.colocRouteAddr).toEqual([`${username}@localhost`]);
+    expect(a.homePhone).toEqual(['012345.67890']);
+    expect(a.userPassword[0]).toMatch(/^\{SSHA512\}/);
+    expect(a.userPassword[0]).not.toContain('Geheim-1234');
+    expect(await ldapBindAs(config, username, 'Geheim-1234')).toBe(true);
+    expect(await ldapBindAs(config, username, 'wrong')).toBe(false);
+  });
+
+  it('gives the mailbox exactly the German folder set and the quota, seen by the user over IMAP', async () => {
+    expect(await imapFolders(config, username, 'Geheim-1234')).toEqual(['Entwürfe', 'Gesendete Objekte', 'INBOX', 'Papierkorb', 'Spam']);
+    const quota = await withImapLogin(config, username, 'Geheim-1234', (c) => c.getQuota('INBOX'));
+    expect(quota && quota.storage?.limit).toBe(50 * 1024 * 1024);
+  });
+
+  it('records module permissions and German default folders in the database', async () => {
+    const modules = await sqlQuery<{ module: string; enabled: boolean }>(config,
+      'SELECT m.module, m.enabled FROM user_modules m JOIN users u ON u.id = m.user_id WHERE u.username = $1 ORDER BY 1', [username]);
+    expect(modules).toHaveLength(11);
+    expect(modules.filter((m) => !m.enabled).map((m) => m.module)).toEqual(['bookmarks', 'forum', 'knowledge', 'pinboard', 'pinboard_public']);
+    const folders = await sqlQuery<{ module: string; name: string; folder_admin: boolean }>(config,
+      `SELECT f.module, f.name, p.folder_admin FROM folders f JOIN users u ON u.id = f.owner_id
+       JOIN folder_permissions p ON p.folder_id = f.id AND p.user_id = u.id WHERE u.username = $1 ORDER BY 1`, [username]);
+    expect(folders.find((f) => f.module === 'calendar')).toEqual({ module: 'calendar', name: 'Kalender', folder_admin: true });
+    expect(folders.find((f) => f.module === 'tasks')?.name).toBe('Aufgaben');
+    const [row] = await sqlQuery<{ language: string; timezone: string }>(config, 'SELECT language, timezone FROM users WHERE username = $1', [username]);
+    expect(row).toEqual({ language: 'DE', timezone: 'Europe/Berlin' });
+  });
+
+  it('is a no-op the second time', async () => {
+    const r = await prov.provisionUser(german(username));
+    expect(r.steps).toEqual({ ldap: 'exists', sql: 'exists', groupware: 'exists', imap: 'exists' });
+    expect(r.status).toBe('exists');
+    const [{ n }] = await sqlQuery<{ n: string }>(config, 'SELECT count(*) AS n FROM folders f JOIN users u ON u.id = f.owner_id WHERE u.username = $1', [username]);
+    expect(Number(n)).toBe(6);
+  });
+});
+
+describe('source_only', () => {
+  it('provisions only imap for a user whose LDAP entry exists, with the chosen style', async () => {
+    const username = uniqueName('fr');
+    const spec = german(username, { language: 'FR', disable: [], quotaMB: undefined });
+    expect((await prov.provisionUser(spec, { only: ['ldap'] })).steps).toEqual({ ldap: 'created' });
+    expect(await sqlQuery(config, 'SELECT 1 FROM users WHERE username = $1', [username])).toHaveLength(0);
+    const r = await prov.provisionUser({ ...spec, imapTemplate: 'FR_Thunderbird' }, { only: ['imap'] });
+    expect(r.steps).toEqual({ imap: 'created' });
+    expect(await imapFolders(config, username, 'Geheim-1234')).toEqual(['Brouillons', 'Corbeille', 'Envoyés', 'INBOX', 'Modèles', 'Pourriel']);
+  });
+
+  it('reports a failed imap step for a user unknown to the directory, without touching other back-ends', async () => {
+    const r = await prov.provisionUser(german(uniqueName('ghost')), { only: ['imap'] });
+    expect(r.status).toBe('failed');
+    expect(r.errors[0].code).toBe('IMAP_NO_SUCH_USER');
+    expect(r.errors[0].backend).toBe('imap');
+  });
+
+  it('refuses the groupware step when the user has no SQL row', async () => {
+    const r = await prov.provisionUser(german(uniqueName('nosql')), { only: ['groupware'] });
+    expect(r.errors.map((e) => e.code)).toEqual(['SQL_NO_SUCH_USER']);
+  });
+});
+
+describe('activation and ids', () => {
+  it('keeps a deactivated user out of IMAP while the master user still made its folders', async () => {
+    const username = uniqueName('off');
+    const r = await prov.provisionUser(german(username, { activated: false }));
+    expect(r.status).toBe('created');
+    await expect(imapFolders(config, username, 'Geheim-1234')).rejects.toThrow();
+    const [row] = await sqlQuery<{ activated: boolean }>(config, 'SELECT activated FROM users WHERE username = $1', [username]);
+    expect(row.activated).toBe(false);
+  });
+
+  it('allocates distinct uidNumbers when several processes create users at once', async () => {
+    const others = await Promise.all([1, 2, 3].map(() => Provisioner.open(config, { backends: ['ldap'], ldap: { idBlockSize: 4 } })));
+    try {
+      const names = Array.from({ length: 30 }, (_, i) => uniqueName(`id${i}x`));
+      await Promise.all(names.map((n, i) => others[i % 3].provisionUser(german(n), { only: ['ldap'] })));
+      const uids = await Promise.all(names.map(async (n) => (await prov.ldap!.findUser(n))!.uidNumber));
+      expect(new Set(uids).size).toBe(30);
+    } finally {
+      await Promise.all(others.map((o) => o.close()));
+    }
+  });
+
+  it('deletes a user from every back-end, and reports a second delete as gone', async () => {
+    const username = uniqueName('del');
+    await prov.provisionUser(german(username, { groups: ['staff'] }));
+    expect(await prov.groups().members('staff')).toContain(username);
+    const r = await prov.deleteUser(username);
+    expect(r.steps).toEqual({ imap: 'deleted', groupware: 'deleted', sql: 'deleted', ldap: 'deleted' });
+    expect(await prov.groups().members('staff')).not.toContain(username);
+    expect(await ldapBindAs(config, username, 'Geheim-1234')).toBe(false);
+    const again = await prov.deleteUser(username);
+    expect(again.steps).toEqual({ imap: 'gone', groupware: 'gone', sql: 'gone', ldap: 'gone' });
+  });
+});
