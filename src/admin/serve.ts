@@ -1,0 +1,177 @@
+import { describeError, isOxprovError, OxprovError } from '../errors.js';
+import { readPem } from './create-tool-caller.js';
+import { createInProcessCaller } from './in-process-caller.js';
+import { TOOL_NAMES, type ToolCaller, type ToolName } from './tool-contract.js';
+import { findToolOption, isMandatory, selectedBackends, toolDefinition } from './tool-definitions.js';
+import { toolParamsFromXmlRpc, toolResultToXmlRpc } from './tool-wire.js';
+import { createXmlRpcServer, type XmlRpcLogEntry, type XmlRpcMethod } from './xmlrpc/index.js';
+
+/** `oxprov serve` options as typed (strings), before {@link normalizeServeOptions}. */
+export interface RawServeOptions {
+  listen?: string;
+  port?: string;
+  'tls-cert'?: string;
+  'tls-key'?: string;
+  'body-limit'?: string;
+  config?: string;
+}
+
+/** The daemon's settings, checked once. */
+export interface ServeOptions {
+  /** Address to bind; default 127.0.0.1 (the daemon holds the keys to every back-end: expose it on purpose only). */
+  readonly listen: string;
+  /** Default 8077; 0 picks a free port. */
+  readonly port: number;
+  /** PEM certificate and key: serve HTTPS. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** Largest request body in bytes. Default 1 MiB. */
+  readonly bodyLimit?: number;
+  /** Config of the back-ends for the in-process admin service. */
+  readonly configFile?: string;
+}
+
+export const DEFAULT_PORT = 8077;
+
+/** @throws OxprovError CFG_INVALID naming the option and the bad value, CFG_FILE_UNREADABLE for a TLS file. */
+export function normalizeServeOptions(raw: RawServeOptions): ServeOptions {
+  const int = (name: string, value: string | undefined, min: number, max: number): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!(n >= min && n <= max)) throw new OxprovError('CFG_INVALID', `--${name} must be a whole number from ${min} to ${max}, got "${value}"`, { field: `--${name}`, value });
+    return n;
+  };
+  const cert = raw['tls-cert'];
+  const key = raw['tls-key'];
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new OxprovError('CFG_INVALID', '--tls-cert and --tls-key go together', { field: cert === undefined ? '--tls-cert' : '--tls-key' });
+  }
+  const listen = raw.listen ?? '127.0.0.1';
+  if (listen === '') throw new OxprovError('CFG_INVALID', '--listen must name an address', { field: '--listen' });
+  return Object.freeze({
+    listen,
+    port: int('port', raw.port, 0, 65535) ?? DEFAULT_PORT,
+    tls: cert !== undefined && key !== undefined ? Object.freeze({ cert: readPem(cert, '--tls-cert'), key: readPem(key, '--tls-key') }) : undefined,
+    bodyLimit: int('body-limit', raw['body-limit'], 1024, 1024 ** 3),
+    configFile: raw.config,
+  });
+}
+
+/**
+ * One XML-RPC method per tool, named as the tool, taking one struct of strings
+ * and answering a ToolResult struct. Known option names are matched
+ * case-insensitively (as on the command line); unknown members (except adduser's
+ * LDAP attributes) and missing mandatory ones are refused with -32602 before
+ * the service is bothered. Credentials are the service's to check, on every call.
+ */
+export function createToolMethods(service: ToolCaller): Map<string, XmlRpcMethod> {
+  const methods = new Map<string, XmlRpcMethod>();
+  for (const tool of TOOL_NAMES) {
+    methods.set(tool, async (params) => toolResultToXmlRpc(await service.call(tool, normalizeParams(tool, toolParamsFromXmlRpc(params)))));
+  }
+  methods.set('system.listMethods', async () => [...TOOL_NAMES]);
+  return methods;
+}
+
+function normalizeParams(tool: ToolName, params: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  const def = toolDefinition(tool);
+  for (const [name, value] of Object.entries(params)) {
+    const option = findToolOption(tool, name);
+    if (option === undefined && !def.extraLdapAttributes) {
+      throw new OxprovError('RPC_INVALID_PARAMS', `${tool} has no option ${name}`, { field: name });
+    }
+    const key = option?.name ?? name;
+    if (key in out) throw new OxprovError('RPC_INVALID_PARAMS', `${tool}: member ${name} is given twice`, { field: name });
+    out[key] = value;
+  }
+  const backends = selectedBackends(out.source_only);
+  const missing = def.options.filter((o) => isMandatory(o, backends) && !out[o.name]).map((o) => o.name);
+  if (missing.length > 0) throw new OxprovError('RPC_INVALID_PARAMS', `${tool}: missing ${missing.join(', ')}`, { field: missing.join(',') });
+  return out;
+}
+
+/** A started daemon. */
+export interface RunningDaemon {
+  /** e.g. `http://127.0.0.1:8077/` */
+  readonly url: string;
+  /** Stops accepting, lets calls in flight finish, closes the service; safe twice. */
+  close(): Promise<void>;
+}
+
+/** What {@link startDaemon} needs besides the options; tests inject a fake service. */
+export interface DaemonDeps {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly createService?: (options: ServeOptions) => ToolCaller | Promise<ToolCaller>;
+  /** One line per request (no params: they hold passwords). */
+  readonly log?: (line: string) => void;
+}
+
+/** Starts the XML-RPC daemon in front of the in-process admin service. */
+export async function startDaemon(options: ServeOptions, deps: DaemonDeps = {}): Promise<RunningDaemon> {
+  const service = await (deps.createService ?? ((o) => createInProcessCaller({ configFile: o.configFile, env: deps.env })))(options);
+  const server = createXmlRpcServer({
+    methods: createToolMethods(service),
+    bodyLimit: options.bodyLimit,
+    tls: options.tls,
+    log: deps.log === undefined ? undefined : (entry) => deps.log!(formatLogEntry(entry)),
+  });
+  let address;
+  try {
+    address = await server.listen(options.port, options.listen);
+  } catch (err) {
+    await service.close().catch(() => {});
+    throw err;
+  }
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `${options.tls ? 'https' : 'http'}://${host}:${address.port}/`,
+    close: () => (closing ??= server.close().finally(() => service.close())),
+  };
+}
+
+/** Where signals come from; `process` in the CLI, an EventEmitter in tests. */
+export interface SignalSource {
+  once(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  off(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+}
+
+/**
+ * `oxprov serve`: starts the daemon, prints `listening on URL`, and on SIGINT or
+ * SIGTERM closes it cleanly. Resolves to the exit code (0; 2 when it cannot start).
+ */
+export async function serveUntilSignal(
+  raw: RawServeOptions,
+  io: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown }; signals?: SignalSource } & DaemonDeps,
+): Promise<number> {
+  let daemon: RunningDaemon;
+  try {
+    daemon = await startDaemon(normalizeServeOptions(raw), io);
+  } catch (err) {
+    io.stderr.write(`serve: ${isOxprovError(err) ? `${err.code}: ` : ''}${describeError(err)}\n`);
+    return 2;
+  }
+  io.stdout.write(`listening on ${daemon.url}\n`);
+  const signals = io.signals ?? process;
+  const signal = await new Promise<string>((resolve) => {
+    const onInt = () => done('SIGINT');
+    const onTerm = () => done('SIGTERM');
+    const done = (name: string) => {
+      signals.off('SIGINT', onInt);
+      signals.off('SIGTERM', onTerm);
+      resolve(name);
+    };
+    signals.once('SIGINT', onInt);
+    signals.once('SIGTERM', onTerm);
+  });
+  io.stderr.write(`serve: ${signal}, finishing calls in flight\n`);
+  await daemon.close();
+  io.stdout.write('stopped\n');
+  return 0;
+}
+
+function formatLogEntry(e: XmlRpcLogEntry): string {
+  const fault = e.faultCode === undefined ? '' : ` fault ${e.faultCode}${e.errorCode ? ` ${e.errorCode}` : ''}`;
+  const internal = e.internalError ? ` (${e.internalError})` : '';
+  return `${new Date().toISOString()} ${e.remoteAddress ?? '-'} ${e.methodName ?? '-'} ${e.httpStatus}${fault} ${e.durationMs}ms${internal}`;
+}

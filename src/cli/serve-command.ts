@@ -1,0 +1,27 @@
+import type { Argv } from 'yargs';
+import { serveUntilSignal } from '../admin/serve.js';
+
+/** `oxprov serve`: the XML-RPC daemon in front of the admin service, one method per tool. */
+export function serveCommand(yargs: Argv, setExit: (code: number) => void): Argv {
+  return yargs.command(
+    'serve',
+    'run the XML-RPC admin daemon (one method per tool) until SIGINT or SIGTERM',
+    (y) =>
+      y
+        .option('listen', { type: 'string', describe: 'address to listen on', default: '127.0.0.1' })
+        .option('port', { type: 'string', describe: 'port (0: any free port)', default: '8077' })
+        .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve HTTPS (with --tls-key)' })
+        .option('tls-key', { type: 'string', describe: 'PEM private key of --tls-cert' })
+        .option('body-limit', { type: 'string', describe: 'largest request body in bytes (default 1 MiB)' })
+        .option('config', { type: 'string', describe: 'JSON config of the back-ends (default: OXPROV_CONFIG or the local stack)' })
+        .strict(),
+    async (argv) => {
+      setExit(
+        await serveUntilSignal(
+          { listen: argv.listen, port: argv.port, 'tls-cert': argv['tls-cert'], 'tls-key': argv['tls-key'], 'body-limit': argv['body-limit'], config: argv.config },
+          { stdout: process.stdout, stderr: process.stderr, env: process.env, log: (line) => process.stderr.write(`${line}\n`) },
+        ),
+      );
+    },
+  );
+}
