@@ -50,6 +50,10 @@ export interface ProvisionerOptions {
  * daemon and the bulk importer all go through it.
  */
 export class Provisioner {
+  // Shared by all batches in flight, so the bound holds for the whole run.
+  private readonly ldapLimit: ReturnType<typeof pLimit>;
+  private readonly imapLimit: ReturnType<typeof pLimit>;
+
   private constructor(
     readonly config: Readonly<Config>,
     readonly ldap: LdapDirectory | undefined,
@@ -58,7 +62,10 @@ export class Provisioner {
     readonly imapTemplates: ImapFolderTemplates,
     readonly groupwareTemplates: GroupwareFolderTemplates,
     private readonly options: ProvisionerOptions,
-  ) {}
+  ) {
+    this.ldapLimit = pLimit(options.ldapConcurrency ?? 8);
+    this.imapLimit = pLimit(options.imapConcurrency ?? 4);
+  }
 
   /** Connects the back-ends; a back-end that cannot be reached fails here, before anything is written. */
   static async open(config: Readonly<Config>, options: ProvisionerOptions = {}): Promise<Provisioner> {
@@ -106,7 +113,7 @@ export class Provisioner {
 
     if (only.has('ldap')) {
       const ldap = this.need(this.ldap, 'ldap');
-      const limit = pLimit(this.options.ldapConcurrency ?? 8);
+      const limit = this.ldapLimit;
       await Promise.all(specs.map((spec, i) => limit(async () => {
         try {
           const r = await this.retry(() => ldap.ensureUser(spec, mode === 'update' ? 'update' : 'skip'));
@@ -148,7 +155,7 @@ export class Provisioner {
 
     if (only.has('imap')) {
       const mail = this.need(this.mail, 'imap');
-      const limit = pLimit(this.options.imapConcurrency ?? 4);
+      const limit = this.imapLimit;
       await Promise.all(specs.map((spec, i) => limit(async () => {
         // Dovecot finds users in LDAP: without the entry there is no mailbox to make.
         if (!ldapOk(i)) { results[i].steps.imap = 'skipped'; return; }

@@ -173,13 +173,13 @@ export class LdapDirectory {
     return owners;
   }
 
-  /** Which of these user names exist (lower-cased). */
-  async existingUsernames(usernames: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
+  /** Which of these user names exist: lower-cased user name → its mail address (lower-cased, '' if none). */
+  async existingUsers(usernames: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
     for (let i = 0; i < usernames.length; i += 200) {
       const terms = usernames.slice(i, i + 200).map((u) => `(uid=${escapeFilterValue(u)})`).join('');
-      for (const e of await this.search(this.config.ldap.peopleDn, `(&(objectClass=posixAccount)(|${terms}))`, ['uid'], 'looking up user names')) {
-        for (const u of list(e.uid)) found.add(String(u).toLowerCase());
+      for (const e of await this.search(this.config.ldap.peopleDn, `(&(objectClass=posixAccount)(|${terms}))`, ['uid', 'mail'], 'looking up user names')) {
+        for (const u of list(e.uid)) found.set(String(u).toLowerCase(), String(first(e.mail) ?? '').toLowerCase());
       }
     }
     return found;

@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { OxprovError, type Backend } from '../errors.js';
+import { BACKENDS } from '../provision/user-spec.js';
+import type { OnExisting } from '../provision/provisioner.js';
+
+/** `oxprov import` options as the user gives them (CLI flags, daemon params, tests). */
+export interface ImportOptionsInput {
+  file: string;
+  dryRun?: boolean;
+  mapping?: string;
+  encoding?: string;
+  delimiter?: string;
+  onExisting?: string;
+  generatePasswords?: boolean;
+  /** A number for all back-ends, or `ldap=8,imap=4`. */
+  concurrency?: string | number;
+  batchSize?: string | number;
+  report?: string;
+  retryFailed?: string;
+  /** The paper's `--source_only`, comma list. */
+  sourceOnly?: string;
+  progress?: string;
+  config?: string;
+}
+
+/** The options as the import uses them: checked once, frozen. */
+export interface ImportOptions {
+  readonly file: string;
+  readonly dryRun: boolean;
+  readonly mapping?: string;
+  readonly encoding: 'auto' | 'utf8' | 'windows-1252';
+  readonly delimiter: string;
+  readonly onExisting: OnExisting;
+  readonly generatePasswords: boolean;
+  /** Parallel LDAP operations and IMAP sessions. */
+  readonly concurrency: Readonly<{ ldap: number; imap: number }>;
+  /** Users per SQL transaction (and per directory look-up round). */
+  readonly batchSize: number;
+  /** The report folder, not yet created. */
+  readonly reportDir: string;
+  readonly retryFailed?: string;
+  readonly only: readonly Backend[];
+  readonly progress: 'auto' | 'bar' | 'lines' | 'none';
+  readonly config?: string;
+}
+
+const DEFAULT_CONCURRENCY = { ldap: 8, imap: 4 };
+
+function invalid(field: string, why: string, value: unknown): OxprovError {
+  return new OxprovError('CFG_INVALID', `--${field}: ${why}, got "${String(value)}"`, { field: `--${field}`, value: String(value) });
+}
+
+function positiveInt(field: string, value: string | number, max: number): number {
+  const n = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > max) throw invalid(field, `must be a whole number from 1 to ${max}`, value);
+  return n;
+}
+
+/** The report folder: `reports/<UTC timestamp>-<file name>`, with `-2`, `-3`… when runs start in the same second. */
+export function defaultReportDir(file: string, now = new Date(), root = 'reports'): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const base = path.basename(file, path.extname(file)).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'input';
+  const first = path.join(root, `${stamp}-${base}`);
+  for (let n = 2, dir = first; ; dir = `${first}-${n++}`) if (!fs.existsSync(dir)) return dir;
+}
+
+export function normalizeImportOptions(input: ImportOptionsInput, now = new Date()): ImportOptions {
+  if (!input.file) throw new OxprovError('CFG_MISSING', 'name the CSV file to import', { field: 'FILE' });
+  const onExisting = (input.onExisting ?? 'skip').toLowerCase();
+  if (!['skip', 'update', 'fail'].includes(onExisting)) throw invalid('on-existing', 'must be skip, update or fail', input.onExisting);
+  const encoding = (input.encoding ?? 'auto').toLowerCase().replace(/^utf-8$/, 'utf8').replace(/^(cp1252|win1252)$/, 'windows-1252');
+  if (!['auto', 'utf8', 'windows-1252'].includes(encoding)) throw invalid('encoding', 'must be auto, utf8 or windows-1252', input.encoding);
+  const delimiter = input.delimiter ?? 'auto';
+  const concurrency = { ...DEFAULT_CONCURRENCY };
+  if (input.concurrency !== undefined) {
+    const text = String(input.concurrency).trim();
+    if (/^\d+$/.test(text)) {
+      concurrency.ldap = concurrency.imap = positiveInt('concurrency', text, 256);
+    } else {
+      for (const part of text.split(',')) {
+        const [k, v] = part.split('=').map((s) => s.trim());
+        if (k !== 'ldap' && k !== 'imap' || v === undefined) throw invalid('concurrency', 'must be a number or a list like ldap=8,imap=4', input.concurrency);
+        concurrency[k] = positiveInt('concurrency', v, 256);
+      }
+    }
+  }
+  const only = input.sourceOnly === undefined ? [...BACKENDS] : input.sourceOnly.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  for (const b of only) if (!(BACKENDS as readonly string[]).includes(b)) throw invalid('source_only', `must list ${BACKENDS.join(', ')}`, input.sourceOnly);
+  const progress = (input.progress ?? 'auto').toLowerCase();
+  if (!['auto', 'bar', 'lines', 'none'].includes(progress)) throw invalid('progress', 'must be auto, bar, lines or none', input.progress);
+  return Object.freeze({
+    file: input.file,
+    dryRun: input.dryRun ?? false,
+    mapping: input.mapping,
+    encoding: encoding as ImportOptions['encoding'],
+    delimiter,
+    onExisting: onExisting as OnExisting,
+    generatePasswords: input.generatePasswords ?? false,
+    concurrency: Object.freeze(concurrency),
+    batchSize: input.batchSize === undefined ? 200 : positiveInt('batch-size', input.batchSize, 5000),
+    reportDir: input.report ?? defaultReportDir(input.file, now),
+    retryFailed: input.retryFailed,
+    only: Object.freeze(only as Backend[]),
+    progress: progress as ImportOptions['progress'],
+    config: input.config,
+  });
+}
