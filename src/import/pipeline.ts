@@ -62,7 +62,7 @@ export async function runPipeline(rows: AsyncIterable<SourceRow>, deps: Pipeline
       continue;
     }
     const pending: Pending = { line: row.line, raw: row.raw, record: row.record, spec: m.spec, notes: m.notes };
-    if (m.spec.password === undefined && options.generatePasswords) {
+    if (m.spec.password === undefined && options.generatePasswords && !options.dryRun) {
       pending.generatedPassword = generatePassword();
       pending.spec = { ...m.spec, password: pending.generatedPassword, changepasswd: true };
       pending.notes.push('password generated; must be changed at first login');

@@ -5,7 +5,7 @@ import { OxprovError, describeError } from '../errors.js';
 import { createRowMapper, inMemorySchema, parseMapping, STANDARD_ATTRIBUTES, type AttributeSchema, type Mapping } from '../mapping/index.js';
 import { ImapFolderTemplates } from '../provision/imap/folder-templates.js';
 import { LdapDirectory } from '../provision/ldap/ldap-directory.js';
-import { Provisioner } from '../provision/provisioner.js';
+import { Provisioner, type ProvisionerOptions } from '../provision/provisioner.js';
 import { ImportMonitor, renderSummary, type ImportSummary, type ProgressMode } from './import-monitor.js';
 import { normalizeImportOptions, type ImportOptions, type ImportOptionsInput } from './import-options.js';
 import { runPipeline } from './pipeline.js';
@@ -16,6 +16,11 @@ import { failedLines } from './retry-failed.js';
 export interface ImportIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/** Seams for tests and embedding: e.g. a mail store that fails for one user. */
+export interface ImportHooks {
+  provisionerOptions?: Partial<ProvisionerOptions>;
 }
 
 export interface ImportRun {
@@ -29,7 +34,7 @@ export interface ImportRun {
  * whole run impossible (options, config, unreadable file, bad header, a back-end
  * down) end it before anything is written, with exit code 2.
  */
-export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdout: process.stdout, stderr: process.stderr }): Promise<ImportRun> {
+export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdout: process.stdout, stderr: process.stderr }, hooks: ImportHooks = {}): Promise<ImportRun> {
   const fatal = (err: unknown): ImportRun => {
     const e = err as OxprovError;
     io.stderr.write(`oxprov import: ${e.code ? `${e.code}: ` : ''}${describeError(err)}\n`);
@@ -69,6 +74,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
         ldapConcurrency: options.concurrency.ldap,
         imapConcurrency: options.concurrency.imap,
         ldap: { idBlockSize: Math.min(64, options.batchSize) },
+        ...hooks.provisionerOptions,
       });
       directory = provisioner.ldap;
     }

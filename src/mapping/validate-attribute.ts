@@ -2,7 +2,7 @@ import type { OxprovError } from '../errors.js';
 import { isDateAttribute, type AttributeInfo } from './attribute-schema.js';
 import { DEFAULT_MAX_LENGTH } from './fields.js';
 import { rowIssue, type IssueContext } from './row-issue.js';
-import { hasControlChars, isIsoDate, parseFlag } from './value-syntax.js';
+import { hasControlChars, hasControlCharsBeyondLineBreaks, isIsoDate, parseFlag } from './value-syntax.js';
 
 /**
  * Checks one value of an extra LDAP attribute. A cell is one value: commas are
@@ -18,7 +18,8 @@ export function validateAttribute(
   });
   const max = info.maxLength ?? DEFAULT_MAX_LENGTH;
   if (value.length > max) return fail('MAP_TOO_LONG', `longer than ${max} characters`);
-  if (hasControlChars(value)) return fail('MAP_INVALID_VALUE', 'contains control characters');
+  const multiLine = (info.syntax ?? 'string') === 'string' && !isDateAttribute(info);
+  if (multiLine ? hasControlCharsBeyondLineBreaks(value) : hasControlChars(value)) return fail('MAP_INVALID_VALUE', 'contains control characters');
   if (isDateAttribute(info)) {
     return isIsoDate(value) ? { value, issues: [] } : fail('MAP_INVALID_DATE', 'not a real date written YYYY-MM-DD');
   }

@@ -61,3 +61,8 @@ export function parseQuota(value: string): number | undefined {
 export function hasControlChars(value: string): boolean {
   return /[\u0000-\u001f\u007f]/.test(value);
 }
+
+/** Free-text attributes (description, street, postalAddress…) may span lines; other control characters are still refused. */
+export function hasControlCharsBeyondLineBreaks(value: string): boolean {
+  return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value);
+}

@@ -129,6 +129,11 @@ export class Provisioner {
       })));
     }
     const ldapOk = (i: number) => results[i].steps.ldap !== 'failed';
+    // Nothing is written after a failed LDAP step: the report must say so, back-end by back-end.
+    for (const i of specs.keys()) {
+      if (ldapOk(i)) continue;
+      for (const b of ['sql', 'groupware', 'imap'] as const) if (only.has(b)) results[i].steps[b] = 'skipped';
+    }
 
     if (only.has('sql')) {
       const sql = this.need(this.sql, 'sql');
@@ -158,7 +163,7 @@ export class Provisioner {
       const limit = this.imapLimit;
       await Promise.all(specs.map((spec, i) => limit(async () => {
         // Dovecot finds users in LDAP: without the entry there is no mailbox to make.
-        if (!ldapOk(i)) { results[i].steps.imap = 'skipped'; return; }
+        if (!ldapOk(i)) return;
         try {
           if (!only.has('ldap') && this.ldap && !(await this.ldap.findUser(spec.username))) {
             throw new OxprovError('IMAP_NO_SUCH_USER', `${spec.username} has no entry in the directory, so the IMAP server does not know it: provision ldap first`, { backend: 'imap', field: 'username', value: spec.username });
