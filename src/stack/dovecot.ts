@@ -26,6 +26,7 @@ export class StackDovecot {
     const secretFiles = [path.join(this.dir, 'master-users'), path.join(this.dir, 'dovecot-ldap.conf.ext')];
     fs.writeFileSync(secretFiles[0], `${this.layout.adminUser}:${hashPassword(this.adminPassword)}\n`, { mode: 0o640 });
     fs.writeFileSync(secretFiles[1], this.ldapConfig(), { mode: 0o640 });
+    for (const f of secretFiles) fs.chmodSync(f, 0o640); // writeFileSync keeps the mode of an existing file
     if (isRoot()) await runOk('chown', ['root:dovecot', ...secretFiles]);
     fs.writeFileSync(this.conf, this.config(), { mode: 0o644 });
     await runOk('doveconf', ['-c', this.conf, '-n']);
