@@ -50,6 +50,12 @@ export interface ImapConfig {
   masterPassword: string;
   /** Dovecot's `auth_master_user_separator`. */
   masterSeparator: string;
+  /**
+   * Dovecot's doveadm HTTP API (e.g. `http://127.0.0.1:1144/doveadm/v1`). When set with
+   * `doveadmApiKey`, mailboxes are created through it, many users per request.
+   */
+  doveadmUrl?: string;
+  doveadmApiKey?: string;
 }
 
 export interface TemplatesConfig {

@@ -88,6 +88,7 @@ function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<Config> {
       host: env.OXPROV_IMAP_HOST, port: int('OXPROV_IMAP_PORT'),
       secure: env.OXPROV_IMAP_SECURE === undefined ? undefined : /^(1|true|yes)$/i.test(env.OXPROV_IMAP_SECURE),
       masterUser: env.OXPROV_IMAP_MASTER_USER, masterPassword: secret('OXPROV_IMAP_MASTER_PASSWORD'),
+      doveadmUrl: env.OXPROV_DOVEADM_URL, doveadmApiKey: secret('OXPROV_DOVEADM_API_KEY'),
     },
   }) as DeepPartial<Config>;
 }
@@ -122,6 +123,8 @@ function normalize(c: DeepPartial<Config>): Config {
       masterUser: c.imap?.masterUser ?? 'mailadmin',
       masterPassword: c.imap?.masterPassword ?? '',
       masterSeparator: c.imap?.masterSeparator ?? '*',
+      doveadmUrl: c.imap?.doveadmUrl,
+      doveadmApiKey: c.imap?.doveadmApiKey,
     },
     templates: {
       imapFolders: path.resolve(PACKAGE_ROOT, c.templates?.imapFolders ?? 'templates/ImapFolders.xml'),

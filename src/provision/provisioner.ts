@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import type { Config } from '../config/config.js';
 import { OxprovError, type Backend } from '../errors.js';
 import { GroupwareFolderTemplates } from './groupware-folders.js';
+import { DoveadmApiMailStore } from './imap/doveadm-api-mail-store.js';
 import { DovecotMailStore } from './imap/dovecot-mail-store.js';
 import { ImapFolderTemplates } from './imap/folder-templates.js';
 import type { MailStore } from './imap/mail-store.js';
@@ -10,6 +11,9 @@ import { LdapGroups } from './ldap/ldap-groups.js';
 import { withRetry } from './retry.js';
 import { SqlStore } from './sql/sql-store.js';
 import { BACKENDS, type UserSpec } from './user-spec.js';
+
+/** Users per doveadm API request: large enough to amortise the round trip, small enough to keep several requests in flight. */
+const IMAP_CHUNK = 25;
 
 export type StepOutcome = 'created' | 'exists' | 'updated' | 'deleted' | 'gone' | 'skipped' | 'failed';
 export type OnExisting = 'skip' | 'update' | 'fail';
@@ -83,7 +87,9 @@ export class Provisioner {
       await sql?.close();
       throw err;
     }
-    const mail = wanted.has('imap') ? (options.mailStore ?? new DovecotMailStore(config.imap)) : undefined;
+    const imap = new DovecotMailStore(config.imap);
+    const mail = !wanted.has('imap') ? undefined
+      : options.mailStore ?? (config.imap.doveadmUrl && config.imap.doveadmApiKey ? new DoveadmApiMailStore(config.imap, imap) : imap);
     return new Provisioner(config, ldap, sql, mail, imapTemplates, groupwareTemplates, options);
   }
 
@@ -158,24 +164,7 @@ export class Provisioner {
       for (const i of specs.keys()) if (results[i].steps.sql === 'failed' && !results[i].steps.groupware) results[i].steps.groupware = 'skipped';
     }
 
-    if (only.has('imap')) {
-      const mail = this.need(this.mail, 'imap');
-      const limit = this.imapLimit;
-      await Promise.all(specs.map((spec, i) => limit(async () => {
-        // Dovecot finds users in LDAP: without the entry there is no mailbox to make.
-        if (!ldapOk(i)) return;
-        try {
-          if (!only.has('ldap') && this.ldap && !(await this.ldap.findUser(spec.username))) {
-            throw new OxprovError('IMAP_NO_SUCH_USER', `${spec.username} has no entry in the directory, so the IMAP server does not know it: provision ldap first`, { backend: 'imap', field: 'username', value: spec.username });
-          }
-          const folders = this.imapTemplates.foldersFor(spec.language, spec.imapTemplate);
-          const r = await this.retry(() => mail.ensureMailbox(spec.username, folders));
-          results[i].steps.imap = r.outcome;
-        } catch (err) {
-          fail(results[i], 'imap', err);
-        }
-      })));
-    }
+    if (only.has('imap')) await this.imapStep(specs, results, !only.has('ldap'), fail);
 
     const ms = Math.round(performance.now() - t0);
     for (const r of results) {
@@ -184,6 +173,52 @@ export class Provisioner {
       r.ms = specs.length === 1 ? ms : Math.round(ms / specs.length);
     }
     return results;
+  }
+
+  /**
+   * Mailboxes of the users whose LDAP step did not fail (Dovecot finds users in LDAP).
+   * A store with a bulk form gets chunks of users per round trip; others one session per user.
+   */
+  private async imapStep(specs: readonly UserSpec[], results: ProvisionResult[], checkLdap: boolean, fail: (r: ProvisionResult, b: Backend, err: unknown) => void): Promise<void> {
+    const mail = this.need(this.mail, 'imap');
+    const todo: { i: number; folders: string[] }[] = [];
+    for (const [i, spec] of specs.entries()) {
+      if (results[i].steps.ldap === 'failed') continue;
+      try {
+        // Without the directory entry Dovecot cannot say "no such user" to a master login: ask LDAP first.
+        if (checkLdap && this.ldap && !(await this.ldap.findUser(spec.username))) {
+          throw new OxprovError('IMAP_NO_SUCH_USER', `${spec.username} has no entry in the directory, so the IMAP server does not know it: provision ldap first`, { backend: 'imap', field: 'username', value: spec.username });
+        }
+        todo.push({ i, folders: this.imapTemplates.foldersFor(spec.language, spec.imapTemplate) });
+      } catch (err) {
+        fail(results[i], 'imap', err);
+      }
+    }
+    const bulk = mail.ensureMailboxes?.bind(mail);
+    if (bulk) {
+      const chunks: (typeof todo)[] = [];
+      for (let k = 0; k < todo.length; k += IMAP_CHUNK) chunks.push(todo.slice(k, k + IMAP_CHUNK));
+      await Promise.all(chunks.map((chunk) => this.imapLimit(async () => {
+        try {
+          const answers = await this.retry(() => bulk(chunk.map((t) => ({ username: specs[t.i].username, folders: t.folders }))));
+          chunk.forEach((t, k) => {
+            const a = answers[k];
+            if (a instanceof OxprovError) fail(results[t.i], 'imap', a);
+            else results[t.i].steps.imap = a.outcome;
+          });
+        } catch (err) {
+          for (const t of chunk) fail(results[t.i], 'imap', err);
+        }
+      })));
+      return;
+    }
+    await Promise.all(todo.map((t) => this.imapLimit(async () => {
+      try {
+        results[t.i].steps.imap = (await this.retry(() => mail.ensureMailbox(specs[t.i].username, t.folders))).outcome;
+      } catch (err) {
+        fail(results[t.i], 'imap', err);
+      }
+    })));
   }
 
   /** Group memberships of a spec, in LDAP (creating a missing group with this member, as addgroup would). */

@@ -9,7 +9,13 @@ import type { StackLayout } from './stack-layout.js';
  * a master user for oxprov, login and imap processes kept alive (see shared notes).
  */
 export class StackDovecot {
-  constructor(private readonly layout: StackLayout, private readonly adminDn: string, private readonly adminPassword: string) {}
+  constructor(
+    private readonly layout: StackLayout,
+    private readonly adminDn: string,
+    private readonly adminPassword: string,
+    /** Read lazily: `status` and `down` must not create secrets. */
+    private readonly apiKey: () => string,
+  ) {}
 
   private get dir() { return this.layout.dovecot.dir; }
   private get conf() { return path.join(this.dir, 'dovecot.conf'); }
@@ -28,7 +34,10 @@ export class StackDovecot {
     fs.writeFileSync(secretFiles[1], this.ldapConfig(), { mode: 0o640 });
     for (const f of secretFiles) fs.chmodSync(f, 0o640); // writeFileSync keeps the mode of an existing file
     if (isRoot()) await runOk('chown', ['root:dovecot', ...secretFiles]);
-    fs.writeFileSync(this.conf, this.config(), { mode: 0o644 });
+    // 0640: the file holds the API key.
+    fs.writeFileSync(this.conf, this.config(), { mode: 0o640 });
+    fs.chmodSync(this.conf, 0o640);
+    if (isRoot()) await runOk('chown', ['root:dovecot', this.conf]);
     await runOk('doveconf', ['-c', this.conf, '-n']);
     await runOk('dovecot', ['-c', this.conf]);
     await waitForPort(this.layout.dovecot.port, 'Dovecot');
@@ -112,6 +121,17 @@ service imap {
   service_count = 0
   process_min_avail = 4
   process_limit = 256
+}
+
+# The doveadm HTTP API: oxprov creates folders for many users per request (see shared notes).
+doveadm_api_key = ${this.apiKey()}
+service doveadm {
+  inet_listener http {
+    address = 127.0.0.1
+    port = ${this.layout.dovecot.apiPort}
+  }
+  service_count = 0
+  process_min_avail = 4
 }
 
 passdb {

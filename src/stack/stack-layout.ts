@@ -9,7 +9,7 @@ export interface StackLayout {
   adminUser: string;
   ldap: { dir: string; port: number };
   pg: { dir: string; port: number; socketDir: string };
-  dovecot: { dir: string; port: number };
+  dovecot: { dir: string; port: number; apiPort: number };
 }
 
 export function stackLayout(env: NodeJS.ProcessEnv = process.env): StackLayout {
@@ -22,7 +22,7 @@ export function stackLayout(env: NodeJS.ProcessEnv = process.env): StackLayout {
     adminUser: 'mailadmin',
     ldap: { dir: path.join(root, 'ldap'), port: port('OXPROV_STACK_LDAP_PORT', 3389) },
     pg: { dir: path.join(root, 'pg'), port: port('OXPROV_STACK_PG_PORT', 55432), socketDir: path.join(root, 'pg', 'run') },
-    dovecot: { dir: path.join(root, 'dovecot'), port: port('OXPROV_STACK_IMAP_PORT', 1143) },
+    dovecot: { dir: path.join(root, 'dovecot'), port: port('OXPROV_STACK_IMAP_PORT', 1143), apiPort: port('OXPROV_STACK_DOVEADM_PORT', 1144) },
   };
 }
 

@@ -28,7 +28,7 @@ export class LocalStack {
     this.layout = stackLayout(env);
     this.slapd = new StackSlapd(this.layout, STACK_ADMIN_PASSWORD);
     this.postgres = new StackPostgres(this.layout);
-    this.dovecot = new StackDovecot(this.layout, this.slapd.adminDn, STACK_ADMIN_PASSWORD);
+    this.dovecot = new StackDovecot(this.layout, this.slapd.adminDn, STACK_ADMIN_PASSWORD, () => this.secret('doveadm-api-key'));
   }
 
   async up(): Promise<void> {
@@ -39,7 +39,7 @@ export class LocalStack {
     }
     await ensurePackages(this.log);
     fs.mkdirSync(this.layout.root, { recursive: true, mode: 0o755 });
-    const pgPassword = this.pgPassword();
+    const pgPassword = this.secret('pg-password');
     this.log(`slapd     ${await this.slapd.up()} on 127.0.0.1:${this.layout.ldap.port}`);
     this.log(`postgres  ${await this.postgres.up(pgPassword)} on 127.0.0.1:${this.layout.pg.port}`);
     this.log(`dovecot   ${await this.dovecot.up()} on 127.0.0.1:${this.layout.dovecot.port}`);
@@ -76,7 +76,7 @@ export class LocalStack {
 
   /** Shell lines for other clients and scripts (`eval "$(oxprov stack env)"`). */
   env(): string {
-    const s = this.settings(this.pgPassword());
+    const s = this.settings(this.secret('pg-password'));
     const q = (v: string | number) => `'${String(v).replace(/'/g, `'\\''`)}'`;
     return [
       `OXPROV_LDAP_URL=${q(s.ldap!.url!)}`,
@@ -99,13 +99,16 @@ export class LocalStack {
     return {
       ldap: { url: `ldap://127.0.0.1:${this.layout.ldap.port}`, baseDn: this.layout.baseDn, bindDn: this.slapd.adminDn, bindPassword: STACK_ADMIN_PASSWORD },
       sql: { url: `postgres://oxprov:${encodeURIComponent(pgPassword)}@127.0.0.1:${this.layout.pg.port}/oxprov` },
-      imap: { host: '127.0.0.1', port: this.layout.dovecot.port, secure: false, masterUser: this.layout.adminUser, masterPassword: STACK_ADMIN_PASSWORD },
+      imap: {
+        host: '127.0.0.1', port: this.layout.dovecot.port, secure: false, masterUser: this.layout.adminUser, masterPassword: STACK_ADMIN_PASSWORD,
+        doveadmUrl: `http://127.0.0.1:${this.layout.dovecot.apiPort}/doveadm/v1`, doveadmApiKey: this.secret('doveadm-api-key'),
+      },
     };
   }
 
-  /** A random password for the stack's database role, kept in a 0600 file. */
-  private pgPassword(): string {
-    const file = path.join(this.layout.root, 'pg-password');
+  /** A random secret of the stack (database password, API key), kept in a 0600 file. */
+  private secret(name: string): string {
+    const file = path.join(this.layout.root, name);
     try {
       return fs.readFileSync(file, 'utf8').trim();
     } catch {

@@ -1,3 +1,5 @@
+import type { OxprovError } from '../../errors.js';
+
 /**
  * The mail-store back-end: a mailbox with its standard folders. Dovecot is the
  * first implementation; Cyrus (where quota is an IMAP command) is the next.
@@ -9,9 +11,19 @@ export interface MailboxResult {
   created: string[];
 }
 
+export interface MailboxRequest {
+  username: string;
+  folders: readonly string[];
+}
+
 export interface MailStore {
   /** Makes sure the user's mailbox holds these folders (UTF-8 names), subscribed. Existing folders are a result, not an error. */
   ensureMailbox(username: string, folders: readonly string[]): Promise<MailboxResult>;
+  /**
+   * Optional bulk form: many users in one round trip. Each answer is that user's
+   * result or error; the call itself throws only when the whole request failed.
+   */
+  ensureMailboxes?(requests: readonly MailboxRequest[]): Promise<(MailboxResult | OxprovError)[]>;
   /** Removes every folder and message of the mailbox; `gone` when there was nothing left. */
   deleteMailbox(username: string): Promise<'deleted' | 'gone'>;
   close(): Promise<void>;

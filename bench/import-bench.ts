@@ -1,0 +1,174 @@
+/**
+ * `npm run bench`: the import's speed and memory on the local stack, and the raw
+ * rate of each back-end for the same work (the floors), measured in one run.
+ *   --rows N         users for the full import and the floors (default 10000)
+ *   --dry-rows A,B   sizes for the dry run (default 10000,100000,1000000)
+ * The last line is `ratio=R`: import users/s over the slowest floor's users/s.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../src/config/load-config.js';
+import { ImapFolderTemplates } from '../src/provision/imap/folder-templates.js';
+import { GroupwareFolderTemplates } from '../src/provision/groupware-folders.js';
+import { hashPassword } from '../src/provision/ldap/password-hash.js';
+import { userEntry } from '../src/provision/ldap/user-entry.js';
+import { userSpec, type UserSpec } from '../src/provision/user-spec.js';
+import { MODULES } from '../src/provision/user-spec.js';
+import { stackLayout } from '../src/stack/stack-layout.js';
+import { generateUsers } from './generate-users.js';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
+const ROWS = Number(arg('--rows', '10000'));
+const DRY = arg('--dry-rows', '10000,100000,1000000').split(',').map(Number);
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'oxprov-bench-'));
+const tag = Date.now().toString(36);
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d) => { out += d; });
+    c.stderr.on('data', (d) => { err += d; });
+    c.on('error', reject);
+    c.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err.slice(-500)}`))));
+  });
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await work();
+  return (performance.now() - t0) / 1000;
+}
+
+interface ChildResult { exitCode: number; rowsPerSecond: number; seconds: number; maxRssMB: number; rows: Record<string, number> }
+
+async function importChild(file: string, dryRun: boolean): Promise<ChildResult> {
+  const report = path.join(work, `report-${path.basename(file)}-${dryRun ? 'dry' : 'full'}`);
+  const out = await run(process.execPath, [path.join(root, 'bench/child-import.mjs'), file, ...(dryRun ? ['--dry-run'] : []), '--report', report]).catch((e) => {
+    // exit code 1 (some rows rejected) still prints the figures
+    throw e;
+  });
+  fs.rmSync(report, { recursive: true, force: true });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+/** The same users as the CSV generator makes, as specs, for the floors. */
+function specs(prefix: string, n: number): UserSpec[] {
+  const lang = ['DE', 'EN', 'FR'];
+  return Array.from({ length: n }, (_, i) => userSpec({
+    username: `${prefix}${i}`, password: `Pw-${i}-bench`, surname: 'Floor', givenname: 'Bench', mail: `${prefix}${i}@bench.tux`,
+    aliases: [`${prefix}${i}.alias@bench.tux`], colocrouteaddr: `${prefix}${i}@localhost`, language: lang[i % 3], timezone: 'Europe/Berlin', quotaMB: 100,
+  }));
+}
+
+async function ldapFloor(users: UserSpec[]): Promise<number> {
+  const config = loadConfig();
+  const pwFile = path.join(work, 'ldap-pw');
+  fs.writeFileSync(pwFile, config.ldap.bindPassword, { mode: 0o600 });
+  const parts = 4;
+  const files = Array.from({ length: parts }, (_, p) => {
+    const file = path.join(work, `floor-${p}.ldif`);
+    const ldif = users.filter((_, i) => i % parts === p).map((u, i) => {
+      const entry = userEntry(u, config, { uidNumber: 5_000_000 + i * parts + p, passwordHash: hashPassword(u.password!, config.ldap.passwordScheme) });
+      return [`dn: uid=${u.username},${config.ldap.peopleDn}`, ...Object.entries(entry).flatMap(([k, vs]) => vs.map((v) => (/^[\x20-\x7e]*$/.test(v) && !/^[ :<]/.test(v) ? `${k}: ${v}` : `${k}:: ${Buffer.from(v).toString('base64')}`)))].join('\n');
+    }).join('\n\n');
+    fs.writeFileSync(file, `${ldif}\n`);
+    return file;
+  });
+  const seconds = await timed(() => Promise.all(files.map((f) => run('ldapadd', ['-x', '-H', config.ldap.url, '-D', config.ldap.bindDn, '-y', pwFile, '-f', f]))));
+  return users.length / seconds;
+}
+
+async function sqlFloor(users: UserSpec[]): Promise<number> {
+  const config = loadConfig();
+  const url = new URL(config.sql.url);
+  const env = { ...process.env, PGPASSWORD: decodeURIComponent(url.password) };
+  const conn = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', url.hostname, '-p', url.port, '-U', decodeURIComponent(url.username), '-d', url.pathname.slice(1)];
+  const tables = ['users', 'user_modules', 'folders', 'folder_permissions'];
+  await run('psql', [...conn, '-c', tables.map((t) => `DROP TABLE IF EXISTS bench_${t}; CREATE UNLOGGED TABLE bench_${t} (LIKE ${t} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);`).join('\n')], env);
+  const gw = GroupwareFolderTemplates.load(config.templates.groupwareFolders);
+  const data = { users: [] as string[], user_modules: [] as string[], folders: [] as string[], folder_permissions: [] as string[] };
+  let folderId = 0;
+  users.forEach((u, i) => {
+    const id = i + 1;
+    data.users.push(`${id}\t${u.username}\t\\N\tFloor, Bench\t${u.mail}\t${u.language}\tEurope/Berlin\t\\N\tt\tf\tf`);
+    for (const m of MODULES) data.user_modules.push(`${id}\t${m}\tt`);
+    for (const f of gw.foldersFor(u.language)) {
+      folderId++;
+      data.folders.push(`${folderId}\t${id}\t${f.module}\t${f.name}\tt`);
+      data.folder_permissions.push(`${folderId}\t${id}\tt\t4\t4\t4`);
+    }
+  });
+  const cols: Record<string, string> = {
+    users: 'id, username, uid_number, display_name, mail, language, timezone, country, activated, change_password, global_addressbook_write',
+    user_modules: 'user_id, module, enabled', folders: 'id, owner_id, module, name, is_default',
+    folder_permissions: 'folder_id, user_id, folder_admin, read_level, write_level, delete_level',
+  };
+  const script = tables.map((t) => {
+    const file = path.join(work, `bench_${t}.tsv`);
+    fs.writeFileSync(file, `${data[t as keyof typeof data].join('\n')}\n`);
+    return `\\copy bench_${t} (${cols[t]}) FROM '${file}'`;
+  }).join('\n');
+  const scriptFile = path.join(work, 'copy.sql');
+  fs.writeFileSync(scriptFile, `BEGIN;\n${script}\nCOMMIT;\n`);
+  const seconds = await timed(() => run('psql', [...conn, '-f', scriptFile], env));
+  await run('psql', [...conn, '-c', tables.map((t) => `DROP TABLE bench_${t};`).join(' ')], env);
+  return users.length / seconds;
+}
+
+async function imapFloor(users: UserSpec[]): Promise<number> {
+  const config = loadConfig();
+  const conf = path.join(stackLayout().dovecot.dir, 'dovecot.conf');
+  const templates = ImapFolderTemplates.load(config.templates.imapFolders);
+  const byLang = new Map<string, string[]>();
+  for (const u of users) byLang.set(u.language!, [...(byLang.get(u.language!) ?? []), u.username]);
+  const seconds = await timed(() => Promise.all([...byLang].map(([lang, names]) => {
+    const file = path.join(work, `doveadm-${lang}.txt`);
+    fs.writeFileSync(file, `${names.join('\n')}\n`);
+    const folders = templates.foldersFor(lang).filter((f) => f !== 'INBOX');
+    return run('doveadm', ['-c', conf, 'mailbox', 'create', '-s', '-F', file, ...folders]);
+  })));
+  return users.length / seconds;
+}
+
+async function main(): Promise<void> {
+  execFileSync(process.execPath, [path.join(root, 'bin/oxprov.js'), 'stack', 'up'], { stdio: 'inherit' });
+  log(`oxprov bench: ${ROWS} users for the import and the floors; dry run at ${DRY.join(', ')} rows; ${os.cpus().length} cores`);
+
+  log('\ndry run (validation and directory checks, nothing written)');
+  log('      rows    rows/s   peak RSS');
+  for (const n of DRY) {
+    const file = path.join(work, `dry-${n}.csv`);
+    await generateUsers(file, n, `dry${tag}x`);
+    const r = await importChild(file, true);
+    log(`${String(n).padStart(10)}${String(Math.round(r.rowsPerSecond)).padStart(10)}${`${r.maxRssMB} MB`.padStart(11)}`);
+    fs.rmSync(file);
+  }
+
+  log('\nfull import (LDAP, SQL, groupware folders, mailbox)');
+  const file = path.join(work, 'full.csv');
+  await generateUsers(file, ROWS, `imp${tag}x`);
+  const imp = await importChild(file, false);
+  log(`${String(ROWS).padStart(10)} users  ${imp.rowsPerSecond} users/s  ${imp.maxRssMB} MB peak RSS  (created ${imp.rows.created}, failed ${imp.rows.failed}, rejected ${imp.rows.rejected})`);
+
+  log('\nfloors: the raw rate of each back-end for the same work');
+  const floorUsers = specs(`flr${tag}x`, ROWS);
+  const floors: [string, number][] = [];
+  floors.push(['ldapadd (4 processes)', await ldapFloor(floorUsers)]);
+  floors.push(['PostgreSQL COPY', await sqlFloor(floorUsers)]);
+  floors.push(['doveadm mailbox create -F', await imapFloor(floorUsers)]);
+  for (const [name, rate] of floors) log(`  ${name.padEnd(28)}${String(Math.round(rate)).padStart(8)} users/s`);
+  const slowest = floors.reduce((a, b) => (b[1] < a[1] ? b : a));
+  const ratio = imp.rowsPerSecond / slowest[1];
+  log(`\nimport ${imp.rowsPerSecond} users/s is ${ratio.toFixed(2)} × the slowest floor (${slowest[0]}, ${Math.round(slowest[1])} users/s)`);
+  fs.rmSync(work, { recursive: true, force: true });
+  log(`ratio=${ratio.toFixed(2)}`);
+}
+
+await main();
