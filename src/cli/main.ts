@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { describeError, isOxprovError } from '../errors.js';
 import { serveCommand } from './serve-command.js';
+import { importCommand } from './import-command.js';
 import { stackCommand } from './stack-command.js';
 import { runToolFromProcess, toolCommands, toolOf } from './tool-commands.js';
 
@@ -19,6 +20,7 @@ export async function main(args: string[]): Promise<number> {
     .help()
     .fail((msg, err) => { throw err ?? new Error(msg); });
   stackCommand(cli, setExit);
+  importCommand(cli, setExit);
   serveCommand(cli, setExit);
   toolCommands(cli, args, setExit);
   try {
