@@ -18,6 +18,8 @@ import type { ToolContext } from './tool-context.js';
  * - `--source_only=groupware` for a user without a SQL row writes that row
  *   first: the paper's 5.2 creates the folders before the relations, and a
  *   folder needs its owner's row.
+ * - Extra LDAP attributes are validated on every call but written only by the
+ *   ldap step.
  */
 export async function adduser(ctx: ToolContext, params: Readonly<Record<string, string>>): Promise<ToolResult> {
   const asked = sourceOnly(params.source_only);
@@ -30,6 +32,7 @@ export async function adduser(ctx: ToolContext, params: Readonly<Record<string, 
   if (entry?.uidNumber !== undefined && r.steps.sql !== undefined && r.steps.sql !== 'failed') {
     await ctx.sql.query('UPDATE users SET uid_number = $2 WHERE username = $1 AND uid_number IS DISTINCT FROM $2', [spec.username, entry.uidNumber], `recording the uidNumber of ${spec.username}`);
   }
+  // A failed result never gets this status: userToolResult throws the back-end's error instead.
   return userToolResult('adduser', r, r.status === 'failed' ? 'exists' : r.status);
 }
 

@@ -25,7 +25,7 @@ export class ProvisionerPool {
     if (p === undefined) {
       p = Provisioner.open(this.config, { ...this.options, ldap: { ...this.options.ldap, bindDn: admin.dn, bindPassword: admin.password } });
       // A failed open (a back-end down) must not be remembered: the next call tries again.
-      p.catch(() => this.open.delete(key));
+      p.catch(() => { if (this.open.get(key) === p) this.open.delete(key); });
       this.open.set(key, p);
     }
     return p;
