@@ -6,4 +6,10 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 node bin/oxprov.js stack up
 npx tsc -p tsconfig.json --noEmit
-exec npx vitest run "$@"
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
+# One plain closing line that any CI reads: "N passed, N failed".
+node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$results" || true
+exit "$status"
