@@ -144,26 +144,32 @@ export async function serveUntilSignal(
   raw: RawServeOptions,
   io: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown }; signals?: SignalSource } & DaemonDeps,
 ): Promise<number> {
-  let daemon: RunningDaemon;
-  try {
-    daemon = await startDaemon(normalizeServeOptions(raw), io);
-  } catch (err) {
-    io.stderr.write(`serve: ${isOxprovError(err) ? `${err.code}: ` : ''}${describeError(err)}\n`);
-    return 2;
-  }
-  io.stdout.write(`listening on ${daemon.url}\n`);
+  // Listen for signals before starting: a SIGINT during a slow start must stop the daemon, not be lost.
   const signals = io.signals ?? process;
-  const signal = await new Promise<string>((resolve) => {
-    const onInt = () => done('SIGINT');
-    const onTerm = () => done('SIGTERM');
+  let onInt = () => {};
+  let onTerm = () => {};
+  const stopSignal = new Promise<string>((resolve) => {
     const done = (name: string) => {
       signals.off('SIGINT', onInt);
       signals.off('SIGTERM', onTerm);
       resolve(name);
     };
+    onInt = () => done('SIGINT');
+    onTerm = () => done('SIGTERM');
     signals.once('SIGINT', onInt);
     signals.once('SIGTERM', onTerm);
   });
+  let daemon: RunningDaemon;
+  try {
+    daemon = await startDaemon(normalizeServeOptions(raw), io);
+  } catch (err) {
+    signals.off('SIGINT', onInt);
+    signals.off('SIGTERM', onTerm);
+    io.stderr.write(`serve: ${isOxprovError(err) ? `${err.code}: ` : ''}${describeError(err)}\n`);
+    return 2;
+  }
+  io.stdout.write(`listening on ${daemon.url}\n`);
+  const signal = await stopSignal;
   io.stderr.write(`serve: ${signal}, finishing calls in flight\n`);
   await daemon.close();
   io.stdout.write('stopped\n');

@@ -132,9 +132,11 @@ describe('oxprov serve', () => {
     const port = new URL(blocker.url).port;
     const service = fakeService();
     const io = fakeIo();
+    const sigterms = process.listenerCount('SIGTERM');
     expect(await serveUntilSignal({ port }, { ...io, createService: () => service.caller })).toBe(2);
     expect(io.err()).toMatch(/^serve: RPC_CONNECT: cannot listen/);
     expect(service.closedCount()).toBe(1);
+    expect(process.listenerCount('SIGTERM')).toBe(sigterms);
     await blocker.close();
   });
 });
