@@ -17,6 +17,8 @@ export function run(cmd: string, args: string[], options: { input?: string; env?
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
     child.on('error', reject);
+    // A program that exits without reading its input must not crash us with EPIPE.
+    child.stdin.on('error', () => {});
     // 'exit', not 'close': a daemon (dovecot) keeps the inherited pipes open after its parent exits.
     child.on('exit', (code) => setTimeout(() => {
       child.stdout.destroy();
