@@ -22,12 +22,25 @@ function fold(value: string): string {
   return value.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^a-z0-9]/g, '');
 }
 
+/** Results by input as written: a file names few countries, and names are slow to fold. Emptied when full. */
+const MEMO = new Map<string, string | undefined>();
+const MEMO_SIZE = 4096;
+
 /**
  * The ISO 3166-1 alpha-2 code for an alpha-2 or alpha-3 code or a country name
  * in English, German or French (as the paper's countrycodes.ox maps names to
  * codes), or undefined.
  */
 export function resolveCountry(value: string): string | undefined {
+  const known = MEMO.get(value);
+  if (known !== undefined || MEMO.has(value)) return known;
+  const code = lookUp(value);
+  if (MEMO.size >= MEMO_SIZE) MEMO.clear();
+  MEMO.set(value, code);
+  return code;
+}
+
+function lookUp(value: string): string | undefined {
   const upper = value.toUpperCase();
   if (/^[A-Z]{2}$/.test(upper) && countries.isValid(upper)) return upper;
   if (/^[A-Z]{3}$/.test(upper)) {

@@ -66,8 +66,16 @@ export function resolveRow(
     return name;
   };
 
+  // Cells in column order, then derived targets, then defaults; each once.
   const values = new Map<string, ResolvedValue>();
-  for (const key of new Set([...cells.keys(), ...opts.derive.keys(), ...opts.defaults.keys()])) {
+  for (const key of cells.keys()) values.set(key, resolve(key)!);
+  for (const key of opts.derive.keys()) {
+    if (values.has(key)) continue;
+    const v = resolve(key);
+    if (v !== undefined) values.set(key, v);
+  }
+  for (const key of opts.defaults.keys()) {
+    if (values.has(key)) continue;
     const v = resolve(key);
     if (v !== undefined) values.set(key, v);
   }

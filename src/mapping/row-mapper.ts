@@ -1,12 +1,13 @@
 import type { OxprovError } from '../errors.js';
-import { userSpec, type UserSpec } from '../provision/user-spec.js';
+import type { UserSpec } from '../provision/user-spec.js';
 import { isSecretField } from './fields.js';
 import { planColumns, type PlannedColumn } from './normalize-header.js';
 import { normalizeOptions, type NormalizedOptions, type RowMapperOptions } from './normalize-options.js';
 import { resolveRow } from './resolve-row.js';
 import { rowIssue } from './row-issue.js';
+import type { Target } from './target.js';
 import { validateAttribute } from './validate-attribute.js';
-import { validateField } from './validate-field.js';
+import { checkField, type FieldSink } from './validate-field.js';
 
 /** The outcome of mapping one row. Notes say what the mapper changed on its own (suffixes, dropped repeats). */
 export type MapResult =
@@ -25,59 +26,117 @@ export interface RowMapper {
   map(record: Readonly<Record<string, string | undefined>>, line: number): MapResult;
 }
 
+/** A column that feeds a target, with what its checks need, worked out once per file. */
+interface TargetColumn {
+  header: string;
+  target: Target;
+  secret: boolean;
+  notePrefix: string;
+}
+
+/** What the header decided, for every row of the file. */
+interface FilePlan {
+  columns: readonly PlannedColumn[];
+  targets: readonly TargetColumn[];
+  /** Without derive rules and defaults a row's values are exactly its non-empty cells: no resolving needed. */
+  cellsOnly: boolean;
+  /** Mandatory fields, the column that gives each (index into `targets`, or -1) and the field named when missing. */
+  mandatory: readonly { field: string; target: number; column: string }[];
+  /** The column name of a target key, when a column gives it. */
+  headerOf: ReadonlyMap<string, string>;
+  /** In a cells-only plan: the field named in a duplicate's issue. */
+  fieldOf: (key: string) => string;
+  /** Scratch: which targets had a non-empty cell in the current row (rows are mapped one at a time). */
+  present: Uint8Array;
+}
+
 /**
  * Creates a row mapper. Options are checked once here and throw `CFG_INVALID` or
  * `MAP_INVALID_MAPPING`; rows never throw, they return every problem found.
  */
 export function createRowMapper(options: RowMapperOptions): RowMapper {
   const opts = normalizeOptions(options);
-  let columns: PlannedColumn[] | undefined;
+  let plan: FilePlan | undefined;
   return {
     header(headers, line = 1) {
-      const plan = planColumns(headers, opts, line);
-      columns = plan.columns;
-      return plan.errors;
+      const planned = planColumns(headers, opts, line);
+      plan = filePlan(planned.columns, opts);
+      return planned.errors;
     },
     map(record, line) {
-      if (columns === undefined) throw new Error('RowMapper.map() called before header()');
-      return mapRow(record, line, columns, opts);
+      if (plan === undefined) throw new Error('RowMapper.map() called before header()');
+      return mapRow(record, line, plan, opts);
     },
   };
 }
 
-function mapRow(
-  record: Readonly<Record<string, string | undefined>>,
-  line: number,
-  columns: readonly PlannedColumn[],
-  opts: NormalizedOptions,
-): MapResult {
-  const { values, issues, notes } = resolveRow(record, columns, opts, line);
-  const patch: Partial<UserSpec> = {};
-  const attributes: Record<string, string[]> = {};
-  for (const v of values.values()) {
-    const at = { line, field: v.field, secret: v.target.kind === 'field' && isSecretField(v.target.field) };
-    if (v.target.kind === 'field') {
-      const out = validateField(v.target.field, v.value, opts.env, at);
-      issues.push(...out.issues);
-      notes.push(...out.notes.map((n) => `${v.field}: ${n}`));
-      Object.assign(patch, out.patch);
-    } else {
-      const out = validateAttribute(v.target.info, v.value, at);
-      issues.push(...out.issues);
-      if (out.value !== undefined) attributes[v.target.info.name] = [out.value];
-    }
+function filePlan(columns: readonly PlannedColumn[], opts: NormalizedOptions): FilePlan {
+  const targets: TargetColumn[] = [];
+  const headerOf = new Map<string, string>();
+  for (const c of columns) {
+    if (c.target === undefined) continue;
+    targets.push({ header: c.header, target: c.target, secret: c.target.kind === 'field' && isSecretField(c.target.field), notePrefix: `${c.header}: ` });
+    headerOf.set(c.target.key, c.header);
   }
-  for (const field of opts.mandatory) {
-    const failedToDerive = issues.some((i) => i.code === 'MAP_DERIVE_FAILED' && i.field === field);
-    if (!values.has(field) && !failedToDerive) {
-      const column = columns.find((c) => c.target?.key === field)?.header ?? field;
-      issues.push(rowIssue('MAP_MISSING_FIELD', `${field} is mandatory`, { line, field: column }));
+  const mandatory = opts.mandatory.map((field) => ({
+    field,
+    target: targets.findIndex((t) => t.target.key === field),
+    column: columns.find((c) => c.target?.key === field)?.header ?? field,
+  }));
+  return { columns, targets, cellsOnly: opts.derive.size === 0 && opts.defaults.size === 0, mandatory, headerOf,
+    fieldOf: (key) => headerOf.get(key) ?? key, present: new Uint8Array(targets.length) };
+}
+
+function mapRow(record: Readonly<Record<string, string | undefined>>, line: number, plan: FilePlan, opts: NormalizedOptions): MapResult {
+  // The spec is built in place; its optional fields appear only when a value gives them.
+  const spec = { aliases: [], disable: [], groups: [], attributes: {} } as Partial<UserSpec> & { attributes: Record<string, string[]> };
+  const sink: FieldSink = { patch: spec, issues: [], notes: [], notePrefix: '' };
+  const { issues } = sink;
+  let fieldOf: (key: string) => string;
+  if (plan.cellsOnly) {
+    const { targets, present } = plan;
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i];
+      const value = record[t.header]?.trim() ?? '';
+      present[i] = value === '' ? 0 : 1;
+      if (value !== '') checkValue(t.target, value, t.header, t.secret, t.notePrefix, line, spec, sink, opts);
     }
+    for (const m of plan.mandatory) {
+      if (m.target === -1 || present[m.target] === 0) issues.push(rowIssue('MAP_MISSING_FIELD', `${m.field} is mandatory`, { line, field: m.column }));
+    }
+    fieldOf = plan.fieldOf;
+  } else {
+    const resolved = resolveRow(record, plan.columns, opts, line);
+    issues.push(...resolved.issues);
+    sink.notes.push(...resolved.notes);
+    const { values } = resolved;
+    for (const v of values.values()) {
+      const secret = v.target.kind === 'field' && isSecretField(v.target.field);
+      checkValue(v.target, v.value, v.field, secret, `${v.field}: `, line, spec, sink, opts);
+    }
+    for (const m of plan.mandatory) {
+      const failedToDerive = issues.some((i) => i.code === 'MAP_DERIVE_FAILED' && i.field === m.field);
+      if (!values.has(m.field) && !failedToDerive) issues.push(rowIssue('MAP_MISSING_FIELD', `${m.field} is mandatory`, { line, field: m.column }));
+    }
+    fieldOf = (key) => values.get(key)?.field ?? key;
   }
-  issues.push(...checkDuplicates(patch, values, line, opts));
-  if (issues.length > 0) return { ok: false, line, errors: issues, notes };
-  const { username, surname, mail, colocrouteaddr } = patch as Required<UserSpec>;
-  return { ok: true, line, spec: userSpec({ ...patch, username, surname, mail, colocrouteaddr, attributes }), notes };
+  checkDuplicates(spec, fieldOf, line, opts, issues);
+  if (issues.length > 0) return { ok: false, line, errors: issues, notes: sink.notes };
+  return { ok: true, line, spec: spec as UserSpec, notes: sink.notes };
+}
+
+function checkValue(
+  target: Target, value: string, field: string, secret: boolean, notePrefix: string, line: number,
+  spec: { attributes: Record<string, string[]> }, sink: FieldSink, opts: NormalizedOptions,
+): void {
+  if (target.kind === 'field') {
+    sink.notePrefix = notePrefix;
+    checkField(target.field, value, opts.env, line, field, secret, sink);
+  } else {
+    const out = validateAttribute(target.info, value, { line, field, secret });
+    if (out.value !== undefined) spec.attributes[target.info.name] = [out.value];
+    else sink.issues.push(...out.issues);
+  }
 }
 
 /**
@@ -85,14 +144,7 @@ function mapRow(
  * rejected for something else: the rejects are meant to be fixed and loaded
  * again, and must not then collide with a row imported after them.
  */
-function checkDuplicates(
-  patch: Partial<UserSpec>,
-  values: ReadonlyMap<string, { field: string }>,
-  line: number,
-  opts: NormalizedOptions,
-): OxprovError[] {
-  const issues: OxprovError[] = [];
-  const field = (key: string) => values.get(key)?.field ?? key;
+function checkDuplicates(patch: Partial<UserSpec>, field: (key: string) => string, line: number, opts: NormalizedOptions, issues: OxprovError[]): void {
   const { seen } = opts;
   if (patch.username !== undefined) {
     const owner = seen.usernameOwner(patch.username);
@@ -113,5 +165,4 @@ function checkDuplicates(
       issues.push(rowIssue('MAP_DUPLICATE_ALIAS', `alias ${alias} is already used as ${owner.kind} on line ${owner.line}`, { line, field: field('alias'), value: alias }));
     } else seen.claimAddress(alias, line, 'alias');
   }
-  return issues;
 }

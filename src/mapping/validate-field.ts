@@ -23,115 +23,132 @@ export interface FieldOutcome {
 }
 
 const PRIMARY_GROUP = 'users';
+const LIST = new Set<Field>(LIST_FIELDS);
+const FLAG = new Set<Field>(FLAG_FIELDS);
+const MODULE_SET = new Set<string>(MODULES);
+
+/**
+ * Where the checks of one row put their results. The row mapper passes the spec
+ * it is building and the row's lists, so that a valid value costs no allocation
+ * beyond its converted value.
+ */
+export interface FieldSink {
+  patch: Partial<UserSpec>;
+  issues: OxprovError[];
+  notes: string[];
+  /** Put before every note, e.g. the column name and ": ". */
+  notePrefix: string;
+}
 
 /** Checks one trimmed, non-empty value of `field` and converts it for the spec. */
 export function validateField(field: Field, value: string, env: FieldEnv, at: IssueContext): FieldOutcome {
-  const out: FieldOutcome = { patch: {}, issues: [], notes: [] };
-  const fail = (code: ErrorCode, message: string, v = value) => {
-    out.issues.push(rowIssue(code, message, { ...at, value: v }));
-  };
-  if (LIST_FIELDS.includes(field)) {
-    validateList(field as 'alias' | 'disable' | 'groups', value, out, fail);
-    return out;
+  const out: FieldOutcome & { notePrefix: string } = { patch: {}, issues: [], notes: [], notePrefix: '' };
+  checkField(field, value, env, at.line, at.field, at.secret === true, out);
+  return { patch: out.patch, issues: out.issues, notes: out.notes };
+}
+
+function fail(sink: FieldSink, code: ErrorCode, message: string, line: number | undefined, field: string | undefined, secret: boolean, value: string): void {
+  sink.issues.push(rowIssue(code, message, { line, field, secret, value }));
+}
+
+/** {@link validateField} writing into `sink`; `column` is the field of the issues (the header). */
+export function checkField(field: Field, value: string, env: FieldEnv, line: number | undefined, column: string | undefined, secret: boolean, sink: FieldSink): void {
+  if (LIST.has(field)) {
+    checkList(field as 'alias' | 'disable' | 'groups', value, line, column, secret, sink);
+    return;
   }
   const max = MAX_LENGTH[field] ?? DEFAULT_MAX_LENGTH;
-  if (value.length > max) {
-    fail('MAP_TOO_LONG', `${field} is longer than ${max} characters`);
-    return out;
-  }
-  if (hasControlChars(value)) {
-    fail('MAP_INVALID_VALUE', `${field} contains control characters (a line break inside quotes?)`);
-    return out;
-  }
-  if ((FLAG_FIELDS as readonly string[]).includes(field)) {
+  if (value.length > max) return fail(sink, 'MAP_TOO_LONG', `${field} is longer than ${max} characters`, line, column, secret, value);
+  if (hasControlChars(value)) return fail(sink, 'MAP_INVALID_VALUE', `${field} contains control characters (a line break inside quotes?)`, line, column, secret, value);
+  const patch = sink.patch;
+  if (FLAG.has(field)) {
     const flag = parseFlag(value);
-    if (flag === undefined) fail('MAP_INVALID_FLAG', `${field} must be yes or no`);
-    else out.patch[field as (typeof FLAG_FIELDS)[number]] = flag;
-    return out;
+    if (flag === undefined) fail(sink, 'MAP_INVALID_FLAG', `${field} must be yes or no`, line, column, secret, value);
+    else patch[field as (typeof FLAG_FIELDS)[number]] = flag;
+    return;
   }
   switch (field) {
     case 'username':
-      if (USERNAME_RE.test(value)) out.patch.username = value;
-      else fail('MAP_INVALID_USERNAME', 'user name must start with a letter or digit and hold only letters, digits, ".", "_", "-"');
+      if (USERNAME_RE.test(value)) patch.username = value;
+      else fail(sink, 'MAP_INVALID_USERNAME', 'user name must start with a letter or digit and hold only letters, digits, ".", "_", "-"', line, column, secret, value);
       break;
     case 'password':
-      out.patch.password = value;
+      patch.password = value;
       break;
     case 'surname':
     case 'givenname':
-      out.patch[field] = value;
+      patch[field] = value;
       break;
     case 'mail':
-      if (isMailAddress(value)) out.patch.mail = value;
-      else fail('MAP_INVALID_MAIL', 'not a valid e-mail address');
+      if (isMailAddress(value)) patch.mail = value;
+      else fail(sink, 'MAP_INVALID_MAIL', 'not a valid e-mail address', line, column, secret, value);
       break;
     case 'colocrouteaddr':
-      if (isMailAddress(value, true)) out.patch.colocrouteaddr = value;
-      else fail('MAP_INVALID_VALUE', 'colocrouteaddr must look like user@host');
+      if (isMailAddress(value, true)) patch.colocrouteaddr = value;
+      else fail(sink, 'MAP_INVALID_VALUE', 'colocrouteaddr must look like user@host', line, column, secret, value);
       break;
     case 'timezone': {
       const tz = resolveTimeZone(value);
-      if (tz === undefined) fail('MAP_INVALID_TIMEZONE', 'not an IANA time zone (e.g. Europe/Berlin)');
-      else out.patch.timezone = tz;
+      if (tz === undefined) fail(sink, 'MAP_INVALID_TIMEZONE', 'not an IANA time zone (e.g. Europe/Berlin)', line, column, secret, value);
+      else patch.timezone = tz;
       break;
     }
     case 'language': {
       const lang = resolveLanguage(value, env.languages);
-      if (lang === undefined) fail('MAP_INVALID_LANGUAGE', `language must be one of ${env.languages.join(', ')}`);
-      else out.patch.language = lang;
+      if (lang === undefined) fail(sink, 'MAP_INVALID_LANGUAGE', `language must be one of ${env.languages.join(', ')}`, line, column, secret, value);
+      else patch.language = lang;
       break;
     }
     case 'country': {
       const code = resolveCountry(value);
-      if (code === undefined) fail('MAP_INVALID_COUNTRY', 'not an ISO 3166 country code or an English, German or French country name');
-      else out.patch.country = code;
+      if (code === undefined) fail(sink, 'MAP_INVALID_COUNTRY', 'not an ISO 3166 country code or an English, German or French country name', line, column, secret, value);
+      else patch.country = code;
       break;
     }
     case 'quotasize': {
       const mb = parseQuota(value);
-      if (mb === undefined) fail('MAP_INVALID_QUOTA', 'quota must be a whole number of MB');
-      else out.patch.quotaMB = mb;
+      if (mb === undefined) fail(sink, 'MAP_INVALID_QUOTA', 'quota must be a whole number of MB', line, column, secret, value);
+      else patch.quotaMB = mb;
       break;
     }
     case 'ox_user_create_imap_template': {
       const style = env.imapStyles ? env.imapStyles.get(value.toLowerCase()) : /^[A-Za-z0-9_]+$/.test(value) ? value : undefined;
-      if (style === undefined) fail('MAP_INVALID_TEMPLATE', 'unknown IMAP folder style');
-      else out.patch.imapTemplate = style;
+      if (style === undefined) fail(sink, 'MAP_INVALID_TEMPLATE', 'unknown IMAP folder style', line, column, secret, value);
+      else patch.imapTemplate = style;
       break;
     }
   }
-  return out;
 }
 
-function validateList(
-  field: 'alias' | 'disable' | 'groups',
-  value: string,
-  out: FieldOutcome,
-  fail: (code: ErrorCode, message: string, v?: string) => void,
-): void {
-  const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  const seen = new Set<string>();
+function checkList(field: 'alias' | 'disable' | 'groups', value: string, line: number | undefined, column: string | undefined, secret: boolean, sink: FieldSink): void {
   const keep: string[] = [];
-  for (const item of items) {
+  // Lower-cased items seen so far; lists are short, a linear search beats a Set.
+  const seen: string[] = [];
+  for (let from = 0; from <= value.length;) {
+    let to = value.indexOf(',', from);
+    if (to === -1) to = value.length;
+    const item = (from === 0 && to === value.length ? value : value.slice(from, to)).trim();
+    from = to + 1;
+    if (item === '') continue;
     const key = item.toLowerCase();
-    if (seen.has(key)) {
-      out.notes.push(`"${item}" is listed twice; kept once`);
+    if (seen.includes(key)) {
+      sink.notes.push(`${sink.notePrefix}"${item}" is listed twice; kept once`);
       continue;
     }
-    seen.add(key);
+    seen.push(key);
     if (field === 'alias') {
-      if (item.length > (MAX_LENGTH.alias ?? DEFAULT_MAX_LENGTH)) fail('MAP_TOO_LONG', 'alias is longer than 254 characters', item);
-      else if (!isMailAddress(item)) fail('MAP_INVALID_ALIAS', `alias "${item}" is not a valid e-mail address`, item);
+      if (item.length > (MAX_LENGTH.alias ?? DEFAULT_MAX_LENGTH)) fail(sink, 'MAP_TOO_LONG', 'alias is longer than 254 characters', line, column, secret, item);
+      else if (!isMailAddress(item)) fail(sink, 'MAP_INVALID_ALIAS', `alias "${item}" is not a valid e-mail address`, line, column, secret, item);
       else keep.push(item);
     } else if (field === 'disable') {
-      if ((MODULES as readonly string[]).includes(key)) keep.push(key);
-      else fail('MAP_INVALID_MODULE', `unknown module "${item}" (known: ${MODULES.join(', ')})`, item);
+      if (MODULE_SET.has(key)) keep.push(key);
+      else fail(sink, 'MAP_INVALID_MODULE', `unknown module "${item}" (known: ${MODULES.join(', ')})`, line, column, secret, item);
     } else if (key === PRIMARY_GROUP) {
-      out.notes.push(`"${item}" is every user's primary group; not added again`);
+      sink.notes.push(`${sink.notePrefix}"${item}" is every user's primary group; not added again`);
     } else if (GROUPNAME_RE.test(item)) keep.push(item);
-    else fail('MAP_INVALID_GROUP', `group name "${item}" is not valid`, item);
+    else fail(sink, 'MAP_INVALID_GROUP', `group name "${item}" is not valid`, line, column, secret, item);
   }
-  if (field === 'alias') out.patch.aliases = keep;
-  else if (field === 'disable') out.patch.disable = keep as Module[];
-  else out.patch.groups = keep;
+  if (field === 'alias') sink.patch.aliases = keep;
+  else if (field === 'disable') sink.patch.disable = keep as Module[];
+  else sink.patch.groups = keep;
 }

@@ -32,3 +32,41 @@ describe('flags and quota', () => {
     for (const bad of ['-1', '1.5', '1e3', '10 MB', '0x10', '99999999999999999999']) expect(parseQuota(bad)).toBeUndefined();
   });
 });
+
+describe('mail syntax, hand-written scanner', () => {
+  // The rule as regular expressions (the scanner's specification).
+  const ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
+  const LOCAL_RE = new RegExp(`^${ATOM}(?:\\.${ATOM})*$`);
+  const LABEL_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+  const byRegex = (value: string, bareHost = false): boolean => {
+    const at = value.lastIndexOf('@');
+    if (at < 1 || value.length > 254) return false;
+    const local = value.slice(0, at);
+    const labels = value.slice(at + 1).split('.');
+    if (local.length > 64 || !LOCAL_RE.test(local)) return false;
+    if (!labels.every((l) => LABEL_RE.test(l))) return false;
+    if (bareHost) return true;
+    const tld = labels[labels.length - 1];
+    return labels.length >= 2 && (/^[A-Za-z]{2,63}$/.test(tld) || /^xn--[A-Za-z0-9-]+$/.test(tld));
+  };
+
+  it('agrees with the regular expressions on tricky and random addresses', () => {
+    const samples = [
+      'a@b.cd', 'a@b.c', 'a@b.c1', 'a@b.xn--p1ai', 'a@b.XN--p1ai', 'a@b.xn--', 'a@b.xn-', 'a@xn--b.de', 'a@b-.de', 'a@-b.de',
+      'a@b..de', 'a@.b.de', 'a@b.de.', '.a@b.de', 'a.@b.de', 'a..b@b.de', 'a.b@b.de', 'a@b@c.de', '"a"@b.de', 'a@b_c.de',
+      'a@localhost', 'a@', '@b.de', 'a@b.d-e', 'a@1.2', 'a@b.1de', `${'x'.repeat(64)}@b.de`, `${'x'.repeat(65)}@b.de`,
+      `a@${'b'.repeat(63)}.de`, `a@${'b'.repeat(64)}.de`, `a@b.${'c'.repeat(63)}`, `a@b.${'c'.repeat(64)}`, 'ü@b.de', 'a@bü.de', 'a@b.dé',
+      `${'a'.repeat(60)}@${'b.'.repeat(95)}de`, 'a b@c.de', 'a\t@c.de', "{o'neil}+x@a-b.c-d.EU",
+    ];
+    const alphabet = 'aZ09.-@_+xn"ü ';
+    let seed = 42;
+    const rnd = (n: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed % n; };
+    for (let i = 0; i < 20000; i++) {
+      let s = '';
+      for (let k = rnd(14); k >= 0; k--) s += alphabet[rnd(alphabet.length)];
+      samples.push(s, `${s}@b.de`, `a@${s}`, `a@b.${s}`);
+    }
+    const differ = samples.filter((s) => isMailAddress(s) !== byRegex(s) || isMailAddress(s, true) !== byRegex(s, true));
+    expect(differ).toEqual([]);
+  });
+});
