@@ -10,7 +10,7 @@ import { LdapGroups } from '../../../src/provision/ldap/ldap-groups.js';
 import { imapFolders, ldapBindAs, sqlQuery, withImapLogin } from '../../helpers/clients.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 // The wire-level probes (Python's xmlrpc.client, raw HTTP) are the ones the xmlrpc server's unit tests use.
-import { faultCodeOf, pythonCall, rawRequest } from '../../unit/admin/xmlrpc/helpers.js';
+import { faultCodeOf, pythonCall, rawRequest } from '../../helpers/xmlrpc-peers.js';
 
 /**
  * The issue's "done when" for the daemon: the real `oxprov serve` daemon in

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OxprovError } from '../../../../src/errors.js';
 import { callXmlRpc, createXmlRpcServer, type XmlRpcServer, type XmlRpcValue } from '../../../../src/admin/xmlrpc/index.js';
-import { pythonCall } from './helpers.js';
+import { pythonCall } from '../../../helpers/xmlrpc-peers.js';
 
 let slowAborted = false;
 const methods = new Map<string, (params: XmlRpcValue[], ctx: { signal: AbortSignal }) => Promise<XmlRpcValue>>([

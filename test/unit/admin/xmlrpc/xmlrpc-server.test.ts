@@ -3,7 +3,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OxprovError } from '../../../../src/errors.js';
 import { createXmlRpcServer, type XmlRpcLogEntry, type XmlRpcServer, type XmlRpcValue } from '../../../../src/admin/xmlrpc/index.js';
-import { faultCodeOf, pythonCall, rawRequest } from './helpers.js';
+import { faultCodeOf, pythonCall, rawRequest } from '../../../helpers/xmlrpc-peers.js';
 
 const logs: XmlRpcLogEntry[] = [];
 let server: XmlRpcServer;
