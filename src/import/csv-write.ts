@@ -1,5 +1,9 @@
 /** Characters that make a spreadsheet run a cell as a formula when they come first (CSV injection). */
 const FORMULA_START = /^[=+\-@\t\r]/;
+const QUOTE_FOR_COMMA = /[,"\n\r]/;
+const QUOTE_ALWAYS = /["\n\r]/;
+/** What `trim()` would remove: `\s` is the same set. */
+const EDGE_SPACE = /^\s|\s$/;
 
 /**
  * One CSV cell for a report a person opens in a spreadsheet: a value that would start
@@ -12,10 +16,11 @@ const FORMULA_START = /^[=+\-@\t\r]/;
  */
 export function csvCell(value: string | number | boolean | null | undefined, delimiter = ','): string {
   if (value === null || value === undefined) return '';
-  let text = String(value);
+  let text = typeof value === 'string' ? value : String(value);
+  if (text === '') return text;
   if (FORMULA_START.test(text)) text = `'${text}`;
-  const needsQuotes =
-    text.includes(delimiter) || text.includes('"') || text.includes('\n') || text.includes('\r') || text !== text.trim();
+  const needsQuotes = (delimiter === ',' ? QUOTE_FOR_COMMA.test(text) : QUOTE_ALWAYS.test(text) || text.includes(delimiter))
+    || EDGE_SPACE.test(text);
   return needsQuotes ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

@@ -25,7 +25,15 @@ export interface PipelineOptions {
   includeLine?: (line: number) => boolean;
   /** Batches provisioned at once: keeps every back-end busy while bounding memory. */
   batchesInFlight?: number;
+  /**
+   * Backpressure from whoever consumes the outcomes (the report files): undefined
+   * while it can take more, else a promise to wait for before reading further.
+   */
+  outputDrained?: () => Promise<void> | undefined;
 }
+
+/** Rows read between two looks at the consumer's backpressure. */
+const DRAIN_CHECK_ROWS = 256;
 
 interface Pending { line: number; raw: string; record: Readonly<Record<string, string>>; spec: UserSpec; notes: string[]; generatedPassword?: string }
 
@@ -40,6 +48,7 @@ export async function runPipeline(rows: AsyncIterable<SourceRow>, deps: Pipeline
   const inFlight = new Set<Promise<void>>();
   const maxInFlight = options.batchesInFlight ?? 3;
   let batch: Pending[] = [];
+  let untilDrainCheck = DRAIN_CHECK_ROWS;
 
   const flush = async () => {
     if (batch.length === 0) return;
@@ -51,6 +60,11 @@ export async function runPipeline(rows: AsyncIterable<SourceRow>, deps: Pipeline
   };
 
   for await (const row of rows) {
+    if (--untilDrainCheck === 0 && options.outputDrained) {
+      untilDrainCheck = DRAIN_CHECK_ROWS;
+      const drained = options.outputDrained();
+      if (drained) await drained;
+    }
     if (isRowError(row)) {
       if (include(row.line)) emit({ line: row.line, raw: row.raw, status: 'rejected', steps: {}, errors: [row.error], notes: [], ms: 0 });
       continue;

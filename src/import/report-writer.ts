@@ -3,7 +3,8 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { OxprovError } from '../errors.js';
 import { BACKENDS } from '../provision/user-spec.js';
-import { csvRow } from './csv-write.js';
+import { BufferedOutput } from './buffered-output.js';
+import { csvCell, csvRow } from './csv-write.js';
 import type { RowOutcome } from './row-outcome.js';
 
 export const REPORT_COLUMNS = ['line', 'username', 'status', ...BACKENDS, 'error_code', 'field', 'message', 'notes', 'ms'] as const;
@@ -16,8 +17,8 @@ export const REPORT_COLUMNS = ['line', 'username', 'status', ...BACKENDS, 'error
  * a rejected row's raw text is the administrator's own input file.
  */
 export class ReportWriter {
-  private readonly report: fs.WriteStream;
-  private readonly rejected: fs.WriteStream;
+  private readonly report: BufferedOutput;
+  private readonly rejected: BufferedOutput;
   private credentials?: fs.WriteStream;
 
   private constructor(
@@ -26,10 +27,10 @@ export class ReportWriter {
     private readonly delimiter: string,
     private readonly secretColumns: ReadonlySet<string>,
   ) {
-    this.report = fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'report.csv'), 'wx') });
+    this.report = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'report.csv'), 'wx') }));
     this.report.write(`${csvRow([...REPORT_COLUMNS])}\n`);
     // 0600: a row that could not be parsed is kept as written, and may hold a password.
-    this.rejected = fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'rejected.csv'), 'wx', 0o600) });
+    this.rejected = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'rejected.csv'), 'wx', 0o600) }));
     this.rejected.write(`${csvRow([...header], delimiter)}\n`);
   }
 
@@ -52,15 +53,35 @@ export class ReportWriter {
   }
 
   write(o: RowOutcome): void {
-    const codes = o.errors.map((e) => e.code).join('|');
-    const fields = [...new Set(o.errors.map((e) => e.field).filter(Boolean))].join('|');
-    const messages = o.errors.map((e) => (e.backend ? `${e.backend}: ${e.message}` : e.message)).join(' | ');
-    this.report.write(`${csvRow([o.line, o.username ?? '', o.status, ...BACKENDS.map((b) => o.steps[b] ?? ''), codes, fields, messages, o.notes.join(' | '), o.ms])}\n`);
+    let line = `${csvCell(o.line)},${csvCell(o.username)},${csvCell(o.status)}`;
+    for (const b of BACKENDS) line += `,${csvCell(o.steps[b])}`;
+    if (o.errors.length === 0) line += ',,,';
+    else {
+      const codes = o.errors.map((e) => e.code).join('|');
+      const fields = [...new Set(o.errors.map((e) => e.field).filter(Boolean))].join('|');
+      const messages = o.errors.map((e) => (e.backend ? `${e.backend}: ${e.message}` : e.message)).join(' | ');
+      line += `,${csvCell(codes)},${csvCell(fields)},${csvCell(messages)}`;
+    }
+    line += `,${csvCell(o.notes.length === 1 ? o.notes[0] : o.notes.join(' | '))},${csvCell(o.ms)}\n`;
+    this.report.write(line);
     if (o.status === 'rejected') this.rejected.write(`${this.rejectedLine(o)}\n`);
     if (o.generatedPassword !== undefined && o.username) {
       this.credentials ??= this.openCredentials();
+      // Not gathered: each password reaches the file as soon as its user exists.
       this.credentials.write(`${csvRow([o.username, o.generatedPassword])}\n`);
     }
+  }
+
+  /**
+   * Undefined while the files can take more rows, else a promise that resolves
+   * when they can: the pipeline waits on it, so a slow disk slows the import
+   * instead of filling memory with report lines.
+   */
+  drained(): Promise<void> | undefined {
+    const report = this.report.drained();
+    const rejected = this.rejected.drained();
+    if (report === undefined) return rejected;
+    return rejected === undefined ? report : Promise.all([report, rejected]).then(() => undefined);
   }
 
   private openCredentials(): fs.WriteStream {
@@ -77,8 +98,12 @@ export class ReportWriter {
   }
 
   async close(summary: unknown): Promise<void> {
-    const streams = [this.report, this.rejected, this.credentials].filter((s): s is fs.WriteStream => s !== undefined);
-    await Promise.all(streams.map(async (s) => { s.end(); await once(s, 'close'); }));
+    const credentials = this.credentials;
+    await Promise.all([
+      this.report.close(),
+      this.rejected.close(),
+      credentials && (async () => { credentials.end(); await once(credentials, 'close'); })(),
+    ]);
     fs.writeFileSync(path.join(this.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   }
 }

@@ -99,6 +99,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
         dryRun: options.dryRun, batchSize: options.dryRun ? Math.max(options.batchSize, 1000) : options.batchSize,
         onExisting: options.onExisting, only: options.only, generatePasswords: options.generatePasswords,
         includeLine: retry ? (line) => retry.has(line) : undefined,
+        outputDrained: () => report.drained(),
       }, (o) => {
         report.write(o);
         monitor.record(o);
