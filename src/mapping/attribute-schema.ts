@@ -1,3 +1,7 @@
+// Regular expressions as constants: a literal in a function body is a new RegExp object per call.
+const BIRTHDAY_RE = /^birthday$/i;
+const DATE_NAME_RE = /.Date$/;
+
 /**
  * What the mapper needs to know about the directory's schema to accept an extra
  * column (the paper's `--anyattribute`). The LDAP layer implements it from the
@@ -27,5 +31,5 @@ export interface AttributeInfo {
  * the paper's own example is `birthDay`, and `*Date` names are common in custom schemas.
  */
 export function isDateAttribute(info: AttributeInfo): boolean {
-  return info.syntax === 'date' || /^birthday$/i.test(info.name) || /.Date$/.test(info.name);
+  return info.syntax === 'date' || BIRTHDAY_RE.test(info.name) || DATE_NAME_RE.test(info.name);
 }

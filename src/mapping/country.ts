@@ -4,6 +4,12 @@ import en from 'i18n-iso-countries/langs/en.json' with { type: 'json' };
 import fr from 'i18n-iso-countries/langs/fr.json' with { type: 'json' };
 import { toAscii } from './transliterate.js';
 
+// Regular expressions as constants: a literal in a function body is a new RegExp object per call.
+const MARKS_RE = /\p{M}/gu;
+const NOT_ALNUM_RE = /[^a-z0-9]/g;
+const ALPHA2_RE = /^[A-Z]{2}$/;
+const ALPHA3_RE = /^[A-Z]{3}$/;
+
 // The languages of the folder templates: the names admins will type.
 for (const locale of [en, de, fr]) countries.registerLocale(locale);
 
@@ -19,7 +25,7 @@ for (const lang of ['en', 'de', 'fr']) {
 }
 
 function fold(value: string): string {
-  return value.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^a-z0-9]/g, '');
+  return value.normalize('NFD').replace(MARKS_RE, '').toLowerCase().replace(NOT_ALNUM_RE, '');
 }
 
 /** Results by input as written: a file names few countries, and names are slow to fold. Emptied when full. */
@@ -42,8 +48,8 @@ export function resolveCountry(value: string): string | undefined {
 
 function lookUp(value: string): string | undefined {
   const upper = value.toUpperCase();
-  if (/^[A-Z]{2}$/.test(upper) && countries.isValid(upper)) return upper;
-  if (/^[A-Z]{3}$/.test(upper)) {
+  if (ALPHA2_RE.test(upper) && countries.isValid(upper)) return upper;
+  if (ALPHA3_RE.test(upper)) {
     const alpha2 = countries.alpha3ToAlpha2(upper);
     if (alpha2 !== undefined) return alpha2;
   }

@@ -1,3 +1,6 @@
+// Regular expressions as constants: a literal in a function body is a new RegExp object per call.
+const PRIMARY_RE = /^[a-z]{2,3}$/;
+
 /** Per list of template languages: lower-cased name → name as spelled, first one wins. */
 const BY_LOWER = new WeakMap<readonly string[], Map<string, string>>();
 
@@ -16,7 +19,7 @@ export function resolveLanguage(value: string, languages: readonly string[]): st
     }
   }
   const primary = (end === value.length ? value : value.slice(0, end)).toLowerCase();
-  if (!/^[a-z]{2,3}$/.test(primary)) return undefined;
+  if (!PRIMARY_RE.test(primary)) return undefined;
   let byLower = BY_LOWER.get(languages);
   if (byLower === undefined) {
     byLower = new Map();

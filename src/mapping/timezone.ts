@@ -1,3 +1,6 @@
+// Regular expressions as constants: a literal in a function body is a new RegExp object per call.
+const LETTER_FIRST_RE = /^[A-Za-z]/;
+
 const LISTED = new Map(Intl.supportedValuesOf('timeZone').map((z) => [z.toLowerCase(), z]));
 
 /**
@@ -9,7 +12,7 @@ const LISTED = new Map(Intl.supportedValuesOf('timeZone').map((z) => [z.toLowerC
 export function resolveTimeZone(value: string): string | undefined {
   const listed = LISTED.get(value.toLowerCase());
   if (listed !== undefined) return listed;
-  if (!/^[A-Za-z]/.test(value)) return undefined;
+  if (!LETTER_FIRST_RE.test(value)) return undefined;
   try {
     const resolved = new Intl.DateTimeFormat('en', { timeZone: value }).resolvedOptions().timeZone;
     return resolved.toLowerCase() === value.toLowerCase() ? resolved : value;

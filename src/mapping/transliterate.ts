@@ -1,5 +1,8 @@
 import transliterate from '@sindresorhus/transliterate';
 
+// Regular expressions as constants: a literal in a function body is a new RegExp object per call.
+const NOT_LOGIN_RE = /[^A-Za-z0-9._-]/g;
+
 /*
  * Pinned here rather than left to the library's defaults or a `locale`: German
  * and French admins expect ä→ae even in names from other languages, and the
@@ -21,5 +24,5 @@ const REPLACEMENTS: ReadonlyArray<[string, string]> = [
 export function toAscii(value: string): string {
   // NFC first: exports from macOS tools carry decomposed umlauts (u + U+0308).
   const latin = transliterate(value.normalize('NFC'), { customReplacements: REPLACEMENTS });
-  return latin.replace(/[^A-Za-z0-9._-]/g, '');
+  return latin.replace(NOT_LOGIN_RE, '');
 }

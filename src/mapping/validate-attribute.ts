@@ -4,6 +4,9 @@ import { DEFAULT_MAX_LENGTH } from './fields.js';
 import { rowIssue, type IssueContext } from './row-issue.js';
 import { hasControlChars, hasControlCharsBeyondLineBreaks, isIsoDate, parseFlag } from './value-syntax.js';
 
+// Regular expressions as constants: a literal in a function body is a new RegExp object per call.
+const INTEGER_RE = /^-?\d+$/;
+
 /**
  * Checks one value of an extra LDAP attribute. A cell is one value: commas are
  * common inside addresses and titles, so attribute cells are never split.
@@ -24,7 +27,7 @@ export function validateAttribute(
     return isIsoDate(value) ? { value, issues: [] } : fail('MAP_INVALID_DATE', 'not a real date written YYYY-MM-DD');
   }
   if (info.syntax === 'integer') {
-    return /^-?\d+$/.test(value) ? { value, issues: [] } : fail('MAP_INVALID_VALUE', 'not a whole number');
+    return INTEGER_RE.test(value) ? { value, issues: [] } : fail('MAP_INVALID_VALUE', 'not a whole number');
   }
   if (info.syntax === 'boolean') {
     const flag = parseFlag(value);

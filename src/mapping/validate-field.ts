@@ -7,6 +7,9 @@ import { rowIssue, type IssueContext } from './row-issue.js';
 import { resolveTimeZone } from './timezone.js';
 import { GROUPNAME_RE, hasControlChars, isMailAddress, parseFlag, parseQuota, USERNAME_RE } from './value-syntax.js';
 
+// Regular expressions as constants: a literal in a function body is a new RegExp object per call.
+const STYLE_RE = /^[A-Za-z0-9_]+$/;
+
 /** What field checks need from the mapper's options. */
 export interface FieldEnv {
   /** Template languages as spelled in the templates, e.g. `EN`, `DE`, `FR`. */
@@ -112,7 +115,7 @@ export function checkField(field: Field, value: string, env: FieldEnv, line: num
       break;
     }
     case 'ox_user_create_imap_template': {
-      const style = env.imapStyles ? env.imapStyles.get(value.toLowerCase()) : /^[A-Za-z0-9_]+$/.test(value) ? value : undefined;
+      const style = env.imapStyles ? env.imapStyles.get(value.toLowerCase()) : STYLE_RE.test(value) ? value : undefined;
       if (style === undefined) fail(sink, 'MAP_INVALID_TEMPLATE', 'unknown IMAP folder style', line, column, secret, value);
       else patch.imapTemplate = style;
       break;
@@ -121,6 +124,13 @@ export function checkField(field: Field, value: string, env: FieldEnv, line: num
 }
 
 function checkList(field: 'alias' | 'disable' | 'groups', value: string, line: number | undefined, column: string | undefined, secret: boolean, sink: FieldSink): void {
+  if (!value.includes(',')) {
+    // One item (the usual case): no splitting, no repeats to look for.
+    const item = value.trim();
+    const kept = item === '' ? undefined : checkItem(field, item, field === 'alias' ? item : item.toLowerCase(), line, column, secret, sink);
+    setList(field, kept === undefined ? [] : [kept], sink);
+    return;
+  }
   const keep: string[] = [];
   // Lower-cased items seen so far; lists are short, a linear search beats a Set.
   const seen: string[] = [];
@@ -136,18 +146,29 @@ function checkList(field: 'alias' | 'disable' | 'groups', value: string, line: n
       continue;
     }
     seen.push(key);
-    if (field === 'alias') {
-      if (item.length > (MAX_LENGTH.alias ?? DEFAULT_MAX_LENGTH)) fail(sink, 'MAP_TOO_LONG', 'alias is longer than 254 characters', line, column, secret, item);
-      else if (!isMailAddress(item)) fail(sink, 'MAP_INVALID_ALIAS', `alias "${item}" is not a valid e-mail address`, line, column, secret, item);
-      else keep.push(item);
-    } else if (field === 'disable') {
-      if (MODULE_SET.has(key)) keep.push(key);
-      else fail(sink, 'MAP_INVALID_MODULE', `unknown module "${item}" (known: ${MODULES.join(', ')})`, line, column, secret, item);
-    } else if (key === PRIMARY_GROUP) {
-      sink.notes.push(`${sink.notePrefix}"${item}" is every user's primary group; not added again`);
-    } else if (GROUPNAME_RE.test(item)) keep.push(item);
-    else fail(sink, 'MAP_INVALID_GROUP', `group name "${item}" is not valid`, line, column, secret, item);
+    const kept = checkItem(field, item, key, line, column, secret, sink);
+    if (kept !== undefined) keep.push(kept);
   }
+  setList(field, keep, sink);
+}
+
+/** The item as kept in the list, or undefined (an issue or a note says why). `key` is the item lower-cased. */
+function checkItem(field: 'alias' | 'disable' | 'groups', item: string, key: string, line: number | undefined, column: string | undefined, secret: boolean, sink: FieldSink): string | undefined {
+  if (field === 'alias') {
+    if (item.length > (MAX_LENGTH.alias ?? DEFAULT_MAX_LENGTH)) fail(sink, 'MAP_TOO_LONG', 'alias is longer than 254 characters', line, column, secret, item);
+    else if (!isMailAddress(item)) fail(sink, 'MAP_INVALID_ALIAS', `alias "${item}" is not a valid e-mail address`, line, column, secret, item);
+    else return item;
+  } else if (field === 'disable') {
+    if (MODULE_SET.has(key)) return key;
+    fail(sink, 'MAP_INVALID_MODULE', `unknown module "${item}" (known: ${MODULES.join(', ')})`, line, column, secret, item);
+  } else if (key === PRIMARY_GROUP) {
+    sink.notes.push(`${sink.notePrefix}"${item}" is every user's primary group; not added again`);
+  } else if (GROUPNAME_RE.test(item)) return item;
+  else fail(sink, 'MAP_INVALID_GROUP', `group name "${item}" is not valid`, line, column, secret, item);
+  return undefined;
+}
+
+function setList(field: 'alias' | 'disable' | 'groups', keep: string[], sink: FieldSink): void {
   if (field === 'alias') sink.patch.aliases = keep;
   else if (field === 'disable') sink.patch.disable = keep as Module[];
   else sink.patch.groups = keep;

@@ -71,9 +71,15 @@ export function isMailAddress(value: string, bareHost = false): boolean {
   return tldLength > 4 && value.startsWith('xn--', labelStart);
 }
 
+// Regular expressions as constants: a literal in a function body is a new RegExp object per call.
+const ISO_DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DIGITS_RE = /^\d+$/;
+const CONTROL_RE = /[\u0000-\u001f\u007f]/;
+const CONTROL_BUT_LINE_BREAKS_RE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
 /** YYYY-MM-DD naming a day that exists: `1989-12-32` and `2023-02-29` do not. */
 export function isIsoDate(value: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const m = ISO_DATE_RE.exec(value);
   if (m === null) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const date = new Date(Date.UTC(y, mo - 1, d));
@@ -92,17 +98,17 @@ export function parseFlag(value: string): boolean | undefined {
 
 /** A non-negative whole number of MB, digits only ("1e3", "-1", "1.5", "10 MB" are refused). */
 export function parseQuota(value: string): number | undefined {
-  if (!/^\d+$/.test(value)) return undefined;
+  if (!DIGITS_RE.test(value)) return undefined;
   const n = Number(value);
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
 /** Control characters in a one-line value are the trace of a broken export (a quoted line break). */
 export function hasControlChars(value: string): boolean {
-  return /[\u0000-\u001f\u007f]/.test(value);
+  return CONTROL_RE.test(value);
 }
 
 /** Free-text attributes (description, street, postalAddress…) may span lines; other control characters are still refused. */
 export function hasControlCharsBeyondLineBreaks(value: string): boolean {
-  return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value);
+  return CONTROL_BUT_LINE_BREAKS_RE.test(value);
 }
