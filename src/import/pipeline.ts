@@ -92,9 +92,9 @@ async function processBatch(batch: Pending[], deps: PipelineDeps, options: Pipel
   const t0 = performance.now();
   let accepted = batch;
   try {
-    if (deps.directory) accepted = await checkAgainstDirectory(batch, deps.directory, emit);
+    let existing: ReadonlyMap<string, string> = new Map();
+    if (deps.directory) ({ accepted, users: existing } = await checkAgainstDirectory(batch, deps.directory, emit));
     if (options.dryRun || !deps.provisioner) {
-      const existing = deps.directory ? await deps.directory.existingUsers(accepted.map((p) => p.spec.username)) : new Map();
       for (const p of accepted) {
         const exists = existing.has(p.spec.username.toLowerCase());
         emit({ line: p.line, raw: p.raw, username: p.spec.username, status: exists ? 'exists' : 'valid', steps: {}, errors: [], notes: p.notes, ms: 0 });
@@ -122,9 +122,10 @@ async function processBatch(batch: Pending[], deps: PipelineDeps, options: Pipel
  * address) or whose addresses belong to another user. The same user (same
  * name and mail) passes: re-runs complete it, they do not collide with it.
  */
-async function checkAgainstDirectory(batch: Pending[], dir: LdapDirectory, emit: (o: RowOutcome) => void): Promise<Pending[]> {
-  const users = await dir.existingUsers(batch.map((p) => p.spec.username));
-  const owners = await dir.addressOwners(batch.flatMap((p) => [p.spec.mail, ...p.spec.aliases]));
+async function checkAgainstDirectory(batch: Pending[], dir: LdapDirectory, emit: (o: RowOutcome) => void): Promise<{ accepted: Pending[]; users: Map<string, string> }> {
+  const addresses: string[] = [];
+  for (const p of batch) addresses.push(p.spec.mail, ...p.spec.aliases);
+  const [users, owners] = await Promise.all([dir.existingUsers(batch.map((p) => p.spec.username)), dir.addressOwners(addresses)]);
   const accepted: Pending[] = [];
   for (const p of batch) {
     const s = p.spec;
@@ -145,5 +146,6 @@ async function checkAgainstDirectory(batch: Pending[], dir: LdapDirectory, emit:
     if (errors.length) emit({ line: p.line, raw: p.raw, record: p.record, username: s.username, status: 'rejected', steps: {}, errors, notes: p.notes, ms: 0 });
     else accepted.push(p);
   }
-  return accepted;
+  // The existing users, also for the dry run's "exists": no second lookup.
+  return { accepted, users };
 }

@@ -1,4 +1,4 @@
-import { Attribute, Change, Client, type Entry } from 'ldapts';
+import { AndFilter, Attribute, Change, Client, EqualityFilter, OrFilter, type Entry, type Filter } from 'ldapts';
 import type { Config, LdapConfig } from '../../config/config.js';
 import { OxprovError } from '../../errors.js';
 import type { UserSpec } from '../user-spec.js';
@@ -80,8 +80,9 @@ export class LdapDirectory {
    * Creates the user's entry, or leaves an existing one alone (`exists`), or with
    * `update` rewrites the attributes that differ (never the ids or the password).
    */
-  async ensureUser(spec: UserSpec, mode: 'skip' | 'update' = 'skip'): Promise<{ outcome: LdapOutcome; uidNumber: number }> {
-    const existing = await this.findUser(spec.username);
+  async ensureUser(spec: UserSpec, mode: 'skip' | 'update' = 'skip', knownAbsent = false): Promise<{ outcome: LdapOutcome; uidNumber: number }> {
+    // A caller that just looked the batch up (the importer) saves the search per user; a race still ends in "exists" below.
+    const existing = knownAbsent ? undefined : await this.findUser(spec.username);
     if (existing) {
       const uidNumber = existing.uidNumber ?? 0;
       if (mode === 'skip') return { outcome: 'exists', uidNumber };
@@ -98,7 +99,10 @@ export class LdapDirectory {
       await this.client.add(this.userDn(spec.username), entry);
     } catch (err) {
       // Another worker created it between our lookup and add: "already exists" is a result.
-      if (ldapResultCode(err) === 68) return { outcome: 'exists', uidNumber: (await this.findUser(spec.username))?.uidNumber ?? 0 };
+      if (ldapResultCode(err) === 68) {
+        if (knownAbsent) return this.ensureUser(spec, mode, false);
+        return { outcome: 'exists', uidNumber: (await this.findUser(spec.username))?.uidNumber ?? 0 };
+      }
       throw ldapError(err, `adding ${spec.username}`);
     }
     return { outcome: 'created', uidNumber };
@@ -154,34 +158,41 @@ export class LdapDirectory {
 
   /**
    * Which of these addresses already belong to a user (as `mail` or `alias`),
-   * lower-cased address → owner. Queried in chunks to keep filters small.
+   * lower-cased address → owner. Queried in chunks of 250 addresses (500 filter
+   * terms), four chunks at a time: slapd answers such filters from its indexes
+   * at about the same cost per term as smaller ones, and a bulk import checks
+   * two addresses per row (measured: 66k rows/s one chunk of 100 at a time, 150k
+   * rows/s like this).
    */
   async addressOwners(addresses: readonly string[]): Promise<Map<string, string>> {
     const owners = new Map<string, string>();
     const unique = [...new Set(addresses.map((a) => a.toLowerCase()))];
-    for (let i = 0; i < unique.length; i += 100) {
-      const chunk = unique.slice(i, i + 100);
-      const terms = chunk.map((a) => `(mail=${escapeFilterValue(a)})(alias=${escapeFilterValue(a)})`).join('');
-      for (const e of await this.search(this.config.ldap.peopleDn, `(|${terms})`, ['uid', 'mail', 'alias'], 'looking up addresses')) {
+    await inChunks(unique, ADDRESS_CHUNK, async (chunk) => {
+      const wanted = new Set(chunk);
+      const filter = anyEqual(chunk.flatMap((a) => [['mail', a], ['alias', a]] as const));
+      for (const e of await lookUp(this.client, this.config.ldap.peopleDn, filter, ['uid', 'mail', 'alias'], 'looking up addresses')) {
         const uid = String(first(e.uid));
         for (const v of [...list(e.mail), ...list(e.alias)]) {
           const lower = String(v).toLowerCase();
-          if (chunk.includes(lower)) owners.set(lower, uid);
+          if (wanted.has(lower)) owners.set(lower, uid);
         }
       }
-    }
+    });
     return owners;
   }
 
-  /** Which of these user names exist: lower-cased user name → its mail address (lower-cased, '' if none). */
+  /**
+   * Which of these user names exist: lower-cased user name → its mail address
+   * (lower-cased, '' if none). Chunks of 500 names, four at a time (see {@link addressOwners}).
+   */
   async existingUsers(usernames: readonly string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
-    for (let i = 0; i < usernames.length; i += 200) {
-      const terms = usernames.slice(i, i + 200).map((u) => `(uid=${escapeFilterValue(u)})`).join('');
-      for (const e of await this.search(this.config.ldap.peopleDn, `(&(objectClass=posixAccount)(|${terms}))`, ['uid', 'mail'], 'looking up user names')) {
+    await inChunks(usernames, USERNAME_CHUNK, async (chunk) => {
+      const filter = new AndFilter({ filters: [new EqualityFilter({ attribute: 'objectClass', value: 'posixAccount' }), anyEqual(chunk.map((u) => ['uid', u] as const))] });
+      for (const e of await lookUp(this.client, this.config.ldap.peopleDn, filter, ['uid', 'mail'], 'looking up user names')) {
         for (const u of list(e.uid)) found.set(String(u).toLowerCase(), String(first(e.mail) ?? '').toLowerCase());
       }
-    }
+    });
     return found;
   }
 
@@ -210,6 +221,46 @@ export class LdapDirectory {
     if (this.closed) return;
     this.closed = true;
     await this.client.unbind().catch(() => {});
+  }
+}
+
+const ADDRESS_CHUNK = 250;
+const USERNAME_CHUNK = 500;
+/** Searches of one lookup in flight at once; with a few batches in flight this stays far below the ~1,000 operations after which slapd drops the connection. */
+const CHUNKS_IN_FLIGHT = 4;
+
+/** Runs `each` on consecutive chunks of `items`, a few at a time; rejects with the first failure. */
+async function inChunks<T>(items: readonly T[], size: number, each: (chunk: readonly T[]) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const chunk = items.slice(next, next + size);
+      next += size;
+      await each(chunk);
+    }
+  };
+  const workers = Math.min(CHUNKS_IN_FLIGHT, Math.ceil(items.length / size));
+  await Promise.all(Array.from({ length: workers }, worker));
+}
+
+/**
+ * `(|(a=v)(b=w)…)` built as filter objects: no escaping, and nothing for ldapts
+ * to parse again (parsing a 500-term filter string cost as much as the search).
+ * ldapts also builds a debug line with JSON.stringify of every request, whether
+ * debugging is on or not; `toJSON` keeps that line short.
+ */
+function anyEqual(terms: readonly (readonly [attribute: string, value: string])[]): Filter {
+  const filter = new OrFilter({ filters: terms.map(([attribute, value]) => new EqualityFilter({ attribute, value })) });
+  return Object.assign(filter, { toJSON: () => `(|${terms.length} equality terms)` });
+}
+
+/** A subtree search for the bulk lookups, with the errors of {@link LdapDirectory.search}. */
+async function lookUp(client: Client, base: string, filter: Filter, attributes: string[], what: string): Promise<Entry[]> {
+  try {
+    return (await client.search(base, { scope: 'sub', filter, attributes })).searchEntries;
+  } catch (err) {
+    if (ldapResultCode(err) === 32) return [];
+    throw ldapError(err, what);
   }
 }
 
