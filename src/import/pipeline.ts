@@ -101,7 +101,9 @@ async function processBatch(batch: Pending[], deps: PipelineDeps, options: Pipel
       }
       return;
     }
-    const results = await deps.provisioner.provisionBatch(accepted.map((p) => p.spec), { only: options.only, onExisting: options.onExisting });
+    // Users the check just found absent are added without a second look-up each.
+    const knownAbsent = deps.directory ? new Set(accepted.map((p) => p.spec.username.toLowerCase()).filter((u) => !existing.has(u))) : undefined;
+    const results = await deps.provisioner.provisionBatch(accepted.map((p) => p.spec), { only: options.only, onExisting: options.onExisting, knownAbsent });
     results.forEach((r, i) => {
       const p = accepted[i];
       emit({

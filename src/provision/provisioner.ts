@@ -33,6 +33,8 @@ export interface ProvisionOptions {
   only?: readonly Backend[];
   /** What to do with a user that exists already; default `skip` (complete what is missing, change nothing). */
   onExisting?: OnExisting;
+  /** Lower-cased user names the caller has just found absent from the directory: their LDAP look-up is skipped. */
+  knownAbsent?: ReadonlySet<string>;
 }
 
 export interface ProvisionerOptions {
@@ -122,7 +124,7 @@ export class Provisioner {
       const limit = this.ldapLimit;
       await Promise.all(specs.map((spec, i) => limit(async () => {
         try {
-          const r = await this.retry(() => ldap.ensureUser(spec, mode === 'update' ? 'update' : 'skip'));
+          const r = await this.retry(() => ldap.ensureUser(spec, mode === 'update' ? 'update' : 'skip', options.knownAbsent?.has(spec.username.toLowerCase()) ?? false));
           if (r.outcome === 'exists' && mode === 'fail') {
             throw new OxprovError('LDAP_CONFLICT', `user ${spec.username} already exists (--on-existing=fail)`, { backend: 'ldap', field: 'username', value: spec.username });
           }

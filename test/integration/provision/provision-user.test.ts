@@ -66,6 +66,12 @@ describe('provisioning one user into the three real back-ends', () => {
     expect(row).toEqual({ language: 'DE', timezone: 'Europe/Berlin' });
   });
 
+  it('ends in "exists" when a caller wrongly believed the user absent (a race with another worker)', async () => {
+    const [r] = await prov.provisionBatch([german(username)], { knownAbsent: new Set([username]) });
+    expect(r.steps.ldap).toBe('exists');
+    expect(r.errors).toEqual([]);
+  });
+
   it('is a no-op the second time', async () => {
     const r = await prov.provisionUser(german(username));
     expect(r.steps).toEqual({ ldap: 'exists', sql: 'exists', groupware: 'exists', imap: 'exists' });
