@@ -1,5 +1,4 @@
 import type { Argv } from 'yargs';
-import { runImport } from '../import/run-import.js';
 
 /** `oxprov import FILE`: the bulk import (the whitepaper's "bulk load"). */
 export function importCommand(yargs: Argv, setExit: (code: number) => void): Argv {
@@ -19,6 +18,7 @@ export function importCommand(yargs: Argv, setExit: (code: number) => void): Arg
     .option('progress', { type: 'string', default: 'auto', describe: 'auto | bar | lines | none' })
     .option('config', { type: 'string', describe: 'config file (default: the local stack\'s settings)' }),
   async (argv) => {
+    const { runImport } = await import('../import/run-import.js');
     const run = await runImport({
       file: argv.file!, dryRun: argv['dry-run'], mapping: argv.mapping, encoding: argv.encoding, delimiter: argv.delimiter,
       onExisting: argv['on-existing'], generatePasswords: argv['generate-passwords'], concurrency: argv.concurrency,

@@ -1,5 +1,4 @@
 import type { Argv } from 'yargs';
-import { serveUntilSignal } from '../admin/serve.js';
 
 /** `oxprov serve`: the XML-RPC daemon in front of the admin service, one method per tool. */
 export function serveCommand(yargs: Argv, setExit: (code: number) => void): Argv {
@@ -16,6 +15,7 @@ export function serveCommand(yargs: Argv, setExit: (code: number) => void): Argv
         .option('config', { type: 'string', describe: 'JSON config of the back-ends (default: OXPROV_CONFIG or the local stack)' })
         .strict(),
     async (argv) => {
+      const { serveUntilSignal } = await import('../admin/serve.js');
       setExit(
         await serveUntilSignal(
           { listen: argv.listen, port: argv.port, 'tls-cert': argv['tls-cert'], 'tls-key': argv['tls-key'], 'body-limit': argv['body-limit'], config: argv.config },

@@ -1,6 +1,4 @@
 import type { Argv } from 'yargs';
-import { createTtyReader } from '../admin/read-secret-tty.js';
-import { runTool } from '../admin/run-tool.js';
 import { isToolName, type ToolName } from '../admin/tool-contract.js';
 import { toolSummaries } from '../admin/tool-help.js';
 
@@ -27,7 +25,9 @@ export function toolOf(args: readonly string[]): ToolName | undefined {
 }
 
 /** runTool with the process's streams, environment and terminal. */
-export function runToolFromProcess(tool: ToolName, argv: readonly string[]): Promise<number> {
+export async function runToolFromProcess(tool: ToolName, argv: readonly string[]): Promise<number> {
+  // Loaded on use, like every command's module, so that each command pays only for what it needs.
+  const [{ runTool }, { createTtyReader }] = await Promise.all([import('../admin/run-tool.js'), import('../admin/read-secret-tty.js')]);
   const isTTY = process.stdin.isTTY === true;
   return runTool(tool, argv, {
     stdout: process.stdout,

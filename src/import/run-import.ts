@@ -5,7 +5,7 @@ import { OxprovError, describeError } from '../errors.js';
 import { createRowMapper, inMemorySchema, parseMapping, STANDARD_ATTRIBUTES, type AttributeSchema, type Mapping } from '../mapping/index.js';
 import { ImapFolderTemplates } from '../provision/imap/folder-templates.js';
 import { LdapDirectory } from '../provision/ldap/ldap-directory.js';
-import { Provisioner, type ProvisionerOptions } from '../provision/provisioner.js';
+import type { Provisioner, ProvisionerOptions } from '../provision/provisioner.js';
 import { ImportMonitor, renderSummary, type ImportSummary, type ProgressMode } from './import-monitor.js';
 import { normalizeImportOptions, type ImportOptions, type ImportOptionsInput } from './import-options.js';
 import { runPipeline } from './pipeline.js';
@@ -69,6 +69,8 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
         return undefined;
       });
     } else {
+      // Loaded only when writing: a dry run needs neither the SQL nor the IMAP client.
+      const { Provisioner } = await import('../provision/provisioner.js');
       provisioner = await Provisioner.open(config, {
         backends: options.only,
         ldapConcurrency: options.concurrency.ldap,
