@@ -91,10 +91,11 @@ export class ImportMonitor {
       this.bar.update(this.summary.rows.read, { rate: Math.round(this.rate()), failed: this.summary.rows.failed, rejected: this.summary.rows.rejected });
       this.bar.stop();
     }
-    this.summary.seconds = Math.round((performance.now() - this.t0) / 10) / 100;
+    const elapsed = (performance.now() - this.t0) / 1000;
+    this.summary.seconds = Math.round(elapsed * 100) / 100;
     const r = this.summary.rows;
     const worked = r.created + r.updated + r.exists + r.valid + r.failed;
-    this.summary.rowsPerSecond = this.summary.seconds > 0 ? Math.round((worked / this.summary.seconds) * 10) / 10 : worked;
+    this.summary.rowsPerSecond = elapsed > 0 ? Math.round((worked / elapsed) * 10) / 10 : 0;
     if (credentialsFile) this.summary.credentialsFile = credentialsFile;
     return structuredClone(this.summary);
   }
@@ -121,7 +122,7 @@ export function renderSummary(s: ImportSummary): string {
   }
   const codes = Object.entries(s.errors).sort((a, b) => b[1] - a[1]);
   if (codes.length) lines.push(`  errors      ${codes.map(([c, n]) => `${c} ${n}`).join(', ')}`);
-  lines.push(`  time        ${pad(`${s.seconds.toFixed(1)} s`)}   (${s.rowsPerSecond} ${s.dryRun ? 'rows' : 'users'}/s)`);
+  lines.push(`  time        ${pad(`${s.seconds.toFixed(2)} s`)}   (${s.rowsPerSecond} ${s.dryRun ? 'rows' : 'users'}/s)`);
   lines.push(`  report      ${s.reportDir}`);
   if (s.credentialsFile) lines.push(`  passwords   ${s.credentialsFile} (mode 0600)`);
   return `${lines.join('\n')}\n`;
