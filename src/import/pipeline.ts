@@ -1,8 +1,8 @@
 import { OxprovError, type Backend } from '../errors.js';
 import type { RowMapper } from '../mapping/index.js';
-import type { LdapDirectory } from '../provision/ldap/ldap-directory.js';
 import type { OnExisting, Provisioner } from '../provision/provisioner.js';
 import type { UserSpec } from '../provision/user-spec.js';
+import type { DirectoryView } from './directory-view.js';
 import { generatePassword } from './generate-password.js';
 import type { RowOutcome } from './row-outcome.js';
 import { isRowError, type SourceRow } from './source.js';
@@ -12,7 +12,7 @@ export interface PipelineDeps {
   /** Absent in a dry run: nothing is written. */
   provisioner?: Provisioner;
   /** Checks rows against existing users and addresses; absent when the directory is not reachable in a dry run. */
-  directory?: LdapDirectory;
+  directory?: DirectoryView;
 }
 
 export interface PipelineOptions {
@@ -124,7 +124,7 @@ async function processBatch(batch: Pending[], deps: PipelineDeps, options: Pipel
  * address) or whose addresses belong to another user. The same user (same
  * name and mail) passes: re-runs complete it, they do not collide with it.
  */
-async function checkAgainstDirectory(batch: Pending[], dir: LdapDirectory, emit: (o: RowOutcome) => void): Promise<{ accepted: Pending[]; users: Map<string, string> }> {
+async function checkAgainstDirectory(batch: Pending[], dir: DirectoryView, emit: (o: RowOutcome) => void): Promise<{ accepted: Pending[]; users: Map<string, string> }> {
   const addresses: string[] = [];
   for (const p of batch) addresses.push(p.spec.mail, ...p.spec.aliases);
   const [users, owners] = await Promise.all([dir.existingUsers(batch.map((p) => p.spec.username)), dir.addressOwners(addresses)]);

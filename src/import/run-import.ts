@@ -8,10 +8,16 @@ import { LdapDirectory } from '../provision/ldap/ldap-directory.js';
 import type { Provisioner, ProvisionerOptions } from '../provision/provisioner.js';
 import { ImportMonitor, renderSummary, type ImportSummary, type ProgressMode } from './import-monitor.js';
 import { normalizeImportOptions, type ImportOptions, type ImportOptionsInput } from './import-options.js';
+import { snapshotDirectory } from './directory-view.js';
 import { runPipeline } from './pipeline.js';
 import { openCsv } from './read-csv.js';
 import { ReportWriter } from './report-writer.js';
 import { failedLines } from './retry-failed.js';
+
+/** A dry run of at least this many rows (estimated from the file size) reads the directory once. */
+const SNAPSHOT_MIN_ROWS = 50_000;
+/** …unless the directory holds more users than this (about 100 bytes each in memory). */
+const SNAPSHOT_MAX_USERS = 200_000;
 
 export interface ImportIo {
   stdout: NodeJS.WritableStream;
@@ -97,7 +103,14 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     const monitor = new ImportMonitor(options.file, options.dryRun, options.reportDir, mode, io.stderr);
     let summary!: ImportSummary;
     try {
-      await runPipeline(source.rows, { mapper, provisioner, directory }, {
+      // A large dry run reads the directory once rather than searching per batch (bounded: see snapshotDirectory).
+      const estimatedRows = size / 100;
+      const snapshot = options.dryRun && directory && estimatedRows >= SNAPSHOT_MIN_ROWS
+        ? await snapshotDirectory(directory, Math.min(SNAPSHOT_MAX_USERS, estimatedRows / 2))
+        : undefined;
+      if (snapshot) io.stderr.write(`oxprov import: read the directory's ${snapshot.size} users once for the checks\n`);
+      const view = snapshot ?? directory;
+      await runPipeline(source.rows, { mapper, provisioner, directory: view }, {
         dryRun: options.dryRun, batchSize: options.dryRun ? Math.max(options.batchSize, 1000) : options.batchSize,
         onExisting: options.onExisting, only: options.only, generatePasswords: options.generatePasswords,
         includeLine: retry ? (line) => retry.has(line) : undefined,
