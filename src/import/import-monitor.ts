@@ -18,6 +18,8 @@ export interface ImportSummary {
   errors: Record<string, number>;
   reportDir: string;
   credentialsFile?: string;
+  /** The run was stopped (SIGINT/SIGTERM) before the end of the input. */
+  interrupted?: boolean;
 }
 
 export type ProgressMode = 'bar' | 'lines' | 'none';
@@ -84,7 +86,8 @@ export class ImportMonitor {
     }
   }
 
-  finish(credentialsFile?: string): ImportSummary {
+  finish(credentialsFile?: string, interrupted = false): ImportSummary {
+    if (interrupted) this.summary.interrupted = true;
     if (this.timer) clearInterval(this.timer);
     if (this.bar) {
       this.bar.setTotal(this.summary.rows.read);
@@ -124,6 +127,7 @@ export function renderSummary(s: ImportSummary): string {
   if (codes.length) lines.push(`  errors      ${codes.map(([c, n]) => `${c} ${n}`).join(', ')}`);
   lines.push(`  time        ${pad(`${s.seconds.toFixed(2)} s`)}   (${s.rowsPerSecond} ${s.dryRun ? 'rows' : 'users'}/s)`);
   lines.push(`  report      ${s.reportDir}`);
+  if (s.interrupted) lines.push('  INTERRUPTED before the end of the file: run it again to import the rest');
   if (s.credentialsFile) lines.push(`  passwords   ${s.credentialsFile} (mode 0600)`);
   return `${lines.join('\n')}\n`;
 }

@@ -30,6 +30,8 @@ export interface PipelineOptions {
    * while it can take more, else a promise to wait for before reading further.
    */
   outputDrained?: () => Promise<void> | undefined;
+  /** Stops reading: the batches in flight are finished and reported, nothing new is started. */
+  signal?: AbortSignal;
 }
 
 /** Rows read between two looks at the consumer's backpressure. */
@@ -60,6 +62,11 @@ export async function runPipeline(rows: AsyncIterable<SourceRow>, deps: Pipeline
   };
 
   for await (const row of rows) {
+    if (options.signal?.aborted) {
+      // Rows read but not yet sent to a back-end are dropped: they were not touched, and a re-run takes them.
+      batch = [];
+      break;
+    }
     if (--untilDrainCheck === 0 && options.outputDrained) {
       untilDrainCheck = DRAIN_CHECK_ROWS;
       const drained = options.outputDrained();

@@ -27,6 +27,8 @@ export interface ImportIo {
 /** Seams for tests and embedding: e.g. a mail store that fails for one user. */
 export interface ImportHooks {
   provisionerOptions?: Partial<ProvisionerOptions>;
+  /** Stops the run as SIGINT would; by default SIGINT and SIGTERM do. */
+  signal?: AbortSignal;
 }
 
 export interface ImportRun {
@@ -102,6 +104,15 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     const mode: ProgressMode = options.progress === 'auto' ? (io.stderr.isTTY ? 'bar' : 'lines') : options.progress;
     const monitor = new ImportMonitor(options.file, options.dryRun, options.reportDir, mode, io.stderr);
     let summary!: ImportSummary;
+    // Ctrl-C finishes the batches in flight and writes the report: no row is left done but unreported.
+    const stop = new AbortController();
+    const onSignal = () => {
+      if (stop.signal.aborted) process.exit(130);
+      io.stderr.write('oxprov import: interrupted: finishing the batches in flight and writing the report (again to stop at once)\n');
+      stop.abort();
+    };
+    hooks.signal?.addEventListener('abort', onSignal, { once: true });
+    if (!hooks.signal) { process.on('SIGINT', onSignal); process.on('SIGTERM', onSignal); }
     try {
       // A large dry run reads the directory once rather than searching per batch (bounded: see snapshotDirectory).
       const estimatedRows = size / 100;
@@ -114,6 +125,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
         dryRun: options.dryRun, batchSize: options.dryRun ? Math.max(options.batchSize, 1000) : options.batchSize,
         onExisting: options.onExisting, only: options.only, generatePasswords: options.generatePasswords,
         includeLine: retry ? (line) => retry.has(line) : undefined,
+        signal: stop.signal,
         outputDrained: () => report.drained(),
       }, (o) => {
         report.write(o);
@@ -121,12 +133,14 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
         monitor.setProgress(size ? bytes / size : 1);
       });
     } finally {
-      summary = monitor.finish(report.credentialsFile);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      summary = monitor.finish(report.credentialsFile, stop.signal.aborted);
       await report.close(summary);
       io.stdout.write(renderSummary(summary));
     }
     const r = summary.rows;
-    return { exitCode: r.failed + r.rejected > 0 ? 1 : 0, summary };
+    return { exitCode: r.failed + r.rejected > 0 || summary.interrupted ? 1 : 0, summary };
   } catch (err) {
     return fatal(err);
   } finally {

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Provisioner } from '../../../src/provision/provisioner.js';
+import { sqlQuery } from '../../helpers/clients.js';
+import { importFile, tmpDir, writeCsv } from '../../helpers/import-helpers.js';
+import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
+
+const config = stackConfig();
+const dir = tmpDir('modes');
+const HEADER = ['username', 'password', 'surname', 'givenname', 'mail', 'colocrouteaddr', 'language', 'disable'];
+
+async function ldapUser(username: string) {
+  const prov = await Provisioner.open(config, { backends: ['ldap'] });
+  try {
+    return await prov.ldap!.findUser(username);
+  } finally {
+    await prov.close();
+  }
+}
+
+describe('--on-existing', () => {
+  const p = uniqueName('mode');
+  const row = (surname: string, disable: string) => [p, 'Pw-abcdefgh', surname, 'Ute', `${p}@test.tux`, `${p}@localhost`, 'DE', disable];
+
+  it('skip leaves an existing user alone, update brings it in line, fail reports it', async () => {
+    expect((await importFile(writeCsv(dir, `${p}-1.csv`, [HEADER, row('Alt', 'forum')]))).report[0].status).toBe('created');
+
+    const changed = writeCsv(dir, `${p}-2.csv`, [HEADER, row('Neu', 'forum,tasks')]);
+    const skipped = await importFile(changed);
+    expect(skipped.report[0]).toMatchObject({ status: 'exists', ldap: 'exists', sql: 'exists' });
+    expect((await ldapUser(p))!.attributes.sn).toEqual(['Alt']);
+
+    const updated = await importFile(changed, { onExisting: 'update' });
+    expect(updated.report[0]).toMatchObject({ status: 'updated', ldap: 'updated', sql: 'updated', groupware: 'exists', imap: 'exists' });
+    expect((await ldapUser(p))!.attributes.cn).toEqual(['Neu, Ute']);
+    const off = await sqlQuery<{ module: string }>(config, 'SELECT m.module FROM user_modules m JOIN users u ON u.id = m.user_id WHERE u.username = $1 AND NOT m.enabled ORDER BY 1', [p]);
+    expect(off.map((m) => m.module)).toEqual(['forum', 'tasks']);
+    expect((await importFile(changed, { onExisting: 'update' })).report[0].status).toBe('exists');
+
+    const failed = await importFile(changed, { onExisting: 'fail' });
+    expect(failed.exitCode).toBe(1);
+    expect(failed.report[0]).toMatchObject({ status: 'failed', error_code: 'LDAP_CONFLICT' });
+  });
+});
+
+describe('stopping and not starting', () => {
+  it('an interrupted run finishes the batches in flight and reports every row it touched', async () => {
+    const p = uniqueName('int');
+    const rows = [HEADER, ...Array.from({ length: 1200 }, (_, i) => [`${p}x${i}`, 'Pw-abcdefgh', 'Int', 'Ida', `${p}x${i}@test.tux`, `${p}x${i}@localhost`, 'EN', ''])];
+    const file = writeCsv(dir, `${p}.csv`, rows);
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 300);
+    const out = await importFile(file, { batchSize: '50' }, { signal: stop.signal });
+    expect(out.exitCode).toBe(1);
+    expect(out.summary!.interrupted).toBe(true);
+    expect(out.stderr).toContain('interrupted');
+    expect(out.report.length).toBeGreaterThan(0);
+    expect(out.report.length).toBeLessThan(1200);
+    expect(out.report.every((r) => r.status === 'created')).toBe(true);
+    // Nothing was created that the report does not list.
+    const [{ n }] = await sqlQuery<{ n: string }>(config, 'SELECT count(*) AS n FROM users WHERE username LIKE $1', [`${p}x%`]);
+    expect(Number(n)).toBe(out.report.length);
+    // A re-run finishes the rest.
+    const rest = await importFile(file);
+    expect(rest.summary!.rows).toMatchObject({ created: 1200 - out.report.length, exists: out.report.length });
+  });
+
+  it('an unreadable file ends with exit code 2 and no report', async () => {
+    const out = await importFile(path.join(dir, 'does-not-exist.csv'));
+    expect(out.exitCode).toBe(2);
+    expect(out.stderr).toContain('CSV_UNREADABLE');
+    expect(fs.existsSync(out.reportDir)).toBe(false);
+  });
+
+  it('bad options end with exit code 2 before anything is read', async () => {
+    const out = await importFile(path.join(dir, 'x.csv'), { onExisting: 'overwrite' });
+    expect(out.exitCode).toBe(2);
+    expect(out.stderr).toContain('CFG_INVALID');
+  });
+});
