@@ -16,12 +16,26 @@ const EDGE_SPACE = /^\s|\s$/;
  */
 export function csvCell(value: string | number | boolean | null | undefined, delimiter = ','): string {
   if (value === null || value === undefined) return '';
-  let text = typeof value === 'string' ? value : String(value);
+  const text = typeof value === 'string' ? value : String(value);
+  return csvData(FORMULA_START.test(text) ? `'${text}` : text, delimiter);
+}
+
+/**
+ * One CSV cell whose value must survive exactly (a password, a row to import again):
+ * quoted when needed, never changed. Only for files that are data, not for reports.
+ */
+export function csvData(value: string | number | boolean | null | undefined, delimiter = ','): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'string' ? value : String(value);
   if (text === '') return text;
-  if (FORMULA_START.test(text)) text = `'${text}`;
   const needsQuotes = (delimiter === ',' ? QUOTE_FOR_COMMA.test(text) : QUOTE_ALWAYS.test(text) || text.includes(delimiter))
     || EDGE_SPACE.test(text);
   return needsQuotes ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** One CSV row of exact `csvData` cells (without line break). */
+export function csvDataRow(values: readonly (string | number | boolean | null | undefined)[], delimiter = ','): string {
+  return values.map((value) => csvData(value, delimiter)).join(delimiter);
 }
 
 /** One CSV row (without line break) of `csvCell`s. */

@@ -15,5 +15,8 @@ export function generatePassword(length = 16): string {
     const j = randomInt(i + 1);
     [chars[i], chars[j]] = [chars[j], chars[i]];
   }
+  // A letter first: a password starting with = + - is taken for a formula by spreadsheets.
+  const first = chars.findIndex((c) => LOWER.includes(c) || UPPER.includes(c));
+  [chars[0], chars[first]] = [chars[first], chars[0]];
   return chars.join('');
 }

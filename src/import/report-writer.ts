@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { OxprovError } from '../errors.js';
 import { BACKENDS } from '../provision/user-spec.js';
 import { BufferedOutput } from './buffered-output.js';
-import { csvCell, csvRow } from './csv-write.js';
+import { csvCell, csvDataRow, csvRow } from './csv-write.js';
 import type { RowOutcome } from './row-outcome.js';
 
 export const REPORT_COLUMNS = ['line', 'username', 'status', ...BACKENDS, 'error_code', 'field', 'message', 'notes', 'ms'] as const;
@@ -31,7 +31,7 @@ export class ReportWriter {
     this.report.write(`${csvRow([...REPORT_COLUMNS])}\n`);
     // 0600: a row that could not be parsed is kept as written, and may hold a password.
     this.rejected = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'rejected.csv'), 'wx', 0o600) }));
-    this.rejected.write(`${csvRow([...header], delimiter)}\n`);
+    this.rejected.write(`${csvDataRow([...header], delimiter)}\n`);
   }
 
   /**
@@ -49,7 +49,8 @@ export class ReportWriter {
 
   private rejectedLine(o: RowOutcome): string {
     if (!o.record || this.secretColumns.size === 0) return o.raw;
-    return csvRow(this.header.map((h) => (this.secretColumns.has(h) ? '' : o.record![h] ?? '')), this.delimiter);
+    // Exact values: rejected.csv is imported again, so `+49 30 …` must stay as it was.
+    return csvDataRow(this.header.map((h) => (this.secretColumns.has(h) ? '' : o.record![h] ?? '')), this.delimiter);
   }
 
   write(o: RowOutcome): void {
@@ -68,7 +69,8 @@ export class ReportWriter {
     if (o.generatedPassword !== undefined && o.username) {
       this.credentials ??= this.openCredentials();
       // Not gathered: each password reaches the file as soon as its user exists.
-      this.credentials.write(`${csvRow([o.username, o.generatedPassword])}\n`);
+      // Exact values: a formula guard would change a password that starts with = + or -.
+      this.credentials.write(`${csvDataRow([o.username, o.generatedPassword])}\n`);
     }
   }
 
