@@ -1,5 +1,6 @@
 import type fs from 'node:fs';
 import { once } from 'node:events';
+import { OxprovError } from '../errors.js';
 
 /** Text is handed to the stream in pieces of about this many characters. */
 const CHUNK = 64 * 1024;
@@ -17,8 +18,18 @@ const CHUNK = 64 * 1024;
  */
 export class BufferedOutput {
   #pending = '';
+  #error: Error | undefined;
 
-  constructor(readonly stream: fs.WriteStream) {}
+  constructor(readonly stream: fs.WriteStream) {
+    // A full disk must end the run with a clear error, not crash it with an unhandled 'error' event.
+    stream.on('error', (err) => { this.#error ??= err; });
+  }
+
+  /** The write error, as a stable OxprovError, if the file could not be written. */
+  get error(): OxprovError | undefined {
+    const e = this.#error;
+    return e && new OxprovError('REPORT_WRITE', `cannot write ${String(this.stream.path || 'a report file')}: ${e.message}`, { cause: e });
+  }
 
   write(text: string): void {
     this.#pending += text;
@@ -35,14 +46,19 @@ export class BufferedOutput {
 
   /** Undefined when the stream can take more, else a promise that resolves once it can. */
   drained(): Promise<void> | undefined {
+    if (this.#error) return Promise.reject(this.error);
     if (!this.stream.writableNeedDrain || this.stream.destroyed) return undefined;
-    return once(this.stream, 'drain').then(() => undefined);
+    return Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]).then(() => { if (this.#error) throw this.error; });
   }
 
   /** Flushes, ends the stream and waits until the file is closed. */
   async close(): Promise<void> {
-    this.flush();
-    this.stream.end();
-    await once(this.stream, 'close');
+    if (!this.stream.destroyed) {
+      this.flush();
+      const closed = once(this.stream, 'close');
+      this.stream.end();
+      await closed;
+    }
+    if (this.#error) throw this.error;
   }
 }

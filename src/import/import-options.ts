@@ -86,6 +86,7 @@ export function normalizeImportOptions(input: ImportOptionsInput, now = new Date
     }
   }
   const only = input.sourceOnly === undefined ? [...BACKENDS] : input.sourceOnly.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (only.length === 0) throw invalid('source_only', `must name at least one of ${BACKENDS.join(', ')}`, input.sourceOnly);
   for (const b of only) if (!(BACKENDS as readonly string[]).includes(b)) throw invalid('source_only', `must list ${BACKENDS.join(', ')}`, input.sourceOnly);
   const progress = (input.progress ?? 'auto').toLowerCase();
   if (!['auto', 'bar', 'lines', 'none'].includes(progress)) throw invalid('progress', 'must be auto, bar, lines or none', input.progress);

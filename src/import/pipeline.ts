@@ -61,38 +61,47 @@ export async function runPipeline(rows: AsyncIterable<SourceRow>, deps: Pipeline
     inFlight.add(p);
   };
 
-  for await (const row of rows) {
-    if (options.signal?.aborted) {
-      // Rows read but not yet sent to a back-end are dropped: they were not touched, and a re-run takes them.
-      batch = [];
-      break;
-    }
-    if (--untilDrainCheck === 0 && options.outputDrained) {
-      untilDrainCheck = DRAIN_CHECK_ROWS;
-      const drained = options.outputDrained();
-      if (drained) await drained;
-    }
-    if (isRowError(row)) {
-      if (include(row.line)) emit({ line: row.line, raw: row.raw, status: 'rejected', steps: {}, errors: [row.error], notes: [], ms: 0 });
-      continue;
-    }
-    const m = deps.mapper.map(row.record, row.line);
-    if (!include(row.line)) continue;
-    if (!m.ok) {
-      emit({ line: row.line, raw: row.raw, record: row.record, username: m.errors.some((e) => e.field === 'username') ? undefined : row.record.username, status: 'rejected', steps: {}, errors: m.errors, notes: m.notes, ms: 0 });
-      continue;
-    }
-    const pending: Pending = { line: row.line, raw: row.raw, record: row.record, spec: m.spec, notes: m.notes };
-    if (m.spec.password === undefined && options.generatePasswords && !options.dryRun) {
-      pending.generatedPassword = generatePassword();
-      pending.spec = { ...m.spec, password: pending.generatedPassword, changepasswd: true };
-      pending.notes.push('password generated; must be changed at first login');
-    }
-    batch.push(pending);
-    if (batch.length >= options.batchSize) await flush();
+  try {
+    await readRows();
+  } finally {
+    // Whatever ended the reading (the end, an I/O error, an interruption), the batches
+    // already sent to the back-ends are finished and reported before this returns.
+    await Promise.allSettled(inFlight);
   }
-  await flush();
-  await Promise.all(inFlight);
+
+  async function readRows(): Promise<void> {
+    for await (const row of rows) {
+      if (options.signal?.aborted) {
+        // Rows read but not yet sent to a back-end are dropped: they were not touched, and a re-run takes them.
+        batch = [];
+        break;
+      }
+      if (--untilDrainCheck === 0 && options.outputDrained) {
+        untilDrainCheck = DRAIN_CHECK_ROWS;
+        const drained = options.outputDrained();
+        if (drained) await drained;
+      }
+      if (isRowError(row)) {
+        if (include(row.line)) emit({ line: row.line, raw: row.raw, status: 'rejected', steps: {}, errors: [row.error], notes: [], ms: 0 });
+        continue;
+      }
+      const m = deps.mapper.map(row.record, row.line);
+      if (!include(row.line)) continue;
+      if (!m.ok) {
+        emit({ line: row.line, raw: row.raw, record: row.record, username: m.errors.some((e) => e.field === 'username') ? undefined : row.record.username, status: 'rejected', steps: {}, errors: m.errors, notes: m.notes, ms: 0 });
+        continue;
+      }
+      const pending: Pending = { line: row.line, raw: row.raw, record: row.record, spec: m.spec, notes: m.notes };
+      if (m.spec.password === undefined && options.generatePasswords && !options.dryRun) {
+        pending.generatedPassword = generatePassword();
+        pending.spec = { ...m.spec, password: pending.generatedPassword, changepasswd: true };
+        pending.notes.push('password generated; must be changed at first login');
+      }
+      batch.push(pending);
+      if (batch.length >= options.batchSize) await flush();
+    }
+    await flush();
+  }
 }
 
 async function processBatch(batch: Pending[], deps: PipelineDeps, options: PipelineOptions, emit: (o: RowOutcome) => void): Promise<void> {
@@ -120,7 +129,7 @@ async function processBatch(batch: Pending[], deps: PipelineDeps, options: Pipel
     });
   } catch (err) {
     // Not a row's fault (e.g. the directory went away during the check): every row of the batch failed, the run goes on.
-    const e = err instanceof OxprovError ? err : new OxprovError('LDAP_FAILED', String(err), { cause: err });
+    const e = err instanceof OxprovError ? err : new OxprovError('LDAP_FAILED', `the batch failed: ${String(err)}`, { backend: 'ldap', cause: err });
     const ms = Math.round(performance.now() - t0);
     for (const p of accepted) emit({ line: p.line, raw: p.raw, username: p.spec.username, status: 'failed', steps: {}, errors: [e], notes: p.notes, ms });
   }

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { once } from 'node:events';
 import { OxprovError } from '../errors.js';
 import { BACKENDS } from '../provision/user-spec.js';
 import { BufferedOutput } from './buffered-output.js';
@@ -19,7 +18,7 @@ export const REPORT_COLUMNS = ['line', 'username', 'status', ...BACKENDS, 'error
 export class ReportWriter {
   private readonly report: BufferedOutput;
   private readonly rejected: BufferedOutput;
-  private credentials?: fs.WriteStream;
+  private credentials?: BufferedOutput;
 
   private constructor(
     readonly dir: string,
@@ -71,6 +70,7 @@ export class ReportWriter {
       // Not gathered: each password reaches the file as soon as its user exists.
       // Exact values: a formula guard would change a password that starts with = + or -.
       this.credentials.write(`${csvDataRow([o.username, o.generatedPassword])}\n`);
+      this.credentials.flush();
     }
   }
 
@@ -86,13 +86,12 @@ export class ReportWriter {
     return rejected === undefined ? report : Promise.all([report, rejected]).then(() => undefined);
   }
 
-  private openCredentials(): fs.WriteStream {
+  private openCredentials(): BufferedOutput {
     const file = path.join(this.dir, 'credentials.csv');
     // Created 0600 before the first byte is written: the passwords are never readable by others.
-    const fd = fs.openSync(file, 'wx', 0o600);
-    const s = fs.createWriteStream('', { fd });
-    s.write('username,password\n');
-    return s;
+    const out = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(file, 'wx', 0o600) }));
+    out.write('username,password\n');
+    return out;
   }
 
   get credentialsFile(): string | undefined {
@@ -100,12 +99,9 @@ export class ReportWriter {
   }
 
   async close(summary: unknown): Promise<void> {
-    const credentials = this.credentials;
-    await Promise.all([
-      this.report.close(),
-      this.rejected.close(),
-      credentials && (async () => { credentials.end(); await once(credentials, 'close'); })(),
-    ]);
+    const closed = await Promise.allSettled([this.report.close(), this.rejected.close(), this.credentials?.close()]);
     fs.writeFileSync(path.join(this.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    const failed = closed.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }

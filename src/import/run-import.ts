@@ -29,6 +29,8 @@ export interface ImportHooks {
   provisionerOptions?: Partial<ProvisionerOptions>;
   /** Stops the run as SIGINT would; by default SIGINT and SIGTERM do. */
   signal?: AbortSignal;
+  /** Overrides the bound on the directory snapshot of a large dry run (tests on a shared directory). */
+  snapshotMaxUsers?: number;
 }
 
 export interface ImportRun {
@@ -117,7 +119,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
       // A large dry run reads the directory once rather than searching per batch (bounded: see snapshotDirectory).
       const estimatedRows = size / 100;
       const snapshot = options.dryRun && directory && estimatedRows >= SNAPSHOT_MIN_ROWS
-        ? await snapshotDirectory(directory, Math.min(SNAPSHOT_MAX_USERS, estimatedRows / 2))
+        ? await snapshotDirectory(directory, hooks.snapshotMaxUsers ?? Math.min(SNAPSHOT_MAX_USERS, estimatedRows / 2))
         : undefined;
       if (snapshot) io.stderr.write(`oxprov import: read the directory's ${snapshot.size} users once for the checks\n`);
       const view = snapshot ?? directory;

@@ -92,6 +92,13 @@ export class Provisioner {
     const imap = new DovecotMailStore(config.imap);
     const mail = !wanted.has('imap') ? undefined
       : options.mailStore ?? (config.imap.doveadmUrl && config.imap.doveadmApiKey ? new DoveadmApiMailStore(config.imap, imap) : imap);
+    try {
+      await mail?.init();
+    } catch (err) {
+      await ldap?.close();
+      await sql?.close();
+      throw err;
+    }
     return new Provisioner(config, ldap, sql, mail, imapTemplates, groupwareTemplates, options);
   }
 
@@ -115,7 +122,7 @@ export class Provisioner {
     const results = specs.map((s): ProvisionResult => ({ username: s.username, status: 'exists', steps: {}, errors: [], ms: 0 }));
     const fail = (r: ProvisionResult, backend: Backend, err: unknown) => {
       r.steps[backend] = 'failed';
-      r.errors.push(err instanceof OxprovError ? err : new OxprovError('LDAP_FAILED', String(err), { backend, cause: err }));
+      r.errors.push(asBackendError(err, backend));
     };
     const uidNumbers = new Map<string, number>();
 
@@ -130,7 +137,8 @@ export class Provisioner {
           }
           uidNumbers.set(spec.username, r.uidNumber);
           results[i].steps.ldap = r.outcome;
-          if (spec.groups.length) await this.retry(() => this.ensureMemberships(spec));
+          // A failed membership fails the row but keeps what the step did: the entry was created (with its password).
+          if (spec.groups.length) await this.retry(() => this.ensureMemberships(spec)).catch((err) => results[i].errors.push(asBackendError(err, 'ldap')));
         } catch (err) {
           fail(results[i], 'ldap', err);
         }
@@ -240,7 +248,7 @@ export class Provisioner {
         r.steps[b] = await this.retry(work);
       } catch (err) {
         r.steps[b] = 'failed';
-        r.errors.push(err as OxprovError);
+        r.errors.push(asBackendError(err, b));
       }
     };
     await step('imap', async () => {
@@ -249,7 +257,9 @@ export class Provisioner {
     });
     await step('groupware', () => this.need(this.sql, 'groupware').deleteFolders(username));
     await step('sql', () => this.need(this.sql, 'sql').deleteUser(username));
-    await step('ldap', () => this.need(this.ldap, 'ldap').deleteUser(username));
+    // Without the entry Dovecot can no longer find the mailbox: keep it until the mailbox is gone, so a re-run can finish.
+    if (r.steps.imap === 'failed' && want.has('ldap')) r.steps.ldap = 'skipped';
+    else await step('ldap', () => this.need(this.ldap, 'ldap').deleteUser(username));
     r.ms = Math.round(performance.now() - t0);
     r.status = r.errors.length ? 'failed' : 'exists';
     return r;
@@ -284,4 +294,11 @@ export class Provisioner {
   async close(): Promise<void> {
     await Promise.all([this.ldap?.close(), this.sql?.close(), this.mail?.close()]);
   }
+}
+
+const FAILED_CODE = { ldap: 'LDAP_FAILED', sql: 'SQL_FAILED', groupware: 'SQL_FAILED', imap: 'IMAP_FAILED' } as const;
+
+/** Any thrown value as an OxprovError of the back-end that threw it. */
+function asBackendError(err: unknown, backend: Backend): OxprovError {
+  return err instanceof OxprovError ? err : new OxprovError(FAILED_CODE[backend], err instanceof Error ? err.message : String(err), { backend, cause: err });
 }

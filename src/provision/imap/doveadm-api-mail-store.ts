@@ -21,6 +21,12 @@ export class DoveadmApiMailStore implements MailStore {
     this.auth = `X-Dovecot-API ${Buffer.from(config.doveadmApiKey).toString('base64')}`;
   }
 
+  /** An empty request: proves the API answers and accepts the key (401 otherwise). */
+  async init(): Promise<void> {
+    await this.post([]);
+    await this.imap.init();
+  }
+
   async ensureMailbox(username: string, folders: readonly string[]): Promise<MailboxResult> {
     const [r] = await this.ensureMailboxes([{ username, folders }]);
     if (r instanceof OxprovError) throw r;

@@ -1,3 +1,5 @@
+import net from 'node:net';
+import tls from 'node:tls';
 import { ImapFlow } from 'imapflow';
 import type { ImapConfig } from '../../config/config.js';
 import { OxprovError } from '../../errors.js';
@@ -35,6 +37,21 @@ export class DovecotMailStore implements MailStore {
     } finally {
       await client.logout().catch(() => client.close());
     }
+  }
+
+  /**
+   * Connects and reads the greeting. The master password can only be tried with a
+   * user to log in as, so it is checked by the first mailbox, not here.
+   */
+  async init(): Promise<void> {
+    const c = this.config;
+    await new Promise<void>((resolve, reject) => {
+      const socket = (c.secure ? tls.connect({ host: c.host, port: c.port, servername: c.host, rejectUnauthorized: c.host !== '127.0.0.1' && c.host !== 'localhost' }) : net.connect({ host: c.host, port: c.port }));
+      const done = (err?: Error) => { socket.destroy(); if (err) reject(imapError(err, '(connection check)')); else resolve(); };
+      socket.setTimeout(10_000, () => done(Object.assign(new Error(`no answer from ${c.host}:${c.port}`), { code: 'ETIMEDOUT' })));
+      socket.once('error', done);
+      socket.once('data', (d: Buffer) => done(/^\* (OK|PREAUTH)/i.test(d.toString('latin1')) ? undefined : new Error(`unexpected greeting from ${c.host}:${c.port}`)));
+    });
   }
 
   async ensureMailbox(username: string, folders: readonly string[]): Promise<MailboxResult> {

@@ -17,6 +17,8 @@ export interface MailboxRequest {
 }
 
 export interface MailStore {
+  /** Checks that the server answers and takes our credentials, before anything is written. */
+  init(): Promise<void>;
   /** Makes sure the user's mailbox holds these folders (UTF-8 names), subscribed. Existing folders are a result, not an error. */
   ensureMailbox(username: string, folders: readonly string[]): Promise<MailboxResult>;
   /**

@@ -84,6 +84,7 @@ describe('source_only edge cases', () => {
   it('a failed back-end names the steps done before it', async () => {
     const u = uniqueName('half');
     const broken = createAdminService(config, { provisioner: { mailStore: {
+      init: async () => {},
       ensureMailbox: async () => { throw new OxprovError('IMAP_FAILED', 'mail store down', { backend: 'imap' }); },
       deleteMailbox: async () => 'gone', close: async () => {},
     }, retry: { attempts: 1 } } });

@@ -113,6 +113,7 @@ describe('failures of one row', () => {
     const real = new DovecotMailStore(config.imap);
     // The mail server "fails" for one user; LDAP, SQL and the other mailbox are real.
     const flaky: MailStore = {
+      init: () => real.init(),
       ensureMailbox: (u, f) => (u === `${p}b` ? Promise.reject(new OxprovError('IMAP_FAILED', 'mailbox server refused', { backend: 'imap' })) : real.ensureMailbox(u, f)),
       deleteMailbox: (u) => real.deleteMailbox(u),
       close: async () => {},

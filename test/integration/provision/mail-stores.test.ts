@@ -61,3 +61,16 @@ describe('the doveadm API in bulk', () => {
     await expect(store.ensureMailbox('anyone', FOLDERS)).rejects.toMatchObject({ code: 'IMAP_AUTH' });
   });
 });
+
+describe('checking the mail store before anything is written', () => {
+  it('passes on the running server with the right key', async () => {
+    await new DoveadmApiMailStore(config.imap, new DovecotMailStore(config.imap)).init();
+    await new DovecotMailStore(config.imap).init();
+  });
+
+  it('fails with IMAP_CONNECT on a closed port and IMAP_AUTH on a wrong API key, and Provisioner.open fails with it', async () => {
+    await expect(new DovecotMailStore({ ...config.imap, port: 1 }).init()).rejects.toMatchObject({ code: 'IMAP_CONNECT' });
+    await expect(new DoveadmApiMailStore({ ...config.imap, doveadmApiKey: 'wrong' }, new DovecotMailStore(config.imap)).init()).rejects.toMatchObject({ code: 'IMAP_AUTH' });
+    await expect(Provisioner.open({ ...config, imap: { ...config.imap, doveadmApiKey: 'wrong' } })).rejects.toMatchObject({ code: 'IMAP_AUTH' });
+  });
+});

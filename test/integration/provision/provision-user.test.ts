@@ -139,3 +139,37 @@ describe('activation and ids', () => {
     expect(again.steps).toEqual({ imap: 'gone', groupware: 'gone', sql: 'gone', ldap: 'gone' });
   });
 });
+
+describe('partial failures say what was done', () => {
+  it('a failed group membership fails the row but keeps ldap "created"', async () => {
+    const username = uniqueName('grp');
+    const group = uniqueName('notposix');
+    // An entry of another kind already holds the group's name: slapd refuses memberUid on it.
+    await prov.ldap!.client.add(`cn=${group},${config.ldap.groupsDn}`, { objectClass: ['top', 'OXResourceGroupObject'], cn: [group] });
+    const r = await prov.provisionUser(german(username, { groups: [group] }), { only: ['ldap'] });
+    expect(r.steps.ldap).toBe('created');
+    expect(r.status).toBe('failed');
+    expect(r.errors[0].code).toMatch(/^LDAP_/);
+    expect(await ldapBindAs(config, username, 'Geheim-1234')).toBe(true);
+  });
+
+  it('deluser keeps the LDAP entry when the mailbox could not be deleted, so a re-run can finish', async () => {
+    const username = uniqueName('keep');
+    await prov.provisionUser(german(username));
+    const broken = await Provisioner.open(config, { retry: { attempts: 1 }, mailStore: {
+      init: async () => {}, close: async () => {},
+      ensureMailbox: async () => ({ outcome: 'exists', created: [] }),
+      deleteMailbox: async () => { throw new Error('mail server down'); },
+    } });
+    try {
+      const r = await broken.deleteUser(username);
+      expect(r.steps).toEqual({ imap: 'failed', groupware: 'deleted', sql: 'deleted', ldap: 'skipped' });
+      expect(r.errors[0].code).toBe('IMAP_FAILED');
+    } finally {
+      await broken.close();
+    }
+    expect(await prov.ldap!.findUser(username)).toBeDefined();
+    const again = await prov.deleteUser(username);
+    expect(again.steps).toEqual({ imap: 'deleted', groupware: 'gone', sql: 'gone', ldap: 'deleted' });
+  });
+});
