@@ -72,7 +72,8 @@ export function checkField(field: Field, value: string, env: FieldEnv, line: num
   }
   switch (field) {
     case 'username':
-      if (USERNAME_RE.test(value)) patch.username = value;
+      // Stored lower-case: LDAP and IMAP match user names without case, the SQL key must not tell them apart.
+      if (USERNAME_RE.test(value)) patch.username = value.toLowerCase();
       else fail(sink, 'MAP_INVALID_USERNAME', 'user name must start with a letter or digit and hold only letters, digits, ".", "_", "-"', line, column, secret, value);
       break;
     case 'password':

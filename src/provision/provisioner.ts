@@ -238,7 +238,9 @@ export class Provisioner {
   }
 
   /** Removes a user from the chosen back-ends, mailbox first (Dovecot needs the LDAP entry to find it). */
-  async deleteUser(username: string, only: readonly Backend[] = BACKENDS): Promise<ProvisionResult> {
+  async deleteUser(name: string, only: readonly Backend[] = BACKENDS): Promise<ProvisionResult> {
+    // User names are stored lower-case (see the mapper); LDAP would match any case, SQL would not.
+    const username = name.toLowerCase();
     const t0 = performance.now();
     const r: ProvisionResult = { username, status: 'exists', steps: {}, errors: [], ms: 0 };
     const want = new Set(only);

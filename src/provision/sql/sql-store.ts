@@ -53,31 +53,37 @@ export class SqlStore {
       col((s) => s.uidNumber ?? null),
       col((s) => (s.surname ? (s.givenname ? `${s.surname}, ${s.givenname}` : s.surname) : null)),
       col((s) => s.mail ?? null),
-      col((s) => s.language ?? 'EN'),
-      col((s) => s.timezone ?? d.timezone),
+      // null when the spec has none: a new row gets the default, an updated row keeps its value.
+      col((s) => s.language ?? null),
+      col((s) => s.timezone ?? null),
       col((s) => s.country ?? null),
-      col((s) => s.activated ?? true),
-      col((s) => s.changepasswd ?? false),
-      col((s) => s.globaladdressbook ?? false),
+      col((s) => s.activated ?? null),
+      col((s) => s.changepasswd ?? null),
+      col((s) => s.globaladdressbook ?? null),
     ];
     await this.transaction('provisioning users in SQL', async (c) => {
       const inserted = await c.query<{ username: string }>(
         `INSERT INTO users (username, uid_number, display_name, mail, language, timezone, country, activated, change_password, global_addressbook_write)
-         SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[], $9::bool[], $10::bool[])
-         ON CONFLICT (username) DO NOTHING RETURNING username`, rows);
+         SELECT t.username, t.uid, t.dn, t.mail, COALESCE(t.language, 'EN'), COALESCE(t.timezone, $11), t.country,
+           COALESCE(t.activated, true), COALESCE(t.change_password, false), COALESCE(t.gab, false)
+         FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[], $9::bool[], $10::bool[])
+           AS t(username, uid, dn, mail, language, timezone, country, activated, change_password, gab)
+         ON CONFLICT (username) DO NOTHING RETURNING username`, [...rows, d.timezone]);
       const created = new Set(inserted.rows.map((r) => r.username));
       for (const s of specs) outcomes.set(s.username, created.has(s.username) ? 'created' : 'exists');
       if (mode === 'update') {
         const updated = await c.query<{ username: string }>(
           `UPDATE users u SET uid_number = COALESCE(t.uid_number, u.uid_number), display_name = COALESCE(t.display_name, u.display_name),
-             mail = COALESCE(t.mail, u.mail), language = t.language, timezone = t.timezone, country = COALESCE(t.country, u.country),
-             activated = t.activated, change_password = t.change_password, global_addressbook_write = t.gab, updated_at = now()
+             mail = COALESCE(t.mail, u.mail), language = COALESCE(t.language, u.language), timezone = COALESCE(t.timezone, u.timezone), country = COALESCE(t.country, u.country),
+             activated = COALESCE(t.activated, u.activated), change_password = COALESCE(t.change_password, u.change_password),
+             global_addressbook_write = COALESCE(t.gab, u.global_addressbook_write), updated_at = now()
            FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[], $9::bool[], $10::bool[])
              AS t(username, uid_number, display_name, mail, language, timezone, country, activated, change_password, gab)
            WHERE u.username = t.username AND NOT (u.username = ANY($11::text[]))
              AND (u.uid_number, u.display_name, u.mail, u.language, u.timezone, u.country, u.activated, u.change_password, u.global_addressbook_write)
                  IS DISTINCT FROM (COALESCE(t.uid_number, u.uid_number), COALESCE(t.display_name, u.display_name), COALESCE(t.mail, u.mail),
-                   t.language, t.timezone, COALESCE(t.country, u.country), t.activated, t.change_password, t.gab)
+                   COALESCE(t.language, u.language), COALESCE(t.timezone, u.timezone), COALESCE(t.country, u.country),
+                   COALESCE(t.activated, u.activated), COALESCE(t.change_password, u.change_password), COALESCE(t.gab, u.global_addressbook_write))
            RETURNING u.username`, [...rows, [...created]]);
         for (const r of updated.rows) outcomes.set(r.username, 'updated');
       }

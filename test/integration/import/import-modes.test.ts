@@ -38,6 +38,13 @@ describe('--on-existing', () => {
     expect(off.map((m) => m.module)).toEqual(['forum', 'tasks']);
     expect((await importFile(changed, { onExisting: 'update' })).report[0].status).toBe('exists');
 
+    // A file without the language column leaves the language alone, in LDAP and in SQL alike.
+    const noLanguage = writeCsv(dir, `${p}-3.csv`, [['username', 'password', 'surname', 'givenname', 'mail', 'colocrouteaddr'], [p.toUpperCase(), 'Pw-abcdefgh', 'Neuer', 'Ute', `${p}@test.tux`, `${p}@localhost`]]);
+    expect((await importFile(noLanguage, { onExisting: 'update' })).report[0]).toMatchObject({ username: p, status: 'updated', sql: 'updated' });
+    const [stored] = await sqlQuery<{ language: string; n: string }>(config, 'SELECT language, (SELECT count(*) FROM users WHERE lower(username) = $1) AS n FROM users WHERE username = $1', [p]);
+    expect(stored).toEqual({ language: 'DE', n: '1' });
+    expect((await ldapUser(p))!.attributes.preferredLanguage).toEqual(['DE']);
+
     const failed = await importFile(changed, { onExisting: 'fail' });
     expect(failed.exitCode).toBe(1);
     expect(failed.report[0]).toMatchObject({ status: 'failed', error_code: 'LDAP_CONFLICT' });

@@ -9,8 +9,14 @@ const user = (n: number, extra: Record<string, string> = {}) => ({
 describe('duplicates inside the file', () => {
   it('user names, compared without case', () => {
     const r = mapRows([user(1), user(2, { username: 'USER1' })]);
-    expect(errorsOf(r[1])).toMatchObject([{ code: 'MAP_DUPLICATE_USERNAME', line: 3, field: 'username', value: 'USER1' }]);
+    // User names are stored lower-case, so the duplicate is reported as it would be stored.
+    expect(errorsOf(r[1])).toMatchObject([{ code: 'MAP_DUPLICATE_USERNAME', line: 3, field: 'username', value: 'user1' }]);
     expect(r[1].ok ? '' : r[1].errors[0].message).toContain('line 2');
+  });
+
+  it('user names are stored lower-case', () => {
+    const [r] = mapRows([user(1, { username: 'MixedCase1' })]);
+    expect(r.ok && r.spec.username).toBe('mixedcase1');
   });
 
   it('mail addresses, compared without case', () => {
