@@ -14,6 +14,8 @@ export interface RawServeOptions {
   'tls-key'?: string;
   'body-limit'?: string;
   config?: string;
+  /** Allow plain HTTP on an address other than loopback (passwords then cross the network in clear). */
+  'insecure-http'?: boolean;
 }
 
 /** The daemon's settings, checked once. */
@@ -47,6 +49,11 @@ export function normalizeServeOptions(raw: RawServeOptions): ServeOptions {
   }
   const listen = raw.listen ?? '127.0.0.1';
   if (listen === '') throw new OxprovError('CFG_INVALID', '--listen must name an address', { field: '--listen' });
+  // Every call carries the administrator's password (and users' passwords): off loopback, only over TLS.
+  const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(listen);
+  if (!loopback && cert === undefined && raw['insecure-http'] !== true) {
+    throw new OxprovError('CFG_INVALID', `--listen ${listen} without --tls-cert/--tls-key would send passwords in clear text; add TLS, or --insecure-http if the network is trusted`, { field: '--listen', value: listen });
+  }
   return Object.freeze({
     listen,
     port: int('port', raw.port, 0, 65535) ?? DEFAULT_PORT,

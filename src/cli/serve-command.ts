@@ -11,6 +11,7 @@ export function serveCommand(yargs: Argv, setExit: (code: number) => void): Argv
         .option('port', { type: 'string', describe: 'port (0: any free port)', default: '8077' })
         .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve HTTPS (with --tls-key)' })
         .option('tls-key', { type: 'string', describe: 'PEM private key of --tls-cert' })
+        .option('insecure-http', { type: 'boolean', describe: 'allow plain HTTP on an address other than loopback' })
         .option('body-limit', { type: 'string', describe: 'largest request body in bytes (default 1 MiB)' })
         .option('config', { type: 'string', describe: 'JSON config of the back-ends (default: OXPROV_CONFIG or the local stack)' })
         .strict(),
@@ -18,7 +19,7 @@ export function serveCommand(yargs: Argv, setExit: (code: number) => void): Argv
       const { serveUntilSignal } = await import('../admin/serve.js');
       setExit(
         await serveUntilSignal(
-          { listen: argv.listen, port: argv.port, 'tls-cert': argv['tls-cert'], 'tls-key': argv['tls-key'], 'body-limit': argv['body-limit'], config: argv.config },
+          { listen: argv.listen, port: argv.port, 'tls-cert': argv['tls-cert'], 'tls-key': argv['tls-key'], 'body-limit': argv['body-limit'], config: argv.config, 'insecure-http': argv['insecure-http'] },
           { stdout: process.stdout, stderr: process.stderr, env: process.env, log: (line) => process.stderr.write(`${line}\n`) },
         ),
       );

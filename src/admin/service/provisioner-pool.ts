@@ -8,12 +8,16 @@ import type { AdminCredentials } from './admin-auth.js';
  * One Provisioner per administrator for the service's lifetime: its LDAP
  * connection is bound as that administrator (so the directory's ACLs apply to
  * what the admin does), SQL and IMAP use the service's own credentials. A
- * daemon serves few administrators, so the pool is not bounded. The key
+ * daemon serves few administrators, so the pool is bounded by them (one entry per DN). The key
  * includes a hash of the password: after a password change the old
  * connection's automatic rebind would fail, so a new one is opened.
  */
+const RETIRE_AFTER_MS = 60_000;
+
 export class ProvisionerPool {
   private readonly open = new Map<string, Promise<Provisioner>>();
+  /** The current key of each administrator DN: a new password retires the old connections. */
+  private readonly keyOf = new Map<string, string>();
   private closed = false;
 
   constructor(private readonly config: Readonly<Config>, private readonly options: ProvisionerOptions = {}) {}
@@ -27,8 +31,22 @@ export class ProvisionerPool {
       // A failed open (a back-end down) must not be remembered: the next call tries again.
       p.catch(() => { if (this.open.get(key) === p) this.open.delete(key); });
       this.open.set(key, p);
+      this.retire(admin.dn, key);
     }
     return p;
+  }
+
+  /**
+   * After a password change the old connections would only pile up: close them,
+   * a minute later so that calls still running on them can finish.
+   */
+  private retire(dn: string, key: string): void {
+    const old = this.keyOf.get(dn);
+    this.keyOf.set(dn, key);
+    if (old === undefined || old === key) return;
+    const stale = this.open.get(old);
+    this.open.delete(old);
+    setTimeout(() => { void stale?.then((prov) => prov.close(), () => {}); }, RETIRE_AFTER_MS).unref();
   }
 
   /** Closes every provisioner; safe twice. */

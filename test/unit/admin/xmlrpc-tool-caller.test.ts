@@ -107,6 +107,13 @@ describe('oxprov serve', () => {
     expect(() => normalizeServeOptions({ 'tls-cert': '/nope.pem', 'tls-key': '/nope.key' })).toThrow(expect.objectContaining({ code: 'CFG_FILE_UNREADABLE' }));
   });
 
+  it('refuses plain HTTP off loopback unless told the network is trusted', () => {
+    expect(() => normalizeServeOptions({ listen: '0.0.0.0' })).toThrow(expect.objectContaining({ code: 'CFG_INVALID', field: '--listen' }));
+    expect(normalizeServeOptions({ listen: '0.0.0.0', 'insecure-http': true }).listen).toBe('0.0.0.0');
+    expect(normalizeServeOptions({ listen: '127.0.0.2' }).listen).toBe('127.0.0.2');
+    expect(normalizeServeOptions({ listen: '::1' }).listen).toBe('::1');
+  });
+
   it('prints where it listens, serves every tool, and stops cleanly on SIGTERM', async () => {
     const service = fakeService();
     const signals = new EventEmitter();
