@@ -16,6 +16,9 @@ describe('fault-code table', () => {
     expect(new Set(numbers).size).toBe(numbers.length);
     expect(numbers).not.toContain(GENERIC_FAULT);
   });
+  it('has a number for every error code (a new code must be added here)', () => {
+    expect(ERROR_CODES.filter((c) => FAULT_CODES[c] === undefined)).toEqual([]);
+  });
   it('uses the interop-spec numbers for protocol errors', () => {
     expect(faultCodeFor('RPC_PARSE')).toBe(-32700);
     expect(faultCodeFor('RPC_INVALID_REQUEST')).toBe(-32600);
