@@ -117,8 +117,10 @@ service imap-login {
   process_min_avail = 2
 }
 
+# Processes are reused (no fork per session) but recycled after 64 sessions: processes
+# kept forever got slower (measured: 195 users/s after 150,000 users, 317 after a restart).
 service imap {
-  service_count = 0
+  service_count = 64
   process_min_avail = 4
   process_limit = 256
 }
@@ -130,7 +132,7 @@ service doveadm {
     address = 127.0.0.1
     port = ${this.layout.dovecot.apiPort}
   }
-  service_count = 0
+  service_count = 64
   process_min_avail = 4
 }
 
