@@ -16,8 +16,8 @@ import { failedLines } from './retry-failed.js';
 
 /** A dry run of at least this many rows (estimated from the file size) reads the directory once. */
 const SNAPSHOT_MIN_ROWS = 50_000;
-/** …unless the directory holds more users than this (about 100 bytes each in memory). */
-const SNAPSHOT_MAX_USERS = 200_000;
+/** …unless the directory holds more users than this, or more than half the rows (about 60 bytes a user in memory). */
+const SNAPSHOT_MAX_USERS = 1_000_000;
 
 export interface ImportIo {
   stdout: NodeJS.WritableStream;
