@@ -1,7 +1,7 @@
 import { OxprovError } from '../../errors.js';
 import type { ToolResult } from '../tool-contract.js';
 import { findNames, missingNames, spelled } from './find-names.js';
-import { overallStatus } from './step-results.js';
+import { overallStatus, sqlAfterLdap } from './step-results.js';
 import type { ToolContext } from './tool-context.js';
 import { checkName, nameList, requireParam } from './tool-params.js';
 
@@ -17,7 +17,7 @@ export async function addgroup(ctx: ToolContext, params: Readonly<Record<string,
   const name = groupName(params);
   const members = await existingUsers(ctx, nameList(params, 'members', 'user'));
   const ldap = await ctx.groups.ensureGroup(name, members);
-  const sql = await ctx.sqlGroups.ensureGroup(name, ldap.gidNumber ?? (await gidOf(ctx, name)), members);
+  const sql = await sqlAfterLdap('addgroup', name, ldap.outcome, async () => ctx.sqlGroups.ensureGroup(name, ldap.gidNumber ?? (await gidOf(ctx, name)), members));
   const steps = { ldap: ldap.outcome, sql: sql.outcome };
   return result('addgroup', name, steps, overallStatus(steps, 'exists'), sql.withoutRow);
 }
@@ -28,7 +28,8 @@ export async function delgroup(ctx: ToolContext, params: Readonly<Record<string,
   if (name.toLowerCase() === ctx.config.ldap.usersGroup.toLowerCase()) {
     throw new OxprovError('ADMIN_INVALID_REQUEST', `${name} is the primary group of every user and cannot be deleted`, { field: 'groupname', value: name });
   }
-  const steps = { ldap: await ctx.groups.deleteGroup(name), sql: await ctx.sqlGroups.deleteGroup(name) };
+  const ldap = await ctx.groups.deleteGroup(name);
+  const steps = { ldap, sql: await sqlAfterLdap('delgroup', name, ldap, () => ctx.sqlGroups.deleteGroup(name)) };
   return result('delgroup', name, steps, overallStatus(steps, 'gone'), []);
 }
 
@@ -38,8 +39,9 @@ export async function addmembers2group(ctx: ToolContext, params: Readonly<Record
   await existingGroup(ctx, name);
   const members = await existingUsers(ctx, requested);
   const added = await ctx.groups.addMembers(name, members);
-  const sql = await ctx.sqlGroups.ensureGroup(name, await gidOf(ctx, name), members);
-  const steps = { ldap: added.length ? 'updated' : 'exists', sql: sql.outcome };
+  const ldap = added.length ? 'updated' : 'exists';
+  const sql = await sqlAfterLdap('addmembers2group', name, ldap, async () => ctx.sqlGroups.ensureGroup(name, await gidOf(ctx, name), members));
+  const steps = { ldap, sql: sql.outcome };
   return result('addmembers2group', name, steps, overallStatus(steps, 'unchanged'), sql.withoutRow);
 }
 
@@ -50,8 +52,9 @@ export async function delmembersfromgroup(ctx: ToolContext, params: Readonly<Rec
   await existingGroup(ctx, name);
   const members = spelled(requested, await findNames(ctx.dir, 'user', requested));
   const removed = await ctx.groups.removeMembers(name, members);
-  const removedSql = await ctx.sqlGroups.removeMembers(name, members);
-  const steps = { ldap: removed.length ? 'updated' : 'gone', sql: removedSql.length ? 'updated' : 'gone' };
+  const ldap = removed.length ? 'updated' : 'gone';
+  const removedSql = await sqlAfterLdap('delmembersfromgroup', name, ldap, () => ctx.sqlGroups.removeMembers(name, members));
+  const steps = { ldap, sql: removedSql.length ? 'updated' : 'gone' };
   return result('delmembersfromgroup', name, steps, overallStatus(steps, 'unchanged'), []);
 }
 

@@ -3,7 +3,7 @@ import { hasControlChars, isMailAddress } from '../../mapping/value-syntax.js';
 import { escapeFilterValue } from '../../provision/ldap/ldap-escape.js';
 import type { ToolResult } from '../tool-contract.js';
 import { findNames, missingNames, spelled } from './find-names.js';
-import { overallStatus } from './step-results.js';
+import { overallStatus, sqlAfterLdap } from './step-results.js';
 import type { ToolContext } from './tool-context.js';
 import { checkName, nameList, requireParam } from './tool-params.js';
 
@@ -19,7 +19,8 @@ export async function addresource(ctx: ToolContext, params: Readonly<Record<stri
   const name = resourceName(params, 'resourcename');
   await refuseOtherKind(ctx, name, 'resource');
   const attrs = { mail: optionalMail(params), description: optionalText(params, 'description') };
-  const steps = { ldap: await ctx.groups.ensureResource(name, attrs), sql: await ctx.sqlResources.ensureResource(name, attrs) };
+  const ldap = await ctx.groups.ensureResource(name, attrs);
+  const steps = { ldap, sql: await sqlAfterLdap('addresource', name, ldap, () => ctx.sqlResources.ensureResource(name, attrs)) };
   return result('addresource', name, steps, overallStatus(steps, 'exists'));
 }
 
@@ -33,7 +34,8 @@ export async function delresource(ctx: ToolContext, params: Readonly<Record<stri
     const cn = Array.isArray(g.cn) ? String(g.cn[0]) : String(g.cn);
     await ctx.groups.removeResourceMembers(cn, [name]);
   }
-  const steps = { ldap: await ctx.groups.deleteResource(name), sql: await ctx.sqlResources.deleteResource(name) };
+  const ldap = await ctx.groups.deleteResource(name);
+  const steps = { ldap, sql: await sqlAfterLdap('delresource', name, ldap, () => ctx.sqlResources.deleteResource(name)) };
   return result('delresource', name, steps, overallStatus(steps, 'gone'));
 }
 
@@ -43,7 +45,7 @@ export async function addresourcegroup(ctx: ToolContext, params: Readonly<Record
   await refuseOtherKind(ctx, name, 'resourcegroup');
   const description = optionalText(params, 'description');
   const ldap = await ctx.groups.ensureResourceGroup(name, members, description);
-  const sql = await ctx.sqlResources.ensureResourceGroup(name, members, description);
+  const sql = await sqlAfterLdap('addresourcegroup', name, ldap, () => ctx.sqlResources.ensureResourceGroup(name, members, description));
   const steps = { ldap, sql: sql.outcome };
   return result('addresourcegroup', name, steps, overallStatus(steps, 'exists'));
 }
@@ -52,7 +54,8 @@ export async function addresourcegroup(ctx: ToolContext, params: Readonly<Record
 export async function delresourcegroup(ctx: ToolContext, params: Readonly<Record<string, string>>): Promise<ToolResult> {
   const name = resourceName(params, 'groupname');
   await refuseOtherKind(ctx, name, 'resourcegroup');
-  const steps = { ldap: await ctx.groups.deleteResource(name), sql: await ctx.sqlResources.deleteResourceGroup(name) };
+  const ldap = await ctx.groups.deleteResource(name);
+  const steps = { ldap, sql: await sqlAfterLdap('delresourcegroup', name, ldap, () => ctx.sqlResources.deleteResourceGroup(name)) };
   return result('delresourcegroup', name, steps, overallStatus(steps, 'gone'));
 }
 
@@ -62,8 +65,9 @@ export async function addmembers2resgroup(ctx: ToolContext, params: Readonly<Rec
   await existingResourceGroup(ctx, name);
   const members = await existingResources(ctx, requested);
   const added = await ctx.groups.addResourceMembers(name, members);
-  const sql = await ctx.sqlResources.ensureResourceGroup(name, members);
-  const steps = { ldap: added.length ? 'updated' : 'exists', sql: sql.outcome };
+  const ldap = added.length ? 'updated' : 'exists';
+  const sql = await sqlAfterLdap('addmembers2resgroup', name, ldap, () => ctx.sqlResources.ensureResourceGroup(name, members));
+  const steps = { ldap, sql: sql.outcome };
   return result('addmembers2resgroup', name, steps, overallStatus(steps, 'unchanged'));
 }
 
@@ -74,8 +78,9 @@ export async function delmembersfromresgroup(ctx: ToolContext, params: Readonly<
   await existingResourceGroup(ctx, name);
   const members = spelled(requested, await findNames(ctx.dir, 'resource', requested));
   const removed = await ctx.groups.removeResourceMembers(name, members);
-  const removedSql = await ctx.sqlResources.removeResourceMembers(name, members);
-  const steps = { ldap: removed.length ? 'updated' : 'gone', sql: removedSql.length ? 'updated' : 'gone' };
+  const ldap = removed.length ? 'updated' : 'gone';
+  const removedSql = await sqlAfterLdap('delmembersfromresgroup', name, ldap, () => ctx.sqlResources.removeResourceMembers(name, members));
+  const steps = { ldap, sql: removedSql.length ? 'updated' : 'gone' };
   return result('delmembersfromresgroup', name, steps, overallStatus(steps, 'unchanged'));
 }
 

@@ -38,3 +38,16 @@ export function overallStatus(steps: Readonly<Record<string, string>>, idle: 'ex
   for (const s of ['created', 'updated', 'deleted'] as const) if (values.includes(s)) return s;
   return idle;
 }
+
+/**
+ * The SQL half of a group or resource tool, run after its LDAP half: a failure
+ * says what LDAP already did, so the administrator knows a second run completes it.
+ */
+export async function sqlAfterLdap<T>(tool: string, name: string, ldap: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!(err instanceof OxprovError)) throw err;
+    throw new OxprovError(err.code, `${tool} ${name}: sql failed: ${err.message}; done: ldap ${ldap} (run it again to complete)`, { backend: 'sql', transient: err.transient, cause: err });
+  }
+}
