@@ -210,12 +210,20 @@ export class Provisioner {
       for (let k = 0; k < todo.length; k += IMAP_CHUNK) chunks.push(todo.slice(k, k + IMAP_CHUNK));
       await Promise.all(chunks.map((chunk) => this.imapLimit(async () => {
         try {
-          const answers = await this.retry(() => bulk(chunk.map((t) => ({ username: specs[t.i].username, folders: t.folders }))));
-          chunk.forEach((t, k) => {
-            const a = answers[k];
-            if (a instanceof OxprovError) fail(results[t.i], 'imap', a);
-            else results[t.i].steps.imap = a.outcome;
-          });
+          // Users whose own answer was a temporary failure go again, alone in a smaller request.
+          let pending = chunk;
+          for (let attempt = 1; pending.length > 0; attempt++) {
+            const current = pending;
+            const answers = await this.retry(() => bulk(current.map((t) => ({ username: specs[t.i].username, folders: t.folders }))));
+            pending = [];
+            current.forEach((t, k) => {
+              const a = answers[k];
+              if (!(a instanceof OxprovError)) results[t.i].steps.imap = a.outcome;
+              else if (a.transient && attempt < (this.options.retry?.attempts ?? 3)) pending.push(t);
+              else fail(results[t.i], 'imap', a);
+            });
+            if (pending.length) await new Promise((r) => setTimeout(r, (this.options.retry?.baseDelayMs ?? 200) * attempt));
+          }
         } catch (err) {
           for (const t of chunk) fail(results[t.i], 'imap', err);
         }

@@ -173,3 +173,36 @@ describe('partial failures say what was done', () => {
     expect(again.steps).toEqual({ imap: 'deleted', groupware: 'gone', sql: 'gone', ldap: 'deleted' });
   });
 });
+
+describe('temporary failures of single users in a bulk mail-store request', () => {
+  it('are retried for those users only, and end created', async () => {
+    const { DoveadmApiMailStore } = await import('../../../src/provision/imap/doveadm-api-mail-store.js');
+    const { DovecotMailStore } = await import('../../../src/provision/imap/dovecot-mail-store.js');
+    const { OxprovError } = await import('../../../src/errors.js');
+    const real = new DoveadmApiMailStore(config.imap, new DovecotMailStore(config.imap));
+    const names = [uniqueName('bulk'), uniqueName('bulk')];
+    let firstCall = true;
+    const seen: string[][] = [];
+    const flaky = {
+      init: () => real.init(), close: () => real.close(), deleteMailbox: (u: string) => real.deleteMailbox(u),
+      ensureMailbox: (u: string, f: readonly string[]) => real.ensureMailbox(u, f),
+      // Dovecot's "temporary failure" (exit code 75) for the second user, once.
+      ensureMailboxes: async (reqs: readonly { username: string; folders: readonly string[] }[]) => {
+        seen.push(reqs.map((r) => r.username));
+        const answers = await real.ensureMailboxes(firstCall ? reqs.slice(0, 1) : reqs);
+        if (!firstCall) return answers;
+        firstCall = false;
+        return [answers[0], new OxprovError('IMAP_FAILED', 'temporary failure', { backend: 'imap', transient: true })];
+      },
+    };
+    const p2 = await Provisioner.open(config, { mailStore: flaky, retry: { attempts: 3, baseDelayMs: 10 } });
+    try {
+      const results = await p2.provisionBatch(names.map((n) => german(n)));
+      expect(results.map((r) => r.steps.imap)).toEqual(['created', 'created']);
+      expect(seen).toEqual([names, [names[1]]]);
+    } finally {
+      await p2.close();
+    }
+    expect(await imapFolders(config, names[1], 'Geheim-1234')).toContain('Papierkorb');
+  });
+});
