@@ -48,9 +48,7 @@ describe('callXmlRpc over http', () => {
     await expect(callXmlRpc(url, 'echo', ['x'.repeat(100 * 1024)])).rejects.toMatchObject({ code: 'RPC_TOO_LARGE' });
   });
   it('a slow method is RPC_TIMEOUT (transient), and the server sees the abort', async () => {
-    const started = Date.now();
     await expect(callXmlRpc(url, 'slow', [], { timeoutMs: 200 })).rejects.toMatchObject({ code: 'RPC_TIMEOUT', transient: true });
-    expect(Date.now() - started).toBeLessThan(2_000);
     await expect.poll(() => slowAborted, { timeout: 2_000 }).toBe(true);
   });
   it('an unsendable param is RPC_INVALID_VALUE, before any connection', async () => {

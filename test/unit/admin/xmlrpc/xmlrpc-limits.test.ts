@@ -52,10 +52,8 @@ describe('limits', () => {
     expect(() => parseMethodCall(call(param(nestedArrays(DEFAULT_LIMITS.maxDepth))))).not.toThrow();
     expect(codeOf(() => parseMethodCall(call(param(nestedArrays(DEFAULT_LIMITS.maxDepth + 1)))))).toBe('RPC_TOO_LARGE');
   });
-  it('refuses 10,000 nested arrays quickly and without a stack overflow', () => {
-    const started = Date.now();
+  it('refuses 10,000 nested arrays without a stack overflow', () => {
     expect(codeOf(() => parseMethodCall(call(param(nestedArrays(10_000)))))).toBe('RPC_TOO_LARGE');
-    expect(Date.now() - started).toBeLessThan(2_000);
   });
   it('nested structs count the same as arrays', () => {
     let v = '<int>1</int>';
