@@ -1,5 +1,6 @@
 import { FoldedHashTable } from '../mapping/folded-hash-table.js';
 import type { LdapDirectory } from '../provision/ldap/ldap-directory.js';
+import { first, list } from '../provision/ldap/entry-values.js';
 
 /**
  * What the importer asks the directory about a batch of rows: which user names
@@ -54,10 +55,3 @@ function pick(table: FoldedHashTable, keys: readonly string[], value: (index: nu
   return out;
 }
 
-function list(v: unknown): unknown[] {
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
-}
-
-function first(v: unknown): unknown {
-  return Array.isArray(v) ? v[0] : v;
-}

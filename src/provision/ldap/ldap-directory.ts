@@ -8,6 +8,7 @@ import { ldapError, ldapResultCode } from './ldap-errors.js';
 import { hashPassword } from './password-hash.js';
 import { LdapAttributeSchema } from './subschema.js';
 import { updatableAttributes, userEntry, type EntryAttributes } from './user-entry.js';
+import { first, list } from './entry-values.js';
 
 export type LdapOutcome = 'created' | 'exists' | 'updated';
 
@@ -262,14 +263,6 @@ async function lookUp(client: Client, base: string, filter: Filter, attributes: 
     if (ldapResultCode(err) === 32) return [];
     throw ldapError(err, what);
   }
-}
-
-function list(v: unknown): unknown[] {
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
-}
-
-function first(v: unknown): unknown {
-  return Array.isArray(v) ? v[0] : v;
 }
 
 function sameValues(a: readonly string[], b: readonly string[]): boolean {
