@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OxprovError, type Backend } from '../errors.js';
-import { BACKENDS } from '../provision/user-spec.js';
+import { parseSourceOnly } from '../provision/user-spec.js';
 import type { OnExisting } from '../provision/provisioner.js';
 
 /** `oxprov import` options as the user gives them (CLI flags, daemon params, tests). */
@@ -85,9 +85,7 @@ export function normalizeImportOptions(input: ImportOptionsInput, now = new Date
       }
     }
   }
-  const only = input.sourceOnly === undefined ? [...BACKENDS] : input.sourceOnly.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-  if (only.length === 0) throw invalid('source_only', `must name at least one of ${BACKENDS.join(', ')}`, input.sourceOnly);
-  for (const b of only) if (!(BACKENDS as readonly string[]).includes(b)) throw invalid('source_only', `must list ${BACKENDS.join(', ')}`, input.sourceOnly);
+  const only = parseSourceOnly(input.sourceOnly, 'CFG_INVALID', '--source_only');
   const progress = (input.progress ?? 'auto').toLowerCase();
   if (!['auto', 'bar', 'lines', 'none'].includes(progress)) throw invalid('progress', 'must be auto, bar, lines or none', input.progress);
   return Object.freeze({

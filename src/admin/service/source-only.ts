@@ -1,5 +1,5 @@
-import { OxprovError, type Backend } from '../../errors.js';
-import { BACKENDS } from '../../provision/user-spec.js';
+import type { Backend } from '../../errors.js';
+import { parseSourceOnly } from '../../provision/user-spec.js';
 
 /**
  * The back-ends of `--source_only` (a comma list of ldap, sql, groupware,
@@ -8,13 +8,5 @@ import { BACKENDS } from '../../provision/user-spec.js';
  * @throws OxprovError ADMIN_INVALID_REQUEST for an unknown or empty list.
  */
 export function sourceOnly(value: string | undefined): Backend[] {
-  if (value === undefined) return [...BACKENDS];
-  const items = value.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
-  const bad = items.find((s) => !(BACKENDS as readonly string[]).includes(s));
-  if (bad !== undefined || items.length === 0) {
-    throw new OxprovError('ADMIN_INVALID_REQUEST', `--source_only must be a comma list of ${BACKENDS.join(', ')}${bad === undefined ? '' : `; got "${bad}"`}`, {
-      field: 'source_only', value: bad,
-    });
-  }
-  return BACKENDS.filter((b) => items.includes(b));
+  return parseSourceOnly(value, 'ADMIN_INVALID_REQUEST');
 }
