@@ -7,6 +7,7 @@ import { DovecotMailStore } from '../../../src/provision/imap/dovecot-mail-store
 import type { MailStore } from '../../../src/provision/imap/mail-store.js';
 import { imapFolders, ldapBindAs, sqlQuery } from '../../helpers/clients.js';
 import { importFile, readCsv, tmpDir, writeCsv } from '../../helpers/import-helpers.js';
+import { stackConfigFile } from '../../../src/config/paths.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
 const config = stackConfig();
@@ -133,7 +134,7 @@ describe('failures of one row', () => {
     const p = uniqueName('down');
     const file = writeCsv(dir, `down-${p}.csv`, [['username', 'password', 'surname', 'mail', 'colocrouteaddr'], [p, 'Pw-abcdefgh', 'D', `${p}@test.tux`, `${p}@localhost`]]);
     const cfgFile = path.join(dir, `down-${p}.json`);
-    fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join('.stack', 'oxprov.json'), 'utf8')), sql: { url: 'postgres://oxprov:x@127.0.0.1:1/oxprov' } }));
+    fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(stackConfigFile(), 'utf8')), sql: { url: 'postgres://oxprov:x@127.0.0.1:1/oxprov' } }));
     const out = await importFile(file, { config: cfgFile });
     expect(out.exitCode).toBe(2);
     expect(out.stderr).toContain('SQL_CONNECT');
