@@ -14,7 +14,9 @@ export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
  */
 export function stackDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.OXPROV_STACK_DIR) return path.resolve(env.OXPROV_STACK_DIR);
-  if (reachableByOthers(PACKAGE_ROOT)) return path.join(PACKAGE_ROOT, '.stack');
+  // Only root hands the servers to other users; anyone else runs them as themselves.
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!root || reachableByOthers(PACKAGE_ROOT)) return path.join(PACKAGE_ROOT, '.stack');
   const id = createHash('sha256').update(PACKAGE_ROOT).digest('hex').slice(0, 12);
   return path.join('/var/lib/oxprov-stack', `${path.basename(PACKAGE_ROOT)}-${id}`);
 }
