@@ -70,10 +70,26 @@ export function normalizeServeOptions(raw: RawServeOptions): ServeOptions {
  * LDAP attributes) and missing mandatory ones are refused with -32602 before
  * the service is bothered. Credentials are the service's to check, on every call.
  */
+/**
+ * A back-end that cannot be reached is reported to remote callers by its code
+ * alone: the message would show internal addresses and bind DNs to anyone who
+ * can reach the daemon, before their credentials were even checked.
+ */
+function withoutTopology(err: unknown): unknown {
+  if (!(err instanceof OxprovError) || !err.code.endsWith('_CONNECT')) return err;
+  return new OxprovError(err.code, `the ${err.backend ?? 'back-end'} server is not reachable from the admin daemon`, { backend: err.backend, transient: err.transient });
+}
+
 export function createToolMethods(service: ToolCaller): Map<string, XmlRpcMethod> {
   const methods = new Map<string, XmlRpcMethod>();
   for (const tool of TOOL_NAMES) {
-    methods.set(tool, async (params) => toolResultToXmlRpc(await service.call(tool, normalizeParams(tool, toolParamsFromXmlRpc(params)))));
+    methods.set(tool, async (params) => {
+      try {
+        return toolResultToXmlRpc(await service.call(tool, normalizeParams(tool, toolParamsFromXmlRpc(params))));
+      } catch (err) {
+        throw withoutTopology(err);
+      }
+    });
   }
   methods.set('system.listMethods', async () => [...TOOL_NAMES]);
   return methods;

@@ -18,6 +18,7 @@ function fakeService() {
   return fakeCaller((tool: ToolName, params): ToolResult => {
     if (params.adminpasswd !== 'secret') throw new OxprovError('ADMIN_AUTH', `invalid credentials for ${params.adminuser}`);
     if (tool === 'deluser') throw new OxprovError('ADMIN_NO_SUCH_USER', `no user ${params.username}`);
+    if (tool === 'changepasswd') throw new OxprovError('LDAP_CONNECT', 'cannot reach the LDAP server at ldap://10.1.2.3:389 as uid=mailadmin,ou=admins,dc=corp', { backend: 'ldap' });
     if (tool === 'adduser') return { status: 'created', message: `user ${params.username} created`, steps: { ldap: 'created', sql: 'created', groupware: 'created', imap: 'created' } };
     return { status: 'updated', message: 'ok' };
   });
@@ -44,6 +45,13 @@ describe('XML-RPC ToolCaller against a real createXmlRpcServer', () => {
     expect(sent.params.homePhone).toBe('012345.67890');
     expect(sent.params.alias).toBe('Stephan.Martin@test.tux,S.Martin@test.tux');
     expect(await caller.call('setquota', { adminuser: 'mailadmin', adminpasswd: 'secret', username: 'u', quotasize: '5' })).toEqual({ status: 'updated', message: 'ok' });
+  });
+
+  it('tells remote callers that a back-end is unreachable by its code, without addresses or DNs', async () => {
+    const caller = createXmlRpcToolCaller(url);
+    const err = await caller.call('changepasswd', { adminuser: 'mailadmin', adminpasswd: 'secret', username: 'u', password: 'p' }).catch((e: unknown) => e as OxprovError);
+    expect(err).toMatchObject({ code: 'LDAP_CONNECT' });
+    expect(err.message).not.toMatch(/10\.1\.2\.3|dc=corp/);
   });
 
   it('round-trips the OxprovError code of the service, and the exit code follows it', async () => {
