@@ -35,7 +35,7 @@ export class ImportMonitor {
   private timer?: NodeJS.Timeout;
   private fraction = 0;
 
-  constructor(file: string, dryRun: boolean, reportDir: string, private readonly mode: ProgressMode, private readonly out: NodeJS.WritableStream = process.stderr) {
+  constructor(file: string, dryRun: boolean, reportDir: string, mode: ProgressMode, private readonly out: NodeJS.WritableStream = process.stderr) {
     const zero = () => ({ created: 0, exists: 0, updated: 0, failed: 0, skipped: 0 });
     this.summary = {
       file, dryRun, reportDir, startedAt: new Date().toISOString(), seconds: 0, rowsPerSecond: 0, errors: {},

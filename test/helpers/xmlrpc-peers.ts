@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import http from 'node:http';
 
 /** Calls the server with Python's standard xmlrpc.client; prints one JSON line. */
@@ -65,4 +65,51 @@ export function rawRequest(
 export function faultCodeOf(body: string): number | undefined {
   const m = /<name>faultCode<\/name>\s*<value>\s*<int>(-?\d+)<\/int>/.exec(body);
   return m === null ? undefined : Number(m[1]);
+}
+
+/** Whether the openssl CLI is there (the TLS tests make their certificate with it). */
+export function haveOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A billion-laughs document around `wrap(param)`: nine levels of ten-fold entities. */
+export function billionLaughs(wrap: (params: string) => string): string {
+  const entities = ['<!ENTITY lol "lol">'];
+  for (let i = 1; i <= 9; i++) entities.push(`<!ENTITY lol${i} "${`&lol${i === 1 ? '' : i - 1};`.repeat(10)}">`);
+  return `<?xml version="1.0"?><!DOCTYPE lolz [${entities.join('')}]>` + wrap('<param><value>&lol9;</value></param>');
+}
+
+/**
+ * Streams a body of `total` bytes in 64 KB chunks, honouring backpressure, until
+ * the server answers; resolves with the status and how much was written by then.
+ */
+export function streamHugeBody(url: string, total: number): Promise<{ status: number; written: number }> {
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  return new Promise((resolve, reject) => {
+    let written = 0;
+    let stopped = false;
+    const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'text/xml' }, agent: false });
+    const pump = () => {
+      while (!stopped && written < total) {
+        written += chunk.length;
+        if (!req.write(chunk)) return void req.once('drain', pump);
+      }
+      if (!stopped) req.end();
+    };
+    req.on('response', (res) => {
+      stopped = true;
+      resolve({ status: res.statusCode ?? 0, written });
+      res.resume();
+      req.destroy();
+    });
+    req.on('error', (err) => {
+      if (!stopped) reject(err);
+    });
+    pump();
+  });
 }

@@ -1,4 +1,3 @@
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminService } from '../../../src/admin/admin-service.js';
 import { runTool } from '../../../src/admin/run-tool.js';
@@ -10,7 +9,7 @@ import { LdapGroups } from '../../../src/provision/ldap/ldap-groups.js';
 import { imapFolders, ldapBindAs, sqlQuery, withImapLogin } from '../../helpers/clients.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 // The wire-level probes (Python's xmlrpc.client, raw HTTP) are the ones the xmlrpc server's unit tests use.
-import { faultCodeOf, pythonCall, rawRequest } from '../../helpers/xmlrpc-peers.js';
+import { billionLaughs, faultCodeOf, pythonCall, rawRequest, streamHugeBody } from '../../helpers/xmlrpc-peers.js';
 
 /**
  * The issue's "done when" for the daemon: the real `oxprov serve` daemon in
@@ -247,9 +246,7 @@ describe('hostile requests against the daemon', () => {
   });
 
   it('a DTD with entities (billion laughs) is refused with -32700', async () => {
-    const entities = ['<!ENTITY lol "lol">'];
-    for (let i = 1; i <= 9; i++) entities.push(`<!ENTITY lol${i} "${`&lol${i === 1 ? '' : i - 1};`.repeat(10)}">`);
-    const bomb = `<?xml version="1.0"?><!DOCTYPE lolz [${entities.join('')}]>` + call('<param><value>&lol9;</value></param>');
+    const bomb = billionLaughs(call);
     const answer = await rawRequest(daemon.url, { body: bomb });
     expect(faultCodeOf(answer.body)).toBe(-32700);
     await expectAlive();
@@ -257,29 +254,7 @@ describe('hostile requests against the daemon', () => {
 
   it('a streamed 50 MB body gets 413 quickly and is not read to the end', async () => {
     const total = 50 * 1024 * 1024;
-    const chunk = Buffer.alloc(64 * 1024, 'a');
-    const { status, written } = await new Promise<{ status: number; written: number }>((resolve, reject) => {
-      let sent = 0;
-      let stopped = false;
-      const req = http.request(daemon.url, { method: 'POST', headers: { 'Content-Type': 'text/xml' }, agent: false });
-      const pump = () => {
-        while (!stopped && sent < total) {
-          sent += chunk.length;
-          if (!req.write(chunk)) return void req.once('drain', pump);
-        }
-        if (!stopped) req.end();
-      };
-      req.on('response', (res) => {
-        stopped = true;
-        resolve({ status: res.statusCode ?? 0, written: sent });
-        res.resume();
-        req.destroy();
-      });
-      req.on('error', (err) => {
-        if (!stopped) reject(err);
-      });
-      pump();
-    });
+    const { status, written } = await streamHugeBody(daemon.url, total);
     expect(status).toBe(413);
     expect(written).toBeLessThan(total / 2);
     await expectAlive();

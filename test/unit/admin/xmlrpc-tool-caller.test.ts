@@ -11,6 +11,7 @@ import { runTool } from '../../../src/admin/run-tool.js';
 import { defaultToolCallerFactory } from '../../../src/admin/create-tool-caller.js';
 import { createXmlRpcToolCaller } from '../../../src/admin/xmlrpc-tool-caller.js';
 import type { ToolName, ToolResult } from '../../../src/admin/tool-contract.js';
+import { haveOpenssl } from '../../helpers/xmlrpc-peers.js';
 import { fakeCaller, fakeIo, PAPER, paperArgs } from './tool-helpers.js';
 
 /** A fake admin service: checks the admin password like the real one, answers per tool. */
@@ -156,14 +157,6 @@ describe('oxprov serve', () => {
   });
 });
 
-function haveOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(!haveOpenssl())('oxprov serve over TLS, tool with --server-ca (needs the openssl CLI)', () => {
   let dir: string;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OxprovError } from '../../../../src/errors.js';
 import { callXmlRpc, createXmlRpcServer, type XmlRpcServer, type XmlRpcValue } from '../../../../src/admin/xmlrpc/index.js';
-import { pythonCall } from '../../../helpers/xmlrpc-peers.js';
+import { haveOpenssl, pythonCall } from '../../../helpers/xmlrpc-peers.js';
 
 let slowAborted = false;
 const methods = new Map<string, (params: XmlRpcValue[], ctx: { signal: AbortSignal }) => Promise<XmlRpcValue>>([
@@ -65,14 +65,6 @@ describe('callXmlRpc over http', () => {
   });
 });
 
-function haveOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(!haveOpenssl())('over TLS with a self-signed certificate (needs the openssl CLI)', () => {
   let dir: string;

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OxprovError } from '../../../../src/errors.js';
 import { createXmlRpcServer, type XmlRpcLogEntry, type XmlRpcServer, type XmlRpcValue } from '../../../../src/admin/xmlrpc/index.js';
-import { faultCodeOf, pythonCall, rawRequest } from '../../../helpers/xmlrpc-peers.js';
+import { billionLaughs, faultCodeOf, pythonCall, rawRequest, streamHugeBody } from '../../../helpers/xmlrpc-peers.js';
 
 const logs: XmlRpcLogEntry[] = [];
 let server: XmlRpcServer;
@@ -68,9 +68,7 @@ describe('hostile requests', () => {
     await expectAlive();
   });
   it('a DTD with entities (billion laughs) is refused with -32700', async () => {
-    const entities = ['<!ENTITY lol "lol">'];
-    for (let i = 1; i <= 9; i++) entities.push(`<!ENTITY lol${i} "${`&lol${i === 1 ? '' : i - 1};`.repeat(10)}">`);
-    const bomb = `<?xml version="1.0"?><!DOCTYPE lolz [${entities.join('')}]>` + call('<param><value>&lol9;</value></param>');
+    const bomb = billionLaughs(call);
     const answer = await rawRequest(url, { body: bomb });
     expect(faultCodeOf(answer.body)).toBe(-32700);
     await expectAlive();
@@ -104,29 +102,7 @@ describe('hostile requests', () => {
   });
   it('a streamed 50 MB chunked body gets 413 quickly and is not read to the end', async () => {
     const total = 50 * 1024 * 1024;
-    const chunk = Buffer.alloc(64 * 1024, 'a');
-    const { status, written } = await new Promise<{ status: number; written: number }>((resolve, reject) => {
-      let written = 0;
-      let stopped = false;
-      const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'text/xml' }, agent: false });
-      const pump = () => {
-        while (!stopped && written < total) {
-          written += chunk.length;
-          if (!req.write(chunk)) return void req.once('drain', pump);
-        }
-        if (!stopped) req.end();
-      };
-      req.on('response', (res) => {
-        stopped = true;
-        resolve({ status: res.statusCode ?? 0, written });
-        res.resume();
-        req.destroy();
-      });
-      req.on('error', (err) => {
-        if (!stopped) reject(err);
-      });
-      pump();
-    });
+    const { status, written } = await streamHugeBody(url, total);
     expect(status).toBe(413);
     // The server stopped reading: the client could only fill the socket buffers, far short of 50 MB.
     expect(written).toBeLessThan(total / 2);
