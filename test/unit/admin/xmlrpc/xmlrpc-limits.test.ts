@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOxprovError, type ErrorCode } from '../../../../src/errors.js';
+import { codeOf } from '../../../helpers/error-code.js';
 import { DEFAULT_LIMITS, normalizeLimits, parseMethodCall } from '../../../../src/admin/xmlrpc/index.js';
 
 const call = (params: string) => `<methodCall><methodName>m</methodName><params>${params}</params></methodCall>`;
@@ -7,15 +7,6 @@ const param = (value: string) => `<param><value>${value}</value></param>`;
 const nestedArrays = (levels: number) =>
   '<array><data><value>'.repeat(levels - 1) + '<int>1</int>' + '</value></data></array>'.repeat(levels - 1);
 
-function codeOf(fn: () => unknown): ErrorCode | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (isOxprovError(err)) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 describe('hostile documents', () => {
   it('refuses a DTD before parsing (billion laughs)', () => {

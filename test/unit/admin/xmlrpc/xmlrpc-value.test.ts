@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOxprovError, type ErrorCode } from '../../../../src/errors.js';
+import { codeOf } from '../../../helpers/error-code.js';
 import {
   parseMethodCall,
   parseMethodResponse,
@@ -14,15 +14,6 @@ const call = (values: string, name = 'm') =>
   `<?xml version="1.0"?><methodCall><methodName>${name}</methodName><params>${values}</params></methodCall>`;
 const param = (value: string) => `<param><value>${value}</value></param>`;
 
-function codeOf(fn: () => unknown): ErrorCode | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (isOxprovError(err)) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 describe('round trips', () => {
   const samples: XmlRpcValue[] = [
