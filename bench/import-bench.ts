@@ -10,12 +10,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config/load-config.js';
-import { ImapFolderTemplates } from '../src/provision/imap/folder-templates.js';
-import { GroupwareFolderTemplates } from '../src/provision/groupware-folders.js';
+import { ImapFolderTemplates } from '../src/templates/imap-folder-templates.js';
+import { GroupwareFolderTemplates } from '../src/templates/groupware-folder-templates.js';
 import { hashPassword } from '../src/provision/ldap/password-hash.js';
 import { userEntry } from '../src/provision/ldap/user-entry.js';
-import { userSpec, type UserSpec } from '../src/provision/user-spec.js';
-import { MODULES } from '../src/provision/user-spec.js';
+import { userSpec, type UserSpec } from '../src/model/user-spec.js';
+import { MODULES } from '../src/model/modules.js';
 import { stackLayout } from '../src/stack/stack-layout.js';
 import { generateUsers } from './generate-users.js';
 

@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 node bin/oxprov.js stack up
-node bin/oxprov.js import samples/users.csv "$@"
+node bin/oxprov.js import samples/users.csv --create-groups "$@"

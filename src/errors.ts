@@ -19,7 +19,7 @@ export const ERROR_CODES = [
   'MAP_INVALID_MODULE', 'MAP_INVALID_FLAG', 'MAP_INVALID_QUOTA', 'MAP_INVALID_DATE', 'MAP_TOO_LONG',
   'MAP_UNKNOWN_ATTRIBUTE', 'MAP_INVALID_VALUE', 'MAP_INVALID_TEMPLATE', 'MAP_EXISTS_USERNAME', 'MAP_EXISTS_MAIL',
   'MAP_EXISTS_ALIAS', 'MAP_DERIVE_FAILED', 'MAP_INVALID_MAPPING', 'MAP_INVALID_GROUP',
-  'MAP_DUPLICATE_COLUMN', 'MAP_RESERVED_ATTRIBUTE',
+  'MAP_DUPLICATE_COLUMN', 'MAP_RESERVED_ATTRIBUTE', 'MAP_UNKNOWN_GROUP',
   // back-ends
   'LDAP_CONNECT', 'LDAP_AUTH', 'LDAP_SCHEMA', 'LDAP_NO_SUCH_OBJECT', 'LDAP_ID_EXHAUSTED', 'LDAP_CONFLICT', 'LDAP_FAILED',
   'SQL_CONNECT', 'SQL_MIGRATION', 'SQL_NO_SUCH_USER', 'SQL_FAILED',
@@ -32,8 +32,9 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** The back-ends a user lives in, as named by the paper's `--source_only`. */
-export type Backend = 'ldap' | 'sql' | 'groupware' | 'imap';
+import type { Backend } from './model/backends.js';
+
+export type { Backend } from './model/backends.js';
 
 export interface OxprovErrorContext {
   /** Line of the input file where the row starts (1-based). */
@@ -46,7 +47,28 @@ export interface OxprovErrorContext {
   backend?: Backend;
   /** True when retrying the same operation may succeed (connection reset, timeout). */
   transient?: boolean;
+  /**
+   * True when the server could not be reached or the connection broke: every
+   * other operation on that back-end would fail alike (no point in splitting a batch).
+   */
+  unreachable?: boolean;
+  /** The server's own error, as it gave it: LDAP result code, SQLSTATE, constraint, detail. */
+  server?: ServerError;
   cause?: unknown;
+}
+
+/** What the server itself said, kept as fields (node-postgres keeps SQLSTATE, ldapts the result code). */
+export interface ServerError {
+  /** LDAP result code (RFC 4511), e.g. 68 entryAlreadyExists. */
+  readonly ldapResultCode?: number;
+  /** PostgreSQL SQLSTATE, e.g. `23505`. */
+  readonly sqlState?: string;
+  /** The violated constraint (PostgreSQL). */
+  readonly constraint?: string;
+  /** The server's detail line (PostgreSQL). */
+  readonly detail?: string;
+  /** IMAP status response text or doveadm exit code. */
+  readonly imapResponse?: string;
 }
 
 export class OxprovError extends Error {
@@ -56,6 +78,8 @@ export class OxprovError extends Error {
   readonly value?: string;
   readonly backend?: Backend;
   readonly transient: boolean;
+  readonly unreachable: boolean;
+  readonly server?: ServerError;
 
   constructor(code: ErrorCode, message: string, context: OxprovErrorContext = {}) {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });
@@ -66,6 +90,8 @@ export class OxprovError extends Error {
     this.value = context.value;
     this.backend = context.backend;
     this.transient = context.transient ?? false;
+    this.unreachable = context.unreachable ?? false;
+    if (context.server !== undefined) this.server = Object.freeze({ ...context.server });
   }
 }
 

@@ -10,18 +10,20 @@ export function importCommand(yargs: Argv, setExit: (code: number) => void): Arg
     .option('delimiter', { type: 'string', default: 'auto', describe: 'auto | , | ; | tab | |' })
     .option('on-existing', { type: 'string', default: 'skip', describe: 'skip (complete what is missing) | update | fail' })
     .option('generate-passwords', { type: 'boolean', default: false, describe: 'give rows without a password a random one, written only to credentials.csv (0600); users must change it at first login' })
+    .option('create-groups', { type: 'boolean', default: false, describe: 'create the groups a row names that do not exist yet (else such a row is rejected: MAP_UNKNOWN_GROUP)' })
     .option('concurrency', { type: 'string', describe: 'parallel LDAP operations and IMAP sessions: N, or ldap=8,imap=4 (default ldap=8,imap=4)' })
     .option('batch-size', { type: 'string', default: '200', describe: 'users per SQL transaction' })
     .option('report', { type: 'string', describe: 'report folder (default reports/<timestamp>-<file>/)' })
     .option('retry-failed', { type: 'string', describe: 'report.csv of an earlier run: import only the rows that failed there' })
     .option('source_only', { type: 'string', describe: 'only these back-ends: ldap,sql,groupware,imap' })
     .option('progress', { type: 'string', default: 'auto', describe: 'auto | bar | lines | none' })
-    .option('config', { type: 'string', describe: 'config file (default: the local stack\'s settings)' }),
+    .option('config', { type: 'string', describe: 'config file (default: the local stack\'s settings)' })
+    .strict(),
   async (argv) => {
     const { runImport } = await import('../import/run-import.js');
     const run = await runImport({
       file: argv.file!, dryRun: argv['dry-run'], mapping: argv.mapping, encoding: argv.encoding, delimiter: argv.delimiter,
-      onExisting: argv['on-existing'], generatePasswords: argv['generate-passwords'], concurrency: argv.concurrency,
+      onExisting: argv['on-existing'], generatePasswords: argv['generate-passwords'], createGroups: argv['create-groups'], concurrency: argv.concurrency,
       batchSize: argv['batch-size'], report: argv.report, retryFailed: argv['retry-failed'], sourceOnly: argv.source_only,
       progress: argv.progress, config: argv.config,
     });

@@ -16,7 +16,7 @@ export function serveCommand(yargs: Argv, setExit: (code: number) => void): Argv
         .option('config', { type: 'string', describe: 'JSON config of the back-ends (default: OXPROV_CONFIG or the local stack)' })
         .strict(),
     async (argv) => {
-      const { serveUntilSignal } = await import('../admin/serve.js');
+      const { serveUntilSignal } = await import('../daemon/serve.js');
       setExit(
         await serveUntilSignal(
           { listen: argv.listen, port: argv.port, 'tls-cert': argv['tls-cert'], 'tls-key': argv['tls-key'], 'body-limit': argv['body-limit'], config: argv.config, 'insecure-http': argv['insecure-http'] },

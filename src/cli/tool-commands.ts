@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
-import { isToolName, type ToolName } from '../admin/tool-contract.js';
-import { toolSummaries } from '../admin/tool-help.js';
+import { isToolName, type ToolName } from '../service/tools/tool-contract.js';
+import { toolSummaries } from './tools/tool-help.js';
 
 /**
  * `oxprov adduser …` and the other admin tools. They bypass yargs: main()
@@ -27,7 +27,7 @@ export function toolOf(args: readonly string[]): ToolName | undefined {
 /** runTool with the process's streams, environment and terminal. */
 export async function runToolFromProcess(tool: ToolName, argv: readonly string[]): Promise<number> {
   // Loaded on use, like every command's module, so that each command pays only for what it needs.
-  const [{ runTool }, { createTtyReader }] = await Promise.all([import('../admin/run-tool.js'), import('../admin/read-secret-tty.js')]);
+  const [{ runTool }, { createTtyReader }] = await Promise.all([import('./tools/run-tool.js'), import('./tools/read-secret-tty.js')]);
   const isTTY = process.stdin.isTTY === true;
   return runTool(tool, argv, {
     stdout: process.stdout,

@@ -1,8 +1,7 @@
 import cliProgress from 'cli-progress';
-import type { Backend } from '../errors.js';
-import type { StepOutcome } from '../provision/provisioner.js';
-import { BACKENDS } from '../provision/user-spec.js';
-import type { RowOutcome } from './row-outcome.js';
+import { BACKENDS } from '../model/backends.js';
+import type { BackendCounts, RowCounts } from './import-counters.js';
+import type { ImportSnapshot } from './import-job.js';
 
 /** The figures of one run, as printed and as written to summary.json. */
 export interface ImportSummary {
@@ -10,8 +9,8 @@ export interface ImportSummary {
   dryRun: boolean;
   startedAt: string;
   seconds: number;
-  rows: { read: number; created: number; updated: number; exists: number; valid: number; failed: number; rejected: number };
-  backends: Record<Backend, Record<Exclude<StepOutcome, 'deleted' | 'gone'>, number>>;
+  rows: RowCounts;
+  backends: BackendCounts;
   /** Rows that reached the back-ends (or would have, in a dry run) per second. */
   rowsPerSecond: number;
   /** Error codes and how often each occurred. */
@@ -24,83 +23,68 @@ export interface ImportSummary {
 
 export type ProgressMode = 'bar' | 'lines' | 'none';
 
+/** What the monitor reads: the job's snapshot at any time. */
+export interface ProgressSource {
+  snapshot(): ImportSnapshot;
+}
+
 /**
- * Owns every counter of a run, the progress display and the summary table.
- * A bar only on a terminal (cli-progress prints junk otherwise); plain lines every few seconds elsewhere.
+ * Shows a job's progress and builds its summary from the job's counters. The
+ * percentage and the ETA count rows done against the job's estimate of the
+ * rows of the input (not bytes read: reading runs ahead of the back-ends). A
+ * bar only on a terminal (cli-progress prints junk otherwise); plain lines every
+ * few seconds elsewhere.
  */
 export class ImportMonitor {
-  private readonly summary: ImportSummary;
-  private readonly t0 = performance.now();
+  private readonly startedAt = new Date().toISOString();
   private bar?: cliProgress.SingleBar;
   private timer?: NodeJS.Timeout;
-  private fraction = 0;
 
-  constructor(file: string, dryRun: boolean, reportDir: string, mode: ProgressMode, private readonly out: NodeJS.WritableStream = process.stderr) {
-    const zero = () => ({ created: 0, exists: 0, updated: 0, failed: 0, skipped: 0 });
-    this.summary = {
-      file, dryRun, reportDir, startedAt: new Date().toISOString(), seconds: 0, rowsPerSecond: 0, errors: {},
-      rows: { read: 0, created: 0, updated: 0, exists: 0, valid: 0, failed: 0, rejected: 0 },
-      backends: { ldap: zero(), sql: zero(), groupware: zero(), imap: zero() },
-    };
+  constructor(private readonly job: ProgressSource, private readonly file: string, private readonly dryRun: boolean, private readonly reportDir: string,
+    mode: ProgressMode, private readonly out: NodeJS.WritableStream = process.stderr) {
     if (mode === 'bar') {
       this.bar = new cliProgress.SingleBar({
-        format: ' {bar} {percentage}% | {value} rows | {rate} rows/s | ETA {eta_formatted} | {failed} failed, {rejected} rejected',
-        stream: out, hideCursor: true, clearOnComplete: false,
+        format: ' {bar} {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted} | {failed} failed, {rejected} rejected',
+        stream: out, hideCursor: true, clearOnComplete: false, etaBuffer: 50,
       }, cliProgress.Presets.shades_classic);
-      this.bar.start(100, 0, { rate: 0, failed: 0, rejected: 0 });
-      this.bar.setTotal(100);
+      this.bar.start(1, 0, { rate: 0, failed: 0, rejected: 0 });
     }
     if (mode !== 'none') this.timer = setInterval(() => this.show(), mode === 'bar' ? 200 : 5000).unref();
   }
 
-  /** Share of the input read so far (0..1), for the bar and the ETA. */
-  setProgress(fraction: number): void {
-    this.fraction = Math.min(1, Math.max(0, fraction));
-  }
-
-  record(o: RowOutcome): void {
-    const r = this.summary.rows;
-    r.read++;
-    r[o.status]++;
-    for (const b of BACKENDS) {
-      const s = o.steps[b];
-      if (s && s !== 'deleted' && s !== 'gone') this.summary.backends[b][s]++;
-    }
-    for (const e of o.errors) this.summary.errors[e.code] = (this.summary.errors[e.code] ?? 0) + 1;
-  }
-
-  private rate(): number {
-    const s = (performance.now() - this.t0) / 1000;
-    return s > 0 ? this.summary.rows.read / s : 0;
-  }
-
   private show(): void {
-    const r = this.summary.rows;
+    const s = this.job.snapshot();
+    const rate = s.elapsedMs > 0 ? Math.round(s.rowsDone / (s.elapsedMs / 1000)) : 0;
+    const total = s.rowsTotal ?? s.rowsDone + 1;
     if (this.bar) {
-      // The bar counts rows; its total is extrapolated from the share of bytes read.
-      const total = this.fraction > 0 ? Math.max(r.read, Math.round(r.read / this.fraction)) : r.read + 1;
-      this.bar.setTotal(total);
-      this.bar.update(r.read, { rate: Math.round(this.rate()), failed: r.failed, rejected: r.rejected });
+      this.bar.setTotal(Math.max(total, s.rowsDone, 1));
+      this.bar.update(s.rowsDone, { rate, failed: s.rows.failed, rejected: s.rows.rejected });
     } else {
-      this.out.write(`progress: ${r.read} rows (${Math.round(this.fraction * 100)}% of the file), ${Math.round(this.rate())} rows/s, ${r.failed} failed, ${r.rejected} rejected\n`);
+      const of = s.rowsTotal === undefined ? '' : ` of ${s.totalIsExact ? '' : 'about '}${s.rowsTotal} (${Math.floor((100 * s.rowsDone) / Math.max(1, s.rowsTotal))}%)`;
+      this.out.write(`progress: ${s.rowsDone} rows${of}, ${rate} rows/s, ${s.rows.failed} failed, ${s.rows.rejected} rejected\n`);
     }
   }
 
-  finish(credentialsFile?: string, interrupted = false): ImportSummary {
-    if (interrupted) this.summary.interrupted = true;
+  finish(credentialsFile?: string): ImportSummary {
     if (this.timer) clearInterval(this.timer);
+    const s = this.job.snapshot();
     if (this.bar) {
-      this.bar.setTotal(this.summary.rows.read);
-      this.bar.update(this.summary.rows.read, { rate: Math.round(this.rate()), failed: this.summary.rows.failed, rejected: this.summary.rows.rejected });
+      this.bar.setTotal(Math.max(1, s.rowsDone));
+      this.bar.update(s.rowsDone, { rate: 0, failed: s.rows.failed, rejected: s.rows.rejected });
       this.bar.stop();
     }
-    const elapsed = (performance.now() - this.t0) / 1000;
-    this.summary.seconds = Math.round(elapsed * 100) / 100;
-    const r = this.summary.rows;
+    const elapsed = s.elapsedMs / 1000;
+    const r = s.rows;
     const worked = r.created + r.updated + r.exists + r.valid + r.failed;
-    this.summary.rowsPerSecond = elapsed > 0 ? Math.round((worked / elapsed) * 10) / 10 : 0;
-    if (credentialsFile) this.summary.credentialsFile = credentialsFile;
-    return structuredClone(this.summary);
+    const summary: ImportSummary = {
+      file: this.file, dryRun: this.dryRun, reportDir: this.reportDir, startedAt: this.startedAt,
+      seconds: Math.round(elapsed * 100) / 100,
+      rowsPerSecond: elapsed > 0 ? Math.round((worked / elapsed) * 10) / 10 : 0,
+      rows: { ...r }, backends: structuredClone(s.backends), errors: { ...s.errors },
+    };
+    if (s.cancelled) summary.interrupted = true;
+    if (credentialsFile) summary.credentialsFile = credentialsFile;
+    return summary;
   }
 }
 

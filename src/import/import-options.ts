@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OxprovError, type Backend } from '../errors.js';
-import { parseSourceOnly } from '../provision/user-spec.js';
-import type { OnExisting } from '../provision/provisioner.js';
+import { parseSourceOnly } from '../model/backends.js';
+import type { OnExisting } from '../model/outcomes.js';
 
 /** `oxprov import` options as the user gives them (CLI flags, daemon params, tests). */
 export interface ImportOptionsInput {
@@ -13,6 +13,8 @@ export interface ImportOptionsInput {
   delimiter?: string;
   onExisting?: string;
   generatePasswords?: boolean;
+  /** Groups named in a row that do not exist are created (else the row is refused). */
+  createGroups?: boolean;
   /** A number for all back-ends, or `ldap=8,imap=4`. */
   concurrency?: string | number;
   batchSize?: string | number;
@@ -33,6 +35,7 @@ export interface ImportOptions {
   readonly delimiter: string;
   readonly onExisting: OnExisting;
   readonly generatePasswords: boolean;
+  readonly createGroups: boolean;
   /** Parallel LDAP operations and IMAP sessions. */
   readonly concurrency: Readonly<{ ldap: number; imap: number }>;
   /** Users per SQL transaction (and per directory look-up round). */
@@ -96,6 +99,7 @@ export function normalizeImportOptions(input: ImportOptionsInput, now = new Date
     delimiter,
     onExisting: onExisting as OnExisting,
     generatePasswords: input.generatePasswords ?? false,
+    createGroups: input.createGroups ?? false,
     concurrency: Object.freeze(concurrency),
     batchSize: input.batchSize === undefined ? 200 : positiveInt('batch-size', input.batchSize, 5000),
     reportDir: input.report ?? defaultReportDir(input.file, now),

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OxprovError } from '../errors.js';
-import { BACKENDS } from '../provision/user-spec.js';
+import { BACKENDS } from '../model/backends.js';
 import { BufferedOutput } from './buffered-output.js';
 import { csvCell, csvDataRow, csvRow } from './csv-write.js';
 import type { RowOutcome } from './row-outcome.js';

@@ -1,5 +1,5 @@
 import type { Backend, OxprovError } from '../errors.js';
-import type { StepOutcome } from '../provision/provisioner.js';
+import type { StepOutcome } from '../model/outcomes.js';
 
 /** What happened to one input row: the record every report, counter and later run (`--retry-failed`) is built from. */
 export interface RowOutcome {

@@ -1,15 +1,12 @@
 import fs from 'node:fs';
-import { Transform } from 'node:stream';
 import { loadConfig } from '../config/load-config.js';
 import { OxprovError, describeError } from '../errors.js';
 import { createRowMapper, inMemorySchema, parseMapping, STANDARD_ATTRIBUTES, type AttributeSchema, type Mapping } from '../mapping/index.js';
-import { ImapFolderTemplates } from '../provision/imap/folder-templates.js';
-import { LdapDirectory } from '../provision/ldap/ldap-directory.js';
-import type { Provisioner, ProvisionerOptions } from '../provision/provisioner.js';
+import { loadTemplates, openServices, type ServiceSetup, type Services } from '../service/open-services.js';
+import { UserService } from '../service/user-service.js';
+import { ImportJob } from './import-job.js';
 import { ImportMonitor, renderSummary, type ImportSummary, type ProgressMode } from './import-monitor.js';
 import { normalizeImportOptions, type ImportOptions, type ImportOptionsInput } from './import-options.js';
-import { snapshotDirectory } from './directory-view.js';
-import { runPipeline } from './pipeline.js';
 import { openCsv } from './read-csv.js';
 import { ReportWriter } from './report-writer.js';
 import { failedLines } from './retry-failed.js';
@@ -26,7 +23,7 @@ export interface ImportIo {
 
 /** Seams for tests and embedding: e.g. a mail store that fails for one user. */
 export interface ImportHooks {
-  provisionerOptions?: Partial<ProvisionerOptions>;
+  setup?: Partial<ServiceSetup>;
   /** Stops the run as SIGINT would; by default SIGINT and SIGTERM do. */
   signal?: AbortSignal;
   /** Overrides the bound on the directory snapshot of a large dry run (tests on a shared directory). */
@@ -40,9 +37,11 @@ export interface ImportRun {
 }
 
 /**
- * `oxprov import FILE`: everything around the pipeline. Problems that make the
- * whole run impossible (options, config, unreadable file, bad header, a back-end
- * down) end it before anything is written, with exit code 2.
+ * `oxprov import FILE`: the command-line adapter around the import job — the
+ * options, the config, the services, the report folder, the progress display,
+ * signals and the exit code. Problems that make the whole run impossible
+ * (options, config, unreadable file, bad header, a back-end down) end it
+ * before anything is written, with exit code 2.
  */
 export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdout: process.stdout, stderr: process.stderr }, hooks: ImportHooks = {}): Promise<ImportRun> {
   const fatal = (err: unknown): ImportRun => {
@@ -51,8 +50,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     return { exitCode: 2 };
   };
   let options: ImportOptions;
-  let provisioner: Provisioner | undefined;
-  let directory: LdapDirectory | undefined;
+  let services: Services | undefined;
   let source: Awaited<ReturnType<typeof openCsv>> | undefined;
   try {
     options = normalizeImportOptions(input);
@@ -65,36 +63,28 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     try {
       size = fs.statSync(options.file).size;
     } catch (cause) {
-      throw new OxprovError('CSV_UNREADABLE', `cannot read ${options.file}`, { cause });
+      throw new OxprovError('CSV_UNREADABLE', `cannot read ${options.file}: ${describeError(cause)}`, { cause });
     }
-    let bytes = 0;
-    const counter = new Transform({ transform(chunk, _enc, done) { bytes += chunk.length; done(null, chunk); } });
-    const file = fs.createReadStream(options.file, { highWaterMark: 256 * 1024 });
-    file.on('error', (err) => counter.destroy(err));
-    source = await openCsv(file.pipe(counter), { encoding: options.encoding, delimiter: options.delimiter });
+    source = await openCsv(options.file, { encoding: options.encoding, delimiter: options.delimiter });
 
+    const setup: ServiceSetup = {
+      ldapConcurrency: options.concurrency.ldap, imapConcurrency: options.concurrency.imap,
+      idBlockSize: Math.min(64, options.batchSize), ...hooks.setup,
+    };
     if (options.dryRun) {
-      directory = await LdapDirectory.connect(config).catch((err) => {
+      // A dry run reads the directory only, and goes on without it when it is down.
+      services = await openServices(config, { ...setup, only: ['ldap'], mailStore: undefined }).catch((err) => {
         io.stderr.write(`oxprov import: the directory is not reachable (${describeError(err)}); checking the file without it\n`);
         return undefined;
       });
     } else {
-      // Loaded only when writing: a dry run needs neither the SQL nor the IMAP client.
-      const { Provisioner } = await import('../provision/provisioner.js');
-      provisioner = await Provisioner.open(config, {
-        backends: options.only,
-        ldapConcurrency: options.concurrency.ldap,
-        imapConcurrency: options.concurrency.imap,
-        ldap: { idBlockSize: Math.min(64, options.batchSize) },
-        ...hooks.provisionerOptions,
-      });
-      directory = provisioner.ldap;
+      services = await openServices(config, { ...setup, only: options.only });
     }
-    const schema: AttributeSchema = directory ? await directory.schema() : inMemorySchema(STANDARD_ATTRIBUTES);
-    const templates = ImapFolderTemplates.load(config.templates.imapFolders);
+    const templates = services?.templates ?? loadTemplates(config);
+    const schema: AttributeSchema = (await services?.users.schema()) ?? inMemorySchema(STANDARD_ATTRIBUTES);
     const mapper = createRowMapper({
-      languages: templates.languages, imapStyles: templates.styles, schema, mapping,
-      generatePasswords: options.generatePasswords,
+      languages: templates.imap.languages, imapStyles: templates.imap.styles, schema, mapping,
+      generatePasswords: options.generatePasswords, requireUserData: options.only.includes('ldap'),
     });
     const headerErrors = mapper.header(source.header);
     if (headerErrors.length) {
@@ -102,42 +92,40 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
       throw new OxprovError(headerErrors[0].code, `the header of ${options.file} has ${headerErrors.length} problem(s); nothing was imported`);
     }
 
+    // A large dry run reads the directory once rather than searching per batch (bounded: see snapshotDirectory).
+    const estimatedRows = size / 100;
+    const view = options.dryRun && services && estimatedRows >= SNAPSHOT_MIN_ROWS
+      ? await services.users.snapshot(hooks.snapshotMaxUsers ?? Math.min(SNAPSHOT_MAX_USERS, estimatedRows / 2))
+      : undefined;
+    if (view) io.stderr.write(`oxprov import: read the directory's ${view.size} users once for the checks\n`);
+
     const report = ReportWriter.open(options.reportDir, source.header, source.delimiter, secretColumns(source.header, mapping));
+    const users = services?.users ?? new UserService({ close: async () => {} }, templates);
+    const job = new ImportJob(source, mapper, users, {
+      dryRun: options.dryRun, batchSize: options.dryRun ? Math.max(options.batchSize, 1000) : options.batchSize,
+      onExisting: options.onExisting, only: options.only, generatePasswords: options.generatePasswords, createGroups: options.createGroups,
+      includeLine: retry ? (line) => retry.has(line) : undefined,
+      inputBytes: size, view, backpressure: () => report.drained(),
+    });
+    job.onRow((o) => report.write(o));
     const mode: ProgressMode = options.progress === 'auto' ? (io.stderr.isTTY ? 'bar' : 'lines') : options.progress;
-    const monitor = new ImportMonitor(options.file, options.dryRun, options.reportDir, mode, io.stderr);
+    const monitor = new ImportMonitor(job, options.file, options.dryRun, options.reportDir, mode, io.stderr);
     let summary!: ImportSummary;
     // Ctrl-C finishes the batches in flight and writes the report: no row is left done but unreported.
-    const stop = new AbortController();
+    let interrupts = 0;
     const onSignal = () => {
-      if (stop.signal.aborted) process.exit(130);
+      if (interrupts++ > 0) process.exit(130);
       io.stderr.write('oxprov import: interrupted: finishing the batches in flight and writing the report (again to stop at once)\n');
-      stop.abort();
+      job.cancel();
     };
     hooks.signal?.addEventListener('abort', onSignal, { once: true });
     if (!hooks.signal) { process.on('SIGINT', onSignal); process.on('SIGTERM', onSignal); }
     try {
-      // A large dry run reads the directory once rather than searching per batch (bounded: see snapshotDirectory).
-      const estimatedRows = size / 100;
-      const snapshot = options.dryRun && directory && estimatedRows >= SNAPSHOT_MIN_ROWS
-        ? await snapshotDirectory(directory, hooks.snapshotMaxUsers ?? Math.min(SNAPSHOT_MAX_USERS, estimatedRows / 2))
-        : undefined;
-      if (snapshot) io.stderr.write(`oxprov import: read the directory's ${snapshot.size} users once for the checks\n`);
-      const view = snapshot ?? directory;
-      await runPipeline(source.rows, { mapper, provisioner, directory: view }, {
-        dryRun: options.dryRun, batchSize: options.dryRun ? Math.max(options.batchSize, 1000) : options.batchSize,
-        onExisting: options.onExisting, only: options.only, generatePasswords: options.generatePasswords,
-        includeLine: retry ? (line) => retry.has(line) : undefined,
-        signal: stop.signal,
-        outputDrained: () => report.drained(),
-      }, (o) => {
-        report.write(o);
-        monitor.record(o);
-        monitor.setProgress(size ? bytes / size : 1);
-      });
+      await job.run();
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      summary = monitor.finish(report.credentialsFile, stop.signal.aborted);
+      summary = monitor.finish(report.credentialsFile);
       await report.close(summary);
       io.stdout.write(renderSummary(summary));
     }
@@ -147,8 +135,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     return fatal(err);
   } finally {
     await source?.close();
-    if (provisioner) await provisioner.close();
-    else await directory?.close();
+    await services?.close();
   }
 }
 

@@ -20,6 +20,11 @@ export interface RowMapperOptions {
   mapping?: Mapping;
   /** Passwords will be generated for rows without one, so `password` is not mandatory. */
   generatePasswords?: boolean;
+  /**
+   * The paper's mandatory fields are demanded (default). False for requests that
+   * do not write the directory (`--source_only=sql`, …): then only the user name is.
+   */
+  requireUserData?: boolean;
   /** Run-wide defaults (e.g. from the config file); the mapping file's `defaults` win over them. */
   defaults?: Readonly<Record<string, string>>;
   /** Attributes oxprov writes itself and no column may set; see {@link RESERVED_ATTRIBUTES}. */
@@ -96,7 +101,8 @@ export function normalizeOptions(options: RowMapperOptions): NormalizedOptions {
     checkDefault(t, value, env, key);
     defaults.set(t.key, { target: t, value });
   }
-  const mandatory = options.generatePasswords ? [...MANDATORY_FIELDS] : [...MANDATORY_FIELDS, 'password' as const];
+  const mandatory: Field[] = options.requireUserData === false ? ['username']
+    : options.generatePasswords ? [...MANDATORY_FIELDS] : [...MANDATORY_FIELDS, 'password'];
   return Object.freeze({
     env, schema: options.schema, reserved, ignore: mapping.ignore, columns, derive, defaults,
     mandatory: Object.freeze(mandatory), seen: options.seen ?? new SeenTracker(),

@@ -1,5 +1,5 @@
 import type { OxprovError } from '../errors.js';
-import type { UserSpec } from '../provision/user-spec.js';
+import type { UserInput, UserSpec } from '../model/user-spec.js';
 import { isSecretField } from './fields.js';
 import { planColumns, type PlannedColumn } from './normalize-header.js';
 import { normalizeOptions, type NormalizedOptions, type RowMapperOptions } from './normalize-options.js';
@@ -11,8 +11,8 @@ import { checkField, type FieldSink } from './validate-field.js';
 
 /** The outcome of mapping one row. Notes say what the mapper changed on its own (suffixes, dropped repeats). */
 export type MapResult =
-  | { ok: true; line: number; spec: UserSpec; notes: string[] }
-  | { ok: false; line: number; errors: OxprovError[]; notes: string[] };
+  | { ok: true; line: number; spec: UserInput; notes: string[] }
+  | { ok: false; line: number; errors: OxprovError[]; notes: string[]; /** The user name, when the row gives a valid one. */ username?: string };
 
 /** Validates and maps the rows of one input, keeping track of duplicates across them. */
 export interface RowMapper {
@@ -121,8 +121,8 @@ function mapRow(record: Readonly<Record<string, string | undefined>>, line: numb
     fieldOf = (key) => values.get(key)?.field ?? key;
   }
   checkDuplicates(spec, fieldOf, line, opts, issues);
-  if (issues.length > 0) return { ok: false, line, errors: issues, notes: sink.notes };
-  return { ok: true, line, spec: spec as UserSpec, notes: sink.notes };
+  if (issues.length > 0) return { ok: false, line, errors: issues, notes: sink.notes, username: spec.username };
+  return { ok: true, line, spec: spec as UserInput, notes: sink.notes };
 }
 
 function checkValue(

@@ -1,5 +1,6 @@
 import type { ErrorCode, OxprovError } from '../errors.js';
-import { MODULES, type Module, type UserSpec } from '../provision/user-spec.js';
+import { MODULES, type Module } from '../model/modules.js';
+import type { UserSpec } from '../model/user-spec.js';
 import { resolveCountry } from './country.js';
 import { DEFAULT_MAX_LENGTH, FLAG_FIELDS, LIST_FIELDS, MAX_LENGTH, type Field } from './fields.js';
 import { resolveLanguage } from './language.js';

@@ -41,3 +41,27 @@ export async function sqlQuery<R extends pg.QueryResultRow>(config: Readonly<Con
     await client.end();
   }
 }
+
+/** The memberUid values of a group, read with a client of its own. */
+export async function groupMembers(config: Readonly<Config>, group: string): Promise<string[]> {
+  const client = new Client({ url: config.ldap.url });
+  try {
+    await client.bind(config.ldap.bindDn, config.ldap.bindPassword);
+    const { searchEntries } = await client.search(`cn=${group},${config.ldap.groupsDn}`, { scope: 'base', filter: '(objectClass=*)', attributes: ['memberUid'] }).catch(() => ({ searchEntries: [] as Record<string, unknown>[] }));
+    const v = searchEntries[0]?.memberUid;
+    return v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String);
+  } finally {
+    await client.unbind().catch(() => {});
+  }
+}
+
+/** Runs `work` with an ldapts client bound as oxprov's own account (for tests that set up odd entries). */
+export async function withLdapAdmin<T>(config: Readonly<Config>, work: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ url: config.ldap.url });
+  try {
+    await client.bind(config.ldap.bindDn, config.ldap.bindPassword);
+    return await work(client);
+  } finally {
+    await client.unbind().catch(() => {});
+  }
+}

@@ -56,7 +56,7 @@ export class DoveadmApiMailStore implements MailStore {
         if (type === 'doveadmResponse') results[i] = { outcome: 'created', created: folders };
         else if (exitCode === 65) results[i] = { outcome: 'exists', created: [] };
         else if (exitCode === 67) results[i] = new OxprovError('IMAP_NO_SUCH_USER', `the IMAP server does not know ${req.username}`, { backend: 'imap', field: 'username', value: req.username });
-        else results[i] = new OxprovError('IMAP_FAILED', `doveadm mailboxCreate for ${req.username} failed: ${JSON.stringify(body)}`, { backend: 'imap', transient: exitCode === 75 });
+        else results[i] = new OxprovError('IMAP_FAILED', `doveadm mailboxCreate for ${req.username} failed: ${JSON.stringify(body)}`, { backend: 'imap', transient: exitCode === 75, server: { imapResponse: `doveadm exit code ${exitCode}` } });
       }
     }
     return results.map((r, i) => r ?? new OxprovError('IMAP_FAILED', `doveadm gave no answer for ${requests[i].username}`, { backend: 'imap', transient: true }));
@@ -80,7 +80,7 @@ export class DoveadmApiMailStore implements MailStore {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           if (res.statusCode === 401 || res.statusCode === 403) return reject(new OxprovError('IMAP_AUTH', 'the doveadm API refused the API key', { backend: 'imap' }));
-          if (res.statusCode !== 200) return reject(new OxprovError('IMAP_FAILED', `the doveadm API answered HTTP ${res.statusCode}`, { backend: 'imap', transient: (res.statusCode ?? 0) >= 500 }));
+          if (res.statusCode !== 200) return reject(new OxprovError('IMAP_FAILED', `the doveadm API answered HTTP ${res.statusCode}`, { backend: 'imap', transient: (res.statusCode ?? 0) >= 500, unreachable: (res.statusCode ?? 0) >= 502 }));
           try {
             resolve(JSON.parse(text) as DoveadmReply[]);
           } catch (cause) {
@@ -96,7 +96,7 @@ export class DoveadmApiMailStore implements MailStore {
 
   private error(err: Error & { code?: string }): OxprovError {
     const refused = err.code === 'ECONNREFUSED';
-    return new OxprovError(refused ? 'IMAP_CONNECT' : 'IMAP_FAILED', `doveadm API at ${this.url.host}: ${err.message}`, { backend: 'imap', transient: true, cause: err });
+    return new OxprovError(refused ? 'IMAP_CONNECT' : 'IMAP_FAILED', `doveadm API at ${this.url.host}: ${err.message}`, { backend: 'imap', transient: true, unreachable: true, cause: err });
   }
 
   async close(): Promise<void> {

@@ -99,8 +99,9 @@ export function imapError(err: unknown, username: string): OxprovError {
     return new OxprovError('IMAP_AUTH', `IMAP login for ${username} through the master user was refused (user unknown to the IMAP server, or wrong master credentials)`, { backend: 'imap', cause: err });
   }
   if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND') {
-    return new OxprovError('IMAP_CONNECT', `cannot reach the IMAP server (${e.code})`, { backend: 'imap', transient: true, cause: err });
+    return new OxprovError('IMAP_CONNECT', `cannot reach the IMAP server (${e.code})`, { backend: 'imap', transient: true, unreachable: true, cause: err });
   }
-  const transient = ['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'NoConnection', 'ETIMEOUT', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT'].includes(e.code ?? '') || /timeout|closed/i.test(e.message ?? '');
-  return new OxprovError('IMAP_FAILED', `IMAP for ${username}: ${e.responseText ?? e.message ?? String(err)}`, { backend: 'imap', transient, cause: err });
+  const lost = ['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'NoConnection', 'ETIMEOUT', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT'].includes(e.code ?? '') || /timeout|closed/i.test(e.message ?? '');
+  return new OxprovError('IMAP_FAILED', `IMAP for ${username}: ${e.responseText ?? e.message ?? String(err)}`,
+    { backend: 'imap', transient: lost, unreachable: lost, server: e.responseText ? { imapResponse: e.responseText } : undefined, cause: err });
 }

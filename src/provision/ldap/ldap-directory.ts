@@ -1,24 +1,18 @@
-import { AndFilter, Attribute, Change, Client, EqualityFilter, OrFilter, type Entry, type Filter } from 'ldapts';
+import { AndFilter, Attribute, Change, Client, EqualityFilter, type Entry } from 'ldapts';
 import type { Config, LdapConfig } from '../../config/config.js';
 import { OxprovError } from '../../errors.js';
-import type { UserSpec } from '../user-spec.js';
+import type { UserInput, UserSpec } from '../../model/user-spec.js';
+import type { Directory, DirectoryListing, DirectoryUser } from '../backends.js';
+import { first, list } from './entry-values.js';
 import { IdAllocator } from './id-allocator.js';
+import { LdapGroups } from './ldap-groups.js';
+import { LdapResources } from './ldap-resources.js';
 import { escapeDnValue, escapeFilterValue } from './ldap-escape.js';
 import { ldapError, ldapResultCode } from './ldap-errors.js';
-import { hashPassword } from './password-hash.js';
+import { anyEqual, inChunks, searchEntries } from './ldap-search.js';
+import { hashPassword, verifyPassword } from './password-hash.js';
 import { LdapAttributeSchema } from './subschema.js';
 import { updatableAttributes, userEntry, type EntryAttributes } from './user-entry.js';
-import { first, list } from './entry-values.js';
-
-export type LdapOutcome = 'created' | 'exists' | 'updated';
-
-/** A user as found in the directory. */
-export interface LdapUser {
-  dn: string;
-  username: string;
-  uidNumber?: number;
-  attributes: EntryAttributes;
-}
 
 export interface LdapDirectoryOptions {
   /** Bind as someone else than `ldap.bindDn` (e.g. the admin of an `adduser` call). */
@@ -28,19 +22,25 @@ export interface LdapDirectoryOptions {
   idBlockSize?: number;
 }
 
+const ADDRESS_CHUNK = 250;
+const USERNAME_CHUNK = 500;
+
 /**
- * The LDAP directory back-end: users in `ou=people`, ids from the id pool.
+ * The LDAP directory back-end: users in `ou=people`, ids from the id pool,
+ * groups and resources beside them. The ldapts client never leaves this folder.
  * Lifecycle: `connect` (binds, or fails with LDAP_CONNECT / LDAP_AUTH), work, `close` (safe twice).
  */
-export class LdapDirectory {
+export class LdapDirectory implements Directory {
+  readonly groups: LdapGroups;
+  readonly resources: LdapResources;
   private schemaCache?: Promise<LdapAttributeSchema>;
   private readonly uids: IdAllocator;
-  private readonly gids: IdAllocator;
   private closed = false;
 
-  private constructor(readonly client: Client, readonly config: Readonly<Config>, idBlockSize: number) {
+  private constructor(private readonly client: Client, private readonly config: Readonly<Config>, idBlockSize: number) {
     this.uids = new IdAllocator(client, config.ldap.idPoolDn, 'uidNumber', idBlockSize);
-    this.gids = new IdAllocator(client, config.ldap.idPoolDn, 'gidNumber', 1);
+    this.groups = new LdapGroups(client, config.ldap, new IdAllocator(client, config.ldap.idPoolDn, 'gidNumber', 1));
+    this.resources = new LdapResources(client, config.ldap);
   }
 
   static async connect(config: Readonly<Config>, options: LdapDirectoryOptions = {}): Promise<LdapDirectory> {
@@ -53,17 +53,16 @@ export class LdapDirectory {
       await client.unbind().catch(() => {});
       const e = ldapError(err, `binding to ${l.url} as ${dn}`);
       throw e.code === 'LDAP_FAILED' && ldapResultCode(err) === undefined
-        ? new OxprovError('LDAP_CONNECT', `cannot reach the LDAP server at ${l.url}: ${e.message}`, { backend: 'ldap', cause: err })
+        ? new OxprovError('LDAP_CONNECT', `cannot reach the LDAP server at ${l.url}: ${e.message}`, { backend: 'ldap', unreachable: true, cause: err })
         : e;
     }
     return new LdapDirectory(client, config, options.idBlockSize ?? 1);
   }
 
-  userDn(username: string): string {
+  private userDn(username: string): string {
     return `uid=${escapeDnValue(username)},${this.config.ldap.peopleDn}`;
   }
 
-  /** The directory's attribute types (read once per connection). */
   schema(): Promise<LdapAttributeSchema> {
     this.schemaCache ??= LdapAttributeSchema.read(this.client).catch((err) => {
       this.schemaCache = undefined;
@@ -72,98 +71,23 @@ export class LdapDirectory {
     return this.schemaCache;
   }
 
-  async findUser(username: string): Promise<LdapUser | undefined> {
-    const entries = await this.search(this.config.ldap.peopleDn, `(&(objectClass=posixAccount)(uid=${escapeFilterValue(username)}))`, ['*'], `looking up ${username}`);
-    return entries[0] && toUser(entries[0]);
-  }
-
-  /**
-   * Creates the user's entry, or leaves an existing one alone (`exists`), or with
-   * `update` rewrites the attributes that differ (never the ids or the password).
-   */
-  async ensureUser(spec: UserSpec, mode: 'skip' | 'update' = 'skip', knownAbsent = false): Promise<{ outcome: LdapOutcome; uidNumber: number }> {
-    // A caller that just looked the batch up (the importer) saves the search per user; a race still ends in "exists" below.
-    const existing = knownAbsent ? undefined : await this.findUser(spec.username);
-    if (existing) {
-      const uidNumber = existing.uidNumber ?? 0;
-      if (mode === 'skip') return { outcome: 'exists', uidNumber };
-      const wanted = updatableAttributes(userEntry(spec, this.config, { uidNumber }));
-      const changed = await this.replaceDiffering(existing, wanted);
-      return { outcome: changed ? 'updated' : 'exists', uidNumber };
-    }
-    const uidNumber = await this.uids.allocate();
-    const entry = userEntry(spec, this.config, {
-      uidNumber,
-      passwordHash: spec.password === undefined ? undefined : hashPassword(spec.password, this.config.ldap.passwordScheme),
-    });
-    try {
-      await this.client.add(this.userDn(spec.username), entry);
-    } catch (err) {
-      // Another worker created it between our lookup and add: "already exists" is a result.
-      if (ldapResultCode(err) === 68) {
-        if (knownAbsent) return this.ensureUser(spec, mode, false);
-        return { outcome: 'exists', uidNumber: (await this.findUser(spec.username))?.uidNumber ?? 0 };
+  /** Chunks of 500 names, four at a time: slapd answers such filters from its indexes at about the cost of smaller ones. */
+  async findUsers(usernames: readonly string[]): Promise<Map<string, DirectoryUser>> {
+    const found = new Map<string, DirectoryUser>();
+    const unique = [...new Set(usernames.map((u) => u.toLowerCase()))];
+    await inChunks(unique, USERNAME_CHUNK, async (chunk) => {
+      const filter = new AndFilter({ filters: [new EqualityFilter({ attribute: 'objectClass', value: 'posixAccount' }), anyEqual(chunk.map((u) => ['uid', u] as const))] });
+      for (const e of await searchEntries(this.client, this.config.ldap.peopleDn, filter, ['*'], 'looking up user names')) {
+        const user = toUser(e);
+        found.set(user.username.toLowerCase(), user);
       }
-      throw ldapError(err, `adding ${spec.username}`);
-    }
-    return { outcome: 'created', uidNumber };
-  }
-
-  private async replaceDiffering(existing: LdapUser, wanted: EntryAttributes): Promise<boolean> {
-    const have = new Map(Object.entries(existing.attributes).map(([k, v]) => [k.toLowerCase(), v]));
-    const changes: Change[] = [];
-    for (const [type, values] of Object.entries(wanted)) {
-      const current = have.get(type.toLowerCase()) ?? [];
-      if (sameValues(current, values)) continue;
-      changes.push(new Change({ operation: 'replace', modification: new Attribute({ type, values }) }));
-    }
-    if (changes.length === 0) return false;
-    await this.modify(existing.dn, changes, `updating ${existing.username}`);
-    return true;
-  }
-
-  async deleteUser(username: string): Promise<'deleted' | 'gone'> {
-    const user = await this.findUser(username);
-    if (!user) return 'gone';
-    for (const g of await this.search(this.config.ldap.groupsDn, `(&(objectClass=posixGroup)(memberUid=${escapeFilterValue(username)}))`, ['cn'], `groups of ${username}`)) {
-      await this.modify(g.dn, [new Change({ operation: 'delete', modification: new Attribute({ type: 'memberUid', values: [username] }) })], `removing ${username} from ${g.dn}`)
-        .catch((err) => { if (!(err instanceof OxprovError && ldapResultCode(err.cause) === 16)) throw err; });
-    }
-    try {
-      await this.client.del(user.dn);
-    } catch (err) {
-      if (ldapResultCode(err) === 32) return 'gone';
-      throw ldapError(err, `deleting ${username}`);
-    }
-    return 'deleted';
-  }
-
-  /** Replaces attributes of an existing user (`changepasswd`, `setquota`). */
-  async replaceUserAttributes(username: string, attributes: EntryAttributes): Promise<void> {
-    const changes = Object.entries(attributes).map(([type, values]) =>
-      new Change({ operation: 'replace', modification: new Attribute({ type, values }) }));
-    try {
-      await this.client.modify(this.userDn(username), changes);
-    } catch (err) {
-      if (ldapResultCode(err) === 32) throw new OxprovError('ADMIN_NO_SUCH_USER', `no user ${username} in the directory`, { backend: 'ldap', field: 'username', value: username });
-      throw ldapError(err, `modifying ${username}`);
-    }
-  }
-
-  async setPassword(username: string, password: string, mustChange = false): Promise<void> {
-    await this.replaceUserAttributes(username, {
-      userPassword: [hashPassword(password, this.config.ldap.passwordScheme)],
-      shadowLastChange: [mustChange ? '0' : String(Math.floor(Date.now() / 86_400_000))],
     });
+    return found;
   }
 
   /**
-   * Which of these addresses already belong to a user (as `mail` or `alias`),
-   * lower-cased address → owner. Queried in chunks of 250 addresses (500 filter
-   * terms), four chunks at a time: slapd answers such filters from its indexes
-   * at about the same cost per term as smaller ones, and a bulk import checks
-   * two addresses per row (measured: 66k rows/s one chunk of 100 at a time, 150k
-   * rows/s like this).
+   * Chunks of 250 addresses (500 filter terms), four chunks at a time (measured:
+   * 66k rows/s one chunk of 100 at a time, 150k rows/s like this).
    */
   async addressOwners(addresses: readonly string[]): Promise<Map<string, string>> {
     const owners = new Map<string, string>();
@@ -171,7 +95,7 @@ export class LdapDirectory {
     await inChunks(unique, ADDRESS_CHUNK, async (chunk) => {
       const wanted = new Set(chunk);
       const filter = anyEqual(chunk.flatMap((a) => [['mail', a], ['alias', a]] as const));
-      for (const e of await lookUp(this.client, this.config.ldap.peopleDn, filter, ['uid', 'mail', 'alias'], 'looking up addresses')) {
+      for (const e of await searchEntries(this.client, this.config.ldap.peopleDn, filter, ['uid', 'mail', 'alias'], 'looking up addresses')) {
         const uid = String(first(e.uid));
         for (const v of [...list(e.mail), ...list(e.alias)]) {
           const lower = String(v).toLowerCase();
@@ -182,35 +106,99 @@ export class LdapDirectory {
     return owners;
   }
 
-  /**
-   * Which of these user names exist: lower-cased user name → its mail address
-   * (lower-cased, '' if none). Chunks of 500 names, four at a time (see {@link addressOwners}).
-   */
-  async existingUsers(usernames: readonly string[]): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
-    await inChunks(usernames, USERNAME_CHUNK, async (chunk) => {
-      const filter = new AndFilter({ filters: [new EqualityFilter({ attribute: 'objectClass', value: 'posixAccount' }), anyEqual(chunk.map((u) => ['uid', u] as const))] });
-      for (const e of await lookUp(this.client, this.config.ldap.peopleDn, filter, ['uid', 'mail'], 'looking up user names')) {
-        for (const u of list(e.uid)) found.set(String(u).toLowerCase(), String(first(e.mail) ?? '').toLowerCase());
-      }
+  async *scanUsers(pageSize = 1000): AsyncIterable<readonly DirectoryListing[]> {
+    const pages = this.client.searchPaginated(this.config.ldap.peopleDn, {
+      scope: 'sub', filter: '(objectClass=posixAccount)', attributes: ['uid', 'mail', 'alias'], paged: { pageSize },
     });
-    return found;
-  }
-
-  allocateGid(): Promise<number> {
-    return this.gids.allocate();
-  }
-
-  async search(base: string, filter: string, attributes: string[], what: string): Promise<Entry[]> {
     try {
-      return (await this.client.search(base, { scope: 'sub', filter, attributes })).searchEntries;
+      for await (const page of pages) {
+        yield page.searchEntries.map((e) => ({
+          username: String(first(e.uid) ?? ''),
+          mail: String(first(e.mail) ?? '').toLowerCase(),
+          addresses: [...list(e.mail), ...list(e.alias)].map(String),
+        }));
+      }
     } catch (err) {
-      if (ldapResultCode(err) === 32) return [];
-      throw ldapError(err, what);
+      throw ldapError(err, 'reading the directory\'s users');
     }
   }
 
-  async modify(dn: string, changes: Change[], what: string): Promise<void> {
+  async addUser(spec: UserSpec): Promise<{ outcome: 'created' | 'exists'; uidNumber: number }> {
+    const uidNumber = await this.uids.allocate();
+    const entry = userEntry(spec, this.config, {
+      uidNumber,
+      passwordHash: spec.password === undefined ? undefined : hashPassword(spec.password, this.config.ldap.passwordScheme),
+    });
+    try {
+      await this.client.add(this.userDn(spec.username), entry);
+    } catch (err) {
+      // Another worker created it between the caller's look-up and this add: "already exists" is a result.
+      if (ldapResultCode(err) === 68) {
+        const existing = (await this.findUsers([spec.username])).get(spec.username.toLowerCase());
+        return { outcome: 'exists', uidNumber: existing?.uidNumber ?? 0 };
+      }
+      throw ldapError(err, `adding ${spec.username}`);
+    }
+    return { outcome: 'created', uidNumber };
+  }
+
+  async updateUser(existing: DirectoryUser, spec: UserInput): Promise<'updated' | 'exists'> {
+    const wanted = updatableAttributes(userEntry(spec, this.config, { uidNumber: existing.uidNumber ?? 0 }), spec);
+    const have = new Map(Object.entries(existing.attributes).map(([k, v]) => [k.toLowerCase(), v]));
+    const changes: Change[] = [];
+    for (const [type, values] of Object.entries(wanted)) {
+      if (sameValues(have.get(type.toLowerCase()) ?? [], values)) continue;
+      changes.push(new Change({ operation: 'replace', modification: new Attribute({ type, values }) }));
+    }
+    if (changes.length === 0) return 'exists';
+    await this.modify(existing.dn, changes, `updating ${existing.username}`);
+    return 'updated';
+  }
+
+  async modifyUser(username: string, attributes: Readonly<Record<string, readonly string[]>>): Promise<void> {
+    const changes = Object.entries(attributes).map(([type, values]) =>
+      new Change({ operation: 'replace', modification: new Attribute({ type, values: [...values] }) }));
+    await this.modify(this.userDn(username), changes, `modifying ${username}`);
+  }
+
+  async setPassword(username: string, password: string, mustChange = false): Promise<void> {
+    await this.modifyUser(username, {
+      userPassword: [hashPassword(password, this.config.ldap.passwordScheme)],
+      shadowLastChange: [mustChange ? '0' : String(Math.floor(Date.now() / 86_400_000))],
+    });
+  }
+
+  quotaOf(user: DirectoryUser): number | undefined {
+    const value = attributeValue(user, this.config.ldap.quotaAttribute);
+    return value === undefined || !/^\d+$/.test(value) ? undefined : Number(value);
+  }
+
+  setQuota(username: string, megabytes: number): Promise<void> {
+    return this.modifyUser(username, { [this.config.ldap.quotaAttribute]: [String(megabytes)] });
+  }
+
+  hasPassword(user: DirectoryUser, password: string): boolean {
+    const stored = attributeValue(user, 'userPassword');
+    return stored !== undefined && verifyPassword(password, stored);
+  }
+
+  async deleteUser(username: string): Promise<'deleted' | 'gone'> {
+    const user = (await this.findUsers([username])).get(username.toLowerCase());
+    if (!user) return 'gone';
+    const filter = `(&(objectClass=posixGroup)(memberUid=${escapeFilterValue(user.username)}))`;
+    for (const g of await searchEntries(this.client, this.config.ldap.groupsDn, filter, ['cn'], `groups of ${username}`)) {
+      await this.groups.removeMembers(String(first(g.cn)), [user.username]);
+    }
+    try {
+      await this.client.del(user.dn);
+    } catch (err) {
+      if (ldapResultCode(err) === 32) return 'gone';
+      throw ldapError(err, `deleting ${username}`);
+    }
+    return 'deleted';
+  }
+
+  private async modify(dn: string, changes: Change[], what: string): Promise<void> {
     try {
       await this.client.modify(dn, changes);
     } catch (err) {
@@ -225,44 +213,11 @@ export class LdapDirectory {
   }
 }
 
-const ADDRESS_CHUNK = 250;
-const USERNAME_CHUNK = 500;
-/** Searches of one lookup in flight at once; with a few batches in flight this stays far below the ~1,000 operations after which slapd drops the connection. */
-const CHUNKS_IN_FLIGHT = 4;
-
-/** Runs `each` on consecutive chunks of `items`, a few at a time; rejects with the first failure. */
-async function inChunks<T>(items: readonly T[], size: number, each: (chunk: readonly T[]) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const chunk = items.slice(next, next + size);
-      next += size;
-      await each(chunk);
-    }
-  };
-  const workers = Math.min(CHUNKS_IN_FLIGHT, Math.ceil(items.length / size));
-  await Promise.all(Array.from({ length: workers }, worker));
-}
-
-/**
- * `(|(a=v)(b=w)…)` built as filter objects: no escaping, and nothing for ldapts
- * to parse again (parsing a 500-term filter string cost as much as the search).
- * ldapts also builds a debug line with JSON.stringify of every request, whether
- * debugging is on or not; `toJSON` keeps that line short.
- */
-function anyEqual(terms: readonly (readonly [attribute: string, value: string])[]): Filter {
-  const filter = new OrFilter({ filters: terms.map(([attribute, value]) => new EqualityFilter({ attribute, value })) });
-  return Object.assign(filter, { toJSON: () => `(|${terms.length} equality terms)` });
-}
-
-/** A subtree search for the bulk lookups, with the errors of {@link LdapDirectory.search}. */
-async function lookUp(client: Client, base: string, filter: Filter, attributes: string[], what: string): Promise<Entry[]> {
-  try {
-    return (await client.search(base, { scope: 'sub', filter, attributes })).searchEntries;
-  } catch (err) {
-    if (ldapResultCode(err) === 32) return [];
-    throw ldapError(err, what);
-  }
+/** The first value of an attribute, its name compared without case (servers and configs spell names differently). */
+function attributeValue(user: DirectoryUser, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  const key = Object.keys(user.attributes).find((k) => k.toLowerCase() === lower);
+  return key === undefined ? undefined : user.attributes[key][0];
 }
 
 function sameValues(a: readonly string[], b: readonly string[]): boolean {
@@ -271,7 +226,7 @@ function sameValues(a: readonly string[], b: readonly string[]): boolean {
   return b.every((v) => set.has(v));
 }
 
-function toUser(e: Entry): LdapUser {
+function toUser(e: Entry): DirectoryUser {
   const attributes: EntryAttributes = {};
   for (const [k, v] of Object.entries(e)) {
     if (k === 'dn') continue;

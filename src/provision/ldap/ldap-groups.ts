@@ -1,130 +1,74 @@
-import { Attribute, Change } from 'ldapts';
-import { OxprovError } from '../../errors.js';
-import type { LdapDirectory } from './ldap-directory.js';
-import { escapeDnValue, escapeFilterValue } from './ldap-escape.js';
+import type { Client } from 'ldapts';
+import type { LdapConfig } from '../../config/config.js';
+import type { DirectoryGroup, DirectoryGroups } from '../backends.js';
+import { first, list } from './entry-values.js';
+import type { IdAllocator } from './id-allocator.js';
+import { escapeDnValue } from './ldap-escape.js';
 import { ldapError, ldapResultCode } from './ldap-errors.js';
+import { anyEqual, inChunks, searchEntries } from './ldap-search.js';
+import { changeValues, readValues } from './member-values.js';
 
-/**
- * Groups (posixGroup with memberUid) and resources in the directory. Adding a
- * member twice or removing one that is gone are results, not errors.
- */
-export class LdapGroups {
-  constructor(private readonly dir: LdapDirectory) {}
+/** Groups as posixGroup entries with memberUid under `ou=groups`; gidNumbers from the id pool. */
+export class LdapGroups implements DirectoryGroups {
+  constructor(private readonly client: Client, private readonly config: Readonly<LdapConfig>, private readonly gids: IdAllocator) {}
 
-  groupDn(name: string): string {
-    return `cn=${escapeDnValue(name)},${this.dir.config.ldap.groupsDn}`;
+  private dn(name: string): string {
+    return `cn=${escapeDnValue(name)},${this.config.groupsDn}`;
   }
 
-  resourceDn(name: string): string {
-    return `cn=${escapeDnValue(name)},${this.dir.config.ldap.resourcesDn}`;
+  async find(names: readonly string[]): Promise<Map<string, DirectoryGroup>> {
+    const found = new Map<string, DirectoryGroup>();
+    const unique = [...new Set(names.map((n) => n.toLowerCase()))];
+    await inChunks(unique, 200, async (chunk) => {
+      const filter = anyEqual(chunk.map((n) => ['cn', n] as const));
+      for (const e of await searchEntries(this.client, this.config.groupsDn, filter, ['cn', 'gidNumber', 'objectClass'], 'looking up groups', 'one')) {
+        if (!list(e.objectClass).some((c) => String(c).toLowerCase() === 'posixgroup')) continue;
+        const gid = Number(first(e.gidNumber));
+        for (const cn of list(e.cn).map(String)) {
+          if (chunk.includes(cn.toLowerCase())) found.set(cn.toLowerCase(), { name: cn, gidNumber: Number.isSafeInteger(gid) ? gid : undefined });
+        }
+      }
+    });
+    return found;
   }
 
-  async groupExists(name: string): Promise<boolean> {
-    return (await this.dir.search(this.dir.config.ldap.groupsDn, `(&(objectClass=posixGroup)(cn=${escapeFilterValue(name)}))`, ['cn'], `looking up group ${name}`)).length > 0;
-  }
-
-  /** Creates the group with these members, or adds them to an existing one. */
-  async ensureGroup(name: string, members: readonly string[]): Promise<{ outcome: 'created' | 'exists' | 'updated'; gidNumber?: number }> {
-    if (await this.groupExists(name)) {
-      const added = await this.addMembers(name, members);
-      return { outcome: added.length ? 'updated' : 'exists' };
-    }
-    const gidNumber = await this.dir.allocateGid();
+  async create(name: string, members: readonly string[]): Promise<{ outcome: 'created' | 'exists'; gidNumber?: number }> {
+    const gidNumber = await this.gids.allocate();
     const entry: Record<string, string[]> = { objectClass: ['top', 'posixGroup'], cn: [name], gidNumber: [String(gidNumber)] };
     if (members.length) entry.memberUid = [...new Set(members)];
     try {
-      await this.dir.client.add(this.groupDn(name), entry);
+      await this.client.add(this.dn(name), entry);
     } catch (err) {
-      if (ldapResultCode(err) === 68) return { outcome: (await this.addMembers(name, members)).length ? 'updated' : 'exists' };
+      if (ldapResultCode(err) === 68) return { outcome: 'exists', gidNumber: (await this.find([name])).get(name.toLowerCase())?.gidNumber };
       throw ldapError(err, `adding group ${name}`);
     }
     return { outcome: 'created', gidNumber };
   }
 
-  async deleteGroup(name: string): Promise<'deleted' | 'gone'> {
-    return this.deleteEntry(this.groupDn(name), `group ${name}`);
-  }
-
-  /** Adds members one value at a time so that one already present does not reject the others. Returns those added. */
   addMembers(group: string, members: readonly string[]): Promise<string[]> {
-    return this.changeValues(this.groupDn(group), 'memberUid', members, 'add', `group ${group}`);
+    return changeValues(this.client, this.dn(group), 'memberUid', members, 'add', `group ${group}`);
   }
 
   removeMembers(group: string, members: readonly string[]): Promise<string[]> {
-    return this.changeValues(this.groupDn(group), 'memberUid', members, 'delete', `group ${group}`);
+    return changeValues(this.client, this.dn(group), 'memberUid', members, 'delete', `group ${group}`);
   }
 
   async members(group: string): Promise<string[]> {
-    const e = (await this.dir.search(this.groupDn(group), '(objectClass=*)', ['memberUid'], `reading group ${group}`))[0];
-    const v = e?.memberUid;
-    return v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String);
-  }
-
-  async ensureResource(name: string, attrs: { mail?: string; description?: string }): Promise<'created' | 'exists'> {
-    const entry: Record<string, string[]> = { objectClass: ['top', 'OXResourceObject'], cn: [name], resourceAvailable: ['TRUE'] };
-    if (attrs.mail) entry.mail = [attrs.mail];
-    if (attrs.description) entry.description = [attrs.description];
-    return this.addEntry(this.resourceDn(name), entry, `resource ${name}`);
-  }
-
-  async ensureResourceGroup(name: string, members: readonly string[], description?: string): Promise<'created' | 'exists' | 'updated'> {
-    const entry: Record<string, string[]> = { objectClass: ['top', 'OXResourceGroupObject'], cn: [name] };
-    if (members.length) entry.resourceMember = [...new Set(members)];
-    if (description) entry.description = [description];
-    const outcome = await this.addEntry(this.resourceDn(name), entry, `resource group ${name}`);
-    if (outcome === 'created') return outcome;
-    return (await this.addResourceMembers(name, members)).length ? 'updated' : 'exists';
-  }
-
-  deleteResource(name: string): Promise<'deleted' | 'gone'> {
-    return this.deleteEntry(this.resourceDn(name), `resource ${name}`);
-  }
-
-  addResourceMembers(group: string, members: readonly string[]): Promise<string[]> {
-    return this.changeValues(this.resourceDn(group), 'resourceMember', members, 'add', `resource group ${group}`);
-  }
-
-  removeResourceMembers(group: string, members: readonly string[]): Promise<string[]> {
-    return this.changeValues(this.resourceDn(group), 'resourceMember', members, 'delete', `resource group ${group}`);
-  }
-
-  async resourceExists(name: string, kind: 'OXResourceObject' | 'OXResourceGroupObject'): Promise<boolean> {
-    return (await this.dir.search(this.dir.config.ldap.resourcesDn, `(&(objectClass=${kind})(cn=${escapeFilterValue(name)}))`, ['cn'], `looking up ${name}`)).length > 0;
-  }
-
-  private async addEntry(dn: string, entry: Record<string, string[]>, what: string): Promise<'created' | 'exists'> {
     try {
-      await this.dir.client.add(dn, entry);
-      return 'created';
+      return await readValues(this.client, this.dn(group), 'memberUid', `group ${group}`);
     } catch (err) {
-      if (ldapResultCode(err) === 68) return 'exists';
-      throw ldapError(err, `adding ${what}`);
+      if (ldapResultCode(err) === 32) return [];
+      throw err;
     }
   }
 
-  private async deleteEntry(dn: string, what: string): Promise<'deleted' | 'gone'> {
+  async delete(name: string): Promise<'deleted' | 'gone'> {
     try {
-      await this.dir.client.del(dn);
+      await this.client.del(this.dn(name));
       return 'deleted';
     } catch (err) {
       if (ldapResultCode(err) === 32) return 'gone';
-      throw ldapError(err, `deleting ${what}`);
+      throw ldapError(err, `deleting group ${name}`);
     }
-  }
-
-  private async changeValues(dn: string, type: string, values: readonly string[], operation: 'add' | 'delete', what: string): Promise<string[]> {
-    const changed: string[] = [];
-    for (const value of new Set(values)) {
-      try {
-        await this.dir.client.modify(dn, [new Change({ operation, modification: new Attribute({ type, values: [value] }) })]);
-        changed.push(value);
-      } catch (err) {
-        const code = ldapResultCode(err);
-        if (code === 20 || code === 16) continue; // 20: value already there; 16: value not there
-        if (code === 32) throw new OxprovError(what.startsWith('group') ? 'ADMIN_NO_SUCH_GROUP' : 'ADMIN_NO_SUCH_RESOURCE', `no ${what}`, { backend: 'ldap' });
-        throw ldapError(err, `${operation === 'add' ? 'adding to' : 'removing from'} ${what}`);
-      }
-    }
-    return changed;
   }
 }

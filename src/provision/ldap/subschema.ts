@@ -1,5 +1,5 @@
 import type { Client } from 'ldapts';
-import type { AttributeInfo, AttributeSchema, AttributeSyntax } from '../../mapping/attribute-schema.js';
+import type { AttributeInfo, AttributeSchema, AttributeSyntax } from '../../model/attribute-schema.js';
 
 const SYNTAX: Record<string, AttributeSyntax> = {
   '1.3.6.1.4.1.1466.115.121.1.27': 'integer',

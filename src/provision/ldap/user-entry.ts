@@ -1,5 +1,5 @@
 import type { Config } from '../../config/config.js';
-import type { UserSpec } from '../user-spec.js';
+import type { UserInput } from '../../model/user-spec.js';
 
 export type EntryAttributes = Record<string, string[]>;
 
@@ -7,19 +7,16 @@ const DAY_MS = 86_400_000;
 
 /**
  * The LDAP attributes of a user, as in the paper's example entry (chapter 5.1.1).
- * Ids and the password hash are passed in: this function is pure.
+ * Ids and the password hash are passed in: this function is pure. Fields the
+ * input leaves out give no attribute (the user service completes a new user's
+ * input before it gets here).
  */
-export function userEntry(spec: UserSpec, config: Readonly<Config>, ids: { uidNumber: number; passwordHash?: string }): EntryAttributes {
+export function userEntry(spec: UserInput, config: Readonly<Config>, ids: { uidNumber: number; passwordHash?: string }): EntryAttributes {
   const a: EntryAttributes = {
     objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson', 'posixAccount', 'shadowAccount', 'OXUserObject'],
     uid: [spec.username],
-    sn: [spec.surname],
-    cn: [spec.givenname ? `${spec.surname}, ${spec.givenname}` : spec.surname],
-    mail: [spec.mail],
     // The paper: only OK may log in to IMAP and receive mail; a user created deactivated cannot.
     mailEnabled: [spec.activated === false ? 'NO' : 'OK'],
-    mailDomain: [spec.mail.slice(spec.mail.lastIndexOf('@') + 1).toLowerCase()],
-    colocRouteAddr: [spec.colocrouteaddr],
     imapServer: [config.ldap.imapServer],
     smtpServer: [config.ldap.smtpServer],
     OXAppointmentDays: [String(config.defaults.appointmentDays)],
@@ -30,6 +27,15 @@ export function userEntry(spec: UserSpec, config: Readonly<Config>, ids: { uidNu
     homeDirectory: [config.defaults.homeDirectory.replace('{username}', spec.username)],
     loginShell: [config.defaults.loginShell],
   };
+  if (spec.surname) {
+    a.sn = [spec.surname];
+    a.cn = [spec.givenname ? `${spec.surname}, ${spec.givenname}` : spec.surname];
+  }
+  if (spec.mail) {
+    a.mail = [spec.mail];
+    a.mailDomain = [spec.mail.slice(spec.mail.lastIndexOf('@') + 1).toLowerCase()];
+  }
+  if (spec.colocrouteaddr) a.colocRouteAddr = [spec.colocrouteaddr];
   if (spec.givenname) a.givenName = [spec.givenname];
   if (spec.aliases.length) a.alias = [...spec.aliases];
   if (spec.country) a.userCountry = [spec.country];
@@ -44,11 +50,18 @@ export function userEntry(spec: UserSpec, config: Readonly<Config>, ids: { uidNu
   return a;
 }
 
-/** Attributes an update may rewrite: all but the ids, the password and the object classes. */
-export function updatableAttributes(entry: EntryAttributes): EntryAttributes {
+/**
+ * Attributes an update may rewrite: those that come from the user's data. Never
+ * the ids, the password, the classes, nor what the configuration sets for every
+ * new user (servers, portal days, home, shell): an update must not move a
+ * mailbox or reset what the user changed in the groupware.
+ */
+const NEVER_UPDATED = /^(objectClass|uid|uidNumber|gidNumber|userPassword|shadowLastChange|imapServer|smtpServer|OXAppointmentDays|OXTaskDays|homeDirectory|loginShell)$/i;
+
+export function updatableAttributes(entry: EntryAttributes, spec: UserInput): EntryAttributes {
   const out: EntryAttributes = {};
-  for (const [k, v] of Object.entries(entry)) {
-    if (!/^(objectClass|uid|uidNumber|gidNumber|userPassword|shadowLastChange)$/i.test(k)) out[k] = v;
-  }
+  for (const [k, v] of Object.entries(entry)) if (!NEVER_UPDATED.test(k)) out[k] = v;
+  // The time zone is the configured default when the user has none: only a given one is written.
+  if (spec.timezone === undefined) delete out.OXTimeZone;
   return out;
 }

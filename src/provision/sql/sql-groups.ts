@@ -1,28 +1,20 @@
 import type pg from 'pg';
-import type { SqlStore } from './sql-store.js';
-
-/** What a group write did in SQL, and which named users had no SQL row to link. */
-export interface SqlMembershipChange {
-  outcome: 'created' | 'exists' | 'updated';
-  /** Members linked (or unlinked) by this call. */
-  changed: string[];
-  /** Members without a `users` row (provisioned in LDAP only): nothing to link in SQL. */
-  withoutRow: string[];
-}
+import type { GroupwareGroups, SqlMembershipChange } from '../backends.js';
+import type { SqlRunner } from './sql-runner.js';
 
 /**
  * User groups in the groupware database (`groups`, `group_members`). Each call
  * is one transaction of set-based statements, whatever the number of members;
  * adding a member twice or removing one that is gone are results.
  */
-export class SqlGroups {
-  constructor(private readonly store: SqlStore) {}
+export class SqlGroups implements GroupwareGroups {
+  constructor(private readonly store: SqlRunner) {}
 
   /**
    * Creates the group (keeping an existing row and its gid) and links the
    * members; `addmembers2group` uses it too, so a group that only LDAP had gets its row.
    */
-  async ensureGroup(name: string, gidNumber: number | undefined, members: readonly string[]): Promise<SqlMembershipChange> {
+  async ensure(name: string, gidNumber: number | undefined, members: readonly string[]): Promise<SqlMembershipChange> {
     return this.store.transaction(`adding group ${name} in SQL`, async (c) => {
       const created = await c.query('INSERT INTO groups (name, gid_number) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id', [name, gidNumber ?? null]);
       // A row made by an earlier partial run may lack the gid the directory has now.
@@ -43,7 +35,7 @@ export class SqlGroups {
   }
 
   /** Deletes the group definition; memberships go with it (ON DELETE CASCADE), users stay. */
-  async deleteGroup(name: string): Promise<'deleted' | 'gone'> {
+  async delete(name: string): Promise<'deleted' | 'gone'> {
     const r = await this.store.query('DELETE FROM groups WHERE name = $1', [name], `deleting group ${name} in SQL`);
     return r.rowCount ? 'deleted' : 'gone';
   }

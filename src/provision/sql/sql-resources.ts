@@ -1,21 +1,22 @@
-import type { SqlStore } from './sql-store.js';
+import type { GroupwareResources } from '../backends.js';
+import type { SqlRunner } from './sql-runner.js';
 
 /**
  * Resources and resource groups in the groupware database (`resources`,
  * `resource_groups`, `resource_group_members`), the paper's chapter 4:
  * handled exactly like users and groups, every call idempotent.
  */
-export class SqlResources {
-  constructor(private readonly store: SqlStore) {}
+export class SqlResources implements GroupwareResources {
+  constructor(private readonly store: SqlRunner) {}
 
-  async ensureResource(name: string, attrs: { mail?: string; description?: string }): Promise<'created' | 'exists'> {
+  async ensure(name: string, attrs: { mail?: string; description?: string }): Promise<'created' | 'exists'> {
     const r = await this.store.query('INSERT INTO resources (name, mail, description) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING',
       [name, attrs.mail ?? null, attrs.description ?? null], `adding resource ${name} in SQL`);
     return r.rowCount ? 'created' : 'exists';
   }
 
   /** Deletes the resource; its group memberships go with it (ON DELETE CASCADE). */
-  async deleteResource(name: string): Promise<'deleted' | 'gone'> {
+  async delete(name: string): Promise<'deleted' | 'gone'> {
     const r = await this.store.query('DELETE FROM resources WHERE name = $1', [name], `deleting resource ${name} in SQL`);
     return r.rowCount ? 'deleted' : 'gone';
   }
@@ -24,7 +25,7 @@ export class SqlResources {
    * Creates the resource group (or keeps it) and links the members that have a
    * `resources` row. Returns what happened and the members linked by this call.
    */
-  async ensureResourceGroup(name: string, members: readonly string[], description?: string): Promise<{ outcome: 'created' | 'exists' | 'updated'; changed: string[] }> {
+  async ensureGroup(name: string, members: readonly string[], description?: string): Promise<{ outcome: 'created' | 'exists' | 'updated'; changed: string[] }> {
     return this.store.transaction(`adding resource group ${name} in SQL`, async (c) => {
       const created = await c.query('INSERT INTO resource_groups (name, description) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id', [name, description ?? null]);
       const added = members.length === 0 ? [] : (await c.query<{ name: string }>(
@@ -36,7 +37,7 @@ export class SqlResources {
     });
   }
 
-  async removeResourceMembers(name: string, members: readonly string[]): Promise<string[]> {
+  async removeMembers(name: string, members: readonly string[]): Promise<string[]> {
     const r = await this.store.query<{ name: string }>(
       `DELETE FROM resource_group_members m USING resource_groups g, resources r
        WHERE m.resource_group_id = g.id AND m.resource_id = r.id AND g.name = $1 AND r.name = ANY($2::text[])
@@ -45,7 +46,7 @@ export class SqlResources {
   }
 
   /** Deletes the group definition; the resources stay. */
-  async deleteResourceGroup(name: string): Promise<'deleted' | 'gone'> {
+  async deleteGroup(name: string): Promise<'deleted' | 'gone'> {
     const r = await this.store.query('DELETE FROM resource_groups WHERE name = $1', [name], `deleting resource group ${name} in SQL`);
     return r.rowCount ? 'deleted' : 'gone';
   }

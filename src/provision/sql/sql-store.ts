@@ -1,27 +1,52 @@
 import pg from 'pg';
 import type { Config } from '../../config/config.js';
 import { OxprovError } from '../../errors.js';
-import type { GroupwareFolderTemplates } from '../groupware-folders.js';
-import type { UserSpec } from '../user-spec.js';
+import type { GroupwareFolderTemplates } from '../../templates/groupware-folder-templates.js';
+import type { GroupwareStore, GroupwareUser, SqlOutcome, SqlUserSpec } from '../backends.js';
 import { sqlError } from './sql-errors.js';
+import { SqlGroups } from './sql-groups.js';
+import { SqlResources } from './sql-resources.js';
+import { SqlRunner } from './sql-runner.js';
+import { unnestColumns, type UnnestColumn } from './unnest-columns.js';
 
-export type SqlOutcome = 'created' | 'exists' | 'updated';
+/**
+ * The columns of `users` that a spec sets, in one table: the unnest list, the
+ * casts and the parameter arrays all come from it, so two columns cannot swap.
+ * `null` means "not given": a new row gets the column's default, an updated row keeps its value.
+ */
+const USER_COLUMNS: readonly UnnestColumn<SqlUserSpec>[] = [
+  { name: 'username', type: 'text', value: (s) => s.username },
+  { name: 'uid_number', type: 'int', value: (s) => s.uidNumber ?? null },
+  { name: 'display_name', type: 'text', value: (s) => (s.surname ? (s.givenname ? `${s.surname}, ${s.givenname}` : s.surname) : null) },
+  { name: 'mail', type: 'text', value: (s) => s.mail ?? null },
+  { name: 'language', type: 'text', value: (s) => s.language ?? null },
+  { name: 'timezone', type: 'text', value: (s) => s.timezone ?? null },
+  { name: 'country', type: 'text', value: (s) => s.country ?? null },
+  { name: 'activated', type: 'bool', value: (s) => s.activated ?? null },
+  { name: 'change_password', type: 'bool', value: (s) => s.changepasswd ?? null },
+  { name: 'global_addressbook_write', type: 'bool', value: (s) => s.globaladdressbook ?? null },
+];
 
-/** What the SQL step needs of a user: the paper's `--source_only=sql` works with little more than the name. */
-export type SqlUserSpec = Pick<UserSpec, 'username' | 'disable' | 'groups'> &
-  Partial<Pick<UserSpec, 'givenname' | 'surname' | 'mail' | 'language' | 'timezone' | 'country' | 'activated' | 'changepasswd' | 'globaladdressbook'>> & {
-    uidNumber?: number;
-  };
+/** Defaults of a new row for columns a spec leaves out (the table's own defaults, and the configured time zone). */
+const NEW_ROW_DEFAULT: Readonly<Record<string, string>> = {
+  language: `'EN'`, activated: 'true', change_password: 'false', global_addressbook_write: 'false',
+};
 
 /**
  * The groupware database back-end. Every write is batched: a call with N users
- * is a handful of statements in one transaction, whatever N is.
+ * is a handful of statements in one transaction, whatever N is. The pool never
+ * leaves this folder.
  * Lifecycle: `connect` (checks the connection, SQL_CONNECT on failure), work, `close` (safe twice).
  */
-export class SqlStore {
+export class SqlStore implements GroupwareStore {
+  readonly groups: SqlGroups;
+  readonly resources: SqlResources;
   private closed = false;
 
-  private constructor(readonly pool: pg.Pool, private readonly config: Readonly<Config>) {}
+  private constructor(private readonly pool: pg.Pool, private readonly db: SqlRunner, private readonly config: Readonly<Config>) {
+    this.groups = new SqlGroups(db);
+    this.resources = new SqlResources(db);
+  }
 
   static async connect(config: Readonly<Config>, options: { poolSize?: number } = {}): Promise<SqlStore> {
     const pool = new pg.Pool({ connectionString: config.sql.url, max: options.poolSize ?? 4, connectionTimeoutMillis: 10_000 });
@@ -33,68 +58,66 @@ export class SqlStore {
     } catch (err) {
       await pool.end().catch(() => {});
       const e = sqlError(err, 'connecting to PostgreSQL');
-      throw e.code === 'SQL_CONNECT' ? e : new OxprovError('SQL_CONNECT', e.message, { backend: 'sql', cause: err });
+      throw e.code === 'SQL_CONNECT' ? e : new OxprovError('SQL_CONNECT', e.message, { backend: 'sql', unreachable: true, cause: err });
     }
-    return new SqlStore(pool, config);
+    return new SqlStore(pool, new SqlRunner(pool), config);
   }
 
-  /**
-   * The `sql` step: user rows with their settings, module permissions and group
-   * memberships. Missing rows are created, existing ones left (`skip`) or
-   * brought in line (`update`); missing module rows are always completed.
-   */
-  async ensureUsers(specs: readonly SqlUserSpec[], mode: 'skip' | 'update' = 'skip'): Promise<Map<string, SqlOutcome>> {
+  async findUsers(usernames: readonly string[]): Promise<Map<string, GroupwareUser>> {
+    const found = new Map<string, GroupwareUser>();
+    if (usernames.length === 0) return found;
+    const r = await this.db.query<{ username: string; uid_number: number | null; language: string; activated: boolean }>(
+      'SELECT username, uid_number, language, activated FROM users WHERE username = ANY($1::text[])', [[...usernames]], 'looking up users in SQL');
+    for (const row of r.rows) found.set(row.username, { username: row.username, uidNumber: row.uid_number ?? undefined, language: row.language, activated: row.activated });
+    return found;
+  }
+
+  async ensureUsers(specs: readonly SqlUserSpec[], mode: 'skip' | 'update'): Promise<Map<string, SqlOutcome>> {
     const outcomes = new Map<string, SqlOutcome>();
     if (specs.length === 0) return outcomes;
-    const d = this.config.defaults;
-    const col = <T>(f: (s: SqlUserSpec) => T) => specs.map(f);
-    const rows = [
-      col((s) => s.username),
-      col((s) => s.uidNumber ?? null),
-      col((s) => (s.surname ? (s.givenname ? `${s.surname}, ${s.givenname}` : s.surname) : null)),
-      col((s) => s.mail ?? null),
-      // null when the spec has none: a new row gets the default, an updated row keeps its value.
-      col((s) => s.language ?? null),
-      col((s) => s.timezone ?? null),
-      col((s) => s.country ?? null),
-      col((s) => s.activated ?? null),
-      col((s) => s.changepasswd ?? null),
-      col((s) => s.globaladdressbook ?? null),
-    ];
-    await this.transaction('provisioning users in SQL', async (c) => {
+    const t = unnestColumns(USER_COLUMNS, specs);
+    const tz = `$${t.params.length + 1}`;
+    const newValue = (c: string) => (c === 'timezone' ? `COALESCE(t.timezone, ${tz})` : NEW_ROW_DEFAULT[c] ? `COALESCE(t.${c}, ${NEW_ROW_DEFAULT[c]})` : `t.${c}`);
+    await this.db.transaction('provisioning users in SQL', async (c) => {
       const inserted = await c.query<{ username: string }>(
-        `INSERT INTO users (username, uid_number, display_name, mail, language, timezone, country, activated, change_password, global_addressbook_write)
-         SELECT t.username, t.uid, t.dn, t.mail, COALESCE(t.language, 'EN'), COALESCE(t.timezone, $11), t.country,
-           COALESCE(t.activated, true), COALESCE(t.change_password, false), COALESCE(t.gab, false)
-         FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[], $9::bool[], $10::bool[])
-           AS t(username, uid, dn, mail, language, timezone, country, activated, change_password, gab)
-         ON CONFLICT (username) DO NOTHING RETURNING username`, [...rows, d.timezone]);
+        `INSERT INTO users (${t.names.join(', ')}) SELECT ${t.names.map(newValue).join(', ')} FROM ${t.from}
+         ON CONFLICT (username) DO NOTHING RETURNING username`, [...t.params, this.config.defaults.timezone]);
       const created = new Set(inserted.rows.map((r) => r.username));
       for (const s of specs) outcomes.set(s.username, created.has(s.username) ? 'created' : 'exists');
+      // A row written before its LDAP entry existed (`--source_only=sql` first) gets the uidNumber now.
+      const withUid = await c.query<{ username: string }>(
+        `UPDATE users u SET uid_number = t.uid_number, updated_at = now() FROM ${t.from}
+         WHERE u.username = t.username AND u.uid_number IS NULL AND t.uid_number IS NOT NULL RETURNING u.username`, t.params);
+      for (const r of withUid.rows) if (!created.has(r.username)) outcomes.set(r.username, 'updated');
       if (mode === 'update') {
+        const settable = t.names.filter((n) => n !== 'username');
+        const kept = (n: string) => `COALESCE(t.${n}, u.${n})`;
         const updated = await c.query<{ username: string }>(
-          `UPDATE users u SET uid_number = COALESCE(t.uid_number, u.uid_number), display_name = COALESCE(t.display_name, u.display_name),
-             mail = COALESCE(t.mail, u.mail), language = COALESCE(t.language, u.language), timezone = COALESCE(t.timezone, u.timezone), country = COALESCE(t.country, u.country),
-             activated = COALESCE(t.activated, u.activated), change_password = COALESCE(t.change_password, u.change_password),
-             global_addressbook_write = COALESCE(t.gab, u.global_addressbook_write), updated_at = now()
-           FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[], $9::bool[], $10::bool[])
-             AS t(username, uid_number, display_name, mail, language, timezone, country, activated, change_password, gab)
-           WHERE u.username = t.username AND NOT (u.username = ANY($11::text[]))
-             AND (u.uid_number, u.display_name, u.mail, u.language, u.timezone, u.country, u.activated, u.change_password, u.global_addressbook_write)
-                 IS DISTINCT FROM (COALESCE(t.uid_number, u.uid_number), COALESCE(t.display_name, u.display_name), COALESCE(t.mail, u.mail),
-                   COALESCE(t.language, u.language), COALESCE(t.timezone, u.timezone), COALESCE(t.country, u.country),
-                   COALESCE(t.activated, u.activated), COALESCE(t.change_password, u.change_password), COALESCE(t.gab, u.global_addressbook_write))
-           RETURNING u.username`, [...rows, [...created]]);
+          `UPDATE users u SET ${settable.map((n) => `${n} = ${kept(n)}`).join(', ')}, updated_at = now()
+           FROM ${t.from}
+           WHERE u.username = t.username AND NOT (u.username = ANY($${t.params.length + 1}::text[]))
+             AND (${settable.map((n) => `u.${n}`).join(', ')}) IS DISTINCT FROM (${settable.map(kept).join(', ')})
+           RETURNING u.username`, [...t.params, [...created]]);
         for (const r of updated.rows) outcomes.set(r.username, 'updated');
       }
+      // Module rows: completed when missing; in update mode rewritten for users whose spec names the disabled modules.
+      const disabled = specs.map((s) => s.disable.join(','));
       const modules = await c.query<{ username: string }>(
         `INSERT INTO user_modules (user_id, module, enabled)
          SELECT u.id, m.name, NOT (m.name = ANY (string_to_array(t.disabled, ',')))
          FROM unnest($1::text[], $2::text[]) AS t(username, disabled)
          JOIN users u ON u.username = t.username CROSS JOIN modules m
-         ON CONFLICT (user_id, module) DO ${mode === 'update' ? 'UPDATE SET enabled = EXCLUDED.enabled WHERE user_modules.enabled <> EXCLUDED.enabled' : 'NOTHING'}
-         RETURNING (SELECT username FROM users WHERE id = user_id)`,
-        [col((s) => s.username), col((s) => s.disable.join(','))]);
+         ON CONFLICT (user_id, module) DO NOTHING
+         RETURNING (SELECT username FROM users WHERE id = user_id)`, [specs.map((s) => s.username), disabled]);
+      const rewrite = mode === 'update' ? specs.filter((s) => s.disable.length > 0) : [];
+      if (rewrite.length > 0) {
+        const changed = await c.query<{ username: string }>(
+          `UPDATE user_modules um SET enabled = NOT (um.module = ANY (string_to_array(t.disabled, ',')))
+           FROM unnest($1::text[], $2::text[]) AS t(username, disabled) JOIN users u ON u.username = t.username
+           WHERE um.user_id = u.id AND um.enabled = (um.module = ANY (string_to_array(t.disabled, ',')))
+           RETURNING u.username`, [rewrite.map((s) => s.username), rewrite.map((s) => s.disable.join(','))]);
+        modules.rows.push(...changed.rows);
+      }
       // A user whose row existed but whose permissions were missing or changed was completed: that is an update.
       for (const r of modules.rows) if (outcomes.get(r.username) === 'exists') outcomes.set(r.username, 'updated');
       await this.addMemberships(c, specs.flatMap((s) => s.groups.map((g) => [g, s.username] as const)));
@@ -113,15 +136,10 @@ export class SqlStore {
        ON CONFLICT DO NOTHING`, [pairs.map(([g]) => g), pairs.map(([, u]) => u)]);
   }
 
-  /**
-   * The `groupware` step: each user's default folders, named in the user's
-   * language, with the owner as folder administrator. Needs the user's SQL row:
-   * users without one come back as `missing`.
-   */
   async ensureFolders(users: readonly { username: string; language?: string }[], templates: GroupwareFolderTemplates): Promise<Map<string, SqlOutcome | 'missing'>> {
     const outcomes = new Map<string, SqlOutcome | 'missing'>();
     if (users.length === 0) return outcomes;
-    await this.transaction('creating groupware folders', async (c) => {
+    await this.db.transaction('creating groupware folders', async (c) => {
       const known = await c.query<{ username: string; language: string }>('SELECT username, language FROM users WHERE username = ANY($1::text[])', [users.map((u) => u.username)]);
       const language = new Map(known.rows.map((r) => [r.username, r.language]));
       const names: string[] = [];
@@ -149,51 +167,22 @@ export class SqlStore {
     return outcomes;
   }
 
-  /** The user's module permissions (module → enabled), for reports and tests. */
   async modulesOf(username: string): Promise<Map<string, boolean>> {
-    const r = await this.query<{ module: string; enabled: boolean }>(
+    const r = await this.db.query<{ module: string; enabled: boolean }>(
       'SELECT m.module, m.enabled FROM user_modules m JOIN users u ON u.id = m.user_id WHERE u.username = $1', [username], `reading modules of ${username}`);
     return new Map(r.rows.map((x) => [x.module, x.enabled]));
   }
 
   /** Deletes the user's row; permissions, memberships and folders go with it. */
   async deleteUser(username: string): Promise<'deleted' | 'gone'> {
-    const r = await this.query('DELETE FROM users WHERE username = $1', [username], `deleting ${username}`);
+    const r = await this.db.query('DELETE FROM users WHERE username = $1', [username], `deleting ${username}`);
     return r.rowCount ? 'deleted' : 'gone';
   }
 
   /** Deletes only the default folders (`deluser --source_only=groupware`). */
   async deleteFolders(username: string): Promise<'deleted' | 'gone'> {
-    const r = await this.query('DELETE FROM folders f USING users u WHERE f.owner_id = u.id AND u.username = $1', [username], `deleting folders of ${username}`);
+    const r = await this.db.query('DELETE FROM folders f USING users u WHERE f.owner_id = u.id AND u.username = $1', [username], `deleting folders of ${username}`);
     return r.rowCount ? 'deleted' : 'gone';
-  }
-
-  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[], what: string): Promise<pg.QueryResult<R>> {
-    try {
-      return await this.pool.query<R>(sql, params);
-    } catch (err) {
-      throw sqlError(err, what);
-    }
-  }
-
-  async transaction<T>(what: string, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw sqlError(err, what);
-    }
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw sqlError(err, what);
-    } finally {
-      client.release();
-    }
   }
 
   async close(): Promise<void> {
@@ -202,4 +191,3 @@ export class SqlStore {
     await this.pool.end().catch(() => {});
   }
 }
-

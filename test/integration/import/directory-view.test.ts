@@ -1,35 +1,41 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { snapshotDirectory } from '../../../src/import/directory-view.js';
-import { Provisioner } from '../../../src/provision/provisioner.js';
-import { userSpec } from '../../../src/provision/user-spec.js';
+import { snapshotDirectory } from '../../../src/service/directory-snapshot.js';
+import { openBackends } from '../../../src/provision/open-backends.js';
+import type { Backends } from '../../../src/provision/backends.js';
+import { UserService } from '../../../src/service/user-service.js';
+import { loadTemplates } from '../../../src/service/open-services.js';
+import { userSpec } from '../../../src/model/user-spec.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
 const config = stackConfig();
-let prov: Provisioner;
+let backends: Backends;
 const p = uniqueName('snap');
 
 beforeAll(async () => {
-  prov = await Provisioner.open(config, { backends: ['ldap'] });
+  backends = await openBackends(config, { only: ['ldap'] });
+  const users = new UserService(backends, loadTemplates(config));
   for (const n of ['a', 'b']) {
-    await prov.provisionUser(userSpec({ username: `${p}${n}`, surname: 'Snap', mail: `${p}${n}@test.tux`, aliases: [`${p}${n}.Alias@test.tux`], colocrouteaddr: `${p}${n}@localhost` }), { only: ['ldap'] });
+    await users.provisionUser(userSpec({ username: `${p}${n}`, surname: 'Snap', mail: `${p}${n}@test.tux`, aliases: [`${p}${n}.Alias@test.tux`], colocrouteaddr: `${p}${n}@localhost` }), { only: ['ldap'] });
   }
 });
-afterAll(async () => { await prov?.close(); });
+afterAll(async () => { await backends?.close(); });
 
 describe('a snapshot of the directory for large dry runs', () => {
   it('answers exactly what the per-batch searches answer', async () => {
-    const dir = prov.ldap!;
+    const dir = backends.directory!;
     const snap = await snapshotDirectory(dir, 10_000_000);
     expect(snap).toBeDefined();
     const names = [`${p}a`, `${p}B`, `${p}nobody`];
     const addresses = [`${p}a@test.tux`, `${p}b.alias@TEST.tux`, `${p}none@test.tux`];
-    expect(await snap!.existingUsers(names)).toEqual(await dir.existingUsers(names));
+    const mails = (m: Map<string, { attributes: Readonly<Record<string, readonly string[]>> }>) => new Map([...m].map(([k, u]) => [k, u.attributes.mail?.[0]?.toLowerCase()]));
+    expect(mails(await snap!.findUsers(names))).toEqual(mails(await dir.findUsers(names)));
+    expect([...(await snap!.findUsers(names)).keys()].sort()).toEqual([`${p}a`, `${p}b`]);
     expect(await snap!.addressOwners(addresses)).toEqual(await dir.addressOwners(addresses));
     expect(await snap!.addressOwners(addresses)).toEqual(new Map([[`${p}a@test.tux`, `${p}a`], [`${p}b.alias@test.tux`, `${p}b`]]));
   });
 
   it('gives up on a directory larger than its bound', async () => {
-    expect(await snapshotDirectory(prov.ldap!, 1)).toBeUndefined();
+    expect(await snapshotDirectory(backends.directory!, 1)).toBeUndefined();
   });
 });
 

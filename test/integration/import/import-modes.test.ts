@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DoveadmApiMailStore } from '../../../src/provision/imap/doveadm-api-mail-store.js';
 import { DovecotMailStore } from '../../../src/provision/imap/dovecot-mail-store.js';
 import type { MailStore } from '../../../src/provision/imap/mail-store.js';
-import { Provisioner } from '../../../src/provision/provisioner.js';
+import { openServices } from '../../../src/service/open-services.js';
 import { sqlQuery } from '../../helpers/clients.js';
 import { importFile, tmpDir, writeCsv } from '../../helpers/import-helpers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
@@ -14,9 +14,9 @@ const dir = tmpDir('modes');
 const HEADER = ['username', 'password', 'surname', 'givenname', 'mail', 'colocrouteaddr', 'language', 'disable'];
 
 async function ldapUser(username: string) {
-  const prov = await Provisioner.open(config, { backends: ['ldap'] });
+  const prov = await openServices(config, { only: ['ldap'] });
   try {
-    return await prov.ldap!.findUser(username);
+    return await prov.users.findUser(username);
   } finally {
     await prov.close();
   }
@@ -66,7 +66,7 @@ describe('stopping and not starting', () => {
       init: () => real.init(), close: () => real.close(), deleteMailbox: (u) => real.deleteMailbox(u), ensureMailbox: (u, f) => real.ensureMailbox(u, f),
       ensureMailboxes: (reqs) => { stop.abort(); return real.ensureMailboxes(reqs); },
     };
-    const out = await importFile(file, { batchSize: '50' }, { signal: stop.signal, provisionerOptions: { mailStore } });
+    const out = await importFile(file, { batchSize: '50' }, { signal: stop.signal, setup: { mailStore } });
     expect(out.exitCode).toBe(1);
     expect(out.summary!.interrupted).toBe(true);
     expect(out.stderr).toContain('interrupted');

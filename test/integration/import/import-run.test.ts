@@ -119,7 +119,7 @@ describe('failures of one row', () => {
       deleteMailbox: (u) => real.deleteMailbox(u),
       close: async () => {},
     };
-    const first = await importFile(file, {}, { provisionerOptions: { mailStore: flaky } });
+    const first = await importFile(file, {}, { setup: { mailStore: flaky } });
     expect(first.exitCode).toBe(1);
     expect(first.report.find((r) => r.username === `${p}b`)).toMatchObject({ status: 'failed', ldap: 'created', sql: 'created', groupware: 'created', imap: 'failed', error_code: 'IMAP_FAILED' });
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Provisioner } from '../../../src/provision/provisioner.js';
-import { userSpec } from '../../../src/provision/user-spec.js';
+import { openServices } from '../../../src/service/open-services.js';
+import { userSpec } from '../../../src/model/user-spec.js';
 import { importFile, tmpDir } from '../../helpers/import-helpers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
@@ -39,9 +39,9 @@ const rows: [string, string | null][] = [
 ];
 
 beforeAll(async () => {
-  const prov = await Provisioner.open(config, { backends: ['ldap'] });
+  const prov = await openServices(config, { only: ['ldap'] });
   try {
-    await prov.provisionUser(userSpec({ username: `${p}existing`, surname: 'Existing', mail: `${p}existing@test.tux`, aliases: [`${p}existing.alias@test.tux`], colocrouteaddr: `${p}existing@localhost`, password: 'x' }), { only: ['ldap'] });
+    await prov.users.provisionUser(userSpec({ username: `${p}existing`, surname: 'Existing', mail: `${p}existing@test.tux`, aliases: [`${p}existing.alias@test.tux`], colocrouteaddr: `${p}existing@localhost`, password: 'x' }), { only: ['ldap'] });
   } finally {
     await prov.close();
   }
@@ -71,9 +71,9 @@ describe('validation of every row before any write (dry run against the real dir
     expect(all).toContain(`${p}ok`);
     expect(all).not.toContain(SECRET);
     // Nothing was written in a dry run.
-    const prov = await Provisioner.open(config, { backends: ['ldap'] });
+    const prov = await openServices(config, { only: ['ldap'] });
     try {
-      expect(await prov.ldap!.findUser(`${p}ok`)).toBeUndefined();
+      expect(await prov.users.findUser(`${p}ok`)).toBeUndefined();
     } finally {
       await prov.close();
     }

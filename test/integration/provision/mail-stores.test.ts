@@ -2,21 +2,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DoveadmApiMailStore } from '../../../src/provision/imap/doveadm-api-mail-store.js';
 import { DovecotMailStore } from '../../../src/provision/imap/dovecot-mail-store.js';
 import type { MailStore } from '../../../src/provision/imap/mail-store.js';
-import { Provisioner } from '../../../src/provision/provisioner.js';
-import { userSpec } from '../../../src/provision/user-spec.js';
+import { openBackends } from '../../../src/provision/open-backends.js';
+import { openServices, type Services } from '../../../src/service/open-services.js';
+import { userSpec } from '../../../src/model/user-spec.js';
 import { imapFolders } from '../../helpers/clients.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
 const config = stackConfig();
 const FOLDERS = ['INBOX', 'Gesendet', 'Entwürfe', 'Papierkorb', 'Vorlagen', 'Junk'];
-let ldap: Provisioner;
+let ldap: Services;
 
-beforeAll(async () => { ldap = await Provisioner.open(config, { backends: ['ldap'] }); });
+beforeAll(async () => { ldap = await openServices(config, { only: ['ldap'] }); });
 afterAll(async () => { await ldap?.close(); });
 
 async function ldapUser(prefix: string): Promise<string> {
   const username = uniqueName(prefix);
-  await ldap.provisionUser(userSpec({ username, password: 'Pw-mailstore-1', surname: 'Store', mail: `${username}@test.tux`, colocrouteaddr: `${username}@localhost` }), { only: ['ldap'] });
+  await ldap.users.provisionUser(userSpec({ username, password: 'Pw-mailstore-1', surname: 'Store', mail: `${username}@test.tux`, colocrouteaddr: `${username}@localhost` }), { only: ['ldap'] });
   return username;
 }
 
@@ -68,9 +69,9 @@ describe('checking the mail store before anything is written', () => {
     await new DovecotMailStore(config.imap).init();
   });
 
-  it('fails with IMAP_CONNECT on a closed port and IMAP_AUTH on a wrong API key, and Provisioner.open fails with it', async () => {
+  it('fails with IMAP_CONNECT on a closed port and IMAP_AUTH on a wrong API key, and opening the back-ends fails with it', async () => {
     await expect(new DovecotMailStore({ ...config.imap, port: 1 }).init()).rejects.toMatchObject({ code: 'IMAP_CONNECT' });
     await expect(new DoveadmApiMailStore({ ...config.imap, doveadmApiKey: 'wrong' }, new DovecotMailStore(config.imap)).init()).rejects.toMatchObject({ code: 'IMAP_AUTH' });
-    await expect(Provisioner.open({ ...config, imap: { ...config.imap, doveadmApiKey: 'wrong' } })).rejects.toMatchObject({ code: 'IMAP_AUTH' });
+    await expect(openBackends({ ...config, imap: { ...config.imap, doveadmApiKey: 'wrong' } })).rejects.toMatchObject({ code: 'IMAP_AUTH' });
   });
 });

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Provisioner } from '../../../src/provision/provisioner.js';
-import { userSpec, type UserSpec } from '../../../src/provision/user-spec.js';
-import { imapFolders, ldapBindAs, sqlQuery, withImapLogin } from '../../helpers/clients.js';
+import { openBackends } from '../../../src/provision/open-backends.js';
+import { openServices, type Services } from '../../../src/service/open-services.js';
+import { userSpec, type UserSpec } from '../../../src/model/user-spec.js';
+import { groupMembers, imapFolders, ldapBindAs, sqlQuery, withImapLogin, withLdapAdmin } from '../../helpers/clients.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
 const config = stackConfig();
-let prov: Provisioner;
+let svc: Services;
 
-beforeAll(async () => { prov = await Provisioner.open(config); });
-afterAll(async () => { await prov?.close(); });
+beforeAll(async () => { svc = await openServices(config); });
+afterAll(async () => { await svc?.close(); });
 
 function german(username: string, extra: Partial<UserSpec> = {}): UserSpec {
   return userSpec({
@@ -24,14 +25,14 @@ describe('provisioning one user into the three real back-ends', () => {
   const username = uniqueName('de');
 
   it('creates the user everywhere', async () => {
-    const r = await prov.provisionUser(german(username));
+    const r = await svc.users.provisionUser(german(username));
     expect(r.errors).toEqual([]);
     expect(r.steps).toEqual({ ldap: 'created', sql: 'created', groupware: 'created', imap: 'created' });
     expect(r.status).toBe('created');
   });
 
   it('stores the paper\'s LDAP entry with a hashed password the user can bind with', async () => {
-    const user = await prov.ldap!.findUser(username);
+    const user = await svc.users.findUser(username);
     expect(user).toBeDefined();
     const a = user!.attributes;
     expect(a.objectClass).toEqual(expect.arrayContaining(['inetOrgPerson', 'posixAccount', 'shadowAccount', 'OXUserObject']));
@@ -66,14 +67,19 @@ describe('provisioning one user into the three real back-ends', () => {
     expect(row).toEqual({ language: 'DE', timezone: 'Europe/Berlin' });
   });
 
-  it('ends in "exists" when a caller wrongly believed the user absent (a race with another worker)', async () => {
-    const [r] = await prov.provisionBatch([german(username)], { knownAbsent: new Set([username]) });
-    expect(r.steps.ldap).toBe('exists');
-    expect(r.errors).toEqual([]);
+  it('adds in "exists" when another worker created the entry after the look-up (a race)', async () => {
+    const backends = await openBackends(config, { only: ['ldap'] });
+    try {
+      const before = await svc.users.findUser(username);
+      const r = await backends.directory!.addUser(german(username));
+      expect(r).toEqual({ outcome: 'exists', uidNumber: before!.uidNumber });
+    } finally {
+      await backends.close();
+    }
   });
 
   it('is a no-op the second time', async () => {
-    const r = await prov.provisionUser(german(username));
+    const r = await svc.users.provisionUser(german(username));
     expect(r.steps).toEqual({ ldap: 'exists', sql: 'exists', groupware: 'exists', imap: 'exists' });
     expect(r.status).toBe('exists');
     const [{ n }] = await sqlQuery<{ n: string }>(config, 'SELECT count(*) AS n FROM folders f JOIN users u ON u.id = f.owner_id WHERE u.username = $1', [username]);
@@ -85,30 +91,32 @@ describe('source_only', () => {
   it('provisions only imap for a user whose LDAP entry exists, with the chosen style', async () => {
     const username = uniqueName('fr');
     const spec = german(username, { language: 'FR', disable: [], quotaMB: undefined });
-    expect((await prov.provisionUser(spec, { only: ['ldap'] })).steps).toEqual({ ldap: 'created' });
+    expect((await svc.users.provisionUser(spec, { only: ['ldap'] })).steps).toEqual({ ldap: 'created' });
     expect(await sqlQuery(config, 'SELECT 1 FROM users WHERE username = $1', [username])).toHaveLength(0);
-    const r = await prov.provisionUser({ ...spec, imapTemplate: 'FR_Thunderbird' }, { only: ['imap'] });
+    const r = await svc.users.provisionUser({ ...spec, imapTemplate: 'FR_Thunderbird' }, { only: ['imap'] });
     expect(r.steps).toEqual({ imap: 'created' });
     expect(await imapFolders(config, username, 'Geheim-1234')).toEqual(['Brouillons', 'Corbeille', 'Envoyés', 'INBOX', 'Modèles', 'Pourriel']);
   });
 
   it('reports a failed imap step for a user unknown to the directory, without touching other back-ends', async () => {
-    const r = await prov.provisionUser(german(uniqueName('ghost')), { only: ['imap'] });
+    const r = await svc.users.provisionUser(german(uniqueName('ghost')), { only: ['imap'] });
     expect(r.status).toBe('failed');
     expect(r.errors[0].code).toBe('IMAP_NO_SUCH_USER');
     expect(r.errors[0].backend).toBe('imap');
   });
 
-  it('refuses the groupware step when the user has no SQL row', async () => {
-    const r = await prov.provisionUser(german(uniqueName('nosql')), { only: ['groupware'] });
-    expect(r.errors.map((e) => e.code)).toEqual(['SQL_NO_SUCH_USER']);
+  it('writes the SQL row first when the groupware step finds none (the paper makes the folders before the relations)', async () => {
+    const r = await svc.users.provisionUser(german(uniqueName('nosql')), { only: ['groupware'] });
+    expect(r.errors).toEqual([]);
+    expect(r.steps).toEqual({ sql: 'created', groupware: 'created' });
+    expect(r.notes.join()).toMatch(/written first/);
   });
 });
 
 describe('activation and ids', () => {
   it('keeps a deactivated user out of IMAP while the master user still made its folders', async () => {
     const username = uniqueName('off');
-    const r = await prov.provisionUser(german(username, { activated: false }));
+    const r = await svc.users.provisionUser(german(username, { activated: false }));
     expect(r.status).toBe('created');
     await expect(imapFolders(config, username, 'Geheim-1234')).rejects.toThrow();
     const [row] = await sqlQuery<{ activated: boolean }>(config, 'SELECT activated FROM users WHERE username = $1', [username]);
@@ -116,11 +124,11 @@ describe('activation and ids', () => {
   });
 
   it('allocates distinct uidNumbers when several processes create users at once', async () => {
-    const others = await Promise.all([1, 2, 3].map(() => Provisioner.open(config, { backends: ['ldap'], ldap: { idBlockSize: 4 } })));
+    const others = await Promise.all([1, 2, 3].map(() => openServices(config, { only: ['ldap'], idBlockSize: 4 })));
     try {
       const names = Array.from({ length: 30 }, (_, i) => uniqueName(`id${i}x`));
-      await Promise.all(names.map((n, i) => others[i % 3].provisionUser(german(n), { only: ['ldap'] })));
-      const uids = await Promise.all(names.map(async (n) => (await prov.ldap!.findUser(n))!.uidNumber));
+      await Promise.all(names.map((n, i) => others[i % 3].users.provisionUser(german(n), { only: ['ldap'] })));
+      const uids = await Promise.all(names.map(async (n) => (await svc.users.findUser(n))!.uidNumber));
       expect(new Set(uids).size).toBe(30);
     } finally {
       await Promise.all(others.map((o) => o.close()));
@@ -129,13 +137,13 @@ describe('activation and ids', () => {
 
   it('deletes a user from every back-end, and reports a second delete as gone', async () => {
     const username = uniqueName('del');
-    await prov.provisionUser(german(username, { groups: ['staff'] }));
-    expect(await prov.groups().members('staff')).toContain(username);
-    const r = await prov.deleteUser(username);
+    await svc.users.provisionUser(german(username, { groups: ['staff'] }), { createGroups: true });
+    expect(await groupMembers(config, 'staff')).toContain(username);
+    const r = await svc.users.deleteUser(username);
     expect(r.steps).toEqual({ imap: 'deleted', groupware: 'deleted', sql: 'deleted', ldap: 'deleted' });
-    expect(await prov.groups().members('staff')).not.toContain(username);
+    expect(await groupMembers(config, 'staff')).not.toContain(username);
     expect(await ldapBindAs(config, username, 'Geheim-1234')).toBe(false);
-    const again = await prov.deleteUser(username);
+    const again = await svc.users.deleteUser(username);
     expect(again.steps).toEqual({ imap: 'gone', groupware: 'gone', sql: 'gone', ldap: 'gone' });
   });
 });
@@ -145,8 +153,8 @@ describe('partial failures say what was done', () => {
     const username = uniqueName('grp');
     const group = uniqueName('notposix');
     // An entry of another kind already holds the group's name: slapd refuses memberUid on it.
-    await prov.ldap!.client.add(`cn=${group},${config.ldap.groupsDn}`, { objectClass: ['top', 'OXResourceGroupObject'], cn: [group] });
-    const r = await prov.provisionUser(german(username, { groups: [group] }), { only: ['ldap'] });
+    await withLdapAdmin(config, (c) => c.add(`cn=${group},${config.ldap.groupsDn}`, { objectClass: ['top', 'OXResourceGroupObject'], cn: [group] }));
+    const r = await svc.users.provisionUser(german(username, { groups: [group] }), { only: ['ldap'], createGroups: true });
     expect(r.steps.ldap).toBe('created');
     expect(r.status).toBe('failed');
     expect(r.errors[0].code).toMatch(/^LDAP_/);
@@ -155,21 +163,21 @@ describe('partial failures say what was done', () => {
 
   it('deluser keeps the LDAP entry when the mailbox could not be deleted, so a re-run can finish', async () => {
     const username = uniqueName('keep');
-    await prov.provisionUser(german(username));
-    const broken = await Provisioner.open(config, { retry: { attempts: 1 }, mailStore: {
+    await svc.users.provisionUser(german(username));
+    const broken = await openServices(config, { retry: { attempts: 1 }, mailStore: {
       init: async () => {}, close: async () => {},
       ensureMailbox: async () => ({ outcome: 'exists', created: [] }),
       deleteMailbox: async () => { throw new Error('mail server down'); },
     } });
     try {
-      const r = await broken.deleteUser(username);
+      const r = await broken.users.deleteUser(username);
       expect(r.steps).toEqual({ imap: 'failed', groupware: 'deleted', sql: 'deleted', ldap: 'skipped' });
       expect(r.errors[0].code).toBe('IMAP_FAILED');
     } finally {
       await broken.close();
     }
-    expect(await prov.ldap!.findUser(username)).toBeDefined();
-    const again = await prov.deleteUser(username);
+    expect(await svc.users.findUser(username)).toBeDefined();
+    const again = await svc.users.deleteUser(username);
     expect(again.steps).toEqual({ imap: 'deleted', groupware: 'gone', sql: 'gone', ldap: 'deleted' });
   });
 });
@@ -195,9 +203,9 @@ describe('temporary failures of single users in a bulk mail-store request', () =
         return [answers[0], new OxprovError('IMAP_FAILED', 'temporary failure', { backend: 'imap', transient: true })];
       },
     };
-    const p2 = await Provisioner.open(config, { mailStore: flaky, retry: { attempts: 3, baseDelayMs: 10 } });
+    const p2 = await openServices(config, { mailStore: flaky, retry: { attempts: 3, baseDelayMs: 10 } });
     try {
-      const results = await p2.provisionBatch(names.map((n) => german(n)));
+      const results = await p2.users.provision(names.map((n) => german(n)));
       expect(results.map((r) => r.steps.imap)).toEqual(['created', 'created']);
       expect(seen).toEqual([names, [names[1]]]);
     } finally {

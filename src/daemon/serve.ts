@@ -1,0 +1,185 @@
+import { describeError, isOxprovError, OxprovError } from '../errors.js';
+import { readPem } from '../cli/tools/create-tool-caller.js';
+import { createInProcessCaller } from '../cli/tools/in-process-caller.js';
+import { TOOL_NAMES, type ToolCaller, type ToolName } from '../service/tools/tool-contract.js';
+import { toolParamsFromXmlRpc, toolResultToXmlRpc } from './tool-wire.js';
+import { createXmlRpcServer, type XmlRpcLogEntry, type XmlRpcMethod } from '../xmlrpc/index.js';
+
+/** `oxprov serve` options as typed (strings), before {@link normalizeServeOptions}. */
+export interface RawServeOptions {
+  listen?: string;
+  port?: string;
+  'tls-cert'?: string;
+  'tls-key'?: string;
+  'body-limit'?: string;
+  config?: string;
+  /** Allow plain HTTP on an address other than loopback (passwords then cross the network in clear). */
+  'insecure-http'?: boolean;
+}
+
+/** The daemon's settings, checked once. */
+export interface ServeOptions {
+  /** Address to bind; default 127.0.0.1 (the daemon holds the keys to every back-end: expose it on purpose only). */
+  readonly listen: string;
+  /** Default 8077; 0 picks a free port. */
+  readonly port: number;
+  /** PEM certificate and key: serve HTTPS. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** Largest request body in bytes. Default 1 MiB. */
+  readonly bodyLimit?: number;
+  /** Config of the back-ends for the in-process admin service. */
+  readonly configFile?: string;
+}
+
+export const DEFAULT_PORT = 8077;
+
+/** @throws OxprovError CFG_INVALID naming the option and the bad value, CFG_FILE_UNREADABLE for a TLS file. */
+export function normalizeServeOptions(raw: RawServeOptions): ServeOptions {
+  const int = (name: string, value: string | undefined, min: number, max: number): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!(n >= min && n <= max)) throw new OxprovError('CFG_INVALID', `--${name} must be a whole number from ${min} to ${max}, got "${value}"`, { field: `--${name}`, value });
+    return n;
+  };
+  const cert = raw['tls-cert'];
+  const key = raw['tls-key'];
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new OxprovError('CFG_INVALID', '--tls-cert and --tls-key go together', { field: cert === undefined ? '--tls-cert' : '--tls-key' });
+  }
+  const listen = raw.listen ?? '127.0.0.1';
+  if (listen === '') throw new OxprovError('CFG_INVALID', '--listen must name an address', { field: '--listen' });
+  // Every call carries the administrator's password (and users' passwords): off loopback, only over TLS.
+  const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(listen);
+  if (!loopback && cert === undefined && raw['insecure-http'] !== true) {
+    throw new OxprovError('CFG_INVALID', `--listen ${listen} without --tls-cert/--tls-key would send passwords in clear text; add TLS, or --insecure-http if the network is trusted`, { field: '--listen', value: listen });
+  }
+  return Object.freeze({
+    listen,
+    port: int('port', raw.port, 0, 65535) ?? DEFAULT_PORT,
+    tls: cert !== undefined && key !== undefined ? Object.freeze({ cert: readPem(cert, '--tls-cert'), key: readPem(key, '--tls-key') }) : undefined,
+    bodyLimit: int('body-limit', raw['body-limit'], 1024, 1024 ** 3),
+    configFile: raw.config,
+  });
+}
+
+/**
+ * A back-end that cannot be reached is reported to remote callers by its code
+ * alone: the message would show internal addresses and bind DNs to anyone who
+ * can reach the daemon, before their credentials were even checked.
+ */
+function withoutTopology(err: unknown): unknown {
+  if (!(err instanceof OxprovError) || !err.code.endsWith('_CONNECT')) return err;
+  return new OxprovError(err.code, `the ${err.backend ?? 'back-end'} server is not reachable from the admin daemon`, { backend: err.backend, transient: err.transient });
+}
+
+/**
+ * One XML-RPC method per tool, named as the tool, taking one struct of the
+ * tool's options and answering a ToolResult struct. The params are checked by
+ * the service, as for every other door; credentials too, on every call.
+ */
+export function createToolMethods(service: ToolCaller): Map<string, XmlRpcMethod> {
+  const methods = new Map<string, XmlRpcMethod>();
+  for (const tool of TOOL_NAMES) {
+    methods.set(tool, async (params) => {
+      try {
+        return toolResultToXmlRpc(await service.call(tool, toolParamsFromXmlRpc(params)));
+      } catch (err) {
+        throw withoutTopology(err);
+      }
+    });
+  }
+  methods.set('system.listMethods', async () => [...TOOL_NAMES]);
+  return methods;
+}
+
+/** A started daemon. */
+export interface RunningDaemon {
+  /** e.g. `http://127.0.0.1:8077/` */
+  readonly url: string;
+  /** Stops accepting, lets calls in flight finish, closes the service; safe twice. */
+  close(): Promise<void>;
+}
+
+/** What {@link startDaemon} needs besides the options; tests inject a fake service. */
+export interface DaemonDeps {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly createService?: (options: ServeOptions) => ToolCaller | Promise<ToolCaller>;
+  /** One line per request (no params: they hold passwords). */
+  readonly log?: (line: string) => void;
+}
+
+/** Starts the XML-RPC daemon in front of the in-process admin service. */
+export async function startDaemon(options: ServeOptions, deps: DaemonDeps = {}): Promise<RunningDaemon> {
+  const service = await (deps.createService ?? ((o) => createInProcessCaller({ configFile: o.configFile, env: deps.env })))(options);
+  const server = createXmlRpcServer({
+    methods: createToolMethods(service),
+    bodyLimit: options.bodyLimit,
+    tls: options.tls,
+    log: deps.log === undefined ? undefined : (entry) => deps.log!(formatLogEntry(entry)),
+  });
+  let address;
+  try {
+    address = await server.listen(options.port, options.listen);
+  } catch (err) {
+    await service.close().catch(() => {});
+    throw err;
+  }
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `${options.tls ? 'https' : 'http'}://${host}:${address.port}/`,
+    close: () => (closing ??= server.close().finally(() => service.close())),
+  };
+}
+
+/** Where signals come from; `process` in the CLI, an EventEmitter in tests. */
+export interface SignalSource {
+  once(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  off(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+}
+
+/**
+ * `oxprov serve`: starts the daemon, prints `listening on URL`, and on SIGINT or
+ * SIGTERM closes it cleanly. Resolves to the exit code (0; 2 when it cannot start).
+ */
+export async function serveUntilSignal(
+  raw: RawServeOptions,
+  io: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown }; signals?: SignalSource } & DaemonDeps,
+): Promise<number> {
+  // Listen for signals before starting: a SIGINT during a slow start must stop the daemon, not be lost.
+  const signals = io.signals ?? process;
+  let onInt = () => {};
+  let onTerm = () => {};
+  const stopSignal = new Promise<string>((resolve) => {
+    const done = (name: string) => {
+      signals.off('SIGINT', onInt);
+      signals.off('SIGTERM', onTerm);
+      resolve(name);
+    };
+    onInt = () => done('SIGINT');
+    onTerm = () => done('SIGTERM');
+    signals.once('SIGINT', onInt);
+    signals.once('SIGTERM', onTerm);
+  });
+  let daemon: RunningDaemon;
+  try {
+    daemon = await startDaemon(normalizeServeOptions(raw), io);
+  } catch (err) {
+    signals.off('SIGINT', onInt);
+    signals.off('SIGTERM', onTerm);
+    io.stderr.write(`serve: ${isOxprovError(err) ? `${err.code}: ` : ''}${describeError(err)}\n`);
+    return 2;
+  }
+  io.stdout.write(`listening on ${daemon.url}\n`);
+  const signal = await stopSignal;
+  io.stderr.write(`serve: ${signal}, finishing calls in flight\n`);
+  await daemon.close();
+  io.stdout.write('stopped\n');
+  return 0;
+}
+
+function formatLogEntry(e: XmlRpcLogEntry): string {
+  const fault = e.faultCode === undefined ? '' : ` fault ${e.faultCode}${e.errorCode ? ` ${e.errorCode}` : ''}`;
+  const internal = e.internalError ? ` (${e.internalError})` : '';
+  return `${new Date().toISOString()} ${e.remoteAddress ?? '-'} ${e.methodName ?? '-'} ${e.httpStatus}${fault} ${e.durationMs}ms${internal}`;
+}

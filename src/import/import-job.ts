@@ -1,0 +1,247 @@
+import { OxprovError } from '../errors.js';
+import type { RowMapper } from '../mapping/index.js';
+import type { Backend } from '../model/backends.js';
+import type { OnExisting } from '../model/outcomes.js';
+import type { UserInput } from '../model/user-spec.js';
+import type { UserLookupView } from '../service/directory-snapshot.js';
+import type { ProvisionOptions, UserResult } from '../service/user-service.js';
+import { ImportCounters, type BackendCounts, type RowCounts } from './import-counters.js';
+import type { RowOutcome } from './row-outcome.js';
+import { isRowError, type RowSource } from './source.js';
+
+/** What the job needs of the user service; the real one, or one over fake back-ends in unit tests. */
+export interface UserProvisioning {
+  check(inputs: readonly UserInput[], options: ProvisionOptions): Promise<UserResult[]>;
+  provision(inputs: readonly UserInput[], options: ProvisionOptions): Promise<UserResult[]>;
+}
+
+export interface ImportJobOptions {
+  readonly dryRun: boolean;
+  /** Users per call to the service (one SQL transaction, one directory look-up round). */
+  readonly batchSize: number;
+  readonly onExisting: OnExisting;
+  readonly only: readonly Backend[];
+  readonly generatePasswords: boolean;
+  readonly createGroups: boolean;
+  /** Rows to provision (`--retry-failed`); every row is still mapped so derived names and duplicates come out the same. */
+  readonly includeLine?: (line: number) => boolean;
+  /** Batches at the service at once: keeps every back-end busy while bounding memory. Default 3. */
+  readonly batchesInFlight?: number;
+  /** The size of the input in bytes, for the estimate of its rows; unknown: no estimate until the end. */
+  readonly inputBytes?: number;
+  /** Answers the directory look-ups of a dry run from memory (a snapshot of the directory). */
+  readonly view?: UserLookupView;
+  /**
+   * Backpressure from whoever consumes the outcomes (the report files): undefined
+   * while it can take more, else a promise to wait for before reading further.
+   */
+  readonly backpressure?: () => Promise<void> | undefined;
+}
+
+/** The job's state at any moment, for a progress display, a web page, a worker. */
+export interface ImportSnapshot {
+  readonly state: 'idle' | 'running' | 'cancelling' | 'done';
+  /** Rows read from the source so far. */
+  readonly rowsRead: number;
+  /** Rows with an outcome (reported). */
+  readonly rowsDone: number;
+  /** The rows of the whole input: estimated from the bytes read per row while reading, exact once the source has ended. */
+  readonly rowsTotal?: number;
+  readonly totalIsExact: boolean;
+  readonly rows: RowCounts;
+  readonly backends: BackendCounts;
+  readonly errors: Readonly<Record<string, number>>;
+  readonly elapsedMs: number;
+  /** Cancelled before the end of the input. */
+  readonly cancelled: boolean;
+}
+
+type RowListener = (o: RowOutcome) => void;
+
+/** Outcomes waiting for earlier rows before they are emitted (file order), at most this many. */
+const MAX_HELD = 10_000;
+
+interface Pending { line: number; raw: string; record: Readonly<Record<string, string>>; input: UserInput; notes: string[] }
+
+/**
+ * The import as a job: reads rows from a source, maps them, hands them to the
+ * user service in batches, and emits one outcome per row, in the order of the
+ * input, as soon as that row and every row before it are done. No process,
+ * no streams of its own: the CLI, the tests, the daemon's page and a worker drive
+ * it alike and subscribe to its rows.
+ *
+ * Backpressure: the source is not read further while `batchesInFlight`
+ * batches are at the service, or while the consumer says so, so memory stays
+ * flat whatever the input size. `cancel()` stops reading: the batches at the
+ * service are finished and their rows reported; rows not yet sent are not.
+ */
+export class ImportJob {
+  private readonly listeners: RowListener[] = [];
+  private readonly counters = new ImportCounters();
+  private state: ImportSnapshot['state'] = 'idle';
+  private cancelled = false;
+  private rowsRead = 0;
+  private bytesRead = 0;
+  private sourceEnded = false;
+  private t0 = 0;
+  private finishedMs = 0;
+  private running?: Promise<ImportSnapshot>;
+  /** Outcomes of rows done but not yet emitted, by slot (input order); the head is the next slot to emit. */
+  private readonly held = new Map<number, RowOutcome>();
+  private nextSlot = 0;
+  private head = 0;
+  private headWaiter?: () => void;
+
+  constructor(
+    private readonly source: RowSource,
+    private readonly mapper: RowMapper,
+    private readonly users: UserProvisioning,
+    private readonly options: ImportJobOptions,
+  ) {}
+
+  /** Calls `listener` with every row's outcome, in input order. */
+  onRow(listener: RowListener): this {
+    this.listeners.push(listener);
+    return this;
+  }
+
+  /** Starts the job (once); resolves with the final snapshot when every row read has been reported. */
+  run(): Promise<ImportSnapshot> {
+    this.running ??= this.execute();
+    return this.running;
+  }
+
+  /** Stops reading; the batches in flight are finished and reported. Safe at any time, and twice. */
+  cancel(): void {
+    if (this.state === 'done') return;
+    this.cancelled = true;
+    if (this.state === 'running') this.state = 'cancelling';
+  }
+
+  snapshot(): ImportSnapshot {
+    const c = this.counters.copy();
+    const avg = this.rowsRead > 0 ? this.bytesRead / this.rowsRead : 0;
+    const size = this.options.inputBytes;
+    const rowsTotal = this.sourceEnded ? this.rowsRead
+      : size !== undefined && avg > 0 ? Math.max(this.rowsRead, Math.round(this.rowsRead + Math.max(0, size - this.bytesRead) / avg)) : undefined;
+    return {
+      state: this.state, rowsRead: this.rowsRead, rowsDone: c.rows.read, rowsTotal, totalIsExact: this.sourceEnded,
+      rows: c.rows, backends: c.backends, errors: c.errors,
+      elapsedMs: this.state === 'done' ? this.finishedMs : this.t0 ? performance.now() - this.t0 : 0,
+      cancelled: this.cancelled && !this.sourceEnded,
+    };
+  }
+
+  private async execute(): Promise<ImportSnapshot> {
+    this.state = this.cancelled ? 'cancelling' : 'running';
+    this.t0 = performance.now();
+    const inFlight = new Set<Promise<void>>();
+    const maxInFlight = this.options.batchesInFlight ?? 3;
+    const include = this.options.includeLine ?? (() => true);
+    let batch: { slot: number; p: Pending }[] = [];
+
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const b = batch;
+      batch = [];
+      while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      const p = this.processBatch(b).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    };
+
+    try {
+      for await (const row of this.source.rows) {
+        if (this.cancelled) break;
+        this.rowsRead++;
+        this.bytesRead += Buffer.byteLength(row.raw) + 1;
+        const drained = this.options.backpressure?.();
+        if (drained) await drained;
+        while (this.held.size >= MAX_HELD) await this.headMoved();
+        if (isRowError(row)) {
+          if (include(row.line)) this.settle(this.slot(), { line: row.line, raw: row.raw, status: 'rejected', steps: {}, errors: [row.error], notes: [], ms: 0 });
+          continue;
+        }
+        const m = this.mapper.map(row.record, row.line);
+        if (!include(row.line)) continue;
+        if (!m.ok) {
+          this.settle(this.slot(), { line: row.line, raw: row.raw, record: row.record, username: m.username, status: 'rejected', steps: {}, errors: m.errors, notes: m.notes, ms: 0 });
+          continue;
+        }
+        batch.push({ slot: this.slot(), p: { line: row.line, raw: row.raw, record: row.record, input: m.spec, notes: m.notes } });
+        if (batch.length >= this.options.batchSize) await flush();
+      }
+      if (!this.cancelled) this.sourceEnded = true;
+      if (!this.cancelled) await flush();
+      else for (const { slot } of batch) this.drop(slot);
+    } finally {
+      // Whatever ended the reading (the end, an I/O error, a cancel), the batches already
+      // sent to the back-ends are finished and reported before this returns.
+      await Promise.allSettled(inFlight);
+      this.finishedMs = performance.now() - this.t0;
+      this.state = 'done';
+    }
+    return this.snapshot();
+  }
+
+  private async processBatch(batch: readonly { slot: number; p: Pending }[]): Promise<void> {
+    const t0 = performance.now();
+    const o = this.options;
+    const call: ProvisionOptions = { only: o.only, onExisting: o.onExisting, generatePasswords: o.generatePasswords, createGroups: o.createGroups, view: o.view };
+    try {
+      const inputs = batch.map((b) => b.p.input);
+      const results = o.dryRun ? await this.users.check(inputs, call) : await this.users.provision(inputs, call);
+      results.forEach((r, i) => {
+        const { slot, p } = batch[i];
+        this.settle(slot, {
+          line: p.line, raw: p.raw, record: p.record, username: r.username, status: r.status, steps: r.steps, errors: r.errors,
+          notes: [...p.notes, ...r.notes], ms: r.ms, generatedPassword: r.generatedPassword,
+        });
+      });
+    } catch (err) {
+      // Not a row's fault (e.g. the directory went away during the look-up): every row of the batch failed, the run goes on.
+      const e = err instanceof OxprovError ? err : new OxprovError('LDAP_FAILED', `the batch failed: ${String(err)}`, { backend: 'ldap', cause: err });
+      const ms = Math.round(performance.now() - t0);
+      for (const { slot, p } of batch) {
+        this.settle(slot, { line: p.line, raw: p.raw, record: p.record, username: p.input.username, status: 'failed', steps: {}, errors: [e], notes: p.notes, ms });
+      }
+    }
+  }
+
+  private slot(): number {
+    return this.nextSlot++;
+  }
+
+  /** Fills a row's slot and emits every outcome that is now next in input order. */
+  private settle(slot: number, outcome: RowOutcome): void {
+    this.held.set(slot, outcome);
+    this.release();
+  }
+
+  /** A row read but never sent (cancelled): it has no outcome and holds up nobody. */
+  private drop(slot: number): void {
+    this.held.set(slot, DROPPED);
+    this.release();
+  }
+
+  private release(): void {
+    let moved = false;
+    for (let o = this.held.get(this.head); o !== undefined; o = this.held.get(this.head)) {
+      this.held.delete(this.head++);
+      moved = true;
+      if (o === DROPPED) continue;
+      this.counters.record(o);
+      for (const l of this.listeners) l(o);
+    }
+    if (moved && this.headWaiter) {
+      const w = this.headWaiter;
+      this.headWaiter = undefined;
+      w();
+    }
+  }
+
+  private headMoved(): Promise<void> {
+    return new Promise((resolve) => { this.headWaiter = resolve; });
+  }
+}
+
+const DROPPED: RowOutcome = Object.freeze({ line: 0, raw: '', status: 'rejected', steps: {}, errors: [], notes: [], ms: 0 }) as RowOutcome;

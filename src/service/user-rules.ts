@@ -1,0 +1,139 @@
+import { OxprovError } from '../errors.js';
+import type { Backend } from '../model/backends.js';
+import type { OnExisting } from '../model/outcomes.js';
+import type { UserInput } from '../model/user-spec.js';
+import type { DirectoryUser, GroupwareUser } from '../provision/backends.js';
+
+/**
+ * The rules about one user that every door shares (the import, the tools
+ * in-process and through the daemon, the sync): conflicts with other people,
+ * filling what a request leaves out from what exists, which back-ends to touch.
+ * Pure: the look-ups are done in bulk before, the writes after.
+ */
+
+/** What the look-ups found for a batch. A map is absent when its back-end was not asked (a dry run without the directory). */
+export interface Found {
+  /** Lower-cased user name → entry. */
+  readonly entries?: ReadonlyMap<string, DirectoryUser>;
+  /** Lower-cased address → the user name that owns it. */
+  readonly owners?: ReadonlyMap<string, string>;
+  /** User name → SQL row. */
+  readonly rows?: ReadonlyMap<string, GroupwareUser>;
+  /** Lower-cased group name → exists. */
+  readonly groups?: ReadonlyMap<string, { readonly name: string; readonly gidNumber?: number }>;
+}
+
+export interface RuleOptions {
+  /** The back-ends asked for, in the core's order. */
+  readonly only: readonly Backend[];
+  readonly onExisting: OnExisting;
+  /** Groups that do not exist are created (else the row is refused with MAP_UNKNOWN_GROUP). */
+  readonly createGroups: boolean;
+}
+
+/** The decision for one user. */
+export type Decision =
+  | { readonly ok: false; readonly status: 'rejected' | 'failed'; readonly errors: OxprovError[]; readonly steps?: Partial<Record<Backend, 'failed' | 'skipped'>> }
+  | {
+    readonly ok: true;
+    /** The request completed from what exists. */
+    readonly spec: UserInput;
+    /** The back-ends to touch, in order (`sql` added when `groupware` needs the row). */
+    readonly only: readonly Backend[];
+    readonly entry?: DirectoryUser;
+    readonly row?: GroupwareUser;
+    /** Groups of the request that do not exist yet and will be created. */
+    readonly newGroups: readonly string[];
+    readonly notes: readonly string[];
+  };
+
+/** Entry attribute → the field it fills when a request leaves the field out. */
+const FILL_FROM_ENTRY: readonly (readonly [field: 'surname' | 'givenname' | 'mail' | 'colocrouteaddr' | 'language' | 'timezone' | 'country', attribute: string])[] = [
+  ['surname', 'sn'], ['givenname', 'givenName'], ['mail', 'mail'], ['colocrouteaddr', 'colocRouteAddr'],
+  ['language', 'preferredLanguage'], ['timezone', 'OXTimeZone'], ['country', 'userCountry'],
+];
+
+export function attributeOf(entry: Pick<DirectoryUser, 'attributes'>, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  const key = Object.keys(entry.attributes).find((k) => k.toLowerCase() === lower);
+  return key === undefined ? undefined : entry.attributes[key][0];
+}
+
+export function decide(input: UserInput, found: Found, options: RuleOptions): Decision {
+  const name = input.username.toLowerCase();
+  const entry = found.entries?.get(name);
+  const row = found.rows?.get(input.username);
+  const errors: OxprovError[] = [];
+
+  // A user name that belongs to another person (another mail address) is never taken over.
+  const entryMail = entry && attributeOf(entry, 'mail');
+  if (entryMail && input.mail && entryMail.toLowerCase() !== input.mail.toLowerCase()) {
+    errors.push(new OxprovError('MAP_EXISTS_USERNAME', `user name ${input.username} already belongs to a user with another mail address`, { field: 'username', value: input.username }));
+  }
+  // An address of another user would make mail routing ambiguous.
+  const check = (address: string, field: 'mail' | 'alias') => {
+    const owner = found.owners?.get(address.toLowerCase());
+    if (owner !== undefined && owner.toLowerCase() !== name) {
+      errors.push(new OxprovError(field === 'mail' ? 'MAP_EXISTS_MAIL' : 'MAP_EXISTS_ALIAS', `${address} already belongs to user ${owner}`, { field, value: address }));
+    }
+  };
+  if (input.mail) check(input.mail, 'mail');
+  for (const a of input.aliases) check(a, 'alias');
+
+  const newGroups: string[] = [];
+  const notes: string[] = [];
+  if (found.groups) {
+    for (const g of input.groups) {
+      if (found.groups.has(g.toLowerCase())) continue;
+      if (!options.createGroups) {
+        errors.push(new OxprovError('MAP_UNKNOWN_GROUP', `there is no group ${g} (check the name, or let oxprov create missing groups with --create-groups)`, { field: 'groups', value: g }));
+      } else newGroups.push(g);
+    }
+  }
+  if (errors.length > 0) return { ok: false, status: 'rejected', errors };
+
+  const only = [...options.only];
+  // The paper's 5.2 makes the folders before the relations: a folder needs its owner's row, so that row comes first.
+  if (only.includes('groupware') && !only.includes('sql') && found.rows !== undefined && row === undefined) {
+    only.splice(only.indexOf('groupware'), 0, 'sql');
+    notes.push('the user had no groupware database row: it was written first (sql)');
+  }
+  if (only.includes('imap') && !only.includes('ldap') && found.entries !== undefined && entry === undefined) {
+    // Without the directory entry Dovecot cannot say "no such user" to a master login.
+    const e = new OxprovError('IMAP_NO_SUCH_USER', `${input.username} has no entry in the directory, so the IMAP server does not know it: provision ldap first`, { backend: 'imap', field: 'username', value: input.username });
+    return { ok: false, status: 'failed', errors: [e], steps: { imap: 'failed' } };
+  }
+  if (entry !== undefined && only.includes('ldap') && options.onExisting === 'fail') {
+    const e = new OxprovError('LDAP_CONFLICT', `user ${input.username} already exists (--on-existing=fail)`, { backend: 'ldap', field: 'username', value: input.username });
+    const steps: Partial<Record<Backend, 'failed' | 'skipped'>> = { ldap: 'failed' };
+    for (const b of only) if (b !== 'ldap') steps[b] = 'skipped';
+    return { ok: false, status: 'failed', errors: [e], steps };
+  }
+  if (newGroups.length) notes.push(`group${newGroups.length > 1 ? 's' : ''} ${newGroups.join(', ')} created`);
+  return { ok: true, spec: fill(input, entry, row), only, entry, row, newGroups, notes };
+}
+
+/**
+ * The request completed from what exists: a field the request leaves out keeps
+ * the user's value (a second run without `language` must not give a German
+ * user English folders; without `activated` must not switch a disabled user on).
+ */
+export function fill(input: UserInput, entry: Pick<DirectoryUser, 'attributes'> | undefined, row: GroupwareUser | undefined): UserInput {
+  const spec: UserInput = { ...input };
+  if (entry !== undefined) {
+    for (const [field, attribute] of FILL_FROM_ENTRY) {
+      if (spec[field] !== undefined) continue;
+      const value = attributeOf(entry, attribute);
+      if (value !== undefined && value !== '') spec[field] = field === 'language' ? value.toUpperCase() : value;
+    }
+    if (spec.activated === undefined) {
+      const enabled = attributeOf(entry, 'mailEnabled');
+      if (enabled !== undefined) spec.activated = enabled.toUpperCase() === 'OK';
+    }
+  }
+  if (row !== undefined) {
+    spec.language ??= row.language;
+    spec.activated ??= row.activated;
+  }
+  return spec;
+}
