@@ -1,6 +1,6 @@
 import { describeError, isOxprovError, OxprovError } from '../errors.js';
-import { readPem } from '../cli/tools/create-tool-caller.js';
-import { createInProcessCaller } from '../cli/tools/in-process-caller.js';
+import { loadConfig } from '../config/load-config.js';
+import { readPem } from '../config/read-pem.js';
 import { TOOL_NAMES, type ToolCaller, type ToolName } from '../service/tools/tool-contract.js';
 import { toolParamsFromXmlRpc, toolResultToXmlRpc } from './tool-wire.js';
 import { createXmlRpcServer, type XmlRpcLogEntry, type XmlRpcMethod } from '../xmlrpc/index.js';
@@ -110,7 +110,10 @@ export interface DaemonDeps {
 
 /** Starts the XML-RPC daemon in front of the in-process admin service. */
 export async function startDaemon(options: ServeOptions, deps: DaemonDeps = {}): Promise<RunningDaemon> {
-  const service = await (deps.createService ?? ((o) => createInProcessCaller({ configFile: o.configFile, env: deps.env })))(options);
+  const service = await (deps.createService ?? (async (o) => {
+    const { createAdminService } = await import('../service/tools/admin-service.js');
+    return createAdminService(loadConfig({ file: o.configFile, env: deps.env }));
+  }))(options);
   const server = createXmlRpcServer({
     methods: createToolMethods(service),
     bodyLimit: options.bodyLimit,

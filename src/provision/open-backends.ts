@@ -9,7 +9,11 @@ import { escapeDnValue } from './ldap/ldap-escape.js';
 import { SqlStore } from './sql/sql-store.js';
 
 export interface OpenBackendsOptions {
-  /** The back-ends the run touches; default all. The directory is opened for `imap` too (the mail store finds users there). */
+  /**
+   * The back-ends the run touches; default all. The directory is always opened:
+   * the rules about a user look it up whatever is written (a SQL row takes the
+   * entry's uidNumber and language; the mail store finds users there).
+   */
   readonly only?: readonly Backend[];
   /** Bind to the directory as someone else than `ldap.bindDn` (the administrator of a tool call). */
   readonly bind?: { readonly dn: string; readonly password: string };
@@ -33,9 +37,7 @@ export async function openBackends(config: Readonly<Config>, options: OpenBacken
   let mail: MailStore | undefined;
   const closeAll = async () => { await Promise.all([directory?.close(), groupware?.close(), mail?.close()]); };
   try {
-    if (wanted.has('ldap') || wanted.has('imap')) {
-      directory = await LdapDirectory.connect(config, { bindDn: options.bind?.dn, bindPassword: options.bind?.password, idBlockSize: options.idBlockSize });
-    }
+    directory = await LdapDirectory.connect(config, { bindDn: options.bind?.dn, bindPassword: options.bind?.password, idBlockSize: options.idBlockSize });
     if (wanted.has('sql') || wanted.has('groupware')) groupware = await SqlStore.connect(config, { poolSize: options.sqlPoolSize });
     if (wanted.has('imap')) {
       const imap = new DovecotMailStore(config.imap);

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import { migrate } from '../provision/sql/migrate.js';
+import { migrateDatabase } from '../provision/sql/migrate.js';
 import type { DeepPartial, Config } from '../config/config.js';
 import { stackConfigFile } from '../config/paths.js';
 import { ensurePackages } from './install-packages.js';
@@ -44,14 +43,8 @@ export class LocalStack {
     this.log(`postgres  ${await this.postgres.up(pgPassword)} on 127.0.0.1:${this.layout.pg.port}`);
     this.log(`dovecot   ${await this.dovecot.up()} on 127.0.0.1:${this.layout.dovecot.port}`);
     const settings = this.settings(pgPassword);
-    const client = new pg.Client({ connectionString: settings.sql!.url });
-    await client.connect();
-    try {
-      const { applied } = await migrate(client);
-      if (applied.length) this.log(`migrations applied: ${applied.join(', ')}`);
-    } finally {
-      await client.end();
-    }
+    const { applied } = await migrateDatabase(settings.sql!.url!);
+    if (applied.length) this.log(`migrations applied: ${applied.join(', ')}`);
     fs.writeFileSync(this.configFile(), `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
     this.log(`settings written to ${path.relative(process.cwd(), this.configFile()) || this.configFile()}`);
   }

@@ -8,7 +8,7 @@ export { XmlRpcDouble, isXmlRpcStruct, createStruct } from './xmlrpc-value.js';
 export { DEFAULT_LIMITS, normalizeLimits, type XmlRpcLimits } from './xmlrpc-limits.js';
 export { parseMethodCall, parseMethodResponse, type XmlRpcCall } from './xmlrpc-parse.js';
 export { serializeMethodCall, serializeResponse, serializeFault } from './xmlrpc-serialize.js';
-export { FAULT_CODES, GENERIC_FAULT, faultCodeFor, faultStringFor, errorFromFault } from '../daemon/fault-codes.js';
+export { FAULT_CODES, GENERIC_FAULT, faultCodeFor, faultStringFor, errorFromFault } from './fault-codes.js';
 export {
   createXmlRpcServer,
   type XmlRpcServer,

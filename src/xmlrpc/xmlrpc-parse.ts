@@ -1,7 +1,7 @@
 import { OxprovError, type ErrorCode } from '../errors.js';
 import { childrenOf, readXmlDocument, tagOf, type XmlNode } from './xml-document.js';
 import { unescapeXmlText } from './xml-text.js';
-import { errorFromFault } from '../daemon/fault-codes.js';
+import { errorFromFault } from './fault-codes.js';
 import { normalizeLimits, type XmlRpcLimits } from './xmlrpc-limits.js';
 import { createStruct, type XmlRpcValue } from './xmlrpc-value.js';
 

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { describeError, isOxprovError, OxprovError, type ErrorCode } from '../errors.js';
-import { faultCodeFor, faultStringFor } from '../daemon/fault-codes.js';
+import { faultCodeFor, faultStringFor } from './fault-codes.js';
 import { normalizeLimits, type XmlRpcLimits } from './xmlrpc-limits.js';
 import { parseMethodCall } from './xmlrpc-parse.js';
 import { serializeFault, serializeResponse } from './xmlrpc-serialize.js';

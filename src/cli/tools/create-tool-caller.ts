@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { readPem } from '../../config/read-pem.js';
 import { OxprovError } from '../../errors.js';
 import { createInProcessCaller } from './in-process-caller.js';
 import type { ToolCaller } from '../../service/tools/tool-contract.js';
@@ -35,12 +35,3 @@ export const defaultToolCallerFactory: ToolCallerFactory = (target, env) => {
   if (target.kind === 'in-process') return createInProcessCaller({ configFile: target.configFile, env });
   return createXmlRpcToolCaller(target.url, { ca: target.caFile === undefined ? undefined : readPem(target.caFile, '--server-ca') });
 };
-
-/** Reads a PEM file named by an option. @throws OxprovError CFG_FILE_UNREADABLE */
-export function readPem(file: string, option: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new OxprovError('CFG_FILE_UNREADABLE', `cannot read ${option} ${file}`, { field: option, cause });
-  }
-}

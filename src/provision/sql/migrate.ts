@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type pg from 'pg';
+import pg from 'pg';
 import { PACKAGE_ROOT } from '../../config/paths.js';
 import { OxprovError } from '../../errors.js';
 
@@ -40,5 +40,16 @@ export async function migrate(client: pg.ClientBase, dir = MIGRATIONS_DIR): Prom
     return { applied, current };
   } finally {
     await client.query('SELECT pg_advisory_unlock(7311001)').catch(() => {});
+  }
+}
+
+/** Connects to the database at `url`, applies the migrations and disconnects (the local stack's set-up). */
+export async function migrateDatabase(url: string, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    return await migrate(client, dir);
+  } finally {
+    await client.end().catch(() => {});
   }
 }

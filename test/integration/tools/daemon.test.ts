@@ -3,7 +3,7 @@ import { createAdminService } from '../../../src/service/tools/admin-service.js'
 import { runTool } from '../../../src/cli/tools/run-tool.js';
 import { normalizeServeOptions, startDaemon, type RunningDaemon } from '../../../src/daemon/serve.js';
 import { TOOL_NAMES, type ToolName } from '../../../src/service/tools/tool-contract.js';
-import { FAULT_CODES } from '../../../src/daemon/fault-codes.js';
+import { FAULT_CODES } from '../../../src/xmlrpc/fault-codes.js';
 import type { Directory } from '../../../src/provision/backends.js';
 import { findUser, groupExists, openDirectory, resourceExists } from '../../helpers/directory.js';
 import { imapFolders, ldapBindAs, sqlQuery, withImapLogin } from '../../helpers/clients.js';

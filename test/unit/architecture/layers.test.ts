@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The layers of src/ and what each may import (the README's architecture
+ * section). A layer never imports one that imports it, and the drivers of the
+ * back-ends (ldapts, pg, imapflow) never leave src/provision/.
+ */
+const ALLOWED: Record<string, readonly string[]> = {
+  errors: ['model'],
+  model: ['errors'],
+  config: ['errors', 'model'],
+  templates: ['errors', 'model'],
+  mapping: ['errors', 'model'],
+  provision: ['errors', 'model', 'config', 'templates'],
+  service: ['errors', 'model', 'config', 'templates', 'mapping', 'provision'],
+  import: ['errors', 'model', 'config', 'templates', 'mapping', 'service'],
+  xmlrpc: ['errors'],
+  daemon: ['errors', 'model', 'config', 'service', 'xmlrpc'],
+  stack: ['errors', 'config', 'provision'],
+  cli: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import', 'xmlrpc', 'daemon', 'stack'],
+};
+const DRIVERS = ['ldapts', 'pg', 'imapflow'];
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../src');
+
+function files(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+}
+
+function layerOf(file: string): string {
+  const rel = path.relative(root, file).split(path.sep);
+  return rel.length === 1 ? rel[0].replace(/\.ts$/, '') : rel[0];
+}
+
+const imports = files(root).flatMap((file) => {
+  const text = fs.readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)]
+    .map((m) => ({ file, spec: m[1] ?? m[2] }));
+});
+
+describe('the layers of src/', () => {
+  it('every layer is known', () => {
+    expect([...new Set(files(root).map(layerOf))].sort()).toEqual(Object.keys(ALLOWED).sort());
+  });
+
+  it('imports only the layers below it', () => {
+    const bad = imports.filter(({ spec }) => spec.startsWith('.')).flatMap(({ file, spec }) => {
+      const from = layerOf(file);
+      const to = layerOf(path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts')));
+      return from === to || ALLOWED[from].includes(to) ? [] : [`${path.relative(root, file)} -> ${spec}`];
+    });
+    expect(bad).toEqual([]);
+  });
+
+  it('keeps the drivers of the back-ends inside src/provision/', () => {
+    const bad = imports.filter(({ file, spec }) => DRIVERS.includes(spec) && layerOf(file) !== 'provision').map(({ file, spec }) => `${path.relative(root, file)} -> ${spec}`);
+    expect(bad).toEqual([]);
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { userSpec } from '../../../src/model/user-spec.js';
+import { fill } from '../../../src/service/user-rules.js';
+import { fakeService } from '../../helpers/fake-backends.js';
+
+const person = (username: string, extra = {}) => userSpec({ username, password: 'Pw-123456', surname: 'S', mail: `${username}@test.tux`, colocrouteaddr: `${username}@localhost`, ...extra });
+
+describe('the user service over in-memory back-ends', () => {
+  it('adds the memberships of a batch with one write per group, whatever the number of users', async () => {
+    const { users, directory } = fakeService();
+    const batch = Array.from({ length: 100 }, (_, i) => person(`m${i}`, { groups: i % 2 ? ['odd', 'all'] : ['even', 'all'] }));
+    const results = await users.provision(batch, { createGroups: true });
+    expect(results.every((r) => r.status === 'created')).toBe(true);
+    expect(directory.groupWrites).toBe(3);
+    expect(directory.groupMembers.get('all')!.size).toBe(100);
+    expect(directory.groupMembers.get('odd')!.size).toBe(50);
+    expect(results[0].notes).toContain('groups even, all created');
+  });
+
+  it('refuses a group that does not exist unless creation is asked for, and then says so', async () => {
+    const { users, directory } = fakeService();
+    const [r] = await users.provision([person('g1', { groups: ['typo'] })]);
+    expect(r).toMatchObject({ status: 'rejected' });
+    expect(r.errors.map((e) => e.code)).toEqual(['MAP_UNKNOWN_GROUP']);
+    expect(directory.users.size).toBe(0);
+    const [ok] = await users.provision([person('g1', { groups: ['typo'] })], { createGroups: true });
+    expect(ok.status).toBe('created');
+    expect(ok.notes).toEqual(['group typo created']);
+  });
+
+  it('generates a password only for a user it creates, and says so only then', async () => {
+    const { users } = fakeService();
+    const { password: _p, ...noPassword } = person('gen');
+    const [first] = await users.provision([noPassword], { generatePasswords: true });
+    expect(first.generatedPassword).toMatch(/.{16}/);
+    expect(first.notes).toEqual(['password generated; must be changed at first login']);
+    const [again] = await users.provision([noPassword], { generatePasswords: true });
+    expect(again).toMatchObject({ status: 'exists', notes: [] });
+    expect(again.generatedPassword).toBeUndefined();
+  });
+
+  it('fills what a request leaves out from the entry and the row, never what it gives', () => {
+    const entry = { attributes: { preferredLanguage: ['de'], OXTimeZone: ['Europe/Paris'], mailEnabled: ['NO'], sn: ['Alt'] } };
+    const spec = fill({ ...person('f'), surname: 'Neu' }, entry, undefined);
+    expect(spec).toMatchObject({ language: 'DE', timezone: 'Europe/Paris', activated: false, surname: 'Neu' });
+    expect(fill(person('f', { activated: true }), entry, undefined).activated).toBe(true);
+    expect(fill(person('f'), undefined, { username: 'f', language: 'FR', activated: false }).language).toBe('FR');
+  });
+
+  it('splits a failing SQL batch until the failing user is alone', async () => {
+    const { users, groupware } = fakeService({ sql: (names) => { if (names.includes('b7')) throw new Error('constraint'); } });
+    const results = await users.provision(Array.from({ length: 16 }, (_, i) => person(`b${i}`)));
+    expect(results.filter((r) => r.status === 'failed').map((r) => r.username)).toEqual(['b7']);
+    expect(results[7].steps).toMatchObject({ ldap: 'created', sql: 'failed', groupware: 'skipped', imap: 'created' });
+    expect(groupware.rows.size).toBe(15);
+  });
+});
