@@ -7,14 +7,18 @@ const LANG = ['DE', 'EN', 'FR'];
 const TZ = ['Europe/Berlin', 'Europe/London', 'Europe/Paris'];
 const DISABLE = ['', 'forum', 'bookmarks,knowledge', '', 'pinboard,pinboard_public'];
 
-/** Writes `rows` synthetic users (12 columns, the adduser header) with names unique under `prefix`. */
-export async function generateUsers(file: string, rows: number, prefix: string): Promise<void> {
+/**
+ * Writes `rows` synthetic users (12 columns, the adduser header) with names unique under `prefix`;
+ * with `groups`, a 13th column puts each user into one of that many groups (`<prefix>g0`, …).
+ */
+export async function generateUsers(file: string, rows: number, prefix: string, groups = 0): Promise<void> {
   const out = fs.createWriteStream(file);
-  out.write('username,password,surname,givenname,mail,alias,colocrouteaddr,timezone,language,country,disable,quotasize\n');
+  out.write(`username,password,surname,givenname,mail,alias,colocrouteaddr,timezone,language,country,disable,quotasize${groups ? ',groups' : ''}\n`);
   for (let i = 0; i < rows; i++) {
     const u = `${prefix}${i}`;
     const lang = LANG[i % 3];
-    const line = `${u},Pw-${i}-bench,${SUR[i % 10]},${GIVEN[(i * 7) % 10]},${u}@bench.tux,${u}.alias@bench.tux,${u}@localhost,${TZ[i % 3]},${lang},${lang === 'EN' ? 'GB' : lang},"${DISABLE[i % 5]}",100\n`;
+    const group = groups ? `,${prefix}g${i % groups}` : '';
+    const line = `${u},Pw-${i}-bench,${SUR[i % 10]},${GIVEN[(i * 7) % 10]},${u}@bench.tux,${u}.alias@bench.tux,${u}@localhost,${TZ[i % 3]},${lang},${lang === 'EN' ? 'GB' : lang},"${DISABLE[i % 5]}",100${group}\n`;
     if (!out.write(line)) await once(out, 'drain');
   }
   out.end();

@@ -3,7 +3,9 @@
  * rate of each back-end for the same work (the floors), measured in one run.
  *   --rows N         users for the full import and the floors (default 10000)
  *   --dry-rows A,B   sizes for the dry run (default 10000,100000,1000000)
- * The last line is `ratio=R`: import users/s over the slowest floor's users/s.
+ *   --groups G       groups of the second full import (default 5)
+ * It ends with `name=value` lines: `groups_ratio` (the import with groups over the
+ * one without) and `ratio` (import users/s over the slowest floor's users/s).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,6 +25,7 @@ const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
 const ROWS = Number(arg('--rows', '10000'));
 const DRY = arg('--dry-rows', '10000,100000,1000000').split(',').map(Number);
+const GROUPS = Number(arg('--groups', '5'));
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'oxprov-bench-'));
 const tag = Date.now().toString(36);
@@ -48,9 +51,9 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 
 interface ChildResult { exitCode: number; rowsPerSecond: number; seconds: number; maxRssMB: number; rows: Record<string, number> }
 
-async function importChild(file: string, dryRun: boolean): Promise<ChildResult> {
+async function importChild(file: string, dryRun: boolean, flags: string[] = []): Promise<ChildResult> {
   const report = path.join(work, `report-${path.basename(file)}-${dryRun ? 'dry' : 'full'}`);
-  const out = await run(process.execPath, [path.join(root, 'bench/child-import.mjs'), file, ...(dryRun ? ['--dry-run'] : []), '--report', report]).catch((e) => {
+  const out = await run(process.execPath, [path.join(root, 'bench/child-import.mjs'), file, ...(dryRun ? ['--dry-run'] : []), ...flags, '--report', report]).catch((e) => {
     // exit code 1 (some rows rejected) still prints the figures
     throw e;
   });
@@ -156,6 +159,10 @@ async function main(): Promise<void> {
   await generateUsers(file, ROWS, `imp${tag}x`);
   const imp = await importChild(file, false);
   log(`${String(ROWS).padStart(10)} users  ${imp.rowsPerSecond} users/s  ${imp.maxRssMB} MB peak RSS  (created ${imp.rows.created}, failed ${imp.rows.failed}, rejected ${imp.rows.rejected})`);
+  const groupsFile = path.join(work, 'groups.csv');
+  await generateUsers(groupsFile, ROWS, `grp${tag}x`, GROUPS);
+  const grp = await importChild(groupsFile, false, ['--create-groups']);
+  log(`${String(ROWS).padStart(10)} users  ${grp.rowsPerSecond} users/s  ${grp.maxRssMB} MB peak RSS  (in ${GROUPS} groups; created ${grp.rows.created}, failed ${grp.rows.failed}, rejected ${grp.rows.rejected})`);
 
   log('\nfloors: the raw rate of each back-end for the same work');
   const floorUsers = specs(`flr${tag}x`, ROWS);
@@ -168,6 +175,7 @@ async function main(): Promise<void> {
   const ratio = imp.rowsPerSecond / slowest[1];
   log(`\nimport ${imp.rowsPerSecond} users/s is ${ratio.toFixed(2)} × the slowest floor (${slowest[0]}, ${Math.round(slowest[1])} users/s)`);
   fs.rmSync(work, { recursive: true, force: true });
+  log(`groups_ratio=${(grp.rowsPerSecond / imp.rowsPerSecond).toFixed(2)}`);
   log(`ratio=${ratio.toFixed(2)}`);
 }
 

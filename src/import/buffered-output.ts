@@ -48,7 +48,18 @@ export class BufferedOutput {
   drained(): Promise<void> | undefined {
     if (this.#error) return Promise.reject(this.error);
     if (!this.stream.writableNeedDrain || this.stream.destroyed) return undefined;
-    return Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]).then(() => { if (this.#error) throw this.error; });
+    // One listener of each kind, both removed whichever comes first: `once()` in a race would
+    // leave the loser's listeners behind, 11 of them after a few drains (MaxListenersExceededWarning).
+    return new Promise<void>((resolve, reject) => {
+      const done = () => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        if (this.#error) reject(this.error);
+        else resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+    });
   }
 
   /** Flushes, ends the stream and waits until the file is closed. */

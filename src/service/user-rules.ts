@@ -119,6 +119,8 @@ export function decide(input: UserInput, found: Found, options: RuleOptions): De
  * user English folders; without `activated` must not switch a disabled user on).
  */
 export function fill(input: UserInput, entry: Pick<DirectoryUser, 'attributes'> | undefined, row: GroupwareUser | undefined): UserInput {
+  // A new user (the common case of a bulk load) has nothing to fill from: no copy.
+  if (entry === undefined && row === undefined) return input;
   const spec: UserInput = { ...input };
   if (entry !== undefined) {
     for (const [field, attribute] of FILL_FROM_ENTRY) {

@@ -97,11 +97,9 @@ export class UserService {
   /** What {@link provision} would do, writing nothing: `valid` (would be created), `exists`, `rejected` or `failed`. */
   async check(inputs: readonly UserInput[], options: ProvisionOptions = {}): Promise<UserResult[]> {
     const decisions = await this.decideAll(inputs, options);
-    return decisions.map((d, i) => {
-      const base = { username: inputs[i].username, steps: {}, notes: [], ms: 0 };
-      if (!d.ok) return { ...base, status: d.status, errors: d.errors, steps: d.steps ?? {} };
-      return { ...base, status: d.entry ? 'exists' : 'valid', errors: [], notes: [...d.notes] };
-    });
+    return decisions.map((d, i): UserResult => d.ok
+      ? { username: inputs[i].username, status: d.entry ? 'exists' : 'valid', steps: {}, errors: [], notes: d.notes.length ? [...d.notes] : [], ms: 0 }
+      : { username: inputs[i].username, status: d.status, steps: d.steps ?? {}, errors: d.errors, notes: [], ms: 0 });
   }
 
   async provision(inputs: readonly UserInput[], options: ProvisionOptions = {}): Promise<UserResult[]> {
