@@ -3,19 +3,15 @@ import { OxprovError } from '../errors.js';
 import type { AttributeSchema } from '../model/attribute-schema.js';
 import { BACKENDS, type Backend } from '../model/backends.js';
 import type { OnExisting, StepOutcome } from '../model/outcomes.js';
-import type { UserInput, UserSpec } from '../model/user-spec.js';
+import type { UserInput } from '../model/user-spec.js';
 import type { Backends, DirectoryUser, GroupwareUser } from '../provision/backends.js';
 import type { GroupwareFolderTemplates } from '../templates/groupware-folder-templates.js';
 import type { ImapFolderTemplates } from '../templates/imap-folder-templates.js';
-import { asBackendError, bisect } from './batch-work.js';
+import { asBackendError } from './batch-work.js';
 import { snapshotDirectory, type UserLookupView } from './directory-snapshot.js';
-import { generatePassword } from './generate-password.js';
-import { addMemberships } from './memberships.js';
+import { applySteps, type Work } from './provision-steps.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { decide, type Decision, type Found } from './user-rules.js';
-
-/** Users per doveadm API request: large enough to amortise the round trip, small enough to keep several requests in flight. */
-const IMAP_CHUNK = 25;
 
 /** What the service did (or, in a check, would do) for one user. */
 export interface UserResult {
@@ -110,7 +106,7 @@ export class UserService {
       : { username: inputs[i].username, status: d.status, steps: { ...d.steps }, errors: [...d.errors], notes: [], ms: 0 });
     const work: Work[] = [];
     decisions.forEach((d, i) => { if (d.ok) work.push({ d, r: results[i], spec: d.spec, uidNumber: d.entry?.uidNumber }); });
-    await this.apply(work, options);
+    await applySteps(work, options, { backends: this.backends, templates: this.templates, ldapLimit: this.ldapLimit, imapLimit: this.imapLimit, retry: (w) => this.retry(w), retryOptions: this.options.retry });
     const ms = Math.round(performance.now() - t0);
     for (const { r } of work) {
       const steps = Object.values(r.steps);
@@ -140,127 +136,6 @@ export class UserService {
       if (!d.ok || d.entry || !d.only.includes('ldap') || d.spec.password !== undefined || !options.generatePasswords) return d;
       return { ...d, notes: [...d.notes, 'password generated; must be changed at first login'] };
     });
-  }
-
-  private async apply(work: Work[], options: ProvisionOptions): Promise<void> {
-    const mode = options.onExisting ?? 'skip';
-    const has = (w: Work, b: Backend) => w.d.only.includes(b);
-    const fail = (w: Work, backend: Backend, err: unknown) => {
-      w.r.steps[backend] = 'failed';
-      w.r.errors.push(asBackendError(err, backend));
-    };
-
-    const ldapWork = work.filter((w) => has(w, 'ldap'));
-    if (ldapWork.length) {
-      const dir = this.need('directory', 'ldap');
-      await Promise.all(ldapWork.map((w) => this.ldapLimit(async () => {
-        try {
-          if (w.d.entry) {
-            w.r.steps.ldap = mode === 'update' ? await this.retry(() => dir.updateUser(w.d.entry!, w.spec)) : 'exists';
-            return;
-          }
-          if (w.spec.password === undefined && options.generatePasswords) {
-            w.r.generatedPassword = generatePassword();
-            w.spec = { ...w.spec, password: w.r.generatedPassword, changepasswd: true };
-          }
-          const added = await this.retry(() => dir.addUser(w.spec as UserSpec));
-          w.uidNumber = added.uidNumber;
-          w.r.steps.ldap = added.outcome;
-          if (added.outcome !== 'created') w.r.generatedPassword = undefined;
-        } catch (err) {
-          w.r.generatedPassword = undefined;
-          fail(w, 'ldap', err);
-        }
-      })));
-      const members = ldapWork.filter((w) => w.r.steps.ldap !== 'failed' && w.spec.groups.length > 0);
-      // A failed membership fails the user but keeps what the step did: the entry was created (with its password).
-      await addMemberships(dir.groups, members.map((w) => ({ username: w.spec.username, groups: w.spec.groups, newGroups: w.d.newGroups })),
-        (task) => this.ldapLimit(() => this.retry(task)),
-        (i, err) => members[i].r.errors.push(asBackendError(err, 'ldap')));
-    }
-    // Nothing is written after a failed LDAP step: the report must say so, back-end by back-end.
-    const ok = work.filter((w) => {
-      if (w.r.steps.ldap !== 'failed') return true;
-      for (const b of ['sql', 'groupware', 'imap'] as const) if (has(w, b)) w.r.steps[b] = 'skipped';
-      return false;
-    });
-
-    const sqlWork = ok.filter((w) => has(w, 'sql'));
-    if (sqlWork.length) {
-      const sql = this.need('groupware', 'sql');
-      await bisect(sqlWork, async (part) => {
-        const outcomes = await this.retry(() => sql.ensureUsers(part.map((w) => ({ ...w.spec, uidNumber: w.uidNumber })), mode === 'update' ? 'update' : 'skip'));
-        for (const w of part) w.r.steps.sql = outcomes.get(w.spec.username) ?? 'exists';
-      }, (w, err) => fail(w, 'sql', err));
-    }
-
-    const gwWork = ok.filter((w) => has(w, 'groupware'));
-    if (gwWork.length) {
-      const sql = this.need('groupware', 'groupware');
-      const ready = gwWork.filter((w) => {
-        if (w.r.steps.sql !== 'failed') return true;
-        w.r.steps.groupware = 'skipped';
-        return false;
-      });
-      await bisect(ready, async (part) => {
-        const outcomes = await this.retry(() => sql.ensureFolders(part.map((w) => ({ username: w.spec.username, language: w.spec.language })), this.templates.groupware));
-        for (const w of part) {
-          const o = outcomes.get(w.spec.username);
-          if (o === 'missing') fail(w, 'groupware', new OxprovError('SQL_NO_SUCH_USER', `${w.spec.username} has no row in the groupware database: provision sql first`, { backend: 'groupware' }));
-          else w.r.steps.groupware = o ?? 'exists';
-        }
-      }, (w, err) => fail(w, 'groupware', err));
-    }
-
-    const imapWork = ok.filter((w) => has(w, 'imap'));
-    if (imapWork.length) await this.imapStep(imapWork, fail);
-  }
-
-  /** Mailboxes; a store with a bulk form gets chunks of users per round trip, others one session per user. */
-  private async imapStep(work: Work[], fail: (w: Work, b: Backend, err: unknown) => void): Promise<void> {
-    const mail = this.need('mail', 'imap');
-    const todo: { w: Work; folders: string[] }[] = [];
-    for (const w of work) {
-      try {
-        todo.push({ w, folders: this.templates.imap.foldersFor(w.spec.language, w.spec.imapTemplate) });
-      } catch (err) {
-        fail(w, 'imap', err);
-      }
-    }
-    const bulk = mail.ensureMailboxes?.bind(mail);
-    if (!bulk) {
-      await Promise.all(todo.map((t) => this.imapLimit(async () => {
-        try {
-          t.w.r.steps.imap = (await this.retry(() => mail.ensureMailbox(t.w.spec.username, t.folders))).outcome;
-        } catch (err) {
-          fail(t.w, 'imap', err);
-        }
-      })));
-      return;
-    }
-    const chunks: (typeof todo)[] = [];
-    for (let k = 0; k < todo.length; k += IMAP_CHUNK) chunks.push(todo.slice(k, k + IMAP_CHUNK));
-    const attempts = this.options.retry?.attempts ?? 3;
-    await Promise.all(chunks.map((chunk) => this.imapLimit(async () => {
-      try {
-        // Users whose own answer was a temporary failure go again, alone in a smaller request.
-        let pending = chunk;
-        for (let attempt = 1; pending.length > 0; attempt++) {
-          const current = pending;
-          const answers = await this.retry(() => bulk(current.map((t) => ({ username: t.w.spec.username, folders: t.folders }))));
-          pending = [];
-          current.forEach((t, k) => {
-            const a = answers[k];
-            if (!(a instanceof OxprovError)) t.w.r.steps.imap = a.outcome;
-            else if (a.transient && attempt < attempts) pending.push(t);
-            else fail(t.w, 'imap', a);
-          });
-          if (pending.length) await new Promise((r) => setTimeout(r, (this.options.retry?.baseDelayMs ?? 200) * attempt));
-        }
-      } catch (err) {
-        for (const t of chunk) fail(t.w, 'imap', err);
-      }
-    })));
   }
 
   /** Removes a user from the chosen back-ends, mailbox first (Dovecot needs the LDAP entry to find it). */
@@ -346,12 +221,4 @@ export class UserService {
     if (!backend) throw new OxprovError('CFG_INVALID', `the ${name} back-end is not connected in this run`, { backend: name });
     return backend as NonNullable<Backends[K]>;
   }
-}
-
-/** One accepted user on its way through the steps. */
-interface Work {
-  readonly d: Extract<Decision, { ok: true }>;
-  readonly r: UserResult;
-  spec: UserInput;
-  uidNumber?: number;
 }
