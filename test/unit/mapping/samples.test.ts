@@ -53,3 +53,15 @@ describe('samples/hr-export.csv with samples/hr-mapping.json', () => {
     });
   });
 });
+
+describe('the demo data leaves the paper\'s examples runnable', () => {
+  it('no sample user has a name or address of the paper\'s examples (chapter 3)', async () => {
+    const { PAPER } = await import('../cli/tools/tool-helpers.js');
+    const paper = Object.values(PAPER).join(' ');
+    const used = new Set([...paper.matchAll(/--(?:username|alias|mail|members)=([^\s\\]+)/g)].flatMap((m) => m[1].split(',')).map((v) => v.toLowerCase()));
+    expect(used.has('s.martin@test.tux')).toBe(true);
+    const rows = parse(readFileSync(sample('users.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    const sampleValues = rows.flatMap((r) => [r.username, r.mail, ...r.alias.split(',')]).map((v) => v.trim().toLowerCase());
+    expect(sampleValues.filter((v) => used.has(v))).toEqual([]);
+  });
+});
