@@ -76,8 +76,6 @@ export function toolResultFromXmlRpc(value: XmlRpcValue): ToolResult {
 function typeName(value: XmlRpcValue | undefined): string {
   if (value === null) return 'nil';
   if (Array.isArray(value)) return 'array';
-  if (value instanceof Date) return 'dateTime';
-  if (value instanceof Uint8Array) return 'base64';
   if (isXmlRpcStruct(value)) return 'struct';
   return typeof value === 'object' ? 'double' : typeof value;
 }

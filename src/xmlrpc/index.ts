@@ -4,7 +4,7 @@
  * the methods do.
  */
 export type { XmlRpcValue, XmlRpcStruct } from './xmlrpc-value.js';
-export { XmlRpcDouble, isXmlRpcStruct, createStruct } from './xmlrpc-value.js';
+export { isXmlRpcStruct, createStruct } from './xmlrpc-value.js';
 export { DEFAULT_LIMITS, normalizeLimits, type XmlRpcLimits } from './xmlrpc-limits.js';
 export { parseMethodCall, parseMethodResponse, type XmlRpcCall } from './xmlrpc-parse.js';
 export { serializeMethodCall, serializeResponse, serializeFault } from './xmlrpc-serialize.js';

@@ -68,7 +68,6 @@ export function parseMethodResponse(xml: string, limits?: Partial<XmlRpcLimits>)
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 const DOUBLE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const DATE_TIME = /^(\d{4})-?(\d{2})-?(\d{2})T(\d{2}):?(\d{2}):?(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /**
  * Walks the node tree of one message. Depth and counts are checked as values
@@ -166,12 +165,9 @@ class ValueReader {
         return n;
       }
       case 'dateTime.iso8601':
-        return this.dateTime(this.text(typeNode, type, field).trim(), field);
-      case 'base64': {
-        const raw = this.text(typeNode, type, field).replace(/\s+/g, '');
-        if (raw.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(raw)) this.invalid('<base64> is not valid base64', field);
-        return Buffer.from(raw, 'base64');
-      }
+      case 'base64':
+        // No method of the wire contract takes a date or binary data.
+        this.invalid(`<${type}> is not used by this service`, field);
       case 'nil':
         if (this.elements(typeNode, type).length > 0 || this.text(typeNode, type, field).trim() !== '') {
           this.invalid('<nil> must be empty', field);
@@ -217,25 +213,4 @@ class ValueReader {
     return out;
   }
 
-  private dateTime(raw: string, field: string): Date {
-    const m = DATE_TIME.exec(raw);
-    if (m === null) this.invalid(`<dateTime.iso8601> holds ${JSON.stringify(raw.slice(0, 40))}`, field);
-    const [, y, mo, d, h, mi, s, frac, zone] = m;
-    const ms = frac === undefined ? 0 : Math.round(Number(`0${frac}`) * 1000);
-    // The spec's form has no zone; oxprov writes UTC, so a zoneless time is read as UTC.
-    let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
-    const date = new Date(t);
-    if (
-      date.getUTCFullYear() !== Number(y) || date.getUTCMonth() !== Number(mo) - 1 || date.getUTCDate() !== Number(d) ||
-      date.getUTCHours() !== Number(h) || date.getUTCMinutes() !== Number(mi) || date.getUTCSeconds() !== Number(s)
-    ) {
-      this.invalid(`<dateTime.iso8601> holds an impossible date ${JSON.stringify(raw)}`, field);
-    }
-    if (zone !== undefined && zone !== 'Z') {
-      const sign = zone[0] === '-' ? -1 : 1;
-      const digits = zone.slice(1).replace(':', '');
-      t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
-    }
-    return new Date(t);
-  }
 }

@@ -1,7 +1,7 @@
 import { OxprovError } from '../errors.js';
 import { escapeXmlText } from './xml-text.js';
 import { DEFAULT_LIMITS } from './xmlrpc-limits.js';
-import { isXmlRpcStruct, XmlRpcDouble, type XmlRpcValue } from './xmlrpc-value.js';
+import { isXmlRpcStruct, type XmlRpcValue } from './xmlrpc-value.js';
 
 const HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n';
 const INT32_MIN = -(2 ** 31);
@@ -64,11 +64,6 @@ function valueXml(value: XmlRpcValue, depth: number, field: string, ancestors: o
     default:
       return invalid(`${typeof value} has no XML-RPC type`, field);
   }
-  if (value instanceof XmlRpcDouble) return doubleXml(value.value, field);
-  if (value instanceof Date) return `<value><dateTime.iso8601>${dateTimeText(value, field)}</dateTime.iso8601></value>`;
-  if (value instanceof Uint8Array) {
-    return `<value><base64>${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}</base64></value>`;
-  }
   if (ancestors.includes(value)) invalid('cyclic value', field);
   const path = [...ancestors, value];
   if (Array.isArray(value)) {
@@ -99,13 +94,3 @@ function doubleXml(n: number, field: string): string {
   return `<value><double>${String(n)}</double></value>`;
 }
 
-/** The spec's own form, `19980717T14:08:55`, in UTC; Python's DateTime writes and reads the same. */
-function dateTimeText(date: Date, field: string): string {
-  const t = date.getTime();
-  if (Number.isNaN(t) || date.getUTCFullYear() < 0 || date.getUTCFullYear() > 9999) invalid('invalid or out-of-range date', field);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return (
-    `${p(date.getUTCFullYear(), 4)}${p(date.getUTCMonth() + 1)}${p(date.getUTCDate())}` +
-    `T${p(date.getUTCHours())}:${p(date.getUTCMinutes())}:${p(date.getUTCSeconds())}`
-  );
-}

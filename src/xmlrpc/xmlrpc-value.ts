@@ -1,15 +1,14 @@
 /**
  * The XML-RPC value model, mapped onto plain JavaScript values so admin methods
- * can destructure their params without a wrapper API:
+ * can destructure their params without a wrapper API. Trimmed to what the
+ * wire contract uses: dateTime.iso8601 and base64 are refused where they arrive.
  *
  * | XML-RPC              | JavaScript                                   |
  * |----------------------|----------------------------------------------|
  * | string (or untyped)  | `string`                                     |
  * | int, i4 (i8 on read) | `number` (an integer)                        |
- * | double               | `number`, or {@link XmlRpcDouble} to force it |
+ * | double               | `number` (one that is not a 32-bit integer)   |
  * | boolean              | `boolean`                                    |
- * | dateTime.iso8601     | `Date` (read as UTC, written as UTC)         |
- * | base64               | `Uint8Array` (a `Buffer` when parsed)        |
  * | array                | `XmlRpcValue[]`                              |
  * | struct               | {@link XmlRpcStruct} (null-prototype object) |
  * | nil                  | `null`                                       |
@@ -18,9 +17,6 @@ export type XmlRpcValue =
   | string
   | number
   | boolean
-  | Date
-  | Uint8Array
-  | XmlRpcDouble
   | null
   | XmlRpcValue[]
   | XmlRpcStruct;
@@ -31,15 +27,6 @@ export type XmlRpcValue =
  */
 export interface XmlRpcStruct {
   [member: string]: XmlRpcValue;
-}
-
-/**
- * Forces a number onto the wire as `<double>`. Plain numbers that are 32-bit
- * integers go out as `<int>`, which is what a caller almost always means; this
- * wrapper is for the rare method whose peer insists on a double (e.g. `1.0`).
- */
-export class XmlRpcDouble {
-  constructor(readonly value: number) {}
 }
 
 /** True for a value that serialises as a struct (a plain or null-prototype object). */

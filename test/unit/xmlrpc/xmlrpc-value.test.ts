@@ -6,7 +6,6 @@ import {
   serializeFault,
   serializeMethodCall,
   serializeResponse,
-  XmlRpcDouble,
   type XmlRpcValue,
 } from '../../../src/xmlrpc/index.js';
 
@@ -31,8 +30,6 @@ describe('round trips', () => {
     4294967296,
     true,
     false,
-    new Date('2024-02-29T23:59:58Z'),
-    Buffer.from([0, 1, 2, 255]),
     null,
     [],
     [1, 'two', [3, [4]]],
@@ -45,14 +42,13 @@ describe('round trips', () => {
   });
 
   it('response value', () => {
-    const value = { list: [1, 2.5, 'x'], when: new Date('2000-01-01T00:00:00Z'), ok: true };
+    const value = { list: [1, 2.5, 'x'], none: null, ok: true };
     expect(parseMethodResponse(serializeResponse(value))).toEqual(value);
   });
 
-  it('XmlRpcDouble forces <double>', () => {
-    const xml = serializeResponse(new XmlRpcDouble(1));
-    expect(xml).toContain('<double>1</double>');
-    expect(parseMethodResponse(xml)).toBe(1);
+  it('a number that is not a 32-bit integer goes out as <double>', () => {
+    expect(serializeResponse(2.5)).toContain('<double>2.5</double>');
+    expect(serializeResponse(7)).toContain('<int>7</int>');
   });
 
   it('skips undefined struct members', () => {
@@ -72,7 +68,8 @@ describe('escaping', () => {
   });
   it('refuses values XML-RPC has no type for', () => {
     expect(codeOf(() => serializeResponse(Number.NaN))).toBe('RPC_INVALID_VALUE');
-    expect(codeOf(() => serializeResponse(new Date('nope')))).toBe('RPC_INVALID_VALUE');
+    expect(codeOf(() => serializeResponse(new Date() as never))).toBe('RPC_INVALID_VALUE');
+    expect(codeOf(() => serializeResponse(Buffer.from('x') as never))).toBe('RPC_INVALID_VALUE');
     expect(codeOf(() => serializeResponse(new Map() as never))).toBe('RPC_INVALID_VALUE');
     const cyclic: XmlRpcValue[] = [];
     cyclic.push(cyclic);
@@ -95,16 +92,13 @@ describe('parsing per the spec', () => {
   it('whitespace around a typed value is ignored', () => {
     expect(parseMethodCall(call(param('\n  <int> 42 </int>\n'))).params).toEqual([42]);
   });
-  it('reads i4, i8, boolean, double with exponent, dateTime forms, base64 with line breaks, nil', () => {
+  it('reads i4, i8, boolean, double with exponent, nil', () => {
     const { params } = parseMethodCall(
       call(
         param('<i4>-7</i4>') +
           param('<i8>9007199254740991</i8>') +
           param('<boolean>0</boolean>') +
           param('<double>1.5e3</double>') +
-          param('<dateTime.iso8601>19980717T14:08:55</dateTime.iso8601>') +
-          param('<dateTime.iso8601>1998-07-17T14:08:55+02:00</dateTime.iso8601>') +
-          param('<base64>aGVs\nbG8=</base64>') +
           param('<nil/>'),
       ),
     );
@@ -113,9 +107,6 @@ describe('parsing per the spec', () => {
       9007199254740991,
       false,
       1500,
-      new Date('1998-07-17T14:08:55Z'),
-      new Date('1998-07-17T12:08:55Z'),
-      Buffer.from('hello'),
       null,
     ]);
   });
@@ -135,8 +126,8 @@ describe('parsing per the spec', () => {
     ['int out of i4 range', param('<int>2147483648</int>')],
     ['boolean other than 0/1', param('<boolean>yes</boolean>')],
     ['NaN double', param('<double>NaN</double>')],
-    ['impossible date', param('<dateTime.iso8601>20230230T00:00:00</dateTime.iso8601>')],
-    ['bad base64', param('<base64>@@@</base64>')],
+    ['a date (no method takes one)', param('<dateTime.iso8601>19980717T14:08:55</dateTime.iso8601>')],
+    ['binary data (no method takes any)', param('<base64>aGVsbG8=</base64>')],
     ['unknown type', param('<float>1</float>')],
     ['two type elements', param('<int>1</int><int>2</int>')],
     ['text beside a type', param('x<int>1</int>')],
