@@ -1,7 +1,7 @@
 import { describeError, isOxprovError, OxprovError } from '../errors.js';
 import { loadConfig } from '../config/load-config.js';
 import { readPem } from '../config/read-pem.js';
-import { TOOL_NAMES, type ToolCaller, type ToolName } from '../service/tools/tool-contract.js';
+import { TOOL_NAMES, type ToolCaller } from '../service/tools/tool-contract.js';
 import { toolParamsFromXmlRpc, toolResultToXmlRpc } from './tool-wire.js';
 import { createXmlRpcServer, type XmlRpcLogEntry, type XmlRpcMethod } from '../xmlrpc/index.js';
 

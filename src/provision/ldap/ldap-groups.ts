@@ -6,7 +6,7 @@ import type { IdAllocator } from './id-allocator.js';
 import { escapeDnValue } from './ldap-escape.js';
 import { ldapError, ldapResultCode } from './ldap-errors.js';
 import { anyEqual, inChunks, searchEntries } from './ldap-search.js';
-import { changeValues, readValues } from './member-values.js';
+import { changeValues, deleteEntry, readValuesOrNone } from './member-values.js';
 
 /** Groups as posixGroup entries with memberUid under `ou=groups`; gidNumbers from the id pool. */
 export class LdapGroups implements DirectoryGroups {
@@ -53,22 +53,12 @@ export class LdapGroups implements DirectoryGroups {
     return changeValues(this.client, this.dn(group), 'memberUid', members, 'delete', `group ${group}`);
   }
 
-  async members(group: string): Promise<string[]> {
-    try {
-      return await readValues(this.client, this.dn(group), 'memberUid', `group ${group}`);
-    } catch (err) {
-      if (ldapResultCode(err) === 32) return [];
-      throw err;
-    }
+  members(group: string): Promise<string[]> {
+    return readValuesOrNone(this.client, this.dn(group), 'memberUid', `group ${group}`);
   }
 
-  async delete(name: string): Promise<'deleted' | 'gone'> {
-    try {
-      await this.client.del(this.dn(name));
-      return 'deleted';
-    } catch (err) {
-      if (ldapResultCode(err) === 32) return 'gone';
-      throw ldapError(err, `deleting group ${name}`);
-    }
+  delete(name: string): Promise<'deleted' | 'gone'> {
+    return deleteEntry(this.client, this.dn(name), `group ${name}`);
   }
+
 }

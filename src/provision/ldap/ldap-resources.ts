@@ -5,7 +5,7 @@ import { list } from './entry-values.js';
 import { escapeDnValue, escapeFilterValue } from './ldap-escape.js';
 import { ldapError, ldapResultCode } from './ldap-errors.js';
 import { anyEqual, inChunks, searchEntries } from './ldap-search.js';
-import { changeValues, readValues } from './member-values.js';
+import { changeValues, deleteEntry, readValuesOrNone } from './member-values.js';
 
 const CLASS: Record<ResourceKind, string> = { resource: 'OXResourceObject', resourcegroup: 'OXResourceGroupObject' };
 
@@ -61,24 +61,14 @@ export class LdapResources implements DirectoryResources {
     return changeValues(this.client, this.dn(group), 'resourceMember', members, 'delete', `resource group ${group}`);
   }
 
-  async members(group: string): Promise<string[]> {
-    try {
-      return await readValues(this.client, this.dn(group), 'resourceMember', `resource group ${group}`);
-    } catch (err) {
-      if (ldapResultCode(err) === 32) return [];
-      throw err;
-    }
+  members(group: string): Promise<string[]> {
+    return readValuesOrNone(this.client, this.dn(group), 'resourceMember', `resource group ${group}`);
   }
 
-  async delete(name: string): Promise<'deleted' | 'gone'> {
-    try {
-      await this.client.del(this.dn(name));
-      return 'deleted';
-    } catch (err) {
-      if (ldapResultCode(err) === 32) return 'gone';
-      throw ldapError(err, `deleting ${name}`);
-    }
+  delete(name: string): Promise<'deleted' | 'gone'> {
+    return deleteEntry(this.client, this.dn(name), `${name}`);
   }
+
 
   private async add(name: string, entry: Record<string, string[]>, what: string): Promise<'created' | 'exists'> {
     try {

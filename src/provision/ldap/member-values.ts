@@ -36,3 +36,24 @@ export async function readValues(client: Client, dn: string, type: string, what:
     throw ldapError(err, `reading ${what}`);
   }
 }
+
+/** The values of an attribute of an entry; none when the entry does not exist. */
+export async function readValuesOrNone(client: Client, dn: string, type: string, what: string): Promise<string[]> {
+  try {
+    return await readValues(client, dn, type, what);
+  } catch (err) {
+    if (ldapResultCode(err) === 32) return [];
+    throw err;
+  }
+}
+
+/** Deletes an entry; `gone` when it was not there. */
+export async function deleteEntry(client: Client, dn: string, what: string): Promise<'deleted' | 'gone'> {
+  try {
+    await client.del(dn);
+    return 'deleted';
+  } catch (err) {
+    if (ldapResultCode(err) === 32) return 'gone';
+    throw ldapError(err, `deleting ${what}`);
+  }
+}

@@ -3,8 +3,7 @@ import { createAdminService } from '../../../src/service/tools/admin-service.js'
 import { sqlQuery } from '../../helpers/clients.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 import { failsWith, paper } from './admin-kit.js';
-import type { Directory } from '../../../src/provision/backends.js';
-import { findUser, groupExists, openDirectory, resourceExists } from '../../helpers/directory.js';
+import { findUser, openDirectory } from '../../helpers/directory.js';
 
 const config = stackConfig();
 const svc = createAdminService(config);

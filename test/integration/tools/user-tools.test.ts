@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminService } from '../../../src/service/tools/admin-service.js';
-import type { Directory } from '../../../src/provision/backends.js';
-import { findUser, groupExists, openDirectory, resourceExists } from '../../helpers/directory.js';
+import { openDirectory } from '../../helpers/directory.js';
 import { imapFolders, ldapBindAs, sqlQuery, withImapLogin } from '../../helpers/clients.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 import { failsWith, paper } from './admin-kit.js';
