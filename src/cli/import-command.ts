@@ -1,31 +1,42 @@
 import type { Argv } from 'yargs';
 
-/** `oxprov import FILE`: the bulk import (the whitepaper's "bulk load"). */
+/**
+ * `oxprov import FILE`: the bulk import (the whitepaper's "bulk load"). No
+ * option carries a yargs default: the import's own options say what is left
+ * out (and `--resume` can tell what was given).
+ */
 export function importCommand(yargs: Argv, setExit: (code: number) => void): Argv {
-  return yargs.command('import <file>', 'import users from a CSV file into LDAP, SQL and IMAP (see the README for the format)', (y) => y
+  return yargs.command('import [file]', 'import users from a CSV file into LDAP, SQL and IMAP (see the README for the format)', (y) => y
     .positional('file', { type: 'string', describe: 'the CSV file; its header names are adduser options (or see --mapping)' })
-    .option('dry-run', { type: 'boolean', default: false, describe: 'check every row (and, if reachable, against the directory); write nothing' })
+    .option('dry-run', { type: 'boolean', describe: 'check every row (and, if reachable, against the directory); write nothing' })
     .option('mapping', { type: 'string', describe: 'JSON file mapping the file\'s own columns, derived fields and defaults' })
-    .option('encoding', { type: 'string', default: 'auto', describe: 'auto | utf8 | windows-1252' })
-    .option('delimiter', { type: 'string', default: 'auto', describe: 'auto | , | ; | tab | |' })
-    .option('on-existing', { type: 'string', default: 'skip', describe: 'skip (complete what is missing) | update | fail' })
-    .option('generate-passwords', { type: 'boolean', default: false, describe: 'give rows without a password a random one, written only to credentials.csv (0600); users must change it at first login' })
-    .option('create-groups', { type: 'boolean', default: false, describe: 'create the groups a row names that do not exist yet (else such a row is rejected: MAP_UNKNOWN_GROUP)' })
+    .option('encoding', { type: 'string', describe: 'auto | utf8 | windows-1252 (default auto)' })
+    .option('delimiter', { type: 'string', describe: 'auto | , | ; | tab | | (default auto)' })
+    .option('on-existing', { type: 'string', describe: 'skip (complete what is missing; default) | update | fail' })
+    .option('generate-passwords', { type: 'boolean', describe: 'give new users without a password a random one, written only to credentials.csv (0600); they must change it at first login' })
+    .option('create-groups', { type: 'boolean', describe: 'create the groups a row names that do not exist yet (else such a row is rejected: MAP_UNKNOWN_GROUP)' })
     .option('concurrency', { type: 'string', describe: 'parallel LDAP operations and IMAP sessions: N, or ldap=8,imap=4 (default ldap=8,imap=4)' })
-    .option('batch-size', { type: 'string', default: '200', describe: 'users per SQL transaction' })
+    .option('batch-size', { type: 'string', describe: 'users per SQL transaction (default 200)' })
     .option('report', { type: 'string', describe: 'report folder (default reports/<timestamp>-<file>/)' })
     .option('retry-failed', { type: 'string', describe: 'report.csv of an earlier run: import only the rows that failed there' })
+    .option('resume', { type: 'string', describe: 'the report folder of a run that was stopped or killed: continue it, with its file and options' })
+    .option('max-failures', { type: 'string', describe: 'stop the run after this many failed rows' })
+    .option('outage-wait', { type: 'string', describe: 'seconds a server that cannot be reached is waited for before its rows fail (default 60); a server down for longer stops the run' })
     .option('source_only', { type: 'string', describe: 'only these back-ends: ldap,sql,groupware,imap' })
-    .option('progress', { type: 'string', default: 'auto', describe: 'auto | bar | lines | none' })
+    .option('progress', { type: 'string', describe: 'auto | bar | lines | none (default auto)' })
     .option('config', { type: 'string', describe: 'config file (default: the local stack\'s settings)' })
+    .check((argv) => {
+      if (argv.file === undefined && argv.resume === undefined) throw new Error('name the CSV file to import (or --resume REPORT_DIR)');
+      return true;
+    })
     .strict(),
   async (argv) => {
     const { runImport } = await import('../import/run-import.js');
     const run = await runImport({
-      file: argv.file!, dryRun: argv['dry-run'], mapping: argv.mapping, encoding: argv.encoding, delimiter: argv.delimiter,
+      file: argv.file ?? '', dryRun: argv['dry-run'], mapping: argv.mapping, encoding: argv.encoding, delimiter: argv.delimiter,
       onExisting: argv['on-existing'], generatePasswords: argv['generate-passwords'], createGroups: argv['create-groups'], concurrency: argv.concurrency,
       batchSize: argv['batch-size'], report: argv.report, retryFailed: argv['retry-failed'], sourceOnly: argv.source_only,
-      progress: argv.progress, config: argv.config,
+      progress: argv.progress, config: argv.config, resume: argv.resume, maxFailures: argv['max-failures'], outageWait: argv['outage-wait'],
     });
     setExit(run.exitCode);
   });

@@ -38,6 +38,8 @@ export interface LdapConfig {
 export interface SqlConfig {
   /** e.g. `postgres://oxprov:…@127.0.0.1:55432/oxprov` */
   url: string;
+  /** Deadline of every query, in milliseconds. */
+  timeoutMs: number;
 }
 
 export interface ImapConfig {

@@ -115,7 +115,7 @@ function normalize(c: DeepPartial<Config>): Config {
       smtpServer: c.ldap?.smtpServer ?? '127.0.0.1',
       timeoutMs: c.ldap?.timeoutMs ?? 30_000,
     },
-    sql: { url: c.sql?.url ?? 'postgres://oxprov@127.0.0.1:55432/oxprov' },
+    sql: { url: c.sql?.url ?? 'postgres://oxprov@127.0.0.1:55432/oxprov', timeoutMs: c.sql?.timeoutMs ?? 60_000 },
     imap: {
       host: c.imap?.host ?? '127.0.0.1',
       port: c.imap?.port ?? 1143,

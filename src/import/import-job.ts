@@ -5,7 +5,9 @@ import type { OnExisting } from '../model/outcomes.js';
 import type { UserInput } from '../model/user-spec.js';
 import type { UserLookupView } from '../service/directory-snapshot.js';
 import type { ProvisionOptions, UserResult } from '../service/user-service.js';
+import { generatePassword } from '../service/generate-password.js';
 import { ImportCounters, type BackendCounts, type RowCounts } from './import-counters.js';
+import type { JournalState } from './journal.js';
 import type { RowOutcome } from './row-outcome.js';
 import { isRowError, type RowSource } from './source.js';
 
@@ -13,6 +15,14 @@ import { isRowError, type RowSource } from './source.js';
 export interface UserProvisioning {
   check(inputs: readonly UserInput[], options: ProvisionOptions): Promise<UserResult[]>;
   provision(inputs: readonly UserInput[], options: ProvisionOptions): Promise<UserResult[]>;
+  hasPassword(username: string, password: string): Promise<boolean>;
+}
+
+/** Where the job records what it does, so that a killed run can be resumed (see journal.ts). */
+export interface ImportJournal {
+  started(lines: readonly number[]): void;
+  password(line: number, password: string): void;
+  done(o: RowOutcome): void;
 }
 
 export interface ImportJobOptions {
@@ -31,6 +41,11 @@ export interface ImportJobOptions {
   readonly inputBytes?: number;
   /** Answers the directory look-ups of a dry run from memory (a snapshot of the directory). */
   readonly view?: UserLookupView;
+  readonly journal?: ImportJournal;
+  /** The journal of a run that stopped: its done rows are reported as they were, its started rows finished. */
+  readonly resume?: JournalState;
+  /** Stop the run after this many failed rows (`--max-failures`). */
+  readonly maxFailures?: number;
   /**
    * Backpressure from whoever consumes the outcomes (the report files): undefined
    * while it can take more, else a promise to wait for before reading further.
@@ -52,8 +67,22 @@ export interface ImportSnapshot {
   readonly backends: BackendCounts;
   readonly errors: Readonly<Record<string, number>>;
   readonly elapsedMs: number;
-  /** Cancelled before the end of the input. */
+  /** Cancelled before the end of the input (by the caller, or stopped: see `stopped`). */
   readonly cancelled: boolean;
+  /** Why the job stopped on its own before the end of the input. */
+  readonly stopped?: JobStop;
+}
+
+/**
+ * A job stops on its own when a back-end stayed unreachable for longer than the
+ * service waits (a circuit breaker: no point in failing every remaining row), or
+ * after `maxFailures` failed rows.
+ */
+export interface JobStop {
+  readonly reason: 'unreachable' | 'max-failures';
+  readonly backend?: Backend;
+  readonly code: string;
+  readonly message: string;
 }
 
 type RowListener = (o: RowOutcome) => void;
@@ -62,6 +91,8 @@ type RowListener = (o: RowOutcome) => void;
 const MAX_HELD = 10_000;
 
 interface Pending { line: number; raw: string; record: Readonly<Record<string, string>>; input: UserInput; notes: string[] }
+
+const PASSWORD_NOTE = 'password generated; must be changed at first login';
 
 /**
  * The import as a job: reads rows from a source, maps them, hands them to the
@@ -80,6 +111,10 @@ export class ImportJob {
   private readonly counters = new ImportCounters();
   private state: ImportSnapshot['state'] = 'idle';
   private cancelled = false;
+  private stopped?: JobStop;
+  private failures = 0;
+  /** Outcomes taken from the journal of the run being resumed: reported again, not journaled again. */
+  private readonly replayed = new WeakSet<RowOutcome>();
   private rowsRead = 0;
   private bytesRead = 0;
   private sourceEnded = false;
@@ -129,6 +164,7 @@ export class ImportJob {
       rows: c.rows, backends: c.backends, errors: c.errors,
       elapsedMs: this.state === 'done' ? this.finishedMs : this.t0 ? performance.now() - this.t0 : 0,
       cancelled: this.cancelled && !this.sourceEnded,
+      stopped: this.stopped,
     };
   }
 
@@ -161,8 +197,16 @@ export class ImportJob {
           if (include(row.line)) this.settle(this.slot(), { line: row.line, raw: row.raw, status: 'rejected', steps: {}, errors: [row.error], notes: [], ms: 0 });
           continue;
         }
+        // Every row is mapped, replayed ones too: the duplicate checks and derived names must come out the same.
         const m = this.mapper.map(row.record, row.line);
         if (!include(row.line)) continue;
+        const replay = this.options.resume?.done.get(row.line);
+        if (replay) {
+          const o: RowOutcome = { ...replay, raw: row.raw, record: row.record };
+          this.replayed.add(o);
+          this.settle(this.slot(), o);
+          continue;
+        }
         if (!m.ok) {
           this.settle(this.slot(), { line: row.line, raw: row.raw, record: row.record, username: m.username, status: 'rejected', steps: {}, errors: m.errors, notes: m.notes, ms: 0 });
           continue;
@@ -186,17 +230,37 @@ export class ImportJob {
   private async processBatch(batch: readonly { slot: number; p: Pending }[]): Promise<void> {
     const t0 = performance.now();
     const o = this.options;
-    const call: ProvisionOptions = { only: o.only, onExisting: o.onExisting, generatePasswords: o.generatePasswords, createGroups: o.createGroups, view: o.view };
+    const lineOf = new Map(batch.map(({ p }) => [p.input.username, p.line]));
+    // A generated password is recorded before its user is written: a run killed in between does not lose it.
+    const passwordFor = (username: string): string => {
+      const line = lineOf.get(username)!;
+      const password = o.resume?.passwords.get(line) ?? generatePassword();
+      o.journal?.password(line, password);
+      return password;
+    };
+    const call: ProvisionOptions = {
+      only: o.only, onExisting: o.onExisting, createGroups: o.createGroups, view: o.view,
+      generatePasswords: o.generatePasswords && (o.journal ? passwordFor : true),
+    };
     try {
       const inputs = batch.map((b) => b.p.input);
+      if (!o.dryRun) o.journal?.started(batch.map(({ p }) => p.line));
       const results = o.dryRun ? await this.users.check(inputs, call) : await this.users.provision(inputs, call);
-      results.forEach((r, i) => {
+      for (const [i, r] of results.entries()) {
         const { slot, p } = batch[i];
-        this.settle(slot, {
+        const outcome: RowOutcome = {
           line: p.line, raw: p.raw, record: p.record, username: r.username, status: r.status, steps: r.steps, errors: r.errors,
           notes: [...p.notes, ...r.notes], ms: r.ms, generatedPassword: r.generatedPassword,
-        });
-      });
+        };
+        if (o.resume?.started.has(p.line)) outcome.notes.push('started by the run that stopped: checked and finished');
+        // A user the stopped run created with a generated password, whose outcome it could not record: it is ours.
+        const pending = o.resume?.started.has(p.line) ? o.resume.passwords.get(p.line) : undefined;
+        if (pending !== undefined && r.steps.ldap === 'exists' && await this.users.hasPassword(r.username, pending).catch(() => false)) {
+          outcome.generatedPassword = pending;
+          outcome.notes.push(PASSWORD_NOTE);
+        }
+        this.settle(slot, outcome);
+      }
     } catch (err) {
       // Not a row's fault (e.g. the directory went away during the look-up): every row of the batch failed, the run goes on.
       const e = err instanceof OxprovError ? err : new OxprovError('LDAP_FAILED', `the batch failed: ${String(err)}`, { backend: 'ldap', cause: err });
@@ -213,6 +277,8 @@ export class ImportJob {
 
   /** Fills a row's slot and emits every outcome that is now next in input order. */
   private settle(slot: number, outcome: RowOutcome): void {
+    // Journaled as soon as it is done, before it waits for earlier rows: a kill loses no finished row.
+    if (!this.replayed.has(outcome)) this.options.journal?.done(outcome);
     this.held.set(slot, outcome);
     this.release();
   }
@@ -231,12 +297,25 @@ export class ImportJob {
       if (o === DROPPED) continue;
       this.counters.record(o);
       for (const l of this.listeners) l(o);
+      if (o.status === 'failed') this.onFailure(o);
     }
     if (moved && this.headWaiter) {
       const w = this.headWaiter;
       this.headWaiter = undefined;
       w();
     }
+  }
+
+  private onFailure(o: RowOutcome): void {
+    this.failures++;
+    if (this.stopped) return;
+    const down = o.errors.find((e) => e.unreachable);
+    if (down) {
+      this.stopped = { reason: 'unreachable', backend: down.backend, code: down.code, message: `the ${down.backend ?? 'back-end'} server could not be reached (${down.code}: ${down.message})` };
+    } else if (this.options.maxFailures !== undefined && this.failures >= this.options.maxFailures) {
+      this.stopped = { reason: 'max-failures', code: o.errors[0]?.code ?? 'failed', message: `${this.failures} rows failed (--max-failures ${this.options.maxFailures})` };
+    }
+    if (this.stopped) this.cancel();
   }
 
   private headMoved(): Promise<void> {

@@ -19,6 +19,8 @@ export interface ImportSummary {
   credentialsFile?: string;
   /** The run was stopped (SIGINT/SIGTERM) before the end of the input. */
   interrupted?: boolean;
+  /** Why the run stopped on its own: a back-end unreachable for good, or too many failures. */
+  stopped?: { reason: string; backend?: string; code: string; message: string };
 }
 
 export type ProgressMode = 'bar' | 'lines' | 'none';
@@ -83,6 +85,7 @@ export class ImportMonitor {
       rows: { ...r }, backends: structuredClone(s.backends), errors: { ...s.errors },
     };
     if (s.cancelled) summary.interrupted = true;
+    if (s.stopped) summary.stopped = { ...s.stopped };
     if (credentialsFile) summary.credentialsFile = credentialsFile;
     return summary;
   }
@@ -111,7 +114,8 @@ export function renderSummary(s: ImportSummary): string {
   if (codes.length) lines.push(`  errors      ${codes.map(([c, n]) => `${c} ${n}`).join(', ')}`);
   lines.push(`  time        ${pad(`${s.seconds.toFixed(2)} s`)}   (${s.rowsPerSecond} ${s.dryRun ? 'rows' : 'users'}/s)`);
   lines.push(`  report      ${s.reportDir}`);
-  if (s.interrupted) lines.push('  INTERRUPTED before the end of the file: run it again to import the rest');
+  if (s.stopped) lines.push(`  STOPPED: ${s.stopped.message}`, `  the rows not in the report were not touched: run it again (or --resume ${s.reportDir}) to import the rest`);
+  else if (s.interrupted) lines.push(`  INTERRUPTED before the end of the file: run it again (or --resume ${s.reportDir}) to import the rest`);
   if (s.credentialsFile) lines.push(`  passwords   ${s.credentialsFile} (mode 0600)`);
   return `${lines.join('\n')}\n`;
 }

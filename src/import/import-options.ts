@@ -24,6 +24,12 @@ export interface ImportOptionsInput {
   sourceOnly?: string;
   progress?: string;
   config?: string;
+  /** Stop after this many failed rows. */
+  maxFailures?: string | number;
+  /** How long a server that cannot be reached is waited for before its rows fail, in seconds (default 60). */
+  outageWait?: string | number;
+  /** The report folder of a run that stopped: continue it (its options are read from there). */
+  resume?: string;
 }
 
 /** The options as the import uses them: checked once, frozen. */
@@ -46,7 +52,15 @@ export interface ImportOptions {
   readonly only: readonly Backend[];
   readonly progress: 'auto' | 'bar' | 'lines' | 'none';
   readonly config?: string;
+  readonly maxFailures?: number;
+  /** Milliseconds. */
+  readonly outageMs: number;
+  /** Continue the run whose report folder is `reportDir`. */
+  readonly resume: boolean;
 }
+
+/** The options a run records in its report folder, so that `--resume` continues it exactly. */
+export const RUN_FILE = 'run.json';
 
 const DEFAULT_CONCURRENCY = { ldap: 8, imap: 4 };
 
@@ -68,7 +82,8 @@ export function defaultReportDir(file: string, now = new Date(), root = 'reports
   for (let n = 2, dir = first; ; dir = `${first}-${n++}`) if (!fs.existsSync(dir)) return dir;
 }
 
-export function normalizeImportOptions(input: ImportOptionsInput, now = new Date()): ImportOptions {
+export function normalizeImportOptions(given: ImportOptionsInput, now = new Date()): ImportOptions {
+  const input = given.resume !== undefined ? resumedOptions(given) : given;
   if (!input.file) throw new OxprovError('CFG_MISSING', 'name the CSV file to import', { field: 'FILE' });
   const onExisting = (input.onExisting ?? 'skip').toLowerCase();
   if (!['skip', 'update', 'fail'].includes(onExisting)) throw invalid('on-existing', 'must be skip, update or fail', input.onExisting);
@@ -107,5 +122,35 @@ export function normalizeImportOptions(input: ImportOptionsInput, now = new Date
     only: Object.freeze(only as Backend[]),
     progress: progress as ImportOptions['progress'],
     config: input.config,
+    maxFailures: input.maxFailures === undefined ? undefined : positiveInt('max-failures', input.maxFailures, 1e9),
+    outageMs: input.outageWait === undefined ? 60_000 : positiveInt('outage-wait', input.outageWait, 86_400) * 1000,
+    resume: given.resume !== undefined,
   });
+}
+
+/**
+ * `--resume DIR`: the options of the run recorded in DIR, with the report folder
+ * DIR. Only how the run is shown may be given anew; anything else would no
+ * longer be the same run.
+ */
+function resumedOptions(given: ImportOptionsInput): ImportOptionsInput {
+  const dir = given.resume!;
+  const others = Object.entries(given).filter(([k, v]) => v !== undefined && !['resume', 'progress', 'file'].includes(k));
+  if (others.length > 0 || (given.file !== undefined && given.file !== '')) {
+    throw new OxprovError('CFG_INVALID', `--resume continues the run recorded in ${dir} with its own file and options; give only --resume (and --progress)`, { field: '--resume' });
+  }
+  let saved: ImportOptionsInput;
+  try {
+    saved = JSON.parse(fs.readFileSync(path.join(dir, RUN_FILE), 'utf8'));
+  } catch (cause) {
+    throw new OxprovError('CFG_INVALID', `${dir} is not the report folder of an import that can be resumed (no readable ${RUN_FILE})`, { field: '--resume', cause });
+  }
+  return { ...saved, report: dir, progress: given.progress ?? saved.progress, resume: dir };
+}
+
+/** What a run records for `--resume`: its options as given, with paths made absolute. */
+export function runRecord(input: ImportOptionsInput): ImportOptionsInput {
+  const abs = (p: string | undefined) => (p === undefined ? undefined : path.resolve(p));
+  const { resume: _r, report: _d, ...rest } = input;
+  return { ...rest, file: path.resolve(input.file), mapping: abs(input.mapping), config: abs(input.config), retryFailed: abs(input.retryFailed) };
 }

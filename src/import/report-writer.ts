@@ -25,11 +25,14 @@ export class ReportWriter {
     private readonly header: readonly string[],
     private readonly delimiter: string,
     private readonly secretColumns: ReadonlySet<string>,
+    private readonly resume: boolean,
   ) {
-    this.report = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'report.csv'), 'wx') }));
+    // A resumed run writes the whole report anew (the journal holds what the stopped run did).
+    const flags = resume ? 'w' : 'wx';
+    this.report = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'report.csv'), flags) }));
     this.report.write(`${csvRow([...REPORT_COLUMNS])}\n`);
     // 0600: a row that could not be parsed is kept as written, and may hold a password.
-    this.rejected = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'rejected.csv'), 'wx', 0o600) }));
+    this.rejected = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'rejected.csv'), flags, 0o600) }));
     this.rejected.write(`${csvDataRow([...header], delimiter)}\n`);
   }
 
@@ -37,10 +40,10 @@ export class ReportWriter {
    * Creates the report folder; files that exist already are refused, so no report is overwritten.
    * `secretColumns` are the header names holding passwords: their cells are left empty in rejected.csv.
    */
-  static open(dir: string, sourceHeader: readonly string[], delimiter: string, secretColumns: Iterable<string> = []): ReportWriter {
-    fs.mkdirSync(dir, { recursive: true });
+  static open(dir: string, sourceHeader: readonly string[], delimiter: string, secretColumns: Iterable<string> = [], options: { resume?: boolean } = {}): ReportWriter {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     try {
-      return new ReportWriter(dir, sourceHeader, delimiter, new Set(secretColumns));
+      return new ReportWriter(dir, sourceHeader, delimiter, new Set(secretColumns), options.resume ?? false);
     } catch (cause) {
       throw new OxprovError('CFG_INVALID', `cannot write the report in ${dir}: ${(cause as Error).message} (a report is never overwritten: choose another --report folder)`, { field: '--report', cause });
     }
@@ -88,14 +91,17 @@ export class ReportWriter {
 
   private openCredentials(): BufferedOutput {
     const file = path.join(this.dir, 'credentials.csv');
+    // A resumed run adds to the stopped run's file: one file of passwords per run.
+    const existed = this.resume && fs.existsSync(file);
     // Created 0600 before the first byte is written: the passwords are never readable by others.
-    const out = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(file, 'wx', 0o600) }));
-    out.write('username,password\n');
+    const out = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(file, this.resume ? 'a' : 'wx', 0o600) }));
+    if (!existed) out.write('username,password\n');
     return out;
   }
 
   get credentialsFile(): string | undefined {
-    return this.credentials ? path.join(this.dir, 'credentials.csv') : undefined;
+    const file = path.join(this.dir, 'credentials.csv');
+    return this.credentials || (this.resume && fs.existsSync(file)) ? file : undefined;
   }
 
   async close(summary: unknown): Promise<void> {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { OxprovError, describeError } from '../errors.js';
 import { createRowMapper, inMemorySchema, parseMapping, STANDARD_ATTRIBUTES, type AttributeSchema, type Mapping } from '../mapping/index.js';
@@ -6,7 +7,8 @@ import { loadTemplates, openServices, type ServiceSetup, type Services } from '.
 import { UserService } from '../service/user-service.js';
 import { ImportJob } from './import-job.js';
 import { ImportMonitor, renderSummary, type ImportSummary, type ProgressMode } from './import-monitor.js';
-import { normalizeImportOptions, type ImportOptions, type ImportOptionsInput } from './import-options.js';
+import { normalizeImportOptions, RUN_FILE, runRecord, type ImportOptions, type ImportOptionsInput } from './import-options.js';
+import { JournalWriter, readJournal, type JournalState } from './journal.js';
 import { openCsv } from './read-csv.js';
 import { ReportWriter } from './report-writer.js';
 import { failedLines } from './retry-failed.js';
@@ -52,8 +54,13 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
   let options: ImportOptions;
   let services: Services | undefined;
   let source: Awaited<ReturnType<typeof openCsv>> | undefined;
+  let journal: JournalWriter | undefined;
   try {
     options = normalizeImportOptions(input);
+    if (options.resume && (options.dryRun || options.retryFailed)) {
+      throw new OxprovError('CFG_INVALID', 'a dry run or a --retry-failed run writes no journal and cannot be resumed; run it again instead', { field: '--resume' });
+    }
+    const resume: JournalState | undefined = options.resume ? readJournal(options.reportDir) : undefined;
     const config = loadConfig({ file: options.config });
     const mapping = options.mapping ? readMapping(options.mapping) : undefined;
     const retry = options.retryFailed ? await failedLines(options.retryFailed) : undefined;
@@ -69,7 +76,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
 
     const setup: ServiceSetup = {
       ldapConcurrency: options.concurrency.ldap, imapConcurrency: options.concurrency.imap,
-      idBlockSize: Math.min(64, options.batchSize), ...hooks.setup,
+      idBlockSize: Math.min(64, options.batchSize), retry: { outageMs: options.outageMs }, ...hooks.setup,
     };
     if (options.dryRun) {
       // A dry run reads the directory only, and goes on without it when it is down.
@@ -99,13 +106,18 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
       : undefined;
     if (view) io.stderr.write(`oxprov import: read the directory's ${view.size} users once for the checks\n`);
 
-    const report = ReportWriter.open(options.reportDir, source.header, source.delimiter, secretColumns(source.header, mapping));
+    const report = ReportWriter.open(options.reportDir, source.header, source.delimiter, secretColumns(source.header, mapping), { resume: options.resume });
+    // What a killed run needs to be resumed: its options, and a journal of every row it touched.
+    if (!options.dryRun && !options.resume) fs.writeFileSync(path.join(options.reportDir, RUN_FILE), `${JSON.stringify(runRecord(input), null, 2)}\n`);
+    journal = options.dryRun ? undefined : JournalWriter.open(options.reportDir, options.resume);
+    if (resume) io.stderr.write(`oxprov import: resuming ${options.reportDir}: ${resume.done.size} rows done, ${resume.started.size} to check and finish\n`);
     const users = services?.users ?? new UserService({ close: async () => {} }, templates);
     const job = new ImportJob(source, mapper, users, {
       dryRun: options.dryRun, batchSize: options.dryRun ? Math.max(options.batchSize, 1000) : options.batchSize,
       onExisting: options.onExisting, only: options.only, generatePasswords: options.generatePasswords, createGroups: options.createGroups,
       includeLine: retry ? (line) => retry.has(line) : undefined,
       inputBytes: size, view, backpressure: () => report.drained(),
+      journal, resume, maxFailures: options.maxFailures,
     });
     job.onRow((o) => report.write(o));
     const mode: ProgressMode = options.progress === 'auto' ? (io.stderr.isTTY ? 'bar' : 'lines') : options.progress;
@@ -130,10 +142,13 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
       io.stdout.write(renderSummary(summary));
     }
     const r = summary.rows;
+    // A back-end down for good (or too many failures) ended the run early: it could not do its work.
+    if (summary.stopped) return { exitCode: 2, summary };
     return { exitCode: r.failed + r.rejected > 0 || summary.interrupted ? 1 : 0, summary };
   } catch (err) {
     return fatal(err);
   } finally {
+    journal?.close();
     await source?.close();
     await services?.close();
   }

@@ -56,7 +56,8 @@ export async function applySteps(work: Work[], options: ProvisionOptions, ctx: S
           return;
         }
         if (w.spec.password === undefined && options.generatePasswords) {
-          w.r.generatedPassword = generatePassword();
+          const given = options.generatePasswords;
+          w.r.generatedPassword = typeof given === 'function' ? given(w.spec.username) : generatePassword();
           w.spec = { ...w.spec, password: w.r.generatedPassword, changepasswd: true };
         }
         const added = await ctx.retry(() => dir.addUser(w.spec as UserSpec));

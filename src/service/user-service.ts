@@ -34,8 +34,12 @@ export interface ProvisionOptions {
   readonly only?: readonly Backend[];
   /** A user that exists already: complete what is missing (`skip`, default), bring it in line (`update`), or fail. */
   readonly onExisting?: OnExisting;
-  /** A new user without a password gets a random one (and must change it at first login). */
-  readonly generatePasswords?: boolean;
+  /**
+   * A new user without a password gets a random one (and must change it at first
+   * login); a function gives the password to use instead (the import records it in
+   * its journal before the user is written, so a killed run never loses it).
+   */
+  readonly generatePasswords?: boolean | ((username: string) => string);
   /** Groups that do not exist are created (default: such a user is refused with MAP_UNKNOWN_GROUP). */
   readonly createGroups?: boolean;
   /** Answers the directory look-ups of a check from memory (see {@link UserService.snapshot}). */
@@ -172,6 +176,12 @@ export class UserService {
   /** The user's directory entry, or undefined. */
   async findUser(username: string): Promise<DirectoryUser | undefined> {
     return (await this.need('directory', 'ldap').findUsers([username])).get(username.toLowerCase());
+  }
+
+  /** True when the user's entry holds this password (checked against the hash, without a bind). */
+  async hasPassword(username: string, password: string): Promise<boolean> {
+    const user = await this.findUser(username);
+    return user !== undefined && this.need('directory', 'ldap').hasPassword(user, password);
   }
 
   /** The user's groupware row, or undefined. */

@@ -13,6 +13,9 @@ import { STACK_ADMIN_PASSWORD, stackLayout, type StackLayout } from './stack-lay
 
 export interface StackStatusLine { service: string; state: 'running' | 'stopped'; pid?: number; listen: string }
 
+/** One server of the stack. */
+export type StackService = 'slapd' | 'postgres' | 'dovecot';
+
 /**
  * The local stack: private slapd, PostgreSQL and Dovecot under .stack/ on
  * 127.0.0.1. `up` is idempotent; `down` stops exactly what `up` started (by pid file).
@@ -47,6 +50,24 @@ export class LocalStack {
     if (applied.length) this.log(`migrations applied: ${applied.join(', ')}`);
     fs.writeFileSync(this.configFile(), `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
     this.log(`settings written to ${path.relative(process.cwd(), this.configFile()) || this.configFile()}`);
+  }
+
+  /** Stops one server (as a crash or a maintenance would); `start` brings it back with its data. For fault tests. */
+  async stop(service: StackService): Promise<void> {
+    if (service === 'slapd') await this.slapd.down();
+    else if (service === 'postgres') await this.postgres.down();
+    else await this.dovecot.down();
+  }
+
+  async start(service: StackService): Promise<void> {
+    if (service === 'slapd') await this.slapd.up();
+    else if (service === 'postgres') await this.postgres.up(this.secret('pg-password'));
+    else await this.dovecot.up();
+  }
+
+  /** The pid of one server, while it runs. */
+  pid(service: StackService): number | undefined {
+    return service === 'slapd' ? this.slapd.pid() : service === 'postgres' ? this.postgres.pid() : this.dovecot.pid();
   }
 
   async down(): Promise<void> {

@@ -204,7 +204,7 @@ export class FakeMailStore implements MailStore {
 }
 
 /** The three fakes and a real UserService over them. */
-export function fakeService(faults: Faults = {}, retry = { attempts: 1, baseDelayMs: 1 }) {
+export function fakeService(faults: Faults = {}, retry = { attempts: 1, baseDelayMs: 1, outageMs: 0 }) {
   const directory = new FakeDirectory(faults);
   const groupware = new FakeGroupware(faults);
   const mail = new FakeMailStore(faults);

@@ -21,10 +21,12 @@ export interface ImportOutput extends ImportRun { stdout: string; stderr: string
 
 /** Runs an import the way the CLI does, into a fresh report folder, and reads report.csv back. */
 export async function importFile(file: string, options: Omit<ImportOptionsInput, 'file'> = {}, hooks: ImportHooks = {}): Promise<ImportOutput> {
-  const reportDir = options.report ?? path.join(tmpDir('report'), 'r');
+  const reportDir = options.resume ?? options.report ?? path.join(tmpDir('report'), 'r');
   const stdout = sink();
   const stderr = sink();
-  const run = await runImport({ progress: 'none', ...options, file, report: reportDir }, { stdout, stderr }, hooks);
+  // A resumed run takes its file and report folder from the run it continues.
+  const given = options.resume ? { progress: 'none', ...options, file } : { progress: 'none', ...options, file, report: reportDir };
+  const run = await runImport(given, { stdout, stderr }, hooks);
   const reportFile = path.join(reportDir, 'report.csv');
   return { ...run, stdout: stdout.text(), stderr: stderr.text(), reportDir, report: fs.existsSync(reportFile) ? readCsv(reportFile) : [] };
 }

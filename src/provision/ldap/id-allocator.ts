@@ -1,6 +1,7 @@
-import { Attribute, Change, type Client } from 'ldapts';
+import { Attribute, Change } from 'ldapts';
 import { OxprovError } from '../../errors.js';
 import { ldapError, ldapResultCode } from './ldap-errors.js';
+import type { LdapConnection } from './ldap-connection.js';
 
 /**
  * Hands out uidNumber / gidNumber values from the id-pool entry. ldapts has no
@@ -15,7 +16,7 @@ export class IdAllocator {
   private refill?: Promise<void>;
 
   constructor(
-    private readonly client: Client,
+    private readonly client: LdapConnection,
     private readonly poolDn: string,
     private readonly attribute: 'uidNumber' | 'gidNumber',
     private readonly blockSize = 1,

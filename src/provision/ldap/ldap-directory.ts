@@ -1,4 +1,5 @@
-import { AndFilter, Attribute, Change, Client, EqualityFilter, type Entry } from 'ldapts';
+import { AndFilter, Attribute, Change, EqualityFilter, type Entry } from 'ldapts';
+import { LdapConnection } from './ldap-connection.js';
 import type { Config, LdapConfig } from '../../config/config.js';
 import { OxprovError } from '../../errors.js';
 import type { UserInput, UserSpec } from '../../model/user-spec.js';
@@ -37,7 +38,7 @@ export class LdapDirectory implements Directory {
   private readonly uids: IdAllocator;
   private closed = false;
 
-  private constructor(private readonly client: Client, private readonly config: Readonly<Config>, idBlockSize: number) {
+  private constructor(private readonly client: LdapConnection, private readonly config: Readonly<Config>, idBlockSize: number) {
     this.uids = new IdAllocator(client, config.ldap.idPoolDn, 'uidNumber', idBlockSize);
     this.groups = new LdapGroups(client, config.ldap, new IdAllocator(client, config.ldap.idPoolDn, 'gidNumber', 1));
     this.resources = new LdapResources(client, config.ldap);
@@ -45,12 +46,11 @@ export class LdapDirectory implements Directory {
 
   static async connect(config: Readonly<Config>, options: LdapDirectoryOptions = {}): Promise<LdapDirectory> {
     const l: LdapConfig = config.ldap;
-    const client = new Client({ url: l.url, timeout: l.timeoutMs, connectTimeout: Math.min(l.timeoutMs, 10_000), autoRebind: true } as ConstructorParameters<typeof Client>[0]);
     const dn = options.bindDn ?? l.bindDn;
+    let client: LdapConnection;
     try {
-      await client.bind(dn, options.bindPassword ?? l.bindPassword);
+      client = await LdapConnection.open({ url: l.url, bindDn: dn, bindPassword: options.bindPassword ?? l.bindPassword, timeoutMs: l.timeoutMs });
     } catch (err) {
-      await client.unbind().catch(() => {});
       const e = ldapError(err, `binding to ${l.url} as ${dn}`);
       throw e.code === 'LDAP_FAILED' && ldapResultCode(err) === undefined
         ? new OxprovError('LDAP_CONNECT', `cannot reach the LDAP server at ${l.url}: ${e.message}`, { backend: 'ldap', unreachable: true, cause: err })
@@ -135,7 +135,9 @@ export class LdapDirectory implements Directory {
       // Another worker created it between the caller's look-up and this add: "already exists" is a result.
       if (ldapResultCode(err) === 68) {
         const existing = (await this.findUsers([spec.username])).get(spec.username.toLowerCase());
-        return { outcome: 'exists', uidNumber: existing?.uidNumber ?? 0 };
+        // The entry holds this very password: it is our own add, whose answer was lost with the connection.
+        const ours = existing !== undefined && spec.password !== undefined && this.hasPassword(existing, spec.password);
+        return { outcome: ours ? 'created' : 'exists', uidNumber: existing?.uidNumber ?? 0 };
       }
       throw ldapError(err, `adding ${spec.username}`);
     }
@@ -209,7 +211,7 @@ export class LdapDirectory implements Directory {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.client.unbind().catch(() => {});
+    await this.client.close();
   }
 }
 

@@ -1,4 +1,3 @@
-import type { Client } from 'ldapts';
 import type { LdapConfig } from '../../config/config.js';
 import type { DirectoryGroup, DirectoryGroups } from '../backends.js';
 import { first, list } from './entry-values.js';
@@ -7,10 +6,11 @@ import { escapeDnValue } from './ldap-escape.js';
 import { ldapError, ldapResultCode } from './ldap-errors.js';
 import { anyEqual, inChunks, searchEntries } from './ldap-search.js';
 import { changeValues, deleteEntry, readValuesOrNone } from './member-values.js';
+import type { LdapConnection } from './ldap-connection.js';
 
 /** Groups as posixGroup entries with memberUid under `ou=groups`; gidNumbers from the id pool. */
 export class LdapGroups implements DirectoryGroups {
-  constructor(private readonly client: Client, private readonly config: Readonly<LdapConfig>, private readonly gids: IdAllocator) {}
+  constructor(private readonly client: LdapConnection, private readonly config: Readonly<LdapConfig>, private readonly gids: IdAllocator) {}
 
   private dn(name: string): string {
     return `cn=${escapeDnValue(name)},${this.config.groupsDn}`;

@@ -1,4 +1,3 @@
-import type { Client } from 'ldapts';
 import type { LdapConfig } from '../../config/config.js';
 import type { DirectoryResources, ResourceKind } from '../backends.js';
 import { list } from './entry-values.js';
@@ -6,6 +5,7 @@ import { escapeDnValue, escapeFilterValue } from './ldap-escape.js';
 import { ldapError, ldapResultCode } from './ldap-errors.js';
 import { anyEqual, inChunks, searchEntries } from './ldap-search.js';
 import { changeValues, deleteEntry, readValuesOrNone } from './member-values.js';
+import type { LdapConnection } from './ldap-connection.js';
 
 const CLASS: Record<ResourceKind, string> = { resource: 'OXResourceObject', resourcegroup: 'OXResourceGroupObject' };
 
@@ -14,7 +14,7 @@ const CLASS: Record<ResourceKind, string> = { resource: 'OXResourceObject', reso
  * resourceMember), the paper's chapter 4, in one name space under `ou=resources`.
  */
 export class LdapResources implements DirectoryResources {
-  constructor(private readonly client: Client, private readonly config: Readonly<LdapConfig>) {}
+  constructor(private readonly client: LdapConnection, private readonly config: Readonly<LdapConfig>) {}
 
   private dn(name: string): string {
     return `cn=${escapeDnValue(name)},${this.config.resourcesDn}`;

@@ -1,5 +1,6 @@
-import { EqualityFilter, OrFilter, type Client, type Entry, type Filter } from 'ldapts';
+import { EqualityFilter, OrFilter, type Entry, type Filter } from 'ldapts';
 import { ldapError, ldapResultCode } from './ldap-errors.js';
+import type { LdapConnection } from './ldap-connection.js';
 
 /** Searches of one lookup in flight at once; with a few batches in flight this stays far below the ~1,000 operations after which slapd drops the connection. */
 const CHUNKS_IN_FLIGHT = 4;
@@ -30,7 +31,7 @@ export function anyEqual(terms: readonly (readonly [attribute: string, value: st
 }
 
 /** A subtree search; a base that does not exist is an empty result. */
-export async function searchEntries(client: Client, base: string, filter: Filter | string, attributes: string[], what: string, scope: 'base' | 'one' | 'sub' = 'sub'): Promise<Entry[]> {
+export async function searchEntries(client: LdapConnection, base: string, filter: Filter | string, attributes: string[], what: string, scope: 'base' | 'one' | 'sub' = 'sub'): Promise<Entry[]> {
   try {
     return (await client.search(base, { scope, filter, attributes })).searchEntries;
   } catch (err) {

@@ -1,6 +1,7 @@
-import { Attribute, Change, type Client } from 'ldapts';
+import { Attribute, Change } from 'ldapts';
 import { list } from './entry-values.js';
 import { ldapError, ldapResultCode } from './ldap-errors.js';
+import type { LdapConnection } from './ldap-connection.js';
 
 /**
  * Adds or removes many values of a multi-valued attribute (memberUid,
@@ -11,7 +12,7 @@ import { ldapError, ldapResultCode } from './ldap-errors.js';
  * writer in between makes it try again. Returns the values that changed.
  * @throws LDAP_NO_SUCH_OBJECT when the entry does not exist.
  */
-export async function changeValues(client: Client, dn: string, type: string, values: readonly string[], operation: 'add' | 'delete', what: string): Promise<string[]> {
+export async function changeValues(client: LdapConnection, dn: string, type: string, values: readonly string[], operation: 'add' | 'delete', what: string): Promise<string[]> {
   let pending = [...new Set(values)];
   for (let attempt = 0; pending.length > 0; attempt++) {
     try {
@@ -28,7 +29,7 @@ export async function changeValues(client: Client, dn: string, type: string, val
   return [];
 }
 
-export async function readValues(client: Client, dn: string, type: string, what: string): Promise<string[]> {
+export async function readValues(client: LdapConnection, dn: string, type: string, what: string): Promise<string[]> {
   try {
     const { searchEntries } = await client.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes: [type] });
     return list(searchEntries[0]?.[type]).map(String);
@@ -38,7 +39,7 @@ export async function readValues(client: Client, dn: string, type: string, what:
 }
 
 /** The values of an attribute of an entry; none when the entry does not exist. */
-export async function readValuesOrNone(client: Client, dn: string, type: string, what: string): Promise<string[]> {
+export async function readValuesOrNone(client: LdapConnection, dn: string, type: string, what: string): Promise<string[]> {
   try {
     return await readValues(client, dn, type, what);
   } catch (err) {
@@ -48,7 +49,7 @@ export async function readValuesOrNone(client: Client, dn: string, type: string,
 }
 
 /** Deletes an entry; `gone` when it was not there. */
-export async function deleteEntry(client: Client, dn: string, what: string): Promise<'deleted' | 'gone'> {
+export async function deleteEntry(client: LdapConnection, dn: string, what: string): Promise<'deleted' | 'gone'> {
   try {
     await client.del(dn);
     return 'deleted';

@@ -1,5 +1,5 @@
-import type { Client } from 'ldapts';
 import type { AttributeInfo, AttributeSchema, AttributeSyntax } from '../../model/attribute-schema.js';
+import type { LdapConnection } from './ldap-connection.js';
 
 const SYNTAX: Record<string, AttributeSyntax> = {
   '1.3.6.1.4.1.1466.115.121.1.27': 'integer',
@@ -45,7 +45,7 @@ export class LdapAttributeSchema implements AttributeSchema {
     return new LdapAttributeSchema(byName);
   }
 
-  static async read(client: Client): Promise<LdapAttributeSchema> {
+  static async read(client: LdapConnection): Promise<LdapAttributeSchema> {
     const root = await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['subschemaSubentry'] });
     const dn = String(root.searchEntries[0]?.subschemaSubentry ?? 'cn=Subschema');
     const { searchEntries } = await client.search(dn, { scope: 'base', filter: '(objectClass=subschema)', attributes: ['attributeTypes'] });

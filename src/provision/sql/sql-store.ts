@@ -49,7 +49,8 @@ export class SqlStore implements GroupwareStore {
   }
 
   static async connect(config: Readonly<Config>, options: { poolSize?: number } = {}): Promise<SqlStore> {
-    const pool = new pg.Pool({ connectionString: config.sql.url, max: options.poolSize ?? 4, connectionTimeoutMillis: 10_000 });
+    // Every query has a deadline: a server that stops answering fails the query (and the caller's retry decides).
+    const pool = new pg.Pool({ connectionString: config.sql.url, max: options.poolSize ?? 4, connectionTimeoutMillis: 10_000, query_timeout: config.sql.timeoutMs });
     // An idle client that dies (server restart) must not crash the process.
     pool.on('error', () => {});
     try {

@@ -100,15 +100,40 @@ describe('the import job', () => {
 
   it('a batch whose back-end fails fails its own rows only, with that back-end\'s code, and the run goes on', async () => {
     const src = source(30);
-    const down = new OxprovError('IMAP_CONNECT', 'the mail store is down', { backend: 'imap', unreachable: true });
-    const { j, rows } = job(src, { imap: (names) => { if (names.includes('user12')) throw down; } }, { batchSize: 10 });
+    const refused = new OxprovError('IMAP_FAILED', 'the mail store refused the request', { backend: 'imap' });
+    const { j, rows } = job(src, { imap: (names) => { if (names.includes('user12')) throw refused; } }, { batchSize: 10 });
     const end = await j.run();
     const failed = rows.filter((r) => r.status === 'failed');
     expect(failed.map((r) => r.username)).toEqual(Array.from({ length: 10 }, (_, i) => `user${10 + i}`));
     expect(failed[0].steps).toEqual({ ldap: 'created', sql: 'created', groupware: 'created', imap: 'failed' });
-    expect(failed[0].errors.map((e) => e.code)).toEqual(['IMAP_CONNECT']);
+    expect(failed[0].errors.map((e) => e.code)).toEqual(['IMAP_FAILED']);
     expect(end.rows).toMatchObject({ created: 20, failed: 10 });
     expect(end.backends.imap).toMatchObject({ created: 20, failed: 10 });
+    expect(end.stopped).toBeUndefined();
+  });
+
+  it('a back-end that stays unreachable stops the run (a circuit breaker): the batches in flight are reported, nothing new starts', async () => {
+    const src = source(500);
+    const down = new OxprovError('IMAP_CONNECT', 'the mail store is down', { backend: 'imap', unreachable: true, transient: true });
+    const { j, rows, directory } = job(src, { imap: async (names) => { await sleep(2); if (names.some((n) => Number(n.slice(4)) >= 100)) throw down; } }, { batchSize: 10, batchesInFlight: 2 });
+    const end = await j.run();
+    expect(end.stopped).toMatchObject({ reason: 'unreachable', backend: 'imap', code: 'IMAP_CONNECT' });
+    expect(end.cancelled).toBe(true);
+    expect(end.rowsRead).toBeLessThan(150);
+    expect(rows.filter((r) => r.status === 'created')).toHaveLength(100);
+    // Everything written is reported: the users of the failed batches are in the directory and reported failed.
+    expect(rows).toHaveLength(directory.users.size);
+    expect(rows.slice(100).every((r) => r.status === 'failed' && r.steps.imap === 'failed')).toBe(true);
+  });
+
+  it('--max-failures stops the run after that many failed rows', async () => {
+    const src = source(300);
+    const refused = new OxprovError('SQL_FAILED', 'constraint', { backend: 'sql' });
+    const { j, rows } = job(src, { sql: () => { throw refused; } }, { batchSize: 10, batchesInFlight: 1, maxFailures: 25 });
+    const end = await j.run();
+    expect(end.stopped).toMatchObject({ reason: 'max-failures' });
+    expect(rows.length).toBeLessThan(60);
+    expect(rows.length).toBeGreaterThanOrEqual(25);
   });
 
   it('a batch whose look-up fails (the directory went away) is reported failed, row by row', async () => {
