@@ -58,6 +58,8 @@ export interface ImapConfig {
    */
   doveadmUrl?: string;
   doveadmApiKey?: string;
+  /** Deadline of one request to the mail store (an IMAP session, a doveadm API call), in milliseconds. */
+  timeoutMs: number;
 }
 
 export interface TemplatesConfig {

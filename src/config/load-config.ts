@@ -125,6 +125,7 @@ function normalize(c: DeepPartial<Config>): Config {
       masterSeparator: c.imap?.masterSeparator ?? '*',
       doveadmUrl: c.imap?.doveadmUrl,
       doveadmApiKey: c.imap?.doveadmApiKey,
+      timeoutMs: c.imap?.timeoutMs ?? 30_000,
     },
     templates: {
       imapFolders: path.resolve(PACKAGE_ROOT, c.templates?.imapFolders ?? 'templates/ImapFolders.xml'),

@@ -279,6 +279,8 @@ export class ImportJob {
   private settle(slot: number, outcome: RowOutcome): void {
     // Journaled as soon as it is done, before it waits for earlier rows: a kill loses no finished row.
     if (!this.replayed.has(outcome)) this.options.journal?.done(outcome);
+    // The breaker looks at rows as they finish, not in file order: the first back-end found down is named.
+    if (outcome.status === 'failed' && !this.replayed.has(outcome)) this.onFailure(outcome);
     this.held.set(slot, outcome);
     this.release();
   }
@@ -297,7 +299,6 @@ export class ImportJob {
       if (o === DROPPED) continue;
       this.counters.record(o);
       for (const l of this.listeners) l(o);
-      if (o.status === 'failed') this.onFailure(o);
     }
     if (moved && this.headWaiter) {
       const w = this.headWaiter;

@@ -60,9 +60,9 @@ export class JournalWriter {
 
 /** What a journal says about a run that stopped. */
 export interface JournalState {
-  /** Rows with an outcome, by line (raw text and record come from the file again). */
+  /** Rows with an outcome other than failed, by line (raw text and record come from the file again). */
   readonly done: ReadonlyMap<number, Omit<RowOutcome, 'raw' | 'record'>>;
-  /** Rows sent to the back-ends without a recorded outcome: they are checked and finished. */
+  /** Rows sent to the back-ends without a recorded outcome, or failed: they are checked and finished. */
   readonly started: ReadonlySet<number>;
   /** Generated passwords by line, for rows whose user may already exist with it. */
   readonly passwords: ReadonlyMap<number, string>;
@@ -91,7 +91,9 @@ export function readJournal(dir: string): JournalState {
     if (r.p) passwords.set(r.p[0], r.p[1]);
     if (r.d) {
       const d = r.d;
-      done.set(d.line, { ...d, errors: d.errors.map((e) => new OxprovError(e.code, e.message, { field: e.field, value: e.value, backend: e.backend })) });
+      // A failed row is not done: the resumed run provisions it again (every step can run twice).
+      if (d.status === 'failed') done.delete(d.line);
+      else done.set(d.line, { ...d, errors: d.errors.map((e) => new OxprovError(e.code, e.message, { field: e.field, value: e.value, backend: e.backend })) });
     }
   }
   for (const l of done.keys()) started.delete(l);

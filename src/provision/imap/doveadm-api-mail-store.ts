@@ -15,7 +15,7 @@ export class DoveadmApiMailStore implements MailStore {
   private readonly url: URL;
   private readonly auth: string;
 
-  constructor(config: Readonly<ImapConfig>, private readonly imap: MailStore, private readonly timeoutMs = 120_000) {
+  constructor(config: Readonly<ImapConfig>, private readonly imap: MailStore, private readonly timeoutMs = config.timeoutMs) {
     if (!config.doveadmUrl || !config.doveadmApiKey) throw new OxprovError('CFG_MISSING', 'imap.doveadmUrl and imap.doveadmApiKey are both needed for the doveadm API', { field: 'imap.doveadmUrl' });
     this.url = new URL(config.doveadmUrl);
     this.auth = `X-Dovecot-API ${Buffer.from(config.doveadmApiKey).toString('base64')}`;

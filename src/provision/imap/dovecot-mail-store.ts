@@ -18,7 +18,7 @@ export class DovecotMailStore implements MailStore {
     const client = new ImapFlow({
       host: c.host, port: c.port, secure: c.secure, logger: false,
       auth: { user: `${username}${c.masterSeparator}${c.masterUser}`, pass: c.masterPassword },
-      connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000,
+      connectionTimeout: Math.min(10_000, c.timeoutMs), greetingTimeout: Math.min(10_000, c.timeoutMs), socketTimeout: c.timeoutMs,
       // Local servers use self-signed certificates; real ones configure `secure` with a proper chain.
       tls: { rejectUnauthorized: c.host !== '127.0.0.1' && c.host !== 'localhost' },
       clientInfo: { name: 'oxprov' },

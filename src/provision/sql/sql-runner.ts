@@ -24,6 +24,10 @@ export class SqlRunner {
       throw sqlError(err, what);
     }
     let broken = false;
+    // A server that goes away while the client is checked out makes it emit 'error' (57P01): without a
+    // listener that would be an uncaught exception; the query in flight fails on its own.
+    const onError = () => { broken = true; };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -33,6 +37,7 @@ export class SqlRunner {
       await client.query('ROLLBACK').catch(() => { broken = true; });
       throw sqlError(err, what);
     } finally {
+      client.off('error', onError);
       // A client whose connection broke goes, so the pool opens a fresh one.
       client.release(broken);
     }
