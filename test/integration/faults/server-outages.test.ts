@@ -52,13 +52,14 @@ async function expectComplete(file: string): Promise<void> {
   expect(again.report).toHaveLength(ROWS);
 }
 
-const SERVICES: { service: StackService; backend: string }[] = [
-  { service: 'slapd', backend: 'ldap' },
-  { service: 'postgres', backend: 'sql' },
-  { service: 'dovecot', backend: 'imap' },
+/** The back-ends a stopped server takes down: Dovecot reads its users from slapd, so without slapd the mail store fails too. */
+const SERVICES: { service: StackService; backends: string[] }[] = [
+  { service: 'slapd', backends: ['ldap', 'imap'] },
+  { service: 'postgres', backends: ['sql'] },
+  { service: 'dovecot', backends: ['imap'] },
 ];
 
-describe.each(SERVICES)('$service', ({ service, backend }) => {
+describe.each(SERVICES)('$service', ({ service, backends }) => {
   it('restarted during an import: the import waits for it, ends on its own, and nothing is lost', async () => {
     const file = await usersFile();
     const report = path.join(dir, uniqueName('r'));
@@ -87,7 +88,8 @@ describe.each(SERVICES)('$service', ({ service, backend }) => {
       await fault.stack.start(service);
     }
     expect(out.exitCode).toBe(2);
-    expect(out.summary!.stopped).toMatchObject({ reason: 'unreachable', backend });
+    expect(out.summary!.stopped).toMatchObject({ reason: 'unreachable' });
+    expect(backends).toContain(out.summary!.stopped!.backend);
     expect(out.stdout).toContain('STOPPED: ');
     // Every row the report lists as created is complete; none is both missing and unreported.
     expect(out.report.length).toBeLessThan(ROWS);
