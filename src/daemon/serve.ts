@@ -2,6 +2,7 @@ import { describeError, isOxprovError, OxprovError } from '../errors.js';
 import { loadConfig } from '../config/load-config.js';
 import { readPem } from '../config/read-pem.js';
 import { TOOL_NAMES, type ToolCaller } from '../service/tools/tool-contract.js';
+import { LoginThrottle, type ThrottleSettings } from './login-throttle.js';
 import { toolParamsFromXmlRpc, toolResultToXmlRpc } from './tool-wire.js';
 import { createXmlRpcServer, type XmlRpcLogEntry, type XmlRpcMethod } from '../xmlrpc/index.js';
 
@@ -77,19 +78,45 @@ function withoutTopology(err: unknown): unknown {
  * tool's options and answering a ToolResult struct. The params are checked by
  * the service, as for every other door; credentials too, on every call.
  */
-export function createToolMethods(service: ToolCaller): Map<string, XmlRpcMethod> {
+export function createToolMethods(service: ToolCaller, options: { throttle?: LoginThrottle; log?: (line: string) => void } = {}): Map<string, XmlRpcMethod> {
   const methods = new Map<string, XmlRpcMethod>();
+  const throttle = options.throttle ?? new LoginThrottle();
   for (const tool of TOOL_NAMES) {
-    methods.set(tool, async (params) => {
+    methods.set(tool, async (params, ctx) => {
+      const call = toolParamsFromXmlRpc(params);
+      const address = ctx.remoteAddress ?? '-';
+      const admin = String(call.adminuser ?? '').toLowerCase();
+      const refused = throttle.refusal(address, admin);
+      if (refused !== undefined) {
+        options.log?.(`${new Date().toISOString()} ${address} ${tool} login refused for ${JSON.stringify(admin)}: ${refused}`);
+        throw new OxprovError('ADMIN_AUTH', refused);
+      }
       try {
-        return toolResultToXmlRpc(await service.call(tool, toolParamsFromXmlRpc(params)));
+        const result = await service.call(tool, call);
+        throttle.success(address);
+        // The audit trail: who did what to whom, with what outcome (never a password).
+        options.log?.(`${new Date().toISOString()} ${address} ${tool} by ${JSON.stringify(admin)} ${subjectOf(call)}: ${result.status}`);
+        return toolResultToXmlRpc(result);
       } catch (err) {
+        if (isOxprovError(err, 'ADMIN_AUTH')) {
+          // Answered late, and only this caller waits: a correct login from anyone is not slowed.
+          const delay = throttle.failure(address, admin);
+          options.log?.(`${new Date().toISOString()} ${address} ${tool} login failed for ${JSON.stringify(admin)}${delay ? `; answered after ${delay} ms` : ''}`);
+          if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+        }
+        else if (isOxprovError(err)) options.log?.(`${new Date().toISOString()} ${address} ${tool} by ${JSON.stringify(admin)} ${subjectOf(call)}: failed ${err.code}`);
         throw withoutTopology(err);
       }
     });
   }
   methods.set('system.listMethods', async () => [...TOOL_NAMES]);
   return methods;
+}
+
+/** The user, group or resource a call is about, for the audit trail. */
+function subjectOf(params: Readonly<Record<string, string>>): string {
+  const name = params.username ?? params.groupname ?? params.resourcename;
+  return name === undefined ? '-' : JSON.stringify(name);
 }
 
 /** A started daemon. */
@@ -106,6 +133,8 @@ export interface DaemonDeps {
   readonly createService?: (options: ServeOptions) => ToolCaller | Promise<ToolCaller>;
   /** One line per request (no params: they hold passwords). */
   readonly log?: (line: string) => void;
+  /** How failed logins are slowed down (tests use short delays). */
+  readonly throttle?: ThrottleSettings;
 }
 
 /** Starts the XML-RPC daemon in front of the in-process admin service. */
@@ -115,7 +144,7 @@ export async function startDaemon(options: ServeOptions, deps: DaemonDeps = {}):
     return createAdminService(loadConfig({ file: o.configFile, env: deps.env }));
   }))(options);
   const server = createXmlRpcServer({
-    methods: createToolMethods(service),
+    methods: createToolMethods(service, { throttle: new LoginThrottle(deps.throttle), log: deps.log }),
     bodyLimit: options.bodyLimit,
     tls: options.tls,
     log: deps.log === undefined ? undefined : (entry) => deps.log!(formatLogEntry(entry)),
