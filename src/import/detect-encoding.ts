@@ -11,7 +11,10 @@ export type CsvEncoding = 'utf8' | 'windows-1252';
  *
  * The decision is lazy: ASCII reads the same in both, so it waits for the first
  * non-ASCII byte (an Excel export is often pure ASCII for thousands of lines before the
- * first "Müller") and then checks whether the rest of that chunk is valid UTF-8. A
+ * first "Müller") and then weighs the rest of that chunk: UTF-8 when it holds more
+ * well-formed multi-byte sequences than stray bytes (a file that is UTF-8 but for a
+ * few damaged bytes stays UTF-8, and those rows are rejected, not the whole file
+ * decoded as Windows-1252, whose text almost never forms such sequences). A
  * UTF-8 sequence cut at a chunk boundary is held back and joined with the next chunk,
  * both for the decision and for decoding. Bytes that are invalid later on decode to
  * U+FFFD, which the record parser rejects row by row (CSV_ENCODING).
@@ -61,7 +64,7 @@ export class CsvDecoder {
         this.pending = Buffer.from(rest);
         return buf.toString('latin1', 0, first);
       }
-      this.encoding = isUtf8(rest.subarray(0, rest.length - cut)) ? 'utf8' : 'windows-1252';
+      this.encoding = looksLikeUtf8(rest.subarray(0, rest.length - cut)) ? 'utf8' : 'windows-1252';
     }
     if (this.encoding === 'windows-1252') return iconv.decode(buf, 'windows-1252');
     const cut = final ? 0 : incompleteUtf8Tail(buf);
@@ -73,6 +76,22 @@ export class CsvDecoder {
     this.pending = Buffer.from(buf);
     return '';
   }
+}
+
+/** True when `buf` holds more well-formed UTF-8 multi-byte sequences than bytes that fit none. */
+export function looksLikeUtf8(buf: Buffer): boolean {
+  if (isUtf8(buf)) return true;
+  let good = 0;
+  let bad = 0;
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i];
+    if (b < 0x80) continue;
+    const size = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    let ok = size > 0 && i + size <= buf.length;
+    for (let k = 1; ok && k < size; k++) ok = (buf[i + k] & 0xc0) === 0x80;
+    if (ok) { good++; i += size - 1; } else bad++;
+  }
+  return good > bad;
 }
 
 /** Number of bytes at the end of `buf` that start a UTF-8 sequence whose remaining bytes are missing. */

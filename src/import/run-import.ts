@@ -17,6 +17,8 @@ import { failedLines } from './retry-failed.js';
 const SNAPSHOT_MIN_ROWS = 50_000;
 /** …unless the directory holds more users than this, or more than half the rows (about 60 bytes a user in memory). */
 const SNAPSHOT_MAX_USERS = 1_000_000;
+/** Problems of a header printed one by one; the rest are counted. */
+const HEADER_ERRORS_SHOWN = 10;
 
 export interface ImportIo {
   stdout: NodeJS.WritableStream;
@@ -95,7 +97,13 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     });
     const headerErrors = mapper.header(source.header);
     if (headerErrors.length) {
-      for (const e of headerErrors) io.stderr.write(`oxprov import: ${e.code}: line ${e.line ?? 1}, ${e.field ? `column "${e.field}": ` : ''}${e.message}\n`);
+      // A handful is enough to see what is wrong; a header of 100,000 unknown columns must not flood the terminal.
+      for (const e of headerErrors.slice(0, HEADER_ERRORS_SHOWN)) io.stderr.write(`oxprov import: ${e.code}: ${e.message.replace(/^line \d+: /, `line ${e.line ?? 1}: `)}\n`);
+      if (headerErrors.length > HEADER_ERRORS_SHOWN) {
+        const codes = new Map<string, number>();
+        for (const e of headerErrors.slice(HEADER_ERRORS_SHOWN)) codes.set(e.code, (codes.get(e.code) ?? 0) + 1);
+        io.stderr.write(`oxprov import: … and ${headerErrors.length - HEADER_ERRORS_SHOWN} more problems of the header (${[...codes].map(([c, n]) => `${c} ${n}`).join(', ')})\n`);
+      }
       throw new OxprovError(headerErrors[0].code, `the header of ${options.file} has ${headerErrors.length} problem(s); nothing was imported`);
     }
 

@@ -39,7 +39,7 @@ export function planColumns(
     const t = mapped?.target ?? resolveTarget(header, opts.schema, opts.reserved);
     if (t === 'unknown' || t === 'reserved') {
       errors.push(t === 'unknown'
-        ? rowIssue('MAP_UNKNOWN_ATTRIBUTE', `column "${header}" is neither an adduser option nor an attribute of the directory's schema`, { line, field: header })
+        ? rowIssue('MAP_UNKNOWN_ATTRIBUTE', `column "${header}" is neither an adduser option nor an attribute of the directory's schema (map it with --mapping, or list it in the mapping's "ignore" to skip it)`, { line, field: header })
         : rowIssue('MAP_RESERVED_ATTRIBUTE', `column "${header}" names an attribute oxprov sets itself; use the adduser option instead`, { line, field: header }));
       columns.push({ header });
       continue;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openServices } from '../../../src/service/open-services.js';
 import { userSpec } from '../../../src/model/user-spec.js';
-import { importFile, tmpDir } from '../../helpers/import-helpers.js';
+import { importFile, tmpDir, writeCsv } from '../../helpers/import-helpers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
 const config = stackConfig();
@@ -94,5 +94,20 @@ describe('validation of every row before any write (dry run against the real dir
     expect(out.exitCode).toBe(2);
     expect(out.stderr).toContain('MAP_UNKNOWN_ATTRIBUTE');
     expect(fs.existsSync(out.reportDir)).toBe(false);
+  });
+});
+
+describe('a header with very many unknown columns', () => {
+  it('is summarised after a handful of problems, not printed column by column', async () => {
+    const dir = tmpDir('wide');
+    const header = ['username', 'password', 'surname', 'mail', 'colocrouteaddr', ...Array.from({ length: 100_000 }, (_, i) => `bogus${i}`)];
+    const file = writeCsv(dir, 'wide.csv', [header]);
+    const out = await importFile(file, { dryRun: true });
+    expect(out.exitCode).toBe(2);
+    const lines = out.stderr.trim().split('\n');
+    expect(lines.length).toBeLessThan(15);
+    expect(out.stderr).toContain('… and 99990 more problems of the header (MAP_UNKNOWN_ATTRIBUTE 99990)');
+    expect(out.stderr).toContain('"ignore" to skip it');
+    expect(out.stderr.length).toBeLessThan(5000);
   });
 });

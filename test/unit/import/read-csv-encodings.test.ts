@@ -98,3 +98,17 @@ describe('chunk boundaries', () => {
     expect(simple).toEqual([{ line: 2, record: { name: 'abä' } }]);
   });
 });
+
+describe('a UTF-8 file with a few damaged bytes', () => {
+  it('stays UTF-8: the damaged rows are rejected at their lines, the others read right', async () => {
+    const good = Buffer.from('name;first;street\nMüller;Françoise;Straße\n', 'utf8');
+    const damaged = Buffer.concat([Buffer.from('Sur', 'utf8'), Buffer.from([0xff, 0xfe]), Buffer.from(';Ann;Weg 1\n', 'utf8')]);
+    const more = Buffer.from('Weiß;Zoë;Gasse\n', 'utf8');
+    const { rows, source } = await readAll(Buffer.concat([good, damaged, more]));
+    expect(source.encoding).toBe('utf8');
+    const errors = rows.filter((r) => 'error' in r) as { line: number; error: { code: string } }[];
+    expect(errors.map((e) => [e.line, e.error.code])).toEqual([[3, 'CSV_ENCODING']]);
+    const records = rows.filter((r) => 'record' in r) as { record: Record<string, string> }[];
+    expect(records.map((r) => r.record.name)).toEqual(['Müller', 'Weiß']);
+  });
+});
