@@ -4,6 +4,9 @@ import { Writable } from 'node:stream';
 
 const [file, ...flags] = process.argv.slice(2);
 const quiet = new Writable({ write(_c, _e, done) { done(); } });
-const run = await runImport({ file, dryRun: flags.includes('--dry-run'), createGroups: flags.includes('--create-groups'), progress: 'none', report: flags[flags.indexOf('--report') + 1] }, { stdout: quiet, stderr: process.stderr });
+const options = file === '--resume'
+  ? { file: '', resume: flags[0], progress: 'none' }
+  : { file, dryRun: flags.includes('--dry-run'), createGroups: flags.includes('--create-groups'), progress: 'none', report: flags[flags.indexOf('--report') + 1] };
+const run = await runImport(options, { stdout: quiet, stderr: process.stderr });
 const s = run.summary;
 process.stdout.write(`${JSON.stringify({ exitCode: run.exitCode, rows: s?.rows, seconds: s?.seconds, rowsPerSecond: s?.rowsPerSecond, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);

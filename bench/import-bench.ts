@@ -61,6 +61,27 @@ async function importChild(file: string, dryRun: boolean, flags: string[] = []):
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
+/** Starts a full import in a child process and kills it with SIGKILL once its journal holds half the rows as done. */
+function killAtHalf(file: string, report: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'bin/oxprov.js'), 'import', file, '--report', report, '--progress', 'none'], { stdio: 'ignore' });
+    let done = 0;
+    const poll = setInterval(() => {
+      const journal = path.join(report, 'journal.jsonl');
+      if (!fs.existsSync(journal)) return;
+      done = (fs.readFileSync(journal, 'utf8').match(/"d":/g) ?? []).length;
+      if (done >= ROWS / 2) { clearInterval(poll); child.kill('SIGKILL'); }
+    }, 100);
+    child.on('exit', () => { clearInterval(poll); resolve(done); });
+    child.on('error', reject);
+  });
+}
+
+async function importChildResume(report: string): Promise<ChildResult> {
+  const out = await run(process.execPath, [path.join(root, 'bench/child-import.mjs'), '--resume', report]);
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
 /** The same users as the CSV generator makes, as specs, for the floors. */
 function specs(prefix: string, n: number): UserSpec[] {
   const lang = ['DE', 'EN', 'FR'];
@@ -164,6 +185,15 @@ async function main(): Promise<void> {
   const grp = await importChild(groupsFile, false, ['--create-groups']);
   log(`${String(ROWS).padStart(10)} users  ${grp.rowsPerSecond} users/s  ${grp.maxRssMB} MB peak RSS  (in ${GROUPS} groups; created ${grp.rows.created}, failed ${grp.rows.failed}, rejected ${grp.rows.rejected})`);
 
+  // Killed (SIGKILL) at about half of a full import, then --resume: the time of the resumed run over the whole import's.
+  const resumeFile = path.join(work, 'resume.csv');
+  await generateUsers(resumeFile, ROWS, `res${tag}x`);
+  const resumeReport = path.join(work, 'report-resume');
+  const killedAt = await killAtHalf(resumeFile, resumeReport);
+  const resumed = await importChildResume(resumeReport);
+  const resumeRatio = resumed.seconds / imp.seconds;
+  log(`${String(ROWS).padStart(10)} users  killed at ${killedAt} rows done, --resume took ${resumed.seconds.toFixed(1)} s against ${imp.seconds.toFixed(1)} s for the whole import  (created ${resumed.rows.created}, existing ${resumed.rows.exists}, failed ${resumed.rows.failed})`);
+
   log('\nfloors: the raw rate of each back-end for the same work');
   const floorUsers = specs(`flr${tag}x`, ROWS);
   const floors: [string, number][] = [];
@@ -176,6 +206,7 @@ async function main(): Promise<void> {
   log(`\nimport ${imp.rowsPerSecond} users/s is ${ratio.toFixed(2)} × the slowest floor (${slowest[0]}, ${Math.round(slowest[1])} users/s)`);
   fs.rmSync(work, { recursive: true, force: true });
   log(`groups_ratio=${(grp.rowsPerSecond / imp.rowsPerSecond).toFixed(2)}`);
+  log(`resume_ratio=${resumeRatio.toFixed(2)}`);
   log(`ratio=${ratio.toFixed(2)}`);
 }
 
