@@ -6,6 +6,7 @@ import type { UserInput } from '../model/user-spec.js';
 import type { UserLookupView } from '../service/directory-snapshot.js';
 import type { ProvisionOptions, UserResult } from '../service/user-service.js';
 import { generatePassword } from '../service/generate-password.js';
+import { InOrder } from './in-order.js';
 import { ImportCounters, type BackendCounts, type RowCounts } from './import-counters.js';
 import type { JournalState } from './journal.js';
 import type { RowOutcome } from './row-outcome.js';
@@ -121,11 +122,11 @@ export class ImportJob {
   private t0 = 0;
   private finishedMs = 0;
   private running?: Promise<ImportSnapshot>;
-  /** Outcomes of rows done but not yet emitted, by slot (input order); the head is the next slot to emit. */
-  private readonly held = new Map<number, RowOutcome>();
-  private nextSlot = 0;
-  private head = 0;
-  private headWaiter?: () => void;
+  /** Outcomes in input order: rows finish out of order, the report lists them as the file does. */
+  private readonly order = new InOrder<RowOutcome>((o) => {
+    this.counters.record(o);
+    for (const l of this.listeners) l(o);
+  });
 
   constructor(
     private readonly source: RowSource,
@@ -192,9 +193,9 @@ export class ImportJob {
         this.bytesRead += Buffer.byteLength(row.raw) + 1;
         const drained = this.options.backpressure?.();
         if (drained) await drained;
-        while (this.held.size >= MAX_HELD) await this.headMoved();
+        while (this.order.waiting >= MAX_HELD) await this.order.moved();
         if (isRowError(row)) {
-          if (include(row.line)) this.settle(this.slot(), { line: row.line, raw: row.raw, status: 'rejected', steps: {}, errors: [row.error], notes: [], ms: 0 });
+          if (include(row.line)) this.settle(this.order.slot(), { line: row.line, raw: row.raw, status: 'rejected', steps: {}, errors: [row.error], notes: [], ms: 0 });
           continue;
         }
         // Every row is mapped, replayed ones too: the duplicate checks and derived names must come out the same.
@@ -204,19 +205,19 @@ export class ImportJob {
         if (replay) {
           const o: RowOutcome = { ...replay, raw: row.raw, record: row.record };
           this.replayed.add(o);
-          this.settle(this.slot(), o);
+          this.settle(this.order.slot(), o);
           continue;
         }
         if (!m.ok) {
-          this.settle(this.slot(), { line: row.line, raw: row.raw, record: row.record, username: m.username, status: 'rejected', steps: {}, errors: m.errors, notes: m.notes, ms: 0 });
+          this.settle(this.order.slot(), { line: row.line, raw: row.raw, record: row.record, username: m.username, status: 'rejected', steps: {}, errors: m.errors, notes: m.notes, ms: 0 });
           continue;
         }
-        batch.push({ slot: this.slot(), p: { line: row.line, raw: row.raw, record: row.record, input: m.spec, notes: m.notes } });
+        batch.push({ slot: this.order.slot(), p: { line: row.line, raw: row.raw, record: row.record, input: m.spec, notes: m.notes } });
         if (batch.length >= this.options.batchSize) await flush();
       }
       if (!this.cancelled) this.sourceEnded = true;
       if (!this.cancelled) await flush();
-      else for (const { slot } of batch) this.drop(slot);
+      else for (const { slot } of batch) this.order.skip(slot);
     } finally {
       // Whatever ended the reading (the end, an I/O error, a cancel), the batches already
       // sent to the back-ends are finished and reported before this returns.
@@ -271,40 +272,13 @@ export class ImportJob {
     }
   }
 
-  private slot(): number {
-    return this.nextSlot++;
-  }
-
-  /** Fills a row's slot and emits every outcome that is now next in input order. */
+  /** Journals a row's outcome as soon as it is done, then lets it wait for earlier rows. */
   private settle(slot: number, outcome: RowOutcome): void {
-    // Journaled as soon as it is done, before it waits for earlier rows: a kill loses no finished row.
+    // Journaled before it waits for earlier rows: a kill loses no finished row.
     if (!this.replayed.has(outcome)) this.options.journal?.done(outcome);
     // The breaker looks at rows as they finish, not in file order: the first back-end found down is named.
     if (outcome.status === 'failed' && !this.replayed.has(outcome)) this.onFailure(outcome);
-    this.held.set(slot, outcome);
-    this.release();
-  }
-
-  /** A row read but never sent (cancelled): it has no outcome and holds up nobody. */
-  private drop(slot: number): void {
-    this.held.set(slot, DROPPED);
-    this.release();
-  }
-
-  private release(): void {
-    let moved = false;
-    for (let o = this.held.get(this.head); o !== undefined; o = this.held.get(this.head)) {
-      this.held.delete(this.head++);
-      moved = true;
-      if (o === DROPPED) continue;
-      this.counters.record(o);
-      for (const l of this.listeners) l(o);
-    }
-    if (moved && this.headWaiter) {
-      const w = this.headWaiter;
-      this.headWaiter = undefined;
-      w();
-    }
+    this.order.fill(slot, outcome);
   }
 
   private onFailure(o: RowOutcome): void {
@@ -318,10 +292,5 @@ export class ImportJob {
     }
     if (this.stopped) this.cancel();
   }
-
-  private headMoved(): Promise<void> {
-    return new Promise((resolve) => { this.headWaiter = resolve; });
-  }
 }
 
-const DROPPED: RowOutcome = Object.freeze({ line: 0, raw: '', status: 'rejected', steps: {}, errors: [], notes: [], ms: 0 }) as RowOutcome;
