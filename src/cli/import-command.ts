@@ -1,5 +1,8 @@
 import type { Argv } from 'yargs';
 
+/** The options of `import`. */
+export const IMPORT_OPTIONS: readonly string[] = ['dry-run', 'mapping', 'encoding', 'delimiter', 'on-existing', 'generate-passwords', 'create-groups', 'concurrency', 'batch-size', 'report', 'retry-failed', 'resume', 'max-failures', 'outage-wait', 'source_only', 'progress', 'config'];
+
 /**
  * `oxprov import FILE`: the bulk import (the whitepaper's "bulk load"). No
  * option carries a yargs default: the import's own options say what is left

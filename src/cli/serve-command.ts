@@ -1,5 +1,8 @@
 import type { Argv } from 'yargs';
 
+/** The options of `serve`. */
+export const SERVE_OPTIONS: readonly string[] = ['listen', 'port', 'tls-cert', 'tls-key', 'insecure-http', 'body-limit', 'config'];
+
 /** `oxprov serve`: the XML-RPC daemon in front of the admin service, one method per tool. */
 export function serveCommand(yargs: Argv, setExit: (code: number) => void): Argv {
   return yargs.command(

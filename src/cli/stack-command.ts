@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 /** `oxprov stack up|down|status|env`: the local stack of real servers for the demo and the tests. */
 export function stackCommand(yargs: Argv, setExit: (code: number) => void): Argv {
   return yargs.command('stack <action>', 'start, stop or inspect the local stack (slapd, PostgreSQL, Dovecot under .stack/)', (y) =>
-    y.positional('action', { choices: ['up', 'down', 'status', 'env'] as const, describe: 'what to do' }),
+    y.positional('action', { choices: ['up', 'down', 'status', 'env'] as const, describe: 'what to do' }).strict(),
   async (argv) => {
     const { LocalStack } = await import('../stack/stack.js');
     const stack = new LocalStack(process.env, (line) => process.stderr.write(`${line}\n`));

@@ -112,7 +112,9 @@ export function renderSummary(s: ImportSummary): string {
   }
   const codes = Object.entries(s.errors).sort((a, b) => b[1] - a[1]);
   if (codes.length) lines.push(`  errors      ${codes.map(([c, n]) => `${c} ${n}`).join(', ')}`);
-  lines.push(`  time        ${pad(`${s.seconds.toFixed(2)} s`)}   (${s.rowsPerSecond} ${s.dryRun ? 'rows' : 'users'}/s)`);
+  const worked = r.created + r.updated + r.exists + r.valid + r.failed;
+  // A rate of nothing is no figure: a run whose every row was rejected shows its time alone.
+  lines.push(`  time        ${pad(`${s.seconds.toFixed(2)} s`)}${worked > 0 ? `   (${s.rowsPerSecond} ${s.dryRun ? 'rows' : 'users'}/s)` : ''}`);
   lines.push(`  report      ${s.reportDir}`);
   if (s.stopped) lines.push(`  STOPPED: ${s.stopped.message}`, `  the rows not in the report were not touched: run it again (or --resume ${s.reportDir}) to import the rest`);
   else if (s.interrupted) lines.push(`  INTERRUPTED before the end of the file: run it again (or --resume ${s.reportDir}) to import the rest`);

@@ -88,6 +88,9 @@ export function normalizeImportOptions(given: ImportOptionsInput, now = new Date
   const onExisting = (input.onExisting ?? 'skip').toLowerCase();
   if (!['skip', 'update', 'fail'].includes(onExisting)) throw invalid('on-existing', 'must be skip, update or fail', input.onExisting);
   const encoding = (input.encoding ?? 'auto').toLowerCase().replace(/^utf-8$/, 'utf8').replace(/^(cp1252|win1252)$/, 'windows-1252');
+  if (/^(latin-?1|iso-?8859-?1|ansi)$/.test(encoding)) {
+    throw invalid('encoding', 'must be auto, utf8 or windows-1252 (what Excel calls ANSI or latin1 is windows-1252: use --encoding windows-1252)', input.encoding);
+  }
   if (!['auto', 'utf8', 'windows-1252'].includes(encoding)) throw invalid('encoding', 'must be auto, utf8 or windows-1252', input.encoding);
   const delimiter = input.delimiter ?? 'auto';
   const concurrency = { ...DEFAULT_CONCURRENCY };

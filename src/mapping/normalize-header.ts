@@ -60,7 +60,7 @@ export function planColumns(
   }
   for (const field of opts.mandatory) {
     if (!byKey.has(field) && !opts.derive.has(field) && !opts.defaults.has(field)) {
-      errors.push(rowIssue('MAP_MISSING_FIELD', `no column, derive rule or default gives ${field}`, { line, field }));
+      errors.push(rowIssue('MAP_MISSING_FIELD', `no column, derive rule or default gives ${field}${field === 'password' ? ' (or let oxprov make passwords: --generate-passwords)' : ''}`, { line, field }));
     }
   }
   return { columns, errors };

@@ -102,7 +102,7 @@ function mapRow(record: Readonly<Record<string, string | undefined>>, line: numb
       if (value !== '') checkValue(t.target, value, t.header, t.secret, t.notePrefix, line, spec, sink, opts);
     }
     for (const m of plan.mandatory) {
-      if (m.target === -1 || present[m.target] === 0) issues.push(rowIssue('MAP_MISSING_FIELD', `${m.field} is mandatory`, { line, field: m.column }));
+      if (m.target === -1 || present[m.target] === 0) issues.push(rowIssue('MAP_MISSING_FIELD', missingText(m.field), { line, field: m.column }));
     }
     fieldOf = plan.fieldOf;
   } else {
@@ -116,7 +116,7 @@ function mapRow(record: Readonly<Record<string, string | undefined>>, line: numb
     }
     for (const m of plan.mandatory) {
       const failedToDerive = issues.some((i) => i.code === 'MAP_DERIVE_FAILED' && i.field === m.field);
-      if (!values.has(m.field) && !failedToDerive) issues.push(rowIssue('MAP_MISSING_FIELD', `${m.field} is mandatory`, { line, field: m.column }));
+      if (!values.has(m.field) && !failedToDerive) issues.push(rowIssue('MAP_MISSING_FIELD', missingText(m.field), { line, field: m.column }));
     }
     fieldOf = (key) => values.get(key)?.field ?? key;
   }
@@ -165,4 +165,9 @@ function checkDuplicates(patch: Partial<UserSpec>, field: (key: string) => strin
       issues.push(rowIssue('MAP_DUPLICATE_ALIAS', `alias ${alias} is already used as ${owner.kind} on line ${owner.line}`, { line, field: field('alias'), value: alias }));
     } else seen.claimAddress(alias, line, 'alias');
   }
+}
+
+/** "surname is mandatory"; for a password, with the way out an HR export without passwords needs. */
+function missingText(field: string): string {
+  return field === 'password' ? 'password is mandatory (or let oxprov make one: --generate-passwords)' : `${field} is mandatory`;
 }
