@@ -72,7 +72,10 @@ export function formatResult(tool: ToolName, params: Readonly<Record<string, str
   const steps = result.steps && Object.keys(result.steps).length > 0
     ? ` (${Object.entries(result.steps).map(([backend, state]) => `${backend} ${state}`).join(', ')})`
     : '';
-  return subject === undefined ? `${tool}: ${result.status}${steps}: ${result.message}` : `${tool}: ${subject} ${result.status}${steps}`;
+  // Nothing in any back-end: most likely a mistyped name. Still exit 0 (a second deluser must not fail), but said plainly.
+  const nothing = tool === 'deluser' && result.status === 'gone' && Object.values(result.steps ?? {}).every((st) => st === 'gone' || st === 'skipped')
+    ? `: there is no user ${subject} in any back-end (nothing was deleted; check the name)` : '';
+  return subject === undefined ? `${tool}: ${result.status}${steps}: ${result.message}` : `${tool}: ${subject} ${result.status}${steps}${nothing}`;
 }
 
 const USAGE_CODES = new Set(['ADMIN_AUTH', 'ADMIN_INVALID_REQUEST', 'ADMIN_NO_SUCH_USER', 'ADMIN_NO_SUCH_GROUP', 'ADMIN_NO_SUCH_RESOURCE',
