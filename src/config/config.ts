@@ -1,3 +1,5 @@
+import type { PasswordPolicy } from '../model/password-policy.js';
+
 /**
  * Connection settings of the three back-ends, normalised once at the edge
  * (`loadConfig`) and frozen: the core never reads environment variables or files.
@@ -80,6 +82,8 @@ export interface DefaultsConfig {
 }
 
 export interface Config {
+  /** What every password set by oxprov must hold (the tools, the daemon, the import). */
+  passwords: PasswordPolicy;
   ldap: LdapConfig;
   sql: SqlConfig;
   imap: ImapConfig;

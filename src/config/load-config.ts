@@ -3,6 +3,7 @@ import path from 'node:path';
 import { OxprovError } from '../errors.js';
 import type { Config, DeepPartial } from './config.js';
 import { PACKAGE_ROOT, stackConfigFile } from './paths.js';
+import { DEFAULT_PASSWORD_POLICY } from '../model/password-policy.js';
 
 export interface LoadConfigOptions {
   /** A JSON config file (`--config`). Without it the local stack's settings are used when present. */
@@ -97,6 +98,10 @@ function normalize(c: DeepPartial<Config>): Config {
   const baseDn = c.ldap?.baseDn ?? DEFAULT_BASE;
   const adminsDn = c.ldap?.adminsDn ?? `ou=admins,${baseDn}`;
   const config: Config = {
+    passwords: {
+      minLength: c.passwords?.minLength ?? DEFAULT_PASSWORD_POLICY.minLength,
+      minClasses: c.passwords?.minClasses ?? DEFAULT_PASSWORD_POLICY.minClasses,
+    },
     ldap: {
       url: c.ldap?.url ?? 'ldap://127.0.0.1:3389',
       baseDn,
@@ -139,6 +144,10 @@ function normalize(c: DeepPartial<Config>): Config {
       homeDirectory: c.defaults?.homeDirectory ?? '/home/{username}',
     },
   };
+  const { minLength, minClasses } = config.passwords;
+  if (!Number.isInteger(minLength) || minLength < 1 || minLength > 128 || !Number.isInteger(minClasses) || minClasses < 1 || minClasses > 4) {
+    throw new OxprovError('CFG_INVALID', `passwords.minLength must be 1 to 128 and passwords.minClasses 1 to 4, got ${minLength} and ${minClasses}`, { field: 'passwords' });
+  }
   if (!['SSHA', 'SSHA512'].includes(config.ldap.passwordScheme)) {
     throw new OxprovError('CFG_INVALID', `ldap.passwordScheme must be SSHA or SSHA512, got "${config.ldap.passwordScheme}"`, { field: 'ldap.passwordScheme' });
   }

@@ -93,7 +93,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     const schema: AttributeSchema = (await services?.users.schema()) ?? inMemorySchema(STANDARD_ATTRIBUTES);
     const mapper = createRowMapper({
       languages: templates.imap.languages, imapStyles: templates.imap.styles, schema, mapping,
-      generatePasswords: options.generatePasswords, requireUserData: options.only.includes('ldap'),
+      generatePasswords: options.generatePasswords, requireUserData: options.only.includes('ldap'), passwordPolicy: config.passwords,
     });
     const headerErrors = mapper.header(source.header);
     if (headerErrors.length) {

@@ -1,4 +1,5 @@
 import { OxprovError } from '../errors.js';
+import type { PasswordPolicy } from '../model/password-policy.js';
 import type { AttributeSchema } from './attribute-schema.js';
 import { MANDATORY_FIELDS, isSecretField, type Field } from './fields.js';
 import { EMPTY_MAPPING, type Mapping } from './mapping-file.js';
@@ -20,6 +21,8 @@ export interface RowMapperOptions {
   mapping?: Mapping;
   /** Passwords will be generated for rows without one, so `password` is not mandatory. */
   generatePasswords?: boolean;
+  /** What a password must hold (default: DEFAULT_PASSWORD_POLICY). */
+  passwordPolicy?: PasswordPolicy;
   /**
    * The paper's mandatory fields are demanded (default). False for requests that
    * do not write the directory (`--source_only=sql`, …): then only the user name is.
@@ -69,7 +72,7 @@ export function normalizeOptions(options: RowMapperOptions): NormalizedOptions {
   const imapStyles = options.imapStyles === undefined
     ? undefined
     : new Map(options.imapStyles.map((s) => [s.toLowerCase(), s]));
-  const env: FieldEnv = Object.freeze({ languages: Object.freeze(languages), imapStyles });
+  const env: FieldEnv = Object.freeze({ languages: Object.freeze(languages), imapStyles, passwordPolicy: options.passwordPolicy });
   const reserved = new Set((options.reservedAttributes ?? RESERVED_ATTRIBUTES).map((a) => a.toLowerCase()));
   const mapping = options.mapping ?? EMPTY_MAPPING;
   const target = (name: string, key: string): Target => {

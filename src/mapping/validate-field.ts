@@ -1,5 +1,6 @@
 import type { ErrorCode, OxprovError } from '../errors.js';
 import { MODULES, type Module } from '../model/modules.js';
+import { DEFAULT_PASSWORD_POLICY, passwordProblem, type PasswordPolicy } from '../model/password-policy.js';
 import type { UserSpec } from '../model/user-spec.js';
 import { resolveCountry } from './country.js';
 import { DEFAULT_MAX_LENGTH, FLAG_FIELDS, LIST_FIELDS, MAX_LENGTH, type Field } from './fields.js';
@@ -17,6 +18,8 @@ export interface FieldEnv {
   readonly languages: readonly string[];
   /** Known folder styles keyed by lower-cased name; undefined accepts any well-formed style name. */
   readonly imapStyles?: ReadonlyMap<string, string>;
+  /** What a password must hold; undefined: the default policy. */
+  readonly passwordPolicy?: PasswordPolicy;
 }
 
 /** One checked value: what it contributes to the spec, and every problem found. */
@@ -77,9 +80,12 @@ export function checkField(field: Field, value: string, env: FieldEnv, line: num
       if (USERNAME_RE.test(value)) patch.username = value.toLowerCase();
       else fail(sink, 'MAP_INVALID_USERNAME', 'user name must start with a letter or digit and hold only letters, digits, ".", "_", "-"', line, column, secret, value);
       break;
-    case 'password':
-      patch.password = value;
+    case 'password': {
+      const weak = passwordProblem(value, env.passwordPolicy ?? DEFAULT_PASSWORD_POLICY);
+      if (weak === undefined) patch.password = value;
+      else fail(sink, 'MAP_WEAK_PASSWORD', weak, line, column, true, value);
       break;
+    }
     case 'surname':
     case 'givenname':
       patch[field] = value;

@@ -33,6 +33,7 @@ export async function adduser(ctx: ToolContext, params: Readonly<Record<string, 
     imapStyles: templates.imap.styles,
     schema: await schema,
     requireUserData: writesLdap,
+    passwordPolicy: ctx.config.passwords,
     // `--mailQuota=…` would bypass --quotasize's check and the quota attribute the IMAP server reads.
     reservedAttributes: [...RESERVED_ATTRIBUTES, ctx.config.ldap.quotaAttribute],
   });
@@ -59,7 +60,7 @@ export async function deluser(ctx: ToolContext, params: Readonly<Record<string, 
 /** changepasswd (paper 3.7). A password the user already has is `unchanged`. */
 export async function changepasswd(ctx: ToolContext, params: Readonly<Record<string, string>>): Promise<ToolResult> {
   const username = checkName(params.username, 'username', 'user');
-  const issues = validateField('password', params.password, { languages: ['EN'] }, { field: 'password', secret: true }).issues;
+  const issues = validateField('password', params.password, { languages: ['EN'], passwordPolicy: ctx.config.passwords }, { field: 'password', secret: true }).issues;
   if (issues.length > 0) throw issues[0];
   const outcome = await ctx.services.users.changePassword(username, params.password);
   return outcome === 'exists'

@@ -48,8 +48,8 @@ describe('a large dry run (read against the snapshot)', () => {
     const rows = ['username,password,surname,mail,colocrouteaddr'];
     // ~60k rows of ~100 bytes: above the size at which the importer reads the directory once.
     for (let i = 0; i < 60_000; i++) rows.push(`${p}x${i},Pw-${i}-long-enough-padding,Large,${p}x${i}@large.test.tux,${p}x${i}@localhost`);
-    rows.push(`${p}a,Pw-a,Snap,${p}a@test.tux,${p}a@localhost`);
-    rows.push(`${p}c,Pw-c,Snap,${p}b.alias@test.tux,${p}c@localhost`);
+    rows.push(`${p}a,Pw-a-long,Snap,${p}a@test.tux,${p}a@localhost`);
+    rows.push(`${p}c,Pw-c-long,Snap,${p}b.alias@test.tux,${p}c@localhost`);
     fs.writeFileSync(file, `${rows.join('\n')}\n`);
     expect(fs.statSync(file).size).toBeGreaterThan(5_000_000);
     // The shared test directory may hold many users (benchmarks): lift the bound so the snapshot is taken.

@@ -170,6 +170,11 @@ const CASES: Case[] = [
     expected: { outcome: 'MAP_MISSING_FIELD', steps: {} },
   },
   {
+    name: 'a password of one character is refused by the password policy',
+    request: (u) => full(u, { password: 'a' }),
+    expected: { outcome: 'MAP_WEAK_PASSWORD', steps: {} },
+  },
+  {
     name: 'the same request twice: the second changes nothing',
     setup: (u) => svc.users.provisionUser(person(u, { language: 'FR' })).then(() => {}),
     request: (u) => full(u, { language: 'FR' }),

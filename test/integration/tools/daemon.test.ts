@@ -162,7 +162,7 @@ describe('every admin tool through the daemon, with the CLI\'s --server path', (
     expect(await sqlUser(pm)).toHaveLength(0);
     expect(await ldapMembers(g)).toEqual([sm]);
     expect(await sqlMembers(g)).toEqual([sm]);
-    expect(await cli(`./deluser ${ADMIN} --username=${pm}`)).toEqual(ok(`deluser: ${pm} gone (ldap gone, sql gone, groupware gone, imap gone)\n`));
+    expect(await cli(`./deluser ${ADMIN} --username=${pm}`)).toEqual(ok(`deluser: ${pm} gone (ldap gone, sql gone, groupware gone, imap gone): there is no user ${pm} in any back-end (nothing was deleted; check the name)\n`));
   });
 
   it('delgroup deletes the definition, its members stay users; again is gone', async () => {

@@ -48,6 +48,7 @@ const CASES: [string, ToolName, () => string[], number, RegExp][] = [
   ['an unknown option', 'setquota', () => [`--username=${u}`, '--quotasize=10', '--quota=5'], 2, /CFG_UNKNOWN_OPTION/],
   ['a missing option', 'addgroup', () => [`--groupname=${g}`], 2, /MAP_MISSING_FIELD/],
   ['a bad value', 'setquota', () => [`--username=${u}`, '--quotasize=ten'], 2, /MAP_INVALID_QUOTA/],
+  ['changepasswd to a one-character password', 'changepasswd', () => [`--username=${u}`, '--password=a'], 2, /MAP_WEAK_PASSWORD/],
   ['setquota done', 'setquota', () => [`--username=${u}`, '--quotasize=20'], 0, /^$/],
   ['addmembers2group of a member: unchanged', 'addmembers2group', () => [`--groupname=${g}`, `--members=${u}`], 0, /^$/],
   ['delgroup of a group that is not there: gone', 'delgroup', () => [`--groupname=${uniqueName('g')}`], 0, /^$/],

@@ -62,3 +62,17 @@ describe('a missing password', () => {
     expect(r.ok ? '' : r.errors.map((e) => e.message).join()).toContain('password is mandatory (or let oxprov make one: --generate-passwords)');
   });
 });
+
+describe('the password policy', () => {
+  it('refuses a one-character password with MAP_WEAK_PASSWORD, admits the paper\'s "secret", and follows the config', async () => {
+    const { passwordProblem, DEFAULT_PASSWORD_POLICY } = await import('../../../src/model/password-policy.js');
+    expect(passwordProblem('a', DEFAULT_PASSWORD_POLICY)).toMatch(/at least 6 characters/);
+    expect(passwordProblem('secret', DEFAULT_PASSWORD_POLICY)).toBeUndefined();
+    const strict = { minLength: 10, minClasses: 3 };
+    expect(passwordProblem('secretsecret', strict)).toMatch(/at least 3 kinds/);
+    expect(passwordProblem('Secret-2026!', strict)).toBeUndefined();
+    const { validateField } = await import('../../../src/mapping/validate-field.js');
+    const out = validateField('password', 'a', { languages: ['EN'] }, { field: 'password', secret: true });
+    expect(out.issues.map((e) => [e.code, e.value])).toEqual([['MAP_WEAK_PASSWORD', undefined]]);
+  });
+});

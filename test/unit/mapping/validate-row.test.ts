@@ -49,8 +49,10 @@ describe('row validation', () => {
     expect(codes(r).sort()).toEqual([
       'MAP_INVALID_ALIAS', 'MAP_INVALID_COUNTRY', 'MAP_INVALID_DATE', 'MAP_INVALID_FLAG', 'MAP_INVALID_FLAG', 'MAP_INVALID_FLAG',
       'MAP_INVALID_GROUP', 'MAP_INVALID_LANGUAGE', 'MAP_INVALID_MAIL', 'MAP_INVALID_MODULE', 'MAP_INVALID_QUOTA',
-      'MAP_INVALID_TEMPLATE', 'MAP_INVALID_TIMEZONE', 'MAP_INVALID_USERNAME', 'MAP_INVALID_VALUE', 'MAP_MISSING_FIELD',
+      'MAP_INVALID_TEMPLATE', 'MAP_INVALID_TIMEZONE', 'MAP_INVALID_USERNAME', 'MAP_INVALID_VALUE', 'MAP_MISSING_FIELD', 'MAP_WEAK_PASSWORD',
     ]);
+    // A weak password is named, never quoted.
+    expect(errorsOf(r).find((e) => e.code === 'MAP_WEAK_PASSWORD')).toMatchObject({ field: 'password', value: undefined });
     const errors = errorsOf(r);
     expect(errors.every((e) => e.line === 2)).toBe(true);
     expect(errors.find((e) => e.code === 'MAP_INVALID_MODULE')).toMatchObject({ field: 'disable', value: 'games' });
