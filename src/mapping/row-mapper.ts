@@ -7,6 +7,7 @@ import { resolveRow } from './resolve-row.js';
 import { rowIssue } from './row-issue.js';
 import type { Target } from './target.js';
 import { validateAttribute } from './validate-attribute.js';
+import { looksLikeLostCharacter } from './value-syntax.js';
 import { checkField, type FieldSink } from './validate-field.js';
 
 /** The outcome of mapping one row. Notes say what the mapper changed on its own (suffixes, dropped repeats). */
@@ -132,10 +133,12 @@ function checkValue(
   if (target.kind === 'field') {
     sink.notePrefix = notePrefix;
     checkField(target.field, value, opts.env, line, field, secret, sink);
+    if ((target.field === 'surname' || target.field === 'givenname') && looksLikeLostCharacter(value)) sink.notes.push(lostNote(field, value));
   } else {
     const out = validateAttribute(target.info, value, { line, field, secret });
     if (out.value !== undefined) spec.attributes[target.info.name] = [out.value];
     else sink.issues.push(...out.issues);
+    if (out.value !== undefined && !secret && looksLikeLostCharacter(out.value)) sink.notes.push(lostNote(field, out.value));
   }
 }
 
@@ -170,4 +173,9 @@ function checkDuplicates(patch: Partial<UserSpec>, field: (key: string) => strin
 /** "surname is mandatory"; for a password, with the way out an HR export without passwords needs. */
 function missingText(field: string): string {
   return field === 'password' ? 'password is mandatory (or let oxprov make one: --generate-passwords)' : `${field} is mandatory`;
+}
+
+/** A warning, not an error: `Y?lmaz` may be right, but is more often `Yılmaz` lost by the export. */
+function lostNote(field: string, value: string): string {
+  return `warning: ${field} "${value}" has a "?" between letters: a character the export could not write? (check the file's encoding)`;
 }

@@ -6,6 +6,9 @@ import { hasControlChars, hasControlCharsBeyondLineBreaks, isIsoDate, parseFlag 
 
 // Regular expressions as constants: a literal in a function body is a new RegExp object per call.
 const INTEGER_RE = /^-?\d+$/;
+/** Attributes whose values may span lines (a postal address, a description). Every other value is one line. */
+const MULTI_LINE_RE = /^(description|postalAddress|homePostalAddress|registeredAddress|OXUserComment|info)$/i;
+const LINE_BREAK_RE = /[\r\n]/;
 
 /**
  * Checks one value of an extra LDAP attribute. A cell is one value: commas are
@@ -21,7 +24,10 @@ export function validateAttribute(
   });
   const max = info.maxLength ?? DEFAULT_MAX_LENGTH;
   if (value.length > max) return fail('MAP_TOO_LONG', `longer than ${max} characters`);
-  const multiLine = (info.syntax ?? 'string') === 'string' && !isDateAttribute(info);
+  const multiLine = (info.syntax ?? 'string') === 'string' && !isDateAttribute(info) && MULTI_LINE_RE.test(info.name);
+  if (!multiLine && LINE_BREAK_RE.test(value)) {
+    return fail('MAP_INVALID_VALUE', 'holds a line break, but is a one-line attribute (a cell written on two lines in the spreadsheet?)');
+  }
   if (multiLine ? hasControlCharsBeyondLineBreaks(value) : hasControlChars(value)) return fail('MAP_INVALID_VALUE', 'contains control characters');
   if (isDateAttribute(info)) {
     return isIsoDate(value) ? { value, issues: [] } : fail('MAP_INVALID_DATE', 'not a real date written YYYY-MM-DD');

@@ -112,3 +112,10 @@ export function hasControlChars(value: string): boolean {
 export function hasControlCharsBeyondLineBreaks(value: string): boolean {
   return CONTROL_BUT_LINE_BREAKS_RE.test(value);
 }
+
+const LOST_CHAR_RE = /\p{L}\?\p{L}/u;
+
+/** A `?` between two letters (`Y?lmaz`): often a character the export could not write in its encoding. */
+export function looksLikeLostCharacter(value: string): boolean {
+  return LOST_CHAR_RE.test(value);
+}

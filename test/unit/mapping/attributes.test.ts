@@ -47,3 +47,22 @@ describe('extra LDAP attributes', () => {
     expect(s.attribute('nope')).toBeUndefined();
   });
 });
+
+describe('values an export spoiled', () => {
+  it('a line break in a one-line attribute is refused; a description may hold one', async () => {
+    const { validateAttribute } = await import('../../../src/mapping/validate-attribute.js');
+    const ou = validateAttribute({ name: 'ou', singleValue: false, syntax: 'string' }, 'Forschung\r\nEntwicklung', { line: 7, field: 'ou' });
+    expect(ou.issues.map((e) => [e.code, e.line, e.field])).toEqual([['MAP_INVALID_VALUE', 7, 'ou']]);
+    expect(validateAttribute({ name: 'description', singleValue: false, syntax: 'string' }, 'two\nlines', { field: 'description' }).value).toBe('two\nlines');
+  });
+
+  it('a "?" between letters is a warning in the notes, and the row still passes', async () => {
+    const { createRowMapper, inMemorySchema, STANDARD_ATTRIBUTES } = await import('../../../src/mapping/index.js');
+    const m = createRowMapper({ languages: ['EN'], schema: inMemorySchema(STANDARD_ATTRIBUTES) });
+    m.header(['username', 'password', 'surname', 'mail', 'colocrouteaddr', 'ou']);
+    const r = m.map({ username: 'ay', password: 'Pw-123456', surname: 'Y?lmaz', mail: 'ay@t.tux', colocrouteaddr: 'ay@localhost', ou: 'Gesch?ftsf?hrung' }, 2);
+    expect(r.ok).toBe(true);
+    expect(r.notes.join('\n')).toMatch(/surname "Y\?lmaz" has a "\?" between letters/);
+    expect(r.notes.join('\n')).toMatch(/ou "Gesch\?ftsf\?hrung"/);
+  });
+});
