@@ -252,6 +252,7 @@ export class ImportJob {
         const outcome: RowOutcome = {
           line: p.line, raw: p.raw, record: p.record, username: r.username, status: r.status, steps: r.steps, errors: r.errors,
           notes: [...p.notes, ...r.notes], ms: r.ms, generatedPassword: r.generatedPassword,
+          mail: p.input.mail, displayName: displayName(p.input),
         };
         if (o.resume?.started.has(p.line)) outcome.notes.push('started by the run that stopped: checked and finished');
         // A user the stopped run created with a generated password, whose outcome it could not record: it is ours.
@@ -294,3 +295,9 @@ export class ImportJob {
   }
 }
 
+
+/** "Stephan Martin": the name a letter is addressed to. */
+function displayName(input: UserInput): string | undefined {
+  const name = [input.givenname, input.surname].filter(Boolean).join(' ');
+  return name === '' ? undefined : name;
+}

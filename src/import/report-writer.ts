@@ -6,7 +6,7 @@ import { BufferedOutput } from './buffered-output.js';
 import { csvCell, csvDataRow, csvRow } from './csv-write.js';
 import type { RowOutcome } from './row-outcome.js';
 
-export const REPORT_COLUMNS = ['line', 'username', 'status', ...BACKENDS, 'error_code', 'field', 'message', 'notes', 'ms'] as const;
+export const REPORT_COLUMNS = ['line', 'username', 'status', ...BACKENDS, 'error_code', 'field', 'value', 'message', 'notes', 'ms'] as const;
 
 /**
  * Writes the report folder as rows finish: report.csv (every row), rejected.csv
@@ -58,12 +58,14 @@ export class ReportWriter {
   write(o: RowOutcome): void {
     let line = `${csvCell(o.line)},${csvCell(o.username)},${csvCell(o.status)}`;
     for (const b of BACKENDS) line += `,${csvCell(o.steps[b])}`;
-    if (o.errors.length === 0) line += ',,,';
+    if (o.errors.length === 0) line += ',,,,';
     else {
       const codes = o.errors.map((e) => e.code).join('|');
       const fields = [...new Set(o.errors.map((e) => e.field).filter(Boolean))].join('|');
+      // The offending values (an error never carries a password's): the cell a person fixes.
+      const values = o.errors.map((e) => e.value).filter((v) => v !== undefined).join('|');
       const messages = o.errors.map((e) => (e.backend ? `${e.backend}: ${e.message}` : e.message)).join(' | ');
-      line += `,${csvCell(codes)},${csvCell(fields)},${csvCell(messages)}`;
+      line += `,${csvCell(codes)},${csvCell(fields)},${csvCell(values)},${csvCell(messages)}`;
     }
     line += `,${csvCell(o.notes.length === 1 ? o.notes[0] : o.notes.join(' | '))},${csvCell(o.ms)}\n`;
     this.report.write(line);
@@ -72,7 +74,7 @@ export class ReportWriter {
       this.credentials ??= this.openCredentials();
       // Not gathered: each password reaches the file as soon as its user exists.
       // Exact values: a formula guard would change a password that starts with = + or -.
-      this.credentials.write(`${csvDataRow([o.username, o.generatedPassword])}\n`);
+      this.credentials.write(`${csvDataRow([o.username, o.generatedPassword, o.mail ?? '', o.displayName ?? ''])}\n`);
       this.credentials.flush();
     }
   }
@@ -95,7 +97,8 @@ export class ReportWriter {
     const existed = this.resume && fs.existsSync(file);
     // Created 0600 before the first byte is written: the passwords are never readable by others.
     const out = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(file, this.resume ? 'a' : 'wx', 0o600) }));
-    if (!existed) out.write('username,password\n');
+    // Mail and name beside each password, for the letter or mail merge that hands them out.
+    if (!existed) out.write('username,password,mail,displayname\n');
     return out;
   }
 

@@ -15,4 +15,7 @@ export interface RowOutcome extends Omit<UserResult, 'username'> {
   record?: Readonly<Record<string, string>>;
   /** Absent for a row that gives no valid user name. */
   username?: string;
+  /** The user's mail address and display name, for credentials.csv. */
+  mail?: string;
+  displayName?: string;
 }

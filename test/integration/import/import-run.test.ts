@@ -40,6 +40,10 @@ describe('an HR export in Windows-1252 with semicolons, a mapping file and gener
     expect(creds).toHaveLength(rowCount);
     const hans = creds.find((c) => c.username === `hans.mueller.${p}`)!;
     expect(hans.password.length).toBeGreaterThanOrEqual(16);
+    // Mail and name beside the password, for the letter that hands it out; the folder is private.
+    expect(hans).toMatchObject({ displayname: 'Hans Müller' });
+    expect(hans.mail).toMatch(/@/);
+    expect((fs.statSync(out.reportDir).mode & 0o777).toString(8)).toBe('700');
     expect(fs.readFileSync(path.join(out.reportDir, 'report.csv'), 'utf8')).not.toContain(hans.password);
 
     // Every generated password works as written in the file (none altered by a formula guard).
@@ -53,6 +57,8 @@ describe('an HR export in Windows-1252 with semicolons, a mapping file and gener
     const out = await importFile(file, { mapping: mappingFile, generatePasswords: true });
     expect(out.exitCode).toBe(0);
     expect(out.summary!.rows).toMatchObject({ exists: rowCount, created: 0 });
+    // Nothing was generated for users that exist: no note says so.
+    expect(out.report.filter((r) => r.notes.includes('password generated'))).toEqual([]);
     expect(fs.existsSync(path.join(out.reportDir, 'credentials.csv'))).toBe(false);
   });
 });

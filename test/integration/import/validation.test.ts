@@ -66,6 +66,10 @@ describe('validation of every row before any write (dry run against the real dir
       }
     });
     expect(out.summary!.rows).toMatchObject({ valid: 2, rejected: rows.length - 2 });
+    // The offending value stands beside its code, and rows come in the file's order.
+    expect(out.report.map((r) => Number(r.line))).toEqual(rows.map((_, i) => i + 2));
+    const badMail = out.report.find((r) => r.error_code === 'MAP_INVALID_MAIL');
+    expect(badMail).toMatchObject({ field: 'mail', value: 'not-a-mail' });
     // rejected.csv is the administrator's own rows (0600, checked below); everything else must never hold a password.
     const all = ['report.csv', 'summary.json'].map((f) => fs.readFileSync(path.join(out.reportDir, f), 'utf8')).join('\n') + out.stdout + out.stderr;
     expect(all).toContain(`${p}ok`);
