@@ -1,6 +1,9 @@
 import { OxprovError } from '../errors.js';
 import type { SourceRow } from './source.js';
 import { detectDelimiter } from './detect-delimiter.js';
+
+/** Excel's first line `sep=;` (any one character). */
+const SEP_LINE = /^sep=(.)\s*$/i;
 import { splitFields, type SplitResult } from './read-csv-fields.js';
 import { LineSplitter, type PhysicalLine } from './read-csv-lines.js';
 import type { NormalizedCsvOptions } from './read-csv-options.js';
@@ -25,6 +28,7 @@ import type { NormalizedCsvOptions } from './read-csv-options.js';
 export class CsvRecordParser {
   /** Column names, once the header has been read. */
   header: string[] | undefined;
+  private sawSep = false;
   /** The delimiter in use, once the header has been read. */
   delimiter: string | undefined;
   private readonly lines: LineSplitter;
@@ -77,6 +81,13 @@ export class CsvRecordParser {
       if (line.text.length === 0) return undefined;
       // A BOM survives decoding only when the caller passed text; it is not part of the first name.
       if (line.line === 1 && line.text.charCodeAt(0) === 0xfeff) line = { ...line, text: line.text.slice(1) };
+      // Excel's `sep=;` before the header names the delimiter, as Excel honours it (unless --delimiter says otherwise).
+      const sep = this.header === undefined && !this.sawSep ? SEP_LINE.exec(line.text) : null;
+      if (sep) {
+        this.sawSep = true;
+        if (this.options.delimiter === 'auto') this.delimiter = sep[1] === '\t' ? '\t' : sep[1];
+        return undefined;
+      }
       this.openText = line.text;
     } else {
       this.openText += this.open[this.open.length - 1].eol + line.text;

@@ -51,3 +51,13 @@ describe('delimiters', () => {
     expect(source.delimiter).toBe(';');
   });
 });
+
+describe("Excel's sep= line", () => {
+  it('names the delimiter and is not the header', async () => {
+    const { readAll } = await import('./read-all.js');
+    const { simple, source } = await readAll(Buffer.from('sep=;\r\nname;first,middle\r\nMüller;Anna,Maria\r\n', 'utf8'));
+    expect(source.header).toEqual(['name', 'first,middle']);
+    expect(source.delimiter).toBe(';');
+    expect(simple).toEqual([{ line: 3, record: { name: 'Müller', 'first,middle': 'Anna,Maria' } }]);
+  });
+});
