@@ -20,7 +20,8 @@ export class BufferedOutput {
   #pending = '';
   #error: Error | undefined;
 
-  constructor(readonly stream: fs.WriteStream) {
+  /** `encode`: how text becomes bytes (default UTF-8), e.g. Windows-1252 for a file written back for Excel. */
+  constructor(readonly stream: fs.WriteStream, private readonly encode?: (text: string) => Buffer) {
     // A full disk must end the run with a clear error, not crash it with an unhandled 'error' event.
     stream.on('error', (err) => { this.#error ??= err; });
   }
@@ -41,7 +42,7 @@ export class BufferedOutput {
     if (this.#pending === '') return;
     const text = this.#pending;
     this.#pending = '';
-    this.stream.write(text);
+    this.stream.write(this.encode ? this.encode(text) : text);
   }
 
   /** Undefined when the stream can take more, else a promise that resolves once it can. */

@@ -22,6 +22,8 @@ export type CsvEncoding = 'utf8' | 'windows-1252';
 export class CsvDecoder {
   /** The encoding in use; undefined while `auto` has seen only ASCII. */
   encoding: CsvEncoding | undefined;
+  /** The input started with a UTF-8 byte order mark. */
+  bom = false;
   private pending: Buffer | undefined;
   private atStart = true;
 
@@ -50,6 +52,7 @@ export class CsvDecoder {
       }
       if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf && this.encoding !== 'windows-1252') {
         this.encoding = 'utf8';
+        this.bom = true;
         buf = buf.subarray(3);
       }
     }

@@ -28,7 +28,10 @@ import type { NormalizedCsvOptions } from './read-csv-options.js';
 export class CsvRecordParser {
   /** Column names, once the header has been read. */
   header: string[] | undefined;
-  private sawSep = false;
+  /** The first line was Excel's `sep=`. */
+  sawSep = false;
+  /** The line ending of the header line: rows written back for this file use it too. */
+  eol = '\n';
   /** The delimiter in use, once the header has been read. */
   delimiter: string | undefined;
   private readonly lines: LineSplitter;
@@ -101,6 +104,7 @@ export class CsvRecordParser {
       return undefined;
     }
     const start = this.open[0].line;
+    if (this.header === undefined && this.open[0].eol !== '') this.eol = this.open[0].eol;
     const raw = this.openText;
     this.open = [];
     this.openText = '';

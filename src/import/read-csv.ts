@@ -12,6 +12,8 @@ export interface CsvSource extends RowSource {
   readonly delimiter: string;
   /** The encoding in use; undefined while the file has shown only ASCII (which reads the same in both). */
   readonly encoding: CsvEncoding | undefined;
+  /** How the file is written, so that rows written back (rejected.csv) look like it: BOM, line ending, Excel's sep= line. */
+  readonly format: { readonly bom: boolean; readonly eol: string; readonly sepLine: boolean };
 }
 
 /**
@@ -78,6 +80,7 @@ export async function openCsv(input: string | Readable, options: CsvOptions = {}
     get encoding() {
       return decoder.encoding;
     },
+    format: { bom: decoder.bom, eol: parser.eol, sepLine: parser.sawSep },
     rows: rows(),
     async close() {
       closed = true;

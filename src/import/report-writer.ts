@@ -1,10 +1,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import iconv from 'iconv-lite';
 import { OxprovError } from '../errors.js';
 import { BACKENDS } from '../model/backends.js';
 import { BufferedOutput } from './buffered-output.js';
 import { csvCell, csvDataRow, csvRow } from './csv-write.js';
 import type { RowOutcome } from './row-outcome.js';
+
+/** The column of rejected.csv that holds each row's line in the original file; an import of that file reports those lines. */
+export const LINE_COLUMN = 'oxprov_line';
+
+/** How the source file is written. */
+export interface SourceFormat {
+  /** Known once the file has shown a non-ASCII byte; until then ASCII reads the same in every encoding. */
+  encoding(): 'utf8' | 'windows-1252' | undefined;
+  readonly format: { readonly bom: boolean; readonly eol: string; readonly sepLine: boolean };
+}
+
+const UTF8_LF: SourceFormat = { encoding: () => 'utf8', format: { bom: false, eol: '\n', sepLine: false } };
 
 export const REPORT_COLUMNS = ['line', 'username', 'status', ...BACKENDS, 'error_code', 'field', 'value', 'message', 'notes', 'ms'] as const;
 
@@ -26,33 +39,42 @@ export class ReportWriter {
     private readonly delimiter: string,
     private readonly secretColumns: ReadonlySet<string>,
     private readonly resume: boolean,
+    private readonly source: SourceFormat,
   ) {
     // A resumed run writes the whole report anew (the journal holds what the stopped run did).
     const flags = resume ? 'w' : 'wx';
     this.report = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'report.csv'), flags) }));
     this.report.write(`${csvRow([...REPORT_COLUMNS])}\n`);
     // 0600: a row that could not be parsed is kept as written, and may hold a password.
-    this.rejected = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'rejected.csv'), flags, 0o600) }));
-    this.rejected.write(`${csvDataRow([...header], delimiter)}\n`);
+    // Written as the source was (encoding, BOM, line ending, Excel's sep= line), so that German Excel
+    // opens it as it opened the export; the last column keeps each row's line in the original file.
+    const encode = (text: string) => (source.encoding() === 'windows-1252' ? iconv.encode(text, 'windows-1252') : Buffer.from(text, 'utf8'));
+    this.rejected = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'rejected.csv'), flags, 0o600) }), encode);
+    const eol = source.format.eol;
+    this.rejected.write(`${source.format.bom ? '\uFEFF' : ''}${source.format.sepLine ? `sep=${delimiter}${eol}` : ''}${csvDataRow([...header, LINE_COLUMN], delimiter)}${eol}`);
   }
 
   /**
    * Creates the report folder; files that exist already are refused, so no report is overwritten.
    * `secretColumns` are the header names holding passwords: their cells are left empty in rejected.csv.
    */
-  static open(dir: string, sourceHeader: readonly string[], delimiter: string, secretColumns: Iterable<string> = [], options: { resume?: boolean } = {}): ReportWriter {
+  static open(dir: string, sourceHeader: readonly string[], delimiter: string, secretColumns: Iterable<string> = [], options: { resume?: boolean; source?: SourceFormat } = {}): ReportWriter {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // The file's header without our own line column: a rejected.csv imported again and rejected again keeps one.
+    const header = sourceHeader.filter((h) => h.trim().toLowerCase() !== LINE_COLUMN);
     try {
-      return new ReportWriter(dir, sourceHeader, delimiter, new Set(secretColumns), options.resume ?? false);
+      return new ReportWriter(dir, header, delimiter, new Set(secretColumns), options.resume ?? false, options.source ?? UTF8_LF);
     } catch (cause) {
       throw new OxprovError('CFG_INVALID', `cannot write the report in ${dir}: ${(cause as Error).message} (a report is never overwritten: choose another --report folder)`, { field: '--report', cause });
     }
   }
 
   private rejectedLine(o: RowOutcome): string {
-    if (!o.record || this.secretColumns.size === 0) return o.raw;
+    const line = o.record?.[LINE_COLUMN] || String(o.line);
+    // A row whose structure is broken is kept as written; its line goes after it.
+    if (!o.record) return `${o.raw}${this.delimiter}${line}`;
     // Exact values: rejected.csv is imported again, so `+49 30 …` must stay as it was.
-    return csvDataRow(this.header.map((h) => (this.secretColumns.has(h) ? '' : o.record![h] ?? '')), this.delimiter);
+    return csvDataRow([...this.header.map((h) => (this.secretColumns.has(h) ? '' : o.record![h] ?? '')), line], this.delimiter);
   }
 
   write(o: RowOutcome): void {
@@ -69,7 +91,7 @@ export class ReportWriter {
     }
     line += `,${csvCell(o.notes.length === 1 ? o.notes[0] : o.notes.join(' | '))},${csvCell(o.ms)}\n`;
     this.report.write(line);
-    if (o.status === 'rejected') this.rejected.write(`${this.rejectedLine(o)}\n`);
+    if (o.status === 'rejected') this.rejected.write(`${this.rejectedLine(o)}${this.source.format.eol}`);
     if (o.generatedPassword !== undefined && o.username) {
       this.credentials ??= this.openCredentials();
       // Not gathered: each password reaches the file as soon as its user exists.

@@ -10,7 +10,8 @@ import { ImportMonitor, renderSummary, type ImportSummary, type ProgressMode } f
 import { normalizeImportOptions, RUN_FILE, runRecord, type ImportOptions, type ImportOptionsInput } from './import-options.js';
 import { JournalWriter, readJournal, type JournalState } from './journal.js';
 import { openCsv } from './read-csv.js';
-import { ReportWriter } from './report-writer.js';
+import { LINE_COLUMN, ReportWriter } from './report-writer.js';
+import { isRowError, type RowSource, type SourceRow } from './source.js';
 import { failedLines } from './retry-failed.js';
 
 /** A dry run of at least this many rows (estimated from the file size) reads the directory once. */
@@ -114,13 +115,16 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
       : undefined;
     if (view) io.stderr.write(`oxprov import: read the directory's ${view.size} users once for the checks\n`);
 
-    const report = ReportWriter.open(options.reportDir, source.header, source.delimiter, secretColumns(source.header, mapping), { resume: options.resume });
+    const csv = source;
+    const report = ReportWriter.open(options.reportDir, source.header, source.delimiter, secretColumns(source.header, mapping), {
+      resume: options.resume, source: { encoding: () => csv.encoding, format: csv.format },
+    });
     // What a killed run needs to be resumed: its options, and a journal of every row it touched.
     if (!options.dryRun && !options.resume) fs.writeFileSync(path.join(options.reportDir, RUN_FILE), `${JSON.stringify(runRecord(input), null, 2)}\n`);
     journal = options.dryRun ? undefined : JournalWriter.open(options.reportDir, options.resume);
     if (resume) io.stderr.write(`oxprov import: resuming ${options.reportDir}: ${resume.done.size} rows done, ${resume.started.size} to check and finish\n`);
     const users = services?.users ?? new UserService({ close: async () => {} }, templates);
-    const job = new ImportJob(source, mapper, users, {
+    const job = new ImportJob(withOriginalLines(source), mapper, users, {
       dryRun: options.dryRun, batchSize: options.dryRun ? Math.max(options.batchSize, 1000) : options.batchSize,
       onExisting: options.onExisting, only: options.only, generatePasswords: options.generatePasswords, createGroups: options.createGroups,
       includeLine: retry ? (line) => retry.has(line) : undefined,
@@ -179,4 +183,21 @@ function secretColumns(header: readonly string[], mapping?: Mapping): string[] {
     const mapped = mapping?.columns.get(key);
     return mapped ? mapped.target.toLowerCase() === 'password' : key === 'password';
   });
+}
+
+/**
+ * A file written back by an earlier run (rejected.csv, fixed by HR) carries each
+ * row's line in the original file: the report then points at those lines.
+ */
+function withOriginalLines(source: RowSource): RowSource {
+  const found = source.header.find((h) => h.trim().toLowerCase() === LINE_COLUMN);
+  if (found === undefined) return source;
+  const column: string = found;
+  async function* rows(): AsyncGenerator<SourceRow> {
+    for await (const row of source.rows) {
+      const original = isRowError(row) ? undefined : Number(row.record[column]);
+      yield original !== undefined && Number.isSafeInteger(original) && original > 0 ? { ...row, line: original } : row;
+    }
+  }
+  return { header: source.header, rows: rows(), close: () => source.close() };
 }

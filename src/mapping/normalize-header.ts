@@ -31,7 +31,8 @@ export function planColumns(
     const lower = header.trim().toLowerCase();
     present.add(lower);
     // Exports often end every line with a delimiter; an unnamed column carries no meaning.
-    if (lower === '' || opts.ignore.has(lower)) {
+    // `oxprov_line`: the original line of a row written back in rejected.csv, not data of the user.
+    if (lower === '' || lower === 'oxprov_line' || opts.ignore.has(lower)) {
       columns.push({ header });
       continue;
     }

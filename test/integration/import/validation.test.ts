@@ -86,8 +86,11 @@ describe('validation of every row before any write (dry run against the real dir
   it('writes the rejected rows under their header, re-importable, with password cells emptied', async () => {
     const out = await importFile(file, { dryRun: true });
     const rejected = fs.readFileSync(path.join(out.reportDir, 'rejected.csv'), 'utf8').trim().split('\n');
-    expect(rejected[0]).toBe(HEADER);
+    expect(rejected[0]).toBe(`${HEADER},oxprov_line`);
     expect(rejected.some((l) => l.startsWith('bad name!,,'))).toBe(true);
+    // Every rejected row ends with its line in the original file.
+    const lines = rejected.slice(1).map((l) => Number(l.split(',').at(-1)));
+    expect(lines).toEqual(out.report.filter((r) => r.status === 'rejected').map((r) => Number(r.line)));
     expect((fs.statSync(path.join(out.reportDir, 'rejected.csv')).mode & 0o777).toString(8)).toBe('600');
   });
 
@@ -113,5 +116,31 @@ describe('a header with very many unknown columns', () => {
     expect(out.stderr).toContain('… and 99990 more problems of the header (MAP_UNKNOWN_ATTRIBUTE 99990)');
     expect(out.stderr).toContain('"ignore" to skip it');
     expect(out.stderr.length).toBeLessThan(5000);
+  });
+});
+
+describe('rejected.csv of a German Excel export', () => {
+  it('is written as the export was (Windows-1252, semicolons, CRLF), and its re-import reports the original lines', async () => {
+    const iconv = (await import('iconv-lite')).default;
+    const d = tmpDir('excel');
+    const q = uniqueName('xl');
+    const text = [
+      'username;password;surname;givenname;mail;colocrouteaddr',
+      `${q}a;Pw-123456;Müller;Jürgen;${q}a@test.tux;${q}a@localhost`,
+      `${q}b;Pw-123456;Frühling;Zoë;not-an-address;${q}b@localhost`,
+      `${q}c;Pw-123456;Weiß;Anna;${q}c@test.tux;${q}c@localhost`,
+    ].join('\r\n');
+    const file = path.join(d, 'export.csv');
+    fs.writeFileSync(file, iconv.encode(`${text}\r\n`, 'windows-1252'));
+    const out = await importFile(file, { dryRun: true });
+    const bytes = fs.readFileSync(path.join(out.reportDir, 'rejected.csv'));
+    expect(bytes.includes(Buffer.from('Frühling', 'utf8'))).toBe(false);
+    const back = iconv.decode(bytes, 'windows-1252');
+    expect(back).toBe(`username;password;surname;givenname;mail;colocrouteaddr;oxprov_line\r\n${q}b;;Frühling;Zoë;not-an-address;${q}b@localhost;3\r\n`);
+    // HR fixes the address and the password, and imports the file again: the report points at line 3 of the export.
+    const fixed = path.join(d, 'fixed.csv');
+    fs.writeFileSync(fixed, iconv.encode(back.replace('not-an-address', `${q}b@test.tux`).replace(`${q}b;;`, `${q}b;Pw-123456;`), 'windows-1252'));
+    const again = await importFile(fixed, { dryRun: true });
+    expect(again.report.map((r) => [r.line, r.status, r.username])).toEqual([['3', 'valid', `${q}b`]]);
   });
 });
