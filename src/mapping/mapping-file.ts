@@ -16,6 +16,18 @@ export interface Mapping {
   readonly defaults: ReadonlyMap<string, string>;
   /** Source columns to skip, trimmed and lower-cased. */
   readonly ignore: ReadonlySet<string>;
+  /** Target → (value as exported, lower-cased → value to use): `"activated": {"ja": "yes", "nein": "no"}`. */
+  readonly values: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** Target → the date format of the export (`DD.MM.YYYY`), read into YYYY-MM-DD. */
+  readonly dates: ReadonlyMap<string, DateFormat>;
+}
+
+/** A date format of day, month and year fields (`DD.MM.YYYY`, `MM/DD/YYYY`, `YYYYMMDD`, `D.M.YY`…). */
+export interface DateFormat {
+  readonly text: string;
+  readonly re: RegExp;
+  readonly order: readonly ('D' | 'M' | 'Y')[];
+  readonly shortYear: boolean;
 }
 
 export interface MappedColumn {
@@ -30,10 +42,10 @@ export interface DeriveRule {
 }
 
 export const EMPTY_MAPPING: Mapping = Object.freeze({
-  columns: new Map(), derive: new Map(), defaults: new Map(), ignore: new Set<string>(),
+  columns: new Map(), derive: new Map(), defaults: new Map(), ignore: new Set<string>(), values: new Map(), dates: new Map(),
 });
 
-const KEYS = ['columns', 'derive', 'defaults', 'ignore'];
+const KEYS = ['columns', 'derive', 'defaults', 'ignore', 'values', 'dates'];
 
 /**
  * Parses a mapping file (JSON text or an already parsed value). Every problem
@@ -57,7 +69,62 @@ export function parseMapping(input: unknown): Mapping {
   const columns = parseColumns(doc.columns, ignore);
   const derive = parseDerive(doc.derive);
   const defaults = parseDefaults(doc.defaults);
-  return Object.freeze({ columns, derive, defaults, ignore });
+  const values = parseValues(doc.values);
+  const dates = parseDates(doc.dates);
+  return Object.freeze({ columns, derive, defaults, ignore, values, dates });
+}
+
+function parseValues(raw: unknown): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>();
+  for (const [name, table] of entries(raw, 'values')) {
+    const key = `values.${name}`;
+    const target = targetName(name, key);
+    if (isSecretField(target)) throw bad(key, 'passwords are not translated');
+    const map = new Map<string, string>();
+    for (const [from, to] of entries(table, key)) {
+      if (typeof to !== 'string') throw bad(`${key}.${from}`, 'must map to a string', String(to));
+      map.set(from.trim().toLowerCase(), to.trim());
+    }
+    out.set(target, map);
+  }
+  return out;
+}
+
+function parseDates(raw: unknown): Map<string, DateFormat> {
+  const out = new Map<string, DateFormat>();
+  for (const [name, format] of entries(raw, 'dates')) {
+    const key = `dates.${name}`;
+    const target = targetName(name, key);
+    if (typeof format !== 'string') throw bad(key, 'must be a date format such as DD.MM.YYYY');
+    out.set(target, dateFormat(format, key));
+  }
+  return out;
+}
+
+/** `DD.MM.YYYY` → a pattern with the day, month and year in their order; D and M also match one digit. */
+export function dateFormat(text: string, key = 'dates'): DateFormat {
+  const order: ('D' | 'M' | 'Y')[] = [];
+  let shortYear = false;
+  let re = '';
+  for (const token of text.trim().match(/YYYY|YY|DD|D|MM|M|[^DMY]+/g) ?? []) {
+    if (token === 'YYYY' || token === 'YY') { order.push('Y'); shortYear = token === 'YY'; re += `(\\d{${token.length}})`; }
+    else if (token === 'DD' || token === 'MM') { order.push(token[0] as 'D' | 'M'); re += '(\\d{2})'; }
+    else if (token === 'D' || token === 'M') { order.push(token); re += '(\\d{1,2})'; }
+    else re += token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  if (order.length !== 3 || new Set(order).size !== 3) throw bad(key, `"${text}" needs one day (DD), one month (MM) and one year (YYYY or YY)`, text);
+  return { text: text.trim(), re: new RegExp(`^${re}$`), order, shortYear };
+}
+
+/** A date written in `format`, as YYYY-MM-DD (not yet checked for being a real date), or undefined. */
+export function readDate(value: string, format: DateFormat): string | undefined {
+  const m = format.re.exec(value.trim());
+  if (m === null) return undefined;
+  const part: Record<string, string> = {};
+  format.order.forEach((k, i) => { part[k] = m[i + 1]; });
+  // Two-digit years: up to 30 years ahead belong to this century, the rest to the last.
+  const year = format.shortYear ? String((Number(part.Y) + 2000 > new Date().getFullYear() + 30 ? 1900 : 2000) + Number(part.Y)) : part.Y;
+  return `${year}-${part.M.padStart(2, '0')}-${part.D.padStart(2, '0')}`;
 }
 
 function parseIgnore(raw: unknown): Set<string> {

@@ -2,7 +2,7 @@ import { OxprovError } from '../errors.js';
 import type { PasswordPolicy } from '../model/password-policy.js';
 import type { AttributeSchema } from './attribute-schema.js';
 import { MANDATORY_FIELDS, isSecretField, type Field } from './fields.js';
-import { EMPTY_MAPPING, type Mapping } from './mapping-file.js';
+import { EMPTY_MAPPING, type DateFormat, type Mapping } from './mapping-file.js';
 import { SeenTracker } from './seen-tracker.js';
 import { resolveTarget, type Target } from './target.js';
 import type { TemplatePart } from './template.js';
@@ -61,6 +61,10 @@ export interface NormalizedOptions {
   readonly defaults: ReadonlyMap<string, { target: Target; value: string }>;
   readonly mandatory: readonly Field[];
   readonly seen: SeenTracker;
+  /** Target key → value translations (lower-cased exported value → value), from the mapping's `values`. */
+  readonly values: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** Target key → the export's date format, from the mapping's `dates`. */
+  readonly dates: ReadonlyMap<string, DateFormat>;
 }
 
 /** Checks the options and the mapping against the schema; throws `CFG_INVALID` or `MAP_INVALID_MAPPING`. */
@@ -104,11 +108,13 @@ export function normalizeOptions(options: RowMapperOptions): NormalizedOptions {
     checkDefault(t, value, env, key);
     defaults.set(t.key, { target: t, value });
   }
+  const values = new Map([...mapping.values].map(([name, table]) => [target(name, `values.${name}`).key, table]));
+  const dates = new Map([...mapping.dates].map(([name, format]) => [target(name, `dates.${name}`).key, format]));
   const mandatory: Field[] = options.requireUserData === false ? ['username']
     : options.generatePasswords ? [...MANDATORY_FIELDS] : [...MANDATORY_FIELDS, 'password'];
   return Object.freeze({
     env, schema: options.schema, reserved, ignore: mapping.ignore, columns, derive, defaults,
-    mandatory: Object.freeze(mandatory), seen: options.seen ?? new SeenTracker(),
+    mandatory: Object.freeze(mandatory), seen: options.seen ?? new SeenTracker(), values, dates,
   });
 }
 

@@ -4,6 +4,7 @@ import { isSecretField } from './fields.js';
 import { planColumns, type PlannedColumn } from './normalize-header.js';
 import { normalizeOptions, type NormalizedOptions, type RowMapperOptions } from './normalize-options.js';
 import { resolveRow } from './resolve-row.js';
+import { readDate } from './mapping-file.js';
 import { rowIssue } from './row-issue.js';
 import type { Target } from './target.js';
 import { validateAttribute } from './validate-attribute.js';
@@ -130,6 +131,18 @@ function checkValue(
   target: Target, value: string, field: string, secret: boolean, notePrefix: string, line: number,
   spec: { attributes: Record<string, string[]> }, sink: FieldSink, opts: NormalizedOptions,
 ): void {
+  // The export's own words and date formats, as the mapping file translates them (`ja` → yes, 01.04.2009 → 2009-04-01).
+  const table = opts.values.get(target.key);
+  if (table !== undefined) value = table.get(value.toLowerCase()) ?? value;
+  const format = opts.dates.get(target.key);
+  if (format !== undefined) {
+    const iso = readDate(value, format);
+    if (iso === undefined) {
+      sink.issues.push(rowIssue('MAP_INVALID_DATE', `${field}: not a date written ${format.text}`, { line, field, value, secret }));
+      return;
+    }
+    value = iso;
+  }
   if (target.kind === 'field') {
     sink.notePrefix = notePrefix;
     checkField(target.field, value, opts.env, line, field, secret, sink);

@@ -86,3 +86,29 @@ describe('parseMapping', () => {
     }
   });
 });
+
+describe('translating what an HR system exports', () => {
+  it('maps values per field and reads dates in the export\'s format', async () => {
+    const { createRowMapper, inMemorySchema, STANDARD_ATTRIBUTES, parseMapping: parse } = await import('../../../src/mapping/index.js');
+    const mapping = parse(JSON.stringify({
+      columns: { Aktiv: 'activated', Geburtstag: 'birthDay' },
+      values: { activated: { ja: 'yes', nein: 'no' } },
+      dates: { birthDay: 'DD.MM.YYYY' },
+    }));
+    const m = createRowMapper({ languages: ['EN'], schema: inMemorySchema([...STANDARD_ATTRIBUTES, { name: 'birthDay' }]), mapping });
+    expect(m.header(['username', 'password', 'surname', 'mail', 'colocrouteaddr', 'Aktiv', 'Geburtstag'])).toEqual([]);
+    let n = 0;
+    const row = (aktiv: string, geb: string) => { n++; return m.map({ username: `u${n}`, password: 'Pw-123456', surname: 'S', mail: `u${n}@t.tux`, colocrouteaddr: 'u@localhost', Aktiv: aktiv, Geburtstag: geb }, n + 1); };
+    const ok = row('Nein', '01.04.2009');
+    expect(ok.ok && ok.spec).toMatchObject({ activated: false, attributes: { birthDay: ['2009-04-01'] } });
+    const bad = row('ja', '2009-04-01');
+    expect(bad.ok ? [] : bad.errors.map((e) => [e.code, e.field, e.value])).toEqual([['MAP_INVALID_DATE', 'Geburtstag', '2009-04-01']]);
+    const impossible = row('ja', '31.02.2009');
+    expect(impossible.ok ? [] : impossible.errors.map((e) => e.code)).toEqual(['MAP_INVALID_DATE']);
+  });
+
+  it('refuses a date format without day, month and year', async () => {
+    const { parseMapping: parse } = await import('../../../src/mapping/index.js');
+    expect(() => parse(JSON.stringify({ dates: { birthDay: 'MM.YYYY' } }))).toThrow(/needs one day/);
+  });
+});
