@@ -50,6 +50,11 @@ export function toolResultToXmlRpc(result: ToolResult): XmlRpcStruct {
     for (const [backend, state] of Object.entries(result.steps)) steps[backend] = state;
     out.steps = steps;
   }
+  if (result.details !== undefined) {
+    const details = createStruct();
+    for (const [key, text] of Object.entries(result.details)) details[key] = text;
+    out.details = details;
+  }
   return out;
 }
 
@@ -57,7 +62,7 @@ export function toolResultToXmlRpc(result: ToolResult): XmlRpcStruct {
 export function toolResultFromXmlRpc(value: XmlRpcValue): ToolResult {
   const bad = (what: string) => new OxprovError('RPC_FAILED', `the server's answer is not a tool result: ${what}`);
   if (!isXmlRpcStruct(value)) throw bad(`got ${typeName(value)}`);
-  const { status, message, steps } = value;
+  const { status, message, steps, details } = value;
   if (typeof status !== 'string' || !(TOOL_STATUSES as readonly string[]).includes(status)) throw bad('no valid status');
   if (typeof message !== 'string') throw bad('no message');
   const result: ToolResult = { status: status as ToolStatus, message };
@@ -69,6 +74,15 @@ export function toolResultFromXmlRpc(value: XmlRpcValue): ToolResult {
       out[backend] = state;
     }
     result.steps = out;
+  }
+  if (details !== undefined && details !== null) {
+    if (!isXmlRpcStruct(details)) throw bad('details is not a struct');
+    const out: Record<string, string> = {};
+    for (const [key, text] of Object.entries(details)) {
+      if (typeof text !== 'string') throw bad(`detail ${key} is not a string`);
+      out[key] = text;
+    }
+    result.details = out;
   }
   return result;
 }

@@ -46,6 +46,11 @@ export interface Directory {
   findUsers(usernames: readonly string[]): Promise<Map<string, DirectoryUser>>;
   /** Which of these addresses belong to a user as `mail` or `alias`: lower-cased address → user name. */
   addressOwners(addresses: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * Users whose name or mail matches a pattern (`*` any characters; `j*`, `*@test.tux`), sorted by
+   * name, at most `limit`; `more` when the directory holds further matches.
+   */
+  listUsers(pattern: string, limit: number): Promise<{ users: DirectoryUser[]; more: boolean }>;
   /** Every user, a page at a time (a large dry run reads the directory once). */
   scanUsers(pageSize?: number): AsyncIterable<readonly DirectoryListing[]>;
   /** Adds a user's entry with a new uidNumber; `exists` (with the entry's uidNumber) when another process added it first. */
@@ -135,6 +140,10 @@ export interface GroupwareStore {
   ensureFolders(users: readonly { username: string; language?: string }[], templates: GroupwareFolderTemplates): Promise<Map<string, SqlOutcome | 'missing'>>;
   /** The user's module permissions (module → enabled). */
   modulesOf(username: string): Promise<Map<string, boolean>>;
+  /** The user's default groupware folders (module → name). */
+  foldersOf(username: string): Promise<Map<string, string>>;
+  /** The groups a user belongs to in the groupware database. */
+  groupsOf(username: string): Promise<string[]>;
   deleteUser(username: string): Promise<'deleted' | 'gone'>;
   deleteFolders(username: string): Promise<'deleted' | 'gone'>;
   readonly groups: GroupwareGroups;

@@ -178,6 +178,58 @@ export class UserService {
     return (await this.need('directory', 'ldap').findUsers([username])).get(username.toLowerCase());
   }
 
+  /**
+   * What exists for a user in each back-end (showuser): the entry's groupware
+   * attributes, the database row with its modules, folders and groups, the
+   * mailbox's folders; a back-end that cannot say is named with its code.
+   * @throws ADMIN_NO_SUCH_USER when no back-end knows the name.
+   */
+  async describe(username: string): Promise<Record<string, string>> {
+    const name = username.toLowerCase();
+    const { directory, groupware, mail } = this.backends;
+    const out: Record<string, string> = {};
+    const entry = directory ? (await directory.findUsers([name])).get(name) : undefined;
+    if (entry) {
+      const a = (k: string) => Object.entries(entry.attributes).find(([key]) => key.toLowerCase() === k.toLowerCase())?.[1] ?? [];
+      out['ldap.dn'] = entry.dn;
+      out['ldap.uidNumber'] = String(entry.uidNumber ?? '');
+      out['ldap.name'] = a('cn').join(', ');
+      out['ldap.mail'] = a('mail').join(', ');
+      out['ldap.alias'] = a('alias').join(', ');
+      out['ldap.enabled'] = a('mailEnabled')[0] === 'OK' ? 'yes' : 'no';
+      out['ldap.language'] = a('preferredLanguage').join(', ');
+      out['ldap.timezone'] = a('OXTimeZone').join(', ');
+      const quota = directory!.quotaOf(entry);
+      out['ldap.quota'] = quota === undefined ? 'the server\'s default' : quota === 0 ? 'unlimited (0)' : `${quota} MB`;
+      out['ldap.imapServer'] = a('imapServer').join(', ');
+    } else out.ldap = 'no entry';
+    const row = groupware ? (await groupware.findUsers([name])).get(name) : undefined;
+    if (row && groupware) {
+      const [modules, folders, groups] = await Promise.all([groupware.modulesOf(name), groupware.foldersOf(name), groupware.groupsOf(name)]);
+      out['sql.activated'] = row.activated ? 'yes' : 'no';
+      out['sql.language'] = row.language;
+      out['sql.disabled'] = [...modules].filter(([, on]) => !on).map(([m]) => m).sort().join(', ') || 'none';
+      out['sql.groups'] = groups.join(', ') || 'none';
+      out.groupware = [...folders].map(([m, f]) => `${m}: ${f}`).join(', ') || 'no folders';
+    } else out.sql = 'no row';
+    if (!entry && !row) throw new OxprovError('ADMIN_NO_SUCH_USER', `no user ${username} in the directory or the database`, { field: 'username', value: username });
+    if (entry && mail) {
+      try {
+        out.imap = (await mail.listFolders(name)).join(', ');
+      } catch (err) {
+        out.imap = `cannot be read (${err instanceof OxprovError ? err.code : 'IMAP_FAILED'})`;
+      }
+    } else out.imap = 'no mailbox (no directory entry)';
+    return out;
+  }
+
+  /** Users whose name or mail matches `pattern` (`*` any characters), at most `limit`. */
+  async listUsers(pattern: string, limit: number): Promise<{ users: { username: string; mail: string; enabled: boolean }[]; more: boolean }> {
+    const r = await this.need('directory', 'ldap').listUsers(pattern, limit);
+    const first = (u: DirectoryUser, k: string) => Object.entries(u.attributes).find(([key]) => key.toLowerCase() === k)?.[1][0] ?? '';
+    return { users: r.users.map((u) => ({ username: u.username, mail: first(u, 'mail'), enabled: first(u, 'mailenabled') === 'OK' })), more: r.more };
+  }
+
   /** True when the user's entry holds this password (checked against the hash, without a bind). */
   async hasPassword(username: string, password: string): Promise<boolean> {
     const user = await this.findUser(username);

@@ -49,6 +49,12 @@ export class FakeDirectory implements Directory {
     return out;
   }
 
+  async listUsers(pattern: string, limit: number) {
+    const re = new RegExp(`^${pattern.split('*').map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+    const users = [...this.users.values()].filter((u) => re.test(u.username) || re.test(u.attributes.mail?.[0] ?? '')).sort((a, b) => a.username.localeCompare(b.username));
+    return { users: users.slice(0, limit), more: users.length > limit };
+  }
+
   async *scanUsers(): AsyncIterable<readonly DirectoryListing[]> {
     yield [...this.users.values()].map((u) => ({ username: u.username, mail: (u.attributes.mail?.[0] ?? '').toLowerCase(), addresses: [...(u.attributes.mail ?? []), ...(u.attributes.alias ?? [])] }));
   }
@@ -168,6 +174,8 @@ export class FakeGroupware implements GroupwareStore {
   }
 
   async modulesOf() { return new Map<string, boolean>(); }
+  async foldersOf() { return new Map<string, string>(); }
+  async groupsOf() { return [] as string[]; }
   async deleteUser(username: string): Promise<'deleted' | 'gone'> { return this.rows.delete(username) ? 'deleted' : 'gone'; }
   async deleteFolders(username: string): Promise<'deleted' | 'gone'> { const r = this.rows.get(username); if (!r?.folders) return 'gone'; r.folders = 0; return 'deleted'; }
   readonly groups = new Proxy({} as GroupwareStore['groups'], { get: () => async () => ({ outcome: 'exists', changed: [], withoutRow: [] }) });
@@ -200,6 +208,7 @@ export class FakeMailStore implements MailStore {
   }
 
   async deleteMailbox(username: string): Promise<'deleted' | 'gone'> { return this.mailboxes.delete(username) ? 'deleted' : 'gone'; }
+  async listFolders(username: string) { return [...(this.mailboxes.get(username) ?? [])].sort(); }
   async close() {}
 }
 

@@ -75,6 +75,11 @@ export function formatResult(tool: ToolName, params: Readonly<Record<string, str
   // Nothing in any back-end: most likely a mistyped name. Still exit 0 (a second deluser must not fail), but said plainly.
   const nothing = tool === 'deluser' && result.status === 'gone' && Object.values(result.steps ?? {}).every((st) => st === 'gone' || st === 'skipped')
     ? `: there is no user ${subject} in any back-end (nothing was deleted; check the name)` : '';
+  // A looking tool prints what it found, one `key: value` line each.
+  if (result.details !== undefined) {
+    const width = Math.max(0, ...Object.keys(result.details).map((k) => k.length));
+    return [result.message, ...Object.entries(result.details).map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n');
+  }
   return subject === undefined ? `${tool}: ${result.status}${steps}: ${result.message}` : `${tool}: ${subject} ${result.status}${steps}${nothing}`;
 }
 

@@ -66,6 +66,10 @@ export class DoveadmApiMailStore implements MailStore {
     return this.imap.deleteMailbox(username);
   }
 
+  listFolders(username: string): Promise<string[]> {
+    return this.imap.listFolders(username);
+  }
+
   private post(commands: unknown[]): Promise<DoveadmReply[]> {
     const body = Buffer.from(JSON.stringify(commands));
     const lib = this.url.protocol === 'https:' ? https : http;

@@ -69,6 +69,10 @@ export class DovecotMailStore implements MailStore {
     });
   }
 
+  async listFolders(username: string): Promise<string[]> {
+    return this.session(username, async (client) => (await client.list()).map((m) => m.path.normalize('NFC')).sort());
+  }
+
   async deleteMailbox(username: string): Promise<'deleted' | 'gone'> {
     return this.session(username, async (client) => {
       let deleted = false;

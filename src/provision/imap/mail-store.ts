@@ -26,6 +26,8 @@ export interface MailStore {
    * result or error; the call itself throws only when the whole request failed.
    */
   ensureMailboxes?(requests: readonly MailboxRequest[]): Promise<(MailboxResult | OxprovError)[]>;
+  /** The folders of the user's mailbox as the user sees them (subscribed or not). */
+  listFolders(username: string): Promise<string[]>;
   /** Removes every folder and message of the mailbox; `gone` when there was nothing left. */
   deleteMailbox(username: string): Promise<'deleted' | 'gone'>;
   close(): Promise<void>;

@@ -106,6 +106,15 @@ export class LdapDirectory implements Directory {
     return owners;
   }
 
+  async listUsers(pattern: string, limit: number): Promise<{ users: DirectoryUser[]; more: boolean }> {
+    // Every character but `*` is escaped: the pattern is a name, never a filter of its own.
+    const p = pattern.split('*').map(escapeFilterValue).join('*');
+    const filter = `(&(objectClass=posixAccount)(|(uid=${p})(mail=${p})))`;
+    const entries = await searchEntries(this.client, this.config.ldap.peopleDn, filter, ['*'], `listing users like ${pattern}`);
+    const users = entries.map(toUser).sort((a, b) => a.username.localeCompare(b.username));
+    return { users: users.slice(0, limit), more: users.length > limit };
+  }
+
   async *scanUsers(pageSize = 1000): AsyncIterable<readonly DirectoryListing[]> {
     const pages = this.client.searchPaginated(this.config.ldap.peopleDn, {
       scope: 'sub', filter: '(objectClass=posixAccount)', attributes: ['uid', 'mail', 'alias'], paged: { pageSize },

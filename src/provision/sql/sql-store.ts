@@ -174,6 +174,18 @@ export class SqlStore implements GroupwareStore {
     return new Map(r.rows.map((x) => [x.module, x.enabled]));
   }
 
+  async foldersOf(username: string): Promise<Map<string, string>> {
+    const r = await this.db.query<{ module: string; name: string }>(
+      'SELECT f.module, f.name FROM folders f JOIN users u ON u.id = f.owner_id WHERE u.username = $1 AND f.is_default ORDER BY 1', [username], `reading folders of ${username}`);
+    return new Map(r.rows.map((x) => [x.module, x.name]));
+  }
+
+  async groupsOf(username: string): Promise<string[]> {
+    const r = await this.db.query<{ name: string }>(
+      'SELECT g.name FROM groups g JOIN group_members m ON m.group_id = g.id JOIN users u ON u.id = m.user_id WHERE u.username = $1 ORDER BY 1', [username], `reading groups of ${username}`);
+    return r.rows.map((x) => x.name);
+  }
+
   /** Deletes the user's row; permissions, memberships and folders go with it. */
   async deleteUser(username: string): Promise<'deleted' | 'gone'> {
     const r = await this.db.query('DELETE FROM users WHERE username = $1', [username], `deleting ${username}`);

@@ -10,12 +10,13 @@ import {
 import type { ToolCaller, ToolName } from './tool-contract.js';
 import type { ToolHandler } from './tool-context.js';
 import { validateToolParams } from './tool-params.js';
-import { adduser, changepasswd, deluser, setquota } from './user-tools.js';
+import { adduser, changepasswd, deluser, listusers, setquota, showuser } from './user-tools.js';
 
 const HANDLERS: Readonly<Record<ToolName, ToolHandler>> = {
   adduser, deluser, changepasswd, setquota,
   addgroup, delgroup, addmembers2group, delmembersfromgroup,
   addresource, addresourcegroup, delresource, delresourcegroup, addmembers2resgroup, delmembersfromresgroup,
+  showuser, listusers,
 };
 
 /** Options of {@link createAdminService}, for tests and the daemon: how the services are set up (e.g. a mail store that fails). */

@@ -6,6 +6,7 @@
 export const TOOL_NAMES = [
   'adduser', 'deluser', 'changepasswd', 'setquota', 'addgroup', 'delgroup', 'addmembers2group', 'delmembersfromgroup',
   'addresource', 'addresourcegroup', 'delresource', 'delresourcegroup', 'addmembers2resgroup', 'delmembersfromresgroup',
+  'showuser', 'listusers',
 ] as const;
 
 export type ToolName = (typeof TOOL_NAMES)[number];
@@ -24,6 +25,8 @@ export interface ToolResult {
   message: string;
   /** Per back-end (`ldap`, `sql`, `groupware`, `imap`): 'created'|'exists'|'updated'|'deleted'|'gone'|'skipped'. */
   steps?: Record<string, string>;
+  /** What a looking tool found (showuser, listusers): one line of text per key, in order. */
+  details?: Record<string, string>;
 }
 
 /**

@@ -205,6 +205,22 @@ const DEFINITIONS: readonly ToolDefinition[] = [
       RESOURCE_MEMBERS('to remove from this resource group'),
     ],
   },
+  {
+    name: 'showuser',
+    summary: 'show what exists for a user in each back-end: entry, database row, folders, mailbox, quota',
+    extraLdapAttributes: false,
+    options: [...ADMIN, must('username', 'john', 'the user name of the user to show')],
+  },
+  {
+    name: 'listusers',
+    summary: 'list users whose name or mail matches a pattern',
+    extraLdapAttributes: false,
+    options: [
+      ...ADMIN,
+      opt('filter', 'j*', 'a user name or mail address, * standing for any characters (default: every user)'),
+      opt('limit', '100', 'list at most this many (default 100)', { pattern: { regex: /^\d{1,6}$/, text: 'a whole number' } }),
+    ],
+  },
 ];
 
 /**

@@ -79,3 +79,22 @@ export async function setquota(ctx: ToolContext, params: Readonly<Record<string,
     ? { status: 'unchanged', message: `setquota ${username}: quota is already ${mb} MB`, steps: { ldap: 'exists' } }
     : { status: 'updated', message: `setquota ${username}: quota set to ${mb} MB (applies at the next IMAP login)`, steps: { ldap: 'updated' } };
 }
+
+/** showuser: what exists for the user in each back-end. */
+export async function showuser(ctx: ToolContext, params: Readonly<Record<string, string>>): Promise<ToolResult> {
+  const username = checkName(params.username, 'username', 'user');
+  const details = await ctx.services.users.describe(username);
+  return { status: 'exists', message: `showuser ${username}`, details };
+}
+
+/** listusers: users by a pattern of name or mail. */
+export async function listusers(ctx: ToolContext, params: Readonly<Record<string, string>>): Promise<ToolResult> {
+  const filter = params.filter?.trim() || '*';
+  if (/[()\\\0]/.test(filter)) throw new OxprovError('MAP_INVALID_VALUE', '--filter is a user name or address with * for any characters', { field: 'filter', value: filter });
+  const limit = params.limit === undefined ? 100 : Number(params.limit);
+  const { users, more } = await ctx.services.users.listUsers(filter, limit);
+  const details: Record<string, string> = {};
+  for (const u of users) details[u.username] = `${u.mail}${u.enabled ? '' : ' (disabled)'}`;
+  const count = `${users.length} user${users.length === 1 ? '' : 's'}${more ? ` (more match: raise --limit)` : ''}`;
+  return { status: 'exists', message: `listusers ${filter}: ${count}`, details };
+}

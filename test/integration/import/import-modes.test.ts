@@ -63,7 +63,7 @@ describe('stopping and not starting', () => {
     // Interrupt as soon as the first batch reaches the mail store: deterministic, however slow the machine.
     const real = new DoveadmApiMailStore(config.imap, new DovecotMailStore(config.imap));
     const mailStore: MailStore = {
-      init: () => real.init(), close: () => real.close(), deleteMailbox: (u) => real.deleteMailbox(u), ensureMailbox: (u, f) => real.ensureMailbox(u, f),
+      init: () => real.init(), close: () => real.close(), deleteMailbox: (u) => real.deleteMailbox(u), listFolders: (u) => real.listFolders(u), ensureMailbox: (u, f) => real.ensureMailbox(u, f),
       ensureMailboxes: (reqs) => { stop.abort(); return real.ensureMailboxes(reqs); },
     };
     const out = await importFile(file, { batchSize: '50' }, { signal: stop.signal, setup: { mailStore } });

@@ -122,7 +122,7 @@ describe('failures of one row', () => {
     const flaky: MailStore = {
       init: () => real.init(),
       ensureMailbox: (u, f) => (u === `${p}b` ? Promise.reject(new OxprovError('IMAP_FAILED', 'mailbox server refused', { backend: 'imap' })) : real.ensureMailbox(u, f)),
-      deleteMailbox: (u) => real.deleteMailbox(u),
+      deleteMailbox: (u) => real.deleteMailbox(u), listFolders: (u) => real.listFolders(u),
       close: async () => {},
     };
     const first = await importFile(file, {}, { setup: { mailStore: flaky } });

@@ -169,7 +169,7 @@ describe('partial failures say what was done', () => {
     const broken = await openServices(config, { retry: { attempts: 1 }, mailStore: {
       init: async () => {}, close: async () => {},
       ensureMailbox: async () => ({ outcome: 'exists', created: [] }),
-      deleteMailbox: async () => { throw new Error('mail server down'); },
+      deleteMailbox: async () => { throw new Error('mail server down'); }, listFolders: async () => [],
     } });
     try {
       const r = await broken.users.deleteUser(username);
@@ -194,7 +194,7 @@ describe('temporary failures of single users in a bulk mail-store request', () =
     let firstCall = true;
     const seen: string[][] = [];
     const flaky = {
-      init: () => real.init(), close: () => real.close(), deleteMailbox: (u: string) => real.deleteMailbox(u),
+      init: () => real.init(), close: () => real.close(), deleteMailbox: (u: string) => real.deleteMailbox(u), listFolders: (u: string) => real.listFolders(u),
       ensureMailbox: (u: string, f: readonly string[]) => real.ensureMailbox(u, f),
       // Dovecot's "temporary failure" (exit code 75) for the second user, once.
       ensureMailboxes: async (reqs: readonly { username: string; folders: readonly string[] }[]) => {

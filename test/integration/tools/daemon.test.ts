@@ -103,6 +103,21 @@ describe('every admin tool through the daemon, with the CLI\'s --server path', (
     expect(quota && quota.storage?.limit).toBe(50 * 1024 * 1024);
   });
 
+  it('showuser and listusers: what exists for a user in each back-end, through the daemon', async () => {
+    const shown = await cli(`./showuser ${ADMIN} --username=${smtest}`);
+    expect(shown.code).toBe(0);
+    expect(shown.out).toMatch(new RegExp(`ldap.dn +uid=${smtest},ou=people`));
+    expect(shown.out).toMatch(/ldap\.quota +50 MB/);
+    expect(shown.out).toMatch(/ldap\.enabled +yes/);
+    expect(shown.out).toMatch(/sql\.activated +yes/);
+    expect(shown.out).toMatch(/imap +.*INBOX/);
+    expect(await cli(`./showuser ${ADMIN} --username=${uniqueName('ghost')}`)).toMatchObject({ code: 2, err: expect.stringMatching(/ADMIN_NO_SUCH_USER/) });
+    const listed = await cli(`./listusers ${ADMIN} --filter=${smtest.slice(0, -2)}*`);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toContain(`${smtest}@test.tux`);
+    expect((await cli(`./listusers ${ADMIN} --filter=*)(uid=*`)).err).toMatch(/MAP_INVALID_VALUE/);
+  });
+
   it('addgroup, addmembers2group, delmembersfromgroup: members in LDAP and SQL', async () => {
     expect(await cli(`./addgroup ${ADMIN} --groupname=${g} --members=${sm},${smtest}`))
       .toEqual(ok(`addgroup: ${g} created (ldap created, sql created)\n`));
@@ -182,7 +197,7 @@ describe('every admin tool through the daemon, with the CLI\'s --server path', (
     expect(nobody.err).toMatch(/^changepasswd: ADMIN_NO_SUCH_USER: /);
   });
 
-  it('all 14 tools went through the daemon on 127.0.0.1, and its log holds no password', () => {
+  it('every tool went through the daemon on 127.0.0.1, and its log holds no password', () => {
     expect(daemon.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect([...toolsRun].sort()).toEqual([...TOOL_NAMES].sort());
     expect(daemonLog.length).toBeGreaterThan(14);

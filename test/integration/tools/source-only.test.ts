@@ -86,7 +86,7 @@ describe('source_only edge cases', () => {
     const broken = createAdminService(config, { setup: { mailStore: {
       init: async () => {},
       ensureMailbox: async () => { throw new OxprovError('IMAP_FAILED', 'mail store down', { backend: 'imap' }); },
-      deleteMailbox: async () => 'gone', close: async () => {},
+      deleteMailbox: async () => 'gone', listFolders: async () => [], close: async () => {},
     }, retry: { attempts: 1 } } });
     try {
       const err = await failsWith(paper(broken, `./adduser --adminuser=mailadmin --adminpasswd=secret --username=${u} --password=secret --surname=Martin --mail=${u}@test.tux --colocrouteaddr=${u}@localhost`), 'IMAP_FAILED');
