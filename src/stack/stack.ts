@@ -36,6 +36,7 @@ export class LocalStack {
   async up(): Promise<void> {
     const allRunning = this.slapd.pid() && this.postgres.pid() && this.dovecot.pid() && fs.existsSync(this.configFile());
     if (allRunning) {
+      if (!fs.existsSync(this.adminPasswordFile())) fs.writeFileSync(this.adminPasswordFile(), STACK_ADMIN_PASSWORD, { mode: 0o600 });
       this.log('stack is up');
       return;
     }
@@ -49,6 +50,8 @@ export class LocalStack {
     const { applied } = await migrateDatabase(settings.sql!.url!);
     if (applied.length) this.log(`migrations applied: ${applied.join(', ')}`);
     fs.writeFileSync(this.configFile(), `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
+    // The administrator's password as a file (0600), for `ldapsearch -y` and the tools' OXPROV_ADMINPASSWD_FILE.
+    fs.writeFileSync(this.adminPasswordFile(), STACK_ADMIN_PASSWORD, { mode: 0o600 });
     this.log(`settings written to ${path.relative(process.cwd(), this.configFile()) || this.configFile()}`);
   }
 
@@ -101,7 +104,13 @@ export class LocalStack {
       `OXPROV_IMAP_PORT=${q(s.imap!.port!)}`,
       `OXPROV_IMAP_MASTER_USER=${q(s.imap!.masterUser!)}`,
       `OXPROV_STACK_DIR=${q(this.layout.root)}`,
+      `OXPROV_ADMINPASSWD_FILE=${q(this.adminPasswordFile())}`,
     ].map((l) => `export ${l}`).join('\n');
+  }
+
+  /** The local administrator's password in a file of its own (no trailing newline: `ldapsearch -y` reads it whole). */
+  adminPasswordFile(): string {
+    return path.join(this.layout.root, 'admin.pw');
   }
 
   configFile(): string {
