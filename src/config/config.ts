@@ -35,6 +35,10 @@ export interface LdapConfig {
   smtpServer: string;
   /** Operation timeout in milliseconds. */
   timeoutMs: number;
+  /** Upgrade an `ldap://` connection with StartTLS before binding (the password never crosses in clear). */
+  startTls: boolean;
+  /** PEM CA certificate(s) to trust for `ldaps://` or StartTLS (default: the system's). */
+  ca?: string;
 }
 
 export interface SqlConfig {
@@ -42,6 +46,10 @@ export interface SqlConfig {
   url: string;
   /** Deadline of every query, in milliseconds. */
   timeoutMs: number;
+  /** TLS to PostgreSQL: `disable`, `require` (encrypted, any certificate) or `verify-full` (the certificate must match the host and `ca`). Default: what the URL's sslmode says. */
+  ssl?: 'disable' | 'require' | 'verify-full';
+  /** PEM CA certificate(s) for `verify-full`. */
+  ca?: string;
 }
 
 export interface ImapConfig {
@@ -62,6 +70,8 @@ export interface ImapConfig {
   doveadmApiKey?: string;
   /** Deadline of one request to the mail store (an IMAP session, a doveadm API call), in milliseconds. */
   timeoutMs: number;
+  /** PEM CA certificate(s) to trust for IMAPS and an https doveadm API (default: the system's). */
+  ca?: string;
 }
 
 export interface TemplatesConfig {
@@ -79,6 +89,8 @@ export interface DefaultsConfig {
   loginShell: string;
   /** `{username}` is replaced. */
   homeDirectory: string;
+  /** Mail quota in MB of a new user whose row or call gives none; undefined: the IMAP server's default. 0 is no limit. */
+  quotaMB?: number;
 }
 
 export interface Config {

@@ -54,12 +54,13 @@ function readJson(file: string, explicit: boolean): DeepPartial<Config> {
   return resolveSecretFiles(data as Record<string, unknown>, path.dirname(path.resolve(file))) as DeepPartial<Config>;
 }
 
-/** `{"bindPasswordFile": "x"}` becomes `{"bindPassword": <contents of x>}`. */
+/** `{"bindPasswordFile": "x"}` becomes `{"bindPassword": <contents of x>}`; `{"caFile": "ca.pem"}` becomes `{"ca": <PEM>}`. */
 function resolveSecretFiles(obj: Record<string, unknown>, dir: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(obj)) {
     if (value && typeof value === 'object' && !Array.isArray(value)) out[key] = resolveSecretFiles(value as Record<string, unknown>, dir);
-    else if (/PasswordFile$/.test(key) && typeof value === 'string') out[key.replace(/File$/, '')] = readSecretFile(path.resolve(dir, value), key);
+    else if (/(PasswordFile|ApiKeyFile)$/.test(key) && typeof value === 'string') out[key.replace(/File$/, '')] = readSecretFile(path.resolve(dir, value), key);
+    else if (key === 'caFile' && typeof value === 'string') out.ca = readSecretFile(path.resolve(dir, value), key);
     else out[key] = value;
   }
   return out;
@@ -83,7 +84,11 @@ function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<Config> {
     return Number(v);
   };
   return prune({
-    ldap: { url: env.OXPROV_LDAP_URL, baseDn: env.OXPROV_LDAP_BASE, bindDn: env.OXPROV_LDAP_BIND_DN, bindPassword: secret('OXPROV_LDAP_PASSWORD') },
+    ldap: {
+      url: env.OXPROV_LDAP_URL, baseDn: env.OXPROV_LDAP_BASE, bindDn: env.OXPROV_LDAP_BIND_DN, bindPassword: secret('OXPROV_LDAP_PASSWORD'),
+      startTls: env.OXPROV_LDAP_STARTTLS === undefined ? undefined : /^(1|true|yes)$/i.test(env.OXPROV_LDAP_STARTTLS),
+      ca: env.OXPROV_LDAP_CA_FILE ? readSecretFile(env.OXPROV_LDAP_CA_FILE, 'OXPROV_LDAP_CA_FILE') : undefined,
+    },
     sql: { url: secret('OXPROV_PG_URL') },
     imap: {
       host: env.OXPROV_IMAP_HOST, port: int('OXPROV_IMAP_PORT'),
@@ -119,8 +124,10 @@ function normalize(c: DeepPartial<Config>): Config {
       imapServer: c.ldap?.imapServer ?? '127.0.0.1',
       smtpServer: c.ldap?.smtpServer ?? '127.0.0.1',
       timeoutMs: c.ldap?.timeoutMs ?? 30_000,
+      startTls: c.ldap?.startTls ?? false,
+      ca: c.ldap?.ca,
     },
-    sql: { url: c.sql?.url ?? 'postgres://oxprov@127.0.0.1:55432/oxprov', timeoutMs: c.sql?.timeoutMs ?? 60_000 },
+    sql: { url: c.sql?.url ?? 'postgres://oxprov@127.0.0.1:55432/oxprov', timeoutMs: c.sql?.timeoutMs ?? 60_000, ssl: c.sql?.ssl, ca: c.sql?.ca },
     imap: {
       host: c.imap?.host ?? '127.0.0.1',
       port: c.imap?.port ?? 1143,
@@ -131,6 +138,7 @@ function normalize(c: DeepPartial<Config>): Config {
       doveadmUrl: c.imap?.doveadmUrl,
       doveadmApiKey: c.imap?.doveadmApiKey,
       timeoutMs: c.imap?.timeoutMs ?? 30_000,
+      ca: c.imap?.ca,
     },
     templates: {
       imapFolders: path.resolve(PACKAGE_ROOT, c.templates?.imapFolders ?? 'templates/ImapFolders.xml'),
@@ -142,11 +150,20 @@ function normalize(c: DeepPartial<Config>): Config {
       taskDays: c.defaults?.taskDays ?? 5,
       loginShell: c.defaults?.loginShell ?? '/bin/false',
       homeDirectory: c.defaults?.homeDirectory ?? '/home/{username}',
+      quotaMB: c.defaults?.quotaMB,
     },
   };
   const { minLength, minClasses } = config.passwords;
   if (!Number.isInteger(minLength) || minLength < 1 || minLength > 128 || !Number.isInteger(minClasses) || minClasses < 1 || minClasses > 4) {
     throw new OxprovError('CFG_INVALID', `passwords.minLength must be 1 to 128 and passwords.minClasses 1 to 4, got ${minLength} and ${minClasses}`, { field: 'passwords' });
+  }
+  if (config.sql.ssl !== undefined && !['disable', 'require', 'verify-full'].includes(config.sql.ssl)) {
+    throw new OxprovError('CFG_INVALID', `sql.ssl must be disable, require or verify-full, got "${config.sql.ssl}"`, { field: 'sql.ssl', value: String(config.sql.ssl) });
+  }
+  const q = config.defaults.quotaMB;
+  if (q !== undefined && (!Number.isInteger(q) || q < 0)) throw new OxprovError('CFG_INVALID', `defaults.quotaMB must be a whole number of MB (0: no limit), got ${q}`, { field: 'defaults.quotaMB' });
+  if (config.ldap.startTls && config.ldap.url.startsWith('ldaps://')) {
+    throw new OxprovError('CFG_INVALID', 'ldap.startTls is for ldap:// URLs; ldaps:// is TLS already', { field: 'ldap.startTls' });
   }
   if (!['SSHA', 'SSHA512'].includes(config.ldap.passwordScheme)) {
     throw new OxprovError('CFG_INVALID', `ldap.passwordScheme must be SSHA or SSHA512, got "${config.ldap.passwordScheme}"`, { field: 'ldap.passwordScheme' });

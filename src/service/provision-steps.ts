@@ -29,6 +29,7 @@ export interface StepContext {
   readonly imapLimit: ReturnType<typeof pLimit>;
   readonly retry: <T>(work: () => Promise<T>) => Promise<T>;
   readonly retryOptions?: RetryOptions;
+  readonly defaultQuotaMB?: number;
 }
 
 /**
@@ -60,6 +61,8 @@ export async function applySteps(work: Work[], options: ProvisionOptions, ctx: S
           w.r.generatedPassword = typeof given === 'function' ? given(w.spec.username) : generatePassword();
           w.spec = { ...w.spec, password: w.r.generatedPassword, changepasswd: true };
         }
+        // A new user gets the configured quota unless the request gives one (an existing user keeps its own).
+        if (w.spec.quotaMB === undefined && ctx.defaultQuotaMB !== undefined) w.spec = { ...w.spec, quotaMB: ctx.defaultQuotaMB };
         const added = await ctx.retry(() => dir.addUser(w.spec as UserSpec));
         w.uidNumber = added.uidNumber;
         w.r.steps.ldap = added.outcome;

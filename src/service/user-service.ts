@@ -51,6 +51,8 @@ export interface UserServiceOptions {
   readonly ldapConcurrency?: number;
   readonly imapConcurrency?: number;
   readonly retry?: RetryOptions;
+  /** Quota in MB for a new user whose request gives none (the config's `defaults.quotaMB`). */
+  readonly defaultQuotaMB?: number;
 }
 
 /** The folder templates every user's folders are named from. */
@@ -110,7 +112,7 @@ export class UserService {
       : { username: inputs[i].username, status: d.status, steps: { ...d.steps }, errors: [...d.errors], notes: [], ms: 0 });
     const work: Work[] = [];
     decisions.forEach((d, i) => { if (d.ok) work.push({ d, r: results[i], spec: d.spec, uidNumber: d.entry?.uidNumber }); });
-    await applySteps(work, options, { backends: this.backends, templates: this.templates, ldapLimit: this.ldapLimit, imapLimit: this.imapLimit, retry: (w) => this.retry(w), retryOptions: this.options.retry });
+    await applySteps(work, options, { backends: this.backends, templates: this.templates, ldapLimit: this.ldapLimit, imapLimit: this.imapLimit, retry: (w) => this.retry(w), retryOptions: this.options.retry, defaultQuotaMB: this.options.defaultQuotaMB });
     const ms = Math.round(performance.now() - t0);
     for (const { r } of work) {
       const steps = Object.values(r.steps);

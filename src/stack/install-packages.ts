@@ -2,7 +2,7 @@ import { OxprovError } from '../errors.js';
 import { isRoot, run } from './process-utils.js';
 
 /** The Debian packages of the local stack. */
-export const STACK_PACKAGES = ['slapd', 'ldap-utils', 'postgresql', 'dovecot-imapd', 'dovecot-ldap'] as const;
+export const STACK_PACKAGES = ['slapd', 'ldap-utils', 'postgresql', 'dovecot-imapd', 'dovecot-ldap', 'openssl'] as const;
 
 async function missingPackages(): Promise<string[]> {
   const r = await run('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\n', ...STACK_PACKAGES]);

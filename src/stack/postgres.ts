@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isRoot, pidAlive, run, runOk, waitForPort } from './process-utils.js';
 import type { StackLayout } from './stack-layout.js';
+import type { StackTls } from './stack-tls.js';
 
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
 /** A private PostgreSQL cluster under .stack/pg, owned by the `postgres` user when run as root (initdb refuses root). */
 export class StackPostgres {
-  constructor(private readonly layout: StackLayout) {}
+  constructor(private readonly layout: StackLayout, private readonly tls?: () => Promise<StackTls>) {}
 
   private get dir() { return this.layout.pg.dir; }
   private get data() { return path.join(this.dir, 'data'); }
@@ -38,10 +39,22 @@ synchronous_commit = off
 max_connections = 100
 `);
     }
+    if (this.tls) await this.enableSsl(await this.tls());
     await this.asOwner('pg_ctl', ['-D', this.data, '-l', path.join(this.dir, 'postgres.log'), '-w', '-t', '30', 'start']);
     await waitForPort(this.layout.pg.port, 'PostgreSQL');
     await this.ensureDatabase(password);
     return 'started';
+  }
+
+  /** TLS with the stack's certificate (its key a copy the server owns, 0600); clients may still connect in clear. */
+  private async enableSsl(tls: StackTls): Promise<void> {
+    const conf = path.join(this.data, 'postgresql.conf');
+    if (fs.readFileSync(conf, 'utf8').includes('# oxprov ssl')) return;
+    const key = path.join(this.data, 'oxprov-server.key');
+    fs.copyFileSync(tls.key, key);
+    fs.chmodSync(key, 0o600);
+    if (isRoot()) await runOk('chown', ['postgres:postgres', key]);
+    fs.appendFileSync(conf, `\n# oxprov ssl\nssl = on\nssl_cert_file = '${tls.cert}'\nssl_key_file = '${key}'\n`);
   }
 
   /** Creates the `oxprov` role and database; the password goes through stdin, never argv. */

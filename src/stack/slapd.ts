@@ -4,10 +4,11 @@ import { hashPassword } from '../provision/ldap/password-hash.js';
 import { OxprovError } from '../errors.js';
 import { pidAlive, runOk, stopPidFile, waitForPort } from './process-utils.js';
 import type { StackLayout } from './stack-layout.js';
+import type { StackTls } from './stack-tls.js';
 
 /** A private slapd under .stack/ldap: mdb database, our schema, ACLs for the mailadmin account. */
 export class StackSlapd {
-  constructor(private readonly layout: StackLayout, private readonly adminPassword: string) {}
+  constructor(private readonly layout: StackLayout, private readonly adminPassword: string, private readonly tls?: () => Promise<StackTls>) {}
 
   private get dir() { return this.layout.ldap.dir; }
   private get conf() { return path.join(this.dir, 'slapd.conf'); }
@@ -19,7 +20,7 @@ export class StackSlapd {
   async up(): Promise<'started' | 'running'> {
     if (this.pid()) return 'running';
     fs.mkdirSync(path.join(this.dir, 'db'), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(this.conf, this.config(), { mode: 0o600 });
+    fs.writeFileSync(this.conf, this.config(this.tls ? await this.tls() : undefined), { mode: 0o600 });
     await runOk('slaptest', ['-f', this.conf, '-u', '-Q']);
     if (!fs.existsSync(path.join(this.dir, 'db', 'data.mdb'))) {
       // Offline load of the base tree: needs no rootpw at all, so the stack has none.
@@ -34,7 +35,7 @@ export class StackSlapd {
     return stopPidFile(this.pidFile);
   }
 
-  private config(): string {
+  private config(tls?: StackTls): string {
     const base = this.layout.baseDn;
     const admin = this.adminDn;
     const schemaDir = '/etc/ldap/schema';
@@ -57,7 +58,7 @@ moduleload pw-sha2
 loglevel none
 sizelimit unlimited
 password-hash {SSHA512}
-
+${tls ? `TLSCertificateFile ${tls.cert}\nTLSCertificateKeyFile ${tls.key}\n` : ''}
 database mdb
 maxsize 4294967296
 suffix "${base}"

@@ -9,6 +9,7 @@ import { portOpen } from './process-utils.js';
 import { StackDovecot } from './dovecot.js';
 import { StackPostgres } from './postgres.js';
 import { StackSlapd } from './slapd.js';
+import { ensureStackTls } from './stack-tls.js';
 import { STACK_ADMIN_PASSWORD, stackLayout, type StackLayout } from './stack-layout.js';
 
 export interface StackStatusLine { service: string; state: 'running' | 'stopped'; pid?: number; listen: string }
@@ -28,8 +29,9 @@ export class LocalStack {
 
   constructor(env: NodeJS.ProcessEnv = process.env, private readonly log: (line: string) => void = () => {}) {
     this.layout = stackLayout(env);
-    this.slapd = new StackSlapd(this.layout, STACK_ADMIN_PASSWORD);
-    this.postgres = new StackPostgres(this.layout);
+    const tls = () => ensureStackTls(this.layout.root);
+    this.slapd = new StackSlapd(this.layout, STACK_ADMIN_PASSWORD, tls);
+    this.postgres = new StackPostgres(this.layout, tls);
     this.dovecot = new StackDovecot(this.layout, this.slapd.adminDn, STACK_ADMIN_PASSWORD, () => this.secret('doveadm-api-key'));
   }
 
@@ -111,6 +113,11 @@ export class LocalStack {
   /** The local administrator's password in a file of its own (no trailing newline: `ldapsearch -y` reads it whole). */
   adminPasswordFile(): string {
     return path.join(this.layout.root, 'admin.pw');
+  }
+
+  /** The stack's TLS certificate (its own CA), for tests of StartTLS, ldaps and sslmode. */
+  tlsCertificate(): string {
+    return path.join(this.layout.root, 'tls', 'server.pem');
   }
 
   configFile(): string {

@@ -14,11 +14,13 @@ type DoveadmReply = [string, unknown, string];
 export class DoveadmApiMailStore implements MailStore {
   private readonly url: URL;
   private readonly auth: string;
+  private readonly ca?: string;
 
   constructor(config: Readonly<ImapConfig>, private readonly imap: MailStore, private readonly timeoutMs = config.timeoutMs) {
     if (!config.doveadmUrl || !config.doveadmApiKey) throw new OxprovError('CFG_MISSING', 'imap.doveadmUrl and imap.doveadmApiKey are both needed for the doveadm API', { field: 'imap.doveadmUrl' });
     this.url = new URL(config.doveadmUrl);
     this.auth = `X-Dovecot-API ${Buffer.from(config.doveadmApiKey).toString('base64')}`;
+    this.ca = config.ca;
   }
 
   /** An empty request: proves the API answers and accepts the key (401 otherwise). */
@@ -75,7 +77,7 @@ export class DoveadmApiMailStore implements MailStore {
     const lib = this.url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const req = lib.request(this.url, {
-        method: 'POST', timeout: this.timeoutMs,
+        method: 'POST', timeout: this.timeoutMs, ...(this.ca ? { ca: this.ca } : {}),
         headers: { Authorization: this.auth, 'Content-Type': 'application/json', 'Content-Length': body.length },
       }, (res) => {
         const chunks: Buffer[] = [];

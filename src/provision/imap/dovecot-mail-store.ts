@@ -20,7 +20,7 @@ export class DovecotMailStore implements MailStore {
       auth: { user: `${username}${c.masterSeparator}${c.masterUser}`, pass: c.masterPassword },
       connectionTimeout: Math.min(10_000, c.timeoutMs), greetingTimeout: Math.min(10_000, c.timeoutMs), socketTimeout: c.timeoutMs,
       // Local servers use self-signed certificates; real ones configure `secure` with a proper chain.
-      tls: { rejectUnauthorized: c.host !== '127.0.0.1' && c.host !== 'localhost' },
+      tls: { rejectUnauthorized: c.host !== '127.0.0.1' && c.host !== 'localhost', ca: c.ca },
       clientInfo: { name: 'oxprov' },
     });
     // Without a listener a late socket error would crash the process.
@@ -46,7 +46,7 @@ export class DovecotMailStore implements MailStore {
   async init(): Promise<void> {
     const c = this.config;
     await new Promise<void>((resolve, reject) => {
-      const socket = (c.secure ? tls.connect({ host: c.host, port: c.port, servername: c.host, rejectUnauthorized: c.host !== '127.0.0.1' && c.host !== 'localhost' }) : net.connect({ host: c.host, port: c.port }));
+      const socket = (c.secure ? tls.connect({ host: c.host, port: c.port, servername: c.host, ca: c.ca, rejectUnauthorized: c.host !== '127.0.0.1' && c.host !== 'localhost' }) : net.connect({ host: c.host, port: c.port }));
       const done = (err?: Error) => { socket.destroy(); if (err) reject(imapError(err, '(connection check)')); else resolve(); };
       socket.setTimeout(10_000, () => done(Object.assign(new Error(`no answer from ${c.host}:${c.port}`), { code: 'ETIMEDOUT' })));
       socket.once('error', done);

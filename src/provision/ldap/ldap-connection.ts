@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Client, type Change, type Entry, type SearchOptions, type SearchResult } from 'ldapts';
 import { ldapError } from './ldap-errors.js';
 
@@ -8,6 +9,10 @@ export interface LdapEndpoint {
   readonly bindPassword: string;
   /** Deadline of every operation, and of a reconnect. */
   readonly timeoutMs: number;
+  /** Upgrade with StartTLS before every bind. */
+  readonly startTls?: boolean;
+  /** PEM CA certificate(s) to trust (ldaps:// and StartTLS). */
+  readonly ca?: string;
 }
 
 /**
@@ -45,10 +50,11 @@ export class LdapConnection {
   }
 
   private newClient(): Client {
-    const { url, timeoutMs } = this.endpoint;
+    const { url, timeoutMs, ca } = this.endpoint;
+    // tlsOptions only for ldaps://: ldapts takes them as "connect with TLS", which a StartTLS port refuses.
     // autoRebind: a reconnect that ldapts makes on its own (the socket closed between our check and
     // the operation) must not run the operation anonymously, where the ACLs hide every user.
-    return new Client({ url, timeout: timeoutMs, connectTimeout: Math.min(timeoutMs, 10_000), autoRebind: true } as ConstructorParameters<typeof Client>[0]);
+    return new Client({ url, timeout: timeoutMs, connectTimeout: Math.min(timeoutMs, 10_000), autoRebind: true, ...(url.startsWith('ldaps://') && ca ? { tlsOptions: { ca } } : {}) } as ConstructorParameters<typeof Client>[0]);
   }
 
   /** Runs one operation on a bound connection, within the deadline. */
@@ -76,7 +82,12 @@ export class LdapConnection {
 
   private async ready(client: Client): Promise<void> {
     if (client.isConnected) return;
-    this.reconnecting ??= client.bind(this.endpoint.bindDn, this.endpoint.bindPassword).finally(() => { this.reconnecting = undefined; });
+    const { bindDn, bindPassword, startTls, ca } = this.endpoint;
+    // StartTLS first, so that the password crosses encrypted.
+    this.reconnecting ??= (async () => {
+      if (startTls) await client.startTLS(startTlsOptions(this.endpoint.url, ca));
+      await client.bind(bindDn, bindPassword);
+    })().finally(() => { this.reconnecting = undefined; });
     await this.reconnecting;
   }
 
@@ -112,4 +123,10 @@ export class LdapConnection {
     this.closed = true;
     await this.client.unbind().catch(() => {});
   }
+}
+
+/** TLS options of StartTLS: a host name is the server name to check; an IP address is checked against the certificate's IP entries. */
+function startTlsOptions(url: string, ca: string | undefined): { ca?: string; servername?: string } {
+  const host = new URL(url).hostname;
+  return isIP(host.replace(/^\[|\]$/g, '')) ? { ca } : { ca, servername: host };
 }

@@ -49,7 +49,7 @@ export class LdapDirectory implements Directory {
     const dn = options.bindDn ?? l.bindDn;
     let client: LdapConnection;
     try {
-      client = await LdapConnection.open({ url: l.url, bindDn: dn, bindPassword: options.bindPassword ?? l.bindPassword, timeoutMs: l.timeoutMs });
+      client = await LdapConnection.open({ url: l.url, bindDn: dn, bindPassword: options.bindPassword ?? l.bindPassword, timeoutMs: l.timeoutMs, startTls: l.startTls, ca: l.ca });
     } catch (err) {
       const e = ldapError(err, `binding to ${l.url} as ${dn}`);
       throw e.code === 'LDAP_FAILED' && ldapResultCode(err) === undefined

@@ -50,7 +50,9 @@ export class SqlStore implements GroupwareStore {
 
   static async connect(config: Readonly<Config>, options: { poolSize?: number } = {}): Promise<SqlStore> {
     // Every query has a deadline: a server that stops answering fails the query (and the caller's retry decides).
-    const pool = new pg.Pool({ connectionString: config.sql.url, max: options.poolSize ?? 4, connectionTimeoutMillis: 10_000, query_timeout: config.sql.timeoutMs });
+    const { ssl, ca } = config.sql;
+    const tls = ssl === undefined ? undefined : ssl === 'disable' ? false : ssl === 'require' ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ca };
+    const pool = new pg.Pool({ connectionString: config.sql.url, max: options.poolSize ?? 4, connectionTimeoutMillis: 10_000, query_timeout: config.sql.timeoutMs, ...(tls === undefined ? {} : { ssl: tls }) });
     // An idle client that dies (server restart) must not crash the process.
     pool.on('error', () => {});
     try {
