@@ -217,6 +217,20 @@ describe("the daemon with Python's xmlrpc.client", () => {
     expect(await ldapBindAs(config, u, 'pysecret')).toBe(true);
   });
 
+  it('numbers, flags and lists as Python passes them: setquota(quotasize=50), addgroup(members=[...]), activated=False', async () => {
+    const [a, b, g] = [uniqueName('dpn'), uniqueName('dpn'), uniqueName('dpg')];
+    for (const u of [a, b]) {
+      const made = await pythonCall(daemon.url, 'adduser', [{ adminuser: 'mailadmin', adminpasswd: 'secret', username: u, password: 'pysecret',
+        surname: 'Python', mail: `${u}@test.tux`, colocrouteaddr: `${u}@localhost`, activated: u === b ? false : true, quotasize: 30 }]);
+      expect(made.result).toMatchObject({ status: 'created' });
+    }
+    expect((await pythonCall(daemon.url, 'setquota', [{ adminuser: 'mailadmin', adminpasswd: 'secret', username: a, quotasize: 50 }])).result).toMatchObject({ status: 'updated' });
+    expect((await pythonCall(daemon.url, 'addgroup', [{ adminuser: 'mailadmin', adminpasswd: 'secret', groupname: g, members: [a, b] }])).result).toMatchObject({ status: 'created' });
+    expect(await ldapMembers(g)).toEqual([a, b].sort());
+    expect((await findUser(dir, b))!.attributes.mailEnabled).toEqual(['NO']);
+    expect((await findUser(dir, a))!.attributes.mailQuota).toEqual(['50']);
+  });
+
   it('a wrong admin password is the ADMIN_AUTH fault, and nothing is created', async () => {
     const u = uniqueName('dpyno');
     const answer = await pythonCall(daemon.url, 'adduser', [{

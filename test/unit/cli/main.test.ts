@@ -76,3 +76,32 @@ describe('the password policy', () => {
     expect(out.issues.map((e) => [e.code, e.value])).toEqual([['MAP_WEAK_PASSWORD', undefined]]);
   });
 });
+
+describe('more first-contact messages', () => {
+  it('a missing file says why; serve refuses an unknown option', () => {
+    const missing = oxprov(['import', 'nope.csv', '--dry-run']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/CSV_UNREADABLE: cannot read nope\.csv: ENOENT: no such file or directory/);
+    const serve = oxprov(['serve', '--prot=9']);
+    expect(serve.status).toBe(2);
+    expect(serve.stderr).toContain('CFG_UNKNOWN_OPTION');
+  });
+
+  it('a header problem names its line once', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxprov-cli-'));
+    fs.writeFileSync(path.join(dir, 'f.csv'), 'username,password,surname,mail,colocrouteaddr,Kostenstelle\n');
+    const r = oxprov(['import', 'f.csv', '--dry-run'], dir);
+    expect(r.stderr).toContain('MAP_UNKNOWN_ATTRIBUTE: line 1: column "Kostenstelle"');
+    expect(r.stderr).not.toMatch(/line 1.*line 1/);
+  });
+
+  it('a rejected row keeps the user name its mapping derives', async () => {
+    const { createRowMapper, inMemorySchema, STANDARD_ATTRIBUTES, parseMapping } = await import('../../../src/mapping/index.js');
+    const m = createRowMapper({ languages: ['EN'], schema: inMemorySchema(STANDARD_ATTRIBUTES), generatePasswords: true,
+      mapping: parseMapping(JSON.stringify({ derive: { username: '{givenname|ascii|lower}.{surname|ascii|lower}', colocrouteaddr: '{username}@localhost' } })) });
+    m.header(['givenname', 'surname', 'mail']);
+    const r = m.map({ givenname: 'Jürgen', surname: 'Weiß', mail: 'not-an-address' }, 2);
+    expect(r.ok).toBe(false);
+    expect(r.ok ? '' : r.username).toBe('juergen.weiss');
+  });
+});
