@@ -3,11 +3,12 @@ import { describeError, isOxprovError, OxprovError } from '../errors.js';
 import { editDistance } from '../service/tools/tool-params.js';
 import { SERVE_OPTIONS, serveCommand } from './serve-command.js';
 import { IMPORT_OPTIONS, importCommand } from './import-command.js';
+import { SYNC_OPTIONS, syncCommand } from './sync-command.js';
 import { stackCommand } from './stack-command.js';
 import { runToolFromProcess, toolCommands, toolOf } from './tool-commands.js';
 
 /** The options of each command, for the "did you mean" of an unknown one. */
-const OPTIONS_OF: Record<string, readonly string[]> = { import: IMPORT_OPTIONS, serve: SERVE_OPTIONS };
+const OPTIONS_OF: Record<string, readonly string[]> = { import: IMPORT_OPTIONS, sync: SYNC_OPTIONS, serve: SERVE_OPTIONS };
 
 /** Entry point of the `oxprov` command. Resolves to the process exit code. */
 export async function main(args: string[]): Promise<number> {
@@ -28,6 +29,7 @@ export async function main(args: string[]): Promise<number> {
     });
   stackCommand(cli, setExit);
   importCommand(cli, setExit);
+  syncCommand(cli, setExit);
   serveCommand(cli, setExit);
   toolCommands(cli, args, setExit);
   if (args.length === 0) {

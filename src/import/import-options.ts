@@ -68,7 +68,7 @@ function invalid(field: string, why: string, value: unknown): OxprovError {
   return new OxprovError('CFG_INVALID', `--${field}: ${why}, got "${String(value)}"`, { field: `--${field}`, value: String(value) });
 }
 
-function positiveInt(field: string, value: string | number, max: number): number {
+export function positiveInt(field: string, value: string | number, max: number): number {
   const n = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > max) throw invalid(field, `must be a whole number from 1 to ${max}`, value);
   return n;

@@ -24,6 +24,12 @@ export interface RowMapperOptions {
   /** What a password must hold (default: DEFAULT_PASSWORD_POLICY). */
   passwordPolicy?: PasswordPolicy;
   /**
+   * People are identified by a key (a sync): a derived user name is neither suffixed
+   * nor checked for duplicates here; the sync gives suffixes to new people only,
+   * against the directory and the file, so that a rejected row takes none.
+   */
+  keyIdentity?: boolean;
+  /**
    * The paper's mandatory fields are demanded (default). False for requests that
    * do not write the directory (`--source_only=sql`, …): then only the user name is.
    */
@@ -39,7 +45,7 @@ export interface RowMapperOptions {
 /** The attributes the LDAP back-end derives from the spec. */
 export const RESERVED_ATTRIBUTES: readonly string[] = [
   'objectClass', 'uid', 'userPassword', 'sn', 'givenName', 'cn', 'mail', 'uidNumber', 'gidNumber',
-  'homeDirectory', 'loginShell',
+  'homeDirectory', 'loginShell', 'oxprovFeed', 'oxprovKey', 'oxprovDisabledAt', 'oxprovSavedPassword', 'oxprovPending',
 ];
 
 /** A derive rule with its references resolved to targets. */
@@ -65,6 +71,7 @@ export interface NormalizedOptions {
   readonly values: ReadonlyMap<string, ReadonlyMap<string, string>>;
   /** Target key → the export's date format, from the mapping's `dates`. */
   readonly dates: ReadonlyMap<string, DateFormat>;
+  readonly keyIdentity: boolean;
 }
 
 /** Checks the options and the mapping against the schema; throws `CFG_INVALID` or `MAP_INVALID_MAPPING`. */
@@ -114,7 +121,7 @@ export function normalizeOptions(options: RowMapperOptions): NormalizedOptions {
     : options.generatePasswords ? [...MANDATORY_FIELDS] : [...MANDATORY_FIELDS, 'password'];
   return Object.freeze({
     env, schema: options.schema, reserved, ignore: mapping.ignore, columns, derive, defaults,
-    mandatory: Object.freeze(mandatory), seen: options.seen ?? new SeenTracker(), values, dates,
+    mandatory: Object.freeze(mandatory), seen: options.seen ?? new SeenTracker(), values, dates, keyIdentity: options.keyIdentity ?? false,
   });
 }
 

@@ -45,7 +45,7 @@ export function resolveRow(
       const rendered = renderTemplate(derive.rule.parts, (ref) => resolve(derive.rule.refs.get(ref)!.key)?.value);
       if ('value' in rendered) {
         out = { target: derive.target, value: rendered.value, field: key, origin: 'derive' };
-        if (key === 'username' && USERNAME_RE.test(rendered.value)) out.value = suffixed(rendered.value);
+        if (key === 'username' && USERNAME_RE.test(rendered.value) && !opts.keyIdentity) out.value = suffixed(rendered.value);
       } else if (!opts.defaults.has(key)) {
         const why = `${key} could not be derived from "${derive.rule.template}": ${rendered.missing.join(', ')} empty`;
         if ((opts.mandatory as readonly string[]).includes(key)) issues.push(rowIssue('MAP_DERIVE_FAILED', why, { line, field: key }));

@@ -13,7 +13,7 @@ import { checkField, type FieldSink } from './validate-field.js';
 
 /** The outcome of mapping one row. Notes say what the mapper changed on its own (suffixes, dropped repeats). */
 export type MapResult =
-  | { ok: true; line: number; spec: UserInput; notes: string[] }
+  | { ok: true; line: number; spec: UserInput; notes: string[]; /** Fields that came from a derive rule, not a cell. */ derived: ReadonlySet<string> }
   | { ok: false; line: number; errors: OxprovError[]; notes: string[]; /** The user name, when the row gives a valid one. */ username?: string };
 
 /** Validates and maps the rows of one input, keeping track of duplicates across them. */
@@ -95,6 +95,7 @@ function mapRow(record: Readonly<Record<string, string | undefined>>, line: numb
   const sink: FieldSink = { patch: spec, issues: [], notes: [], notePrefix: '' };
   const { issues } = sink;
   let fieldOf: (key: string) => string;
+  const derived = new Set<string>();
   if (plan.cellsOnly) {
     const { targets, present } = plan;
     for (let i = 0; i < targets.length; i++) {
@@ -121,10 +122,11 @@ function mapRow(record: Readonly<Record<string, string | undefined>>, line: numb
       if (!values.has(m.field) && !failedToDerive) issues.push(rowIssue('MAP_MISSING_FIELD', missingText(m.field), { line, field: m.column }));
     }
     fieldOf = (key) => values.get(key)?.field ?? key;
+    for (const [key, v] of values) if (v.origin === 'derive') derived.add(key);
   }
-  checkDuplicates(spec, fieldOf, line, opts, issues);
+  checkDuplicates(spec, fieldOf, line, opts, issues, opts.keyIdentity && derived.has('username'));
   if (issues.length > 0) return { ok: false, line, errors: issues, notes: sink.notes, username: spec.username };
-  return { ok: true, line, spec: spec as UserInput, notes: sink.notes };
+  return { ok: true, line, spec: spec as UserInput, notes: sink.notes, derived };
 }
 
 function checkValue(
@@ -160,9 +162,9 @@ function checkValue(
  * rejected for something else: the rejects are meant to be fixed and loaded
  * again, and must not then collide with a row imported after them.
  */
-function checkDuplicates(patch: Partial<UserSpec>, field: (key: string) => string, line: number, opts: NormalizedOptions, issues: OxprovError[]): void {
+function checkDuplicates(patch: Partial<UserSpec>, field: (key: string) => string, line: number, opts: NormalizedOptions, issues: OxprovError[], nameBySync = false): void {
   const { seen } = opts;
-  if (patch.username !== undefined) {
+  if (patch.username !== undefined && !nameBySync) {
     const owner = seen.usernameOwner(patch.username);
     if (owner !== undefined) {
       issues.push(rowIssue('MAP_DUPLICATE_USERNAME', `user name ${patch.username} is already used on line ${owner}`, { line, field: field('username'), value: patch.username }));

@@ -39,6 +39,8 @@ export interface UserSpec {
   groups: string[];
   /** IMAP folder style, the paper's `--ox_user_create_imap_template` (e.g. `DE_Thunderbird`). */
   imapTemplate?: string;
+  /** The sync feed that manages the user and the person's key in it (set by `oxprov sync` when it creates the user). */
+  managed?: { feed: string; key: string };
   /** Any other LDAP attributes (the paper's `--anyattribute`), values as strings. */
   attributes: Record<string, string[]>;
 }

@@ -51,6 +51,19 @@ export interface Directory {
    * name, at most `limit`; `more` when the directory holds further matches.
    */
   listUsers(pattern: string, limit: number): Promise<{ users: DirectoryUser[]; more: boolean }>;
+  /** Every user a sync feed manages (paged), with all attributes: one read for a whole plan. */
+  listFeed(feed: string): Promise<DirectoryUser[]>;
+  /** Makes an existing user one of a feed's, with the person's key (a first sync over users made by an import). */
+  manage(user: DirectoryUser, feed: string, key: string): Promise<void>;
+  /**
+   * Disables a user (mail refused, IMAP login refused, LDAP bind refused: the password hash is put
+   * aside, the date recorded) or enables it again (the hash put back). `exists` when it already was so.
+   */
+  setEnabled(user: DirectoryUser, enabled: boolean, today: string): Promise<'updated' | 'exists'>;
+  /** Deletes attributes of a user (`--empty-clears`). */
+  clearAttributes(username: string, names: readonly string[]): Promise<void>;
+  /** Marks a feed's user that a sync left unfinished in some back-end (`since` a date), or clears the mark (undefined). */
+  markPending(username: string, since: string | undefined): Promise<void>;
   /** Every user, a page at a time (a large dry run reads the directory once). */
   scanUsers(pageSize?: number): AsyncIterable<readonly DirectoryListing[]>;
   /** Adds a user's entry with a new uidNumber; `exists` (with the entry's uidNumber) when another process added it first. */
@@ -140,6 +153,8 @@ export interface GroupwareStore {
   ensureFolders(users: readonly { username: string; language?: string }[], templates: GroupwareFolderTemplates): Promise<Map<string, SqlOutcome | 'missing'>>;
   /** The user's module permissions (module → enabled). */
   modulesOf(username: string): Promise<Map<string, boolean>>;
+  /** Activates or deactivates a user in the groupware; `exists` when it already was so, `missing` without a row. */
+  setActivated(username: string, activated: boolean): Promise<'updated' | 'exists' | 'missing'>;
   /** The user's default groupware folders (module → name). */
   foldersOf(username: string): Promise<Map<string, string>>;
   /** The groups a user belongs to in the groupware database. */

@@ -29,6 +29,8 @@ export interface RuleOptions {
   readonly onExisting: OnExisting;
   /** Groups that do not exist are created (else the row is refused with MAP_UNKNOWN_GROUP). */
   readonly createGroups: boolean;
+  /** Each request was matched to its user by a key (a sync): a changed mail is not another person. */
+  readonly matchedByKey?: boolean;
 }
 
 /** The decision for one user. */
@@ -67,7 +69,7 @@ export function decide(input: UserInput, found: Found, options: RuleOptions): De
 
   // A user name that belongs to another person (another mail address) is never taken over.
   const entryMail = entry && attributeOf(entry, 'mail');
-  if (entryMail && input.mail && entryMail.toLowerCase() !== input.mail.toLowerCase()) {
+  if (!options.matchedByKey && entryMail && input.mail && entryMail.toLowerCase() !== input.mail.toLowerCase()) {
     errors.push(new OxprovError('MAP_EXISTS_USERNAME', `user name ${input.username} already belongs to a user with another mail address`, { field: 'username', value: input.username }));
   }
   // An address of another user would make mail routing ambiguous.
@@ -128,14 +130,13 @@ export function fill(input: UserInput, entry: Pick<DirectoryUser, 'attributes'> 
       const value = attributeOf(entry, attribute);
       if (value !== undefined && value !== '') spec[field] = field === 'language' ? value.toUpperCase() : value;
     }
-    if (spec.activated === undefined) {
-      const enabled = attributeOf(entry, 'mailEnabled');
-      if (enabled !== undefined) spec.activated = enabled.toUpperCase() === 'OK';
-    }
   }
-  if (row !== undefined) {
-    spec.language ??= row.language;
-    spec.activated ??= row.activated;
+  if (row !== undefined) spec.language ??= row.language;
+  if (input.activated === undefined) {
+    // Disabled in either back-end stays disabled: a file without `activated` never switches anyone on.
+    const enabled = entry === undefined ? undefined : attributeOf(entry, 'mailEnabled');
+    const inLdap = enabled === undefined ? undefined : enabled.toUpperCase() === 'OK';
+    if (inLdap !== undefined || row !== undefined) spec.activated = (inLdap ?? true) && (row?.activated ?? true);
   }
   return spec;
 }

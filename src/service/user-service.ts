@@ -44,6 +44,11 @@ export interface ProvisionOptions {
   readonly createGroups?: boolean;
   /** Answers the directory look-ups of a check from memory (see {@link UserService.snapshot}). */
   readonly view?: UserLookupView;
+  /**
+   * The caller matched each user to its person by a key (a sync): a user name whose
+   * mail differs is that person's changed address, not another person's name.
+   */
+  readonly matchedByKey?: boolean;
 }
 
 export interface UserServiceOptions {
@@ -136,7 +141,7 @@ export class UserService {
       directory && groupNames.length > 0 ? this.retry(() => directory.groups.find(groupNames)) : undefined,
     ]);
     const found: Found = { entries, owners, rows, groups };
-    const rules = { only, onExisting: options.onExisting ?? 'skip', createGroups: options.createGroups ?? false };
+    const rules = { only, onExisting: options.onExisting ?? 'skip', createGroups: options.createGroups ?? false, matchedByKey: options.matchedByKey ?? false };
     return inputs.map((input) => {
       const d = decide(input, found, rules);
       if (!d.ok || d.entry || !d.only.includes('ldap') || d.spec.password !== undefined || !options.generatePasswords) return d;
@@ -173,6 +178,11 @@ export class UserService {
     r.ms = Math.round(performance.now() - t0);
     r.status = r.errors.length ? 'failed' : 'exists';
     return r;
+  }
+
+  /** The entries of these users, in bulk: lower-cased name → user. */
+  findUsers(usernames: readonly string[]): Promise<Map<string, DirectoryUser>> {
+    return this.retry(() => this.need('directory', 'ldap').findUsers(usernames));
   }
 
   /** The user's directory entry, or undefined. */
@@ -232,10 +242,64 @@ export class UserService {
     return { users: r.users.map((u) => ({ username: u.username, mail: first(u, 'mail'), enabled: first(u, 'mailenabled') === 'OK' })), more: r.more };
   }
 
+  /** Every user a sync feed manages, in one paged read. */
+  feedUsers(feed: string): Promise<DirectoryUser[]> {
+    return this.retry(() => this.need('directory', 'ldap').listFeed(feed));
+  }
+
+  /** Makes an existing user one of a feed's (the person's key recorded on the entry). */
+  async manage(user: DirectoryUser, feed: string, key: string): Promise<void> {
+    await this.retry(() => this.need('directory', 'ldap').manage(user, feed, key));
+  }
+
+  /** Marks a feed's user a sync left unfinished (the next sync finishes it), or clears the mark. */
+  async markPending(username: string, since: string | undefined): Promise<void> {
+    await this.retry(() => this.need('directory', 'ldap').markPending(username, since));
+  }
+
+  /** Deletes optional attributes of a user (a sync with `--empty-clears`). */
+  async clearAttributes(username: string, names: readonly string[]): Promise<void> {
+    await this.retry(() => this.need('directory', 'ldap').clearAttributes(username, names));
+  }
+
+  /**
+   * A leaver disabled, or a returner enabled, in every back-end: the entry (mail,
+   * IMAP and LDAP bind refused; the password hash kept aside; the date recorded)
+   * and the groupware row. The mailbox and its mail stay.
+   */
+  async setEnabled(user: DirectoryUser, enabled: boolean, today = new Date().toISOString().slice(0, 10)): Promise<UserResult> {
+    const t0 = performance.now();
+    const r: UserResult = { username: user.username, status: 'exists', steps: {}, errors: [], notes: [], ms: 0 };
+    try {
+      r.steps.ldap = await this.retry(() => this.need('directory', 'ldap').setEnabled(user, enabled, today));
+    } catch (err) {
+      r.steps.ldap = 'failed';
+      r.errors.push(asBackendError(err, 'ldap'));
+    }
+    if (this.backends.groupware && r.steps.ldap !== 'failed') {
+      try {
+        const o = await this.retry(() => this.backends.groupware!.setActivated(user.username.toLowerCase(), enabled));
+        r.steps.sql = o === 'missing' ? 'skipped' : o;
+      } catch (err) {
+        r.steps.sql = 'failed';
+        r.errors.push(asBackendError(err, 'sql'));
+      }
+    }
+    r.status = r.errors.length ? 'failed' : Object.values(r.steps).includes('updated') ? 'updated' : 'exists';
+    r.ms = Math.round(performance.now() - t0);
+    return r;
+  }
+
   /** True when the user's entry holds this password (checked against the hash, without a bind). */
   async hasPassword(username: string, password: string): Promise<boolean> {
     const user = await this.findUser(username);
     return user !== undefined && this.need('directory', 'ldap').hasPassword(user, password);
+  }
+
+  /** The groupware rows of these users, in one read: lower-cased name → row. */
+  async findRows(usernames: readonly string[]): Promise<Map<string, GroupwareUser>> {
+    const rows = await this.retry(() => this.need('groupware', 'sql').findUsers(usernames));
+    return new Map([...rows.values()].map((r) => [r.username.toLowerCase(), r]));
   }
 
   /** The user's groupware row, or undefined. */
@@ -286,3 +350,6 @@ export class UserService {
     return backend as NonNullable<Backends[K]>;
   }
 }
+
+/** A user as the directory holds it (the type of the back-end interface, for the layers above the service). */
+export type { DirectoryUser, GroupwareUser } from '../provision/backends.js';

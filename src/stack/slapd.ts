@@ -68,10 +68,11 @@ dbnosync
 index objectClass eq
 index uid,mail,alias,cn,memberUid,resourceMember eq
 index uidNumber,gidNumber eq
+index oxprovFeed,oxprovKey eq
 
 access to dn.base="" by * read
 access to dn.base="cn=Subschema" by * read
-access to attrs=userPassword,shadowLastChange
+access to attrs=userPassword,shadowLastChange,oxprovSavedPassword
   by dn.exact="${admin}" write
   by self write
   by anonymous auth

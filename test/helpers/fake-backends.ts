@@ -55,6 +55,16 @@ export class FakeDirectory implements Directory {
     return { users: users.slice(0, limit), more: users.length > limit };
   }
 
+  async listFeed(feed: string) { return [...this.users.values()].filter((u) => u.attributes.oxprovFeed?.[0] === feed); }
+  async manage(user: DirectoryUser, feed: string, key: string) { await this.modifyUser(user.username, { oxprovFeed: [feed], oxprovKey: [key] }); }
+  async setEnabled(user: DirectoryUser, enabled: boolean, today: string): Promise<'updated' | 'exists'> {
+    if ((user.attributes.mailEnabled?.[0] === 'OK') === enabled) return 'exists';
+    await this.modifyUser(user.username, { mailEnabled: [enabled ? 'OK' : 'NO'], oxprovDisabledAt: enabled ? [] : [today] });
+    return 'updated';
+  }
+  async markPending(username: string, since: string | undefined) { await this.modifyUser(username, { oxprovPending: since === undefined ? [] : [since] }); }
+  async clearAttributes(username: string, names: readonly string[]) { await this.modifyUser(username, Object.fromEntries(names.map((n) => [n, []]))); }
+
   async *scanUsers(): AsyncIterable<readonly DirectoryListing[]> {
     yield [...this.users.values()].map((u) => ({ username: u.username, mail: (u.attributes.mail?.[0] ?? '').toLowerCase(), addresses: [...(u.attributes.mail ?? []), ...(u.attributes.alias ?? [])] }));
   }
@@ -174,6 +184,13 @@ export class FakeGroupware implements GroupwareStore {
   }
 
   async modulesOf() { return new Map<string, boolean>(); }
+  async setActivated(username: string, activated: boolean): Promise<'updated' | 'exists' | 'missing'> {
+    const r = this.rows.get(username);
+    if (!r) return 'missing';
+    if (r.activated === activated) return 'exists';
+    this.rows.set(username, { ...r, activated });
+    return 'updated';
+  }
   async foldersOf() { return new Map<string, string>(); }
   async groupsOf() { return [] as string[]; }
   async deleteUser(username: string): Promise<'deleted' | 'gone'> { return this.rows.delete(username) ? 'deleted' : 'gone'; }

@@ -115,6 +115,63 @@ export class LdapDirectory implements Directory {
     return { users: users.slice(0, limit), more: users.length > limit };
   }
 
+  async listFeed(feed: string): Promise<DirectoryUser[]> {
+    const users: DirectoryUser[] = [];
+    try {
+      const filter = `(&(objectClass=posixAccount)(oxprovFeed=${escapeFilterValue(feed)}))`;
+      for await (const page of this.client.searchPaginated(this.config.ldap.peopleDn, { scope: 'sub', filter, attributes: ['*'], paged: { pageSize: 1000 } })) {
+        for (const e of page.searchEntries) users.push(toUser(e));
+      }
+    } catch (err) {
+      if (ldapResultCode(err) === 32) return users;
+      throw ldapError(err, `reading the users of feed ${feed}`);
+    }
+    return users;
+  }
+
+  async manage(user: DirectoryUser, feed: string, key: string): Promise<void> {
+    const classes = (user.attributes.objectClass ?? []).map((c) => c.toLowerCase());
+    const changes: Change[] = [];
+    if (!classes.includes('oxprovmanaged')) changes.push(new Change({ operation: 'add', modification: new Attribute({ type: 'objectClass', values: ['oxprovManaged'] }) }));
+    changes.push(new Change({ operation: 'replace', modification: new Attribute({ type: 'oxprovFeed', values: [feed] }) }));
+    changes.push(new Change({ operation: 'replace', modification: new Attribute({ type: 'oxprovKey', values: [key] }) }));
+    await this.modify(user.dn, changes, `giving ${user.username} to feed ${feed}`);
+  }
+
+  async setEnabled(user: DirectoryUser, enabled: boolean, today: string): Promise<'updated' | 'exists'> {
+    const enabledNow = attributeValue(user, 'mailEnabled') === 'OK';
+    const saved = attributeValue(user, 'oxprovSavedPassword');
+    const password = attributeValue(user, 'userPassword');
+    const replace = (type: string, values: string[]) => new Change({ operation: 'replace', modification: new Attribute({ type, values }) });
+    const changes: Change[] = [];
+    if (enabled) {
+      if (enabledNow && saved === undefined) return 'exists';
+      changes.push(replace('mailEnabled', ['OK']), replace('oxprovDisabledAt', []));
+      // The password the person had before leaving comes back with them.
+      if (saved !== undefined) changes.push(replace('userPassword', [saved]), replace('oxprovSavedPassword', []));
+    } else {
+      if (!enabledNow && password === undefined) return 'exists';
+      const classes = (user.attributes.objectClass ?? []).map((c) => c.toLowerCase());
+      if (!classes.includes('oxprovmanaged')) changes.push(new Change({ operation: 'add', modification: new Attribute({ type: 'objectClass', values: ['oxprovManaged'] }) }));
+      changes.push(replace('mailEnabled', ['NO']), replace('oxprovDisabledAt', [today]));
+      // Without a password hash no bind succeeds; the hash waits for a return.
+      if (password !== undefined) changes.push(replace('oxprovSavedPassword', [password]), replace('userPassword', []));
+    }
+    await this.modify(user.dn, changes, `${enabled ? 'enabling' : 'disabling'} ${user.username}`);
+    return 'updated';
+  }
+
+  async markPending(username: string, since: string | undefined): Promise<void> {
+    const change = new Change({ operation: 'replace', modification: new Attribute({ type: 'oxprovPending', values: since === undefined ? [] : [since] }) });
+    await this.modify(this.userDn(username), [change], `${since === undefined ? 'clearing' : 'setting'} the unfinished mark of ${username}`);
+  }
+
+  async clearAttributes(username: string, names: readonly string[]): Promise<void> {
+    if (names.length === 0) return;
+    const changes = names.map((type) => new Change({ operation: 'replace', modification: new Attribute({ type, values: [] }) }));
+    await this.modify(this.userDn(username), changes, `clearing ${names.join(', ')} of ${username}`);
+  }
+
   async *scanUsers(pageSize = 1000): AsyncIterable<readonly DirectoryListing[]> {
     const pages = this.client.searchPaginated(this.config.ldap.peopleDn, {
       scope: 'sub', filter: '(objectClass=posixAccount)', attributes: ['uid', 'mail', 'alias'], paged: { pageSize },

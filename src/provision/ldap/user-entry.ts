@@ -47,6 +47,11 @@ export function userEntry(spec: UserInput, config: Readonly<Config>, ids: { uidN
     a.shadowLastChange = [spec.changepasswd ? '0' : String(Math.floor(Date.now() / DAY_MS))];
   }
   for (const [name, values] of Object.entries(spec.attributes)) if (values.length) a[name] = [...values];
+  if (spec.managed) {
+    a.objectClass.push('oxprovManaged');
+    a.oxprovFeed = [spec.managed.feed];
+    a.oxprovKey = [spec.managed.key];
+  }
   return a;
 }
 
@@ -56,7 +61,7 @@ export function userEntry(spec: UserInput, config: Readonly<Config>, ids: { uidN
  * new user (servers, portal days, home, shell): an update must not move a
  * mailbox or reset what the user changed in the groupware.
  */
-const NEVER_UPDATED = /^(objectClass|uid|uidNumber|gidNumber|userPassword|shadowLastChange|imapServer|smtpServer|OXAppointmentDays|OXTaskDays|homeDirectory|loginShell)$/i;
+const NEVER_UPDATED = /^(objectClass|uid|uidNumber|gidNumber|userPassword|shadowLastChange|imapServer|smtpServer|OXAppointmentDays|OXTaskDays|homeDirectory|loginShell|oxprovFeed|oxprovKey|oxprovDisabledAt|oxprovSavedPassword|oxprovPending)$/i;
 
 export function updatableAttributes(entry: EntryAttributes, spec: UserInput): EntryAttributes {
   const out: EntryAttributes = {};

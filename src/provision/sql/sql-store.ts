@@ -176,6 +176,14 @@ export class SqlStore implements GroupwareStore {
     return new Map(r.rows.map((x) => [x.module, x.enabled]));
   }
 
+  async setActivated(username: string, activated: boolean): Promise<'updated' | 'exists' | 'missing'> {
+    const r = await this.db.query<{ was: boolean }>(
+      `UPDATE users u SET activated = $2, updated_at = now() FROM users old WHERE u.id = old.id AND u.username = $1 RETURNING old.activated AS was`,
+      [username, activated], `${activated ? 'activating' : 'deactivating'} ${username}`);
+    if (r.rowCount === 0) return 'missing';
+    return r.rows[0].was === activated ? 'exists' : 'updated';
+  }
+
   async foldersOf(username: string): Promise<Map<string, string>> {
     const r = await this.db.query<{ module: string; name: string }>(
       'SELECT f.module, f.name FROM folders f JOIN users u ON u.id = f.owner_id WHERE u.username = $1 AND f.is_default ORDER BY 1', [username], `reading folders of ${username}`);

@@ -5,7 +5,7 @@ import { DoveadmApiMailStore } from '../../../src/provision/imap/doveadm-api-mai
 import { DovecotMailStore } from '../../../src/provision/imap/dovecot-mail-store.js';
 import type { MailStore } from '../../../src/provision/imap/mail-store.js';
 import { openServices } from '../../../src/service/open-services.js';
-import { sqlQuery } from '../../helpers/clients.js';
+import { sqlQuery, withImapLogin } from '../../helpers/clients.js';
 import { importFile, tmpDir, writeCsv } from '../../helpers/import-helpers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
@@ -51,6 +51,26 @@ describe('--on-existing', () => {
     const failed = await importFile(changed, { onExisting: 'fail' });
     expect(failed.exitCode).toBe(1);
     expect(failed.report[0]).toMatchObject({ status: 'failed', error_code: 'LDAP_CONFLICT' });
+  });
+});
+
+describe('--on-existing update and a disabled user', () => {
+  it('a file without the activated column keeps a disabled user disabled: no LDAP mailEnabled, no IMAP login, SQL off', async () => {
+    const u = uniqueName('off');
+    const cols = ['username', 'password', 'surname', 'mail', 'colocrouteaddr'];
+    const values = [u, 'Pw-abcdefgh', 'Aus', `${u}@test.tux`, `${u}@localhost`];
+    expect((await importFile(writeCsv(dir, `${u}-1.csv`, [[...cols, 'activated'], [...values, 'no']]))).report[0].status).toBe('created');
+    const later = await importFile(writeCsv(dir, `${u}-2.csv`, [cols, [u, 'Pw-abcdefgh', 'Ausgeschieden', `${u}@test.tux`, `${u}@localhost`]]), { onExisting: 'update' });
+    expect(later.report[0]).toMatchObject({ status: 'updated', ldap: 'updated' });
+    const entry = (await ldapUser(u))!;
+    expect(entry.attributes.sn).toEqual(['Ausgeschieden']);
+    expect(entry.attributes.mailEnabled).toEqual(['NO']);
+    const [row] = await sqlQuery<{ activated: boolean }>(config, 'SELECT activated FROM users WHERE username = $1', [u]);
+    expect(row.activated).toBe(false);
+    await expect(withImapLogin(config, u, 'Pw-abcdefgh', async () => 1)).rejects.toThrow();
+    // Said in the file, it is switched on.
+    await importFile(writeCsv(dir, `${u}-3.csv`, [[...cols, 'activated'], [...values, 'yes']]), { onExisting: 'update' });
+    expect(await withImapLogin(config, u, 'Pw-abcdefgh', async () => 1)).toBe(1);
   });
 });
 

@@ -16,10 +16,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   provision: ['errors', 'model', 'config', 'templates'],
   service: ['errors', 'model', 'config', 'templates', 'mapping', 'provision'],
   import: ['errors', 'model', 'config', 'templates', 'mapping', 'service'],
+  sync: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import'],
   xmlrpc: ['errors'],
   daemon: ['errors', 'model', 'config', 'service', 'xmlrpc'],
   stack: ['errors', 'config', 'provision'],
-  cli: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import', 'xmlrpc', 'daemon', 'stack'],
+  cli: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import', 'sync', 'xmlrpc', 'daemon', 'stack'],
 };
 const DRIVERS = ['ldapts', 'pg', 'imapflow'];
 

@@ -45,6 +45,12 @@ describe('the user service over in-memory back-ends', () => {
     expect(spec).toMatchObject({ language: 'DE', timezone: 'Europe/Paris', activated: false, surname: 'Neu' });
     expect(fill(person('f', { activated: true }), entry, undefined).activated).toBe(true);
     expect(fill(person('f'), undefined, { username: 'f', language: 'FR', activated: false }).language).toBe('FR');
+    // Disabled in either back-end stays disabled when the request does not say.
+    const row = (activated: boolean) => ({ username: 'f', language: 'EN', activated });
+    expect(fill(person('f'), { attributes: { mailEnabled: ['OK'] } }, row(false)).activated).toBe(false);
+    expect(fill(person('f'), { attributes: { mailEnabled: ['NO'] } }, row(true)).activated).toBe(false);
+    expect(fill(person('f'), { attributes: { mailEnabled: ['OK'] } }, row(true)).activated).toBe(true);
+    expect(fill(person('f'), { attributes: {} }, undefined).activated).toBeUndefined();
   });
 
   it('splits a failing SQL batch until the failing user is alone', async () => {

@@ -1,0 +1,34 @@
+import type { Argv } from 'yargs';
+
+/** The options of `sync`. */
+export const SYNC_OPTIONS: readonly string[] = ['mapping', 'key', 'feed', 'generate-passwords', 'create-groups', 'plan-only', 'emit', 'max-disable', 'delete-leavers-after', 'outage-wait', 'encoding', 'delimiter', 'report', 'config'];
+
+/** `oxprov sync FILE`: a recurring HR feed — a plan first, stable identities, leavers disabled safely. */
+export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv {
+  return yargs.command('sync <file>', 'bring the users of a feed in line with its file: create, update, disable leavers, enable returners (a plan first)', (y) => y
+    .positional('file', { type: 'string', describe: 'the feed\'s CSV file: the desired state of its users' })
+    .option('mapping', { type: 'string', describe: 'JSON file mapping the file\'s columns, derived fields, defaults, values and dates' })
+    .option('key', { type: 'string', describe: 'the field that identifies a person across runs, e.g. employeeNumber (default username)' })
+    .option('feed', { type: 'string', describe: 'the name of the feed this file is (default "default"); only its users can be leavers' })
+    .option('generate-passwords', { type: 'boolean', describe: 'new people without a password get a random one, in credentials.csv (0600)' })
+    .option('create-groups', { type: 'boolean', describe: 'create the groups rows name that do not exist yet' })
+    .option('plan-only', { type: 'boolean', describe: 'write and print the plan, change nothing' })
+    .option('emit', { type: 'string', describe: 'ldif: also write plan.ldif, the LDAP changes for ldapmodify' })
+    .option('max-disable', { type: 'string', describe: 'refuse the plan when it disables more users (default: the larger of 5 and 10% of the feed)' })
+    .option('delete-leavers-after', { type: 'string', describe: 'delete, in every back-end, leavers disabled for more than this many days' })
+    .option('outage-wait', { type: 'string', describe: 'seconds a server that cannot be reached is waited for before its users fail (default 60)' })
+    .option('encoding', { type: 'string', describe: 'auto | utf8 | windows-1252 (default auto)' })
+    .option('delimiter', { type: 'string', describe: 'auto | , | ; | tab | | (default auto)' })
+    .option('report', { type: 'string', describe: 'report folder (default reports/<timestamp>-sync-<file>/)' })
+    .option('config', { type: 'string', describe: 'config file (default: the local stack\'s settings)' })
+    .strict(),
+  async (argv) => {
+    const { runSync } = await import('../sync/run-sync.js');
+    const run = await runSync({
+      file: argv.file!, mapping: argv.mapping, key: argv.key, feed: argv.feed, generatePasswords: argv['generate-passwords'],
+      createGroups: argv['create-groups'], planOnly: argv['plan-only'], emit: argv.emit, maxDisable: argv['max-disable'],
+      deleteLeaversAfter: argv['delete-leavers-after'], outageWait: argv['outage-wait'], encoding: argv.encoding, delimiter: argv.delimiter, report: argv.report, config: argv.config,
+    }, { stdout: process.stdout, stderr: process.stderr });
+    setExit(run.exitCode);
+  });
+}

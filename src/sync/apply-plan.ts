@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describeError } from '../errors.js';
+import { csvDataRow, csvRow } from '../import/csv-write.js';
+import type { Services } from '../service/open-services.js';
+import type { UserResult } from '../service/user-service.js';
+import type { SyncOptions } from './sync-options.js';
+import { attribute, type PlanEntry } from './sync-plan.js';
+
+/** What applying a plan did: each entry's final status, the counts, the credentials file if passwords were made. */
+export interface Applied {
+  readonly statuses: Record<string, number>;
+  readonly credentials?: string;
+}
+
+const BATCH = 200;
+
+/**
+ * Applies a plan through the user service: new people in batches, then each
+ * changed person (a user the feed takes over is marked first), returners, and
+ * leavers last (disabled, or deleted with --delete-leavers-after). Writes
+ * report.csv as it goes, one line per entry, and credentials.csv (0600) for
+ * generated passwords.
+ */
+export async function applyPlan(entries: readonly PlanEntry[], services: Services, options: SyncOptions, today: string): Promise<Applied> {
+  const { users } = services;
+  const statuses: Record<string, number> = {};
+  const lines = [csvRow(['line', 'key', 'username', 'action', 'status', 'ldap', 'sql', 'groupware', 'imap', 'changes', 'error_code', 'field', 'value', 'message', 'notes'])];
+  const credentials: string[] = [];
+  const report = (e: PlanEntry, status: string, r?: UserResult) => {
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    const errors = r?.errors ?? e.errors;
+    lines.push(csvRow([
+      e.line ?? '', e.key, e.username, e.action, status, r?.steps.ldap, r?.steps.sql, r?.steps.groupware, r?.steps.imap,
+      e.changes.map((c) => c.attribute).join('|'), errors.map((x) => x.code).join('|'), errors.map((x) => x.field).filter(Boolean).join('|'),
+      errors.map((x) => x.value).filter((v) => v !== undefined).join('|'), errors.map((x) => x.message).join(' | '), [...e.notes, ...(r?.notes ?? [])].join(' | '),
+    ]));
+    if (r?.generatedPassword) credentials.push(csvDataRow([e.username, r.generatedPassword, e.input?.mail ?? '', [e.input?.givenname, e.input?.surname].filter(Boolean).join(' ')]));
+  };
+
+  for (const e of entries) if (e.action === 'rejected') report(e, 'rejected');
+  for (const e of entries) if (e.action === 'unchanged') report(e, 'unchanged');
+
+  // A user whose entry was written but another back-end failed is marked: the next sync finishes it.
+  const markUnfinished = async (e: PlanEntry, r: UserResult) => {
+    if (r.status !== 'failed' || r.steps.ldap === undefined || r.steps.ldap === 'failed') return;
+    try {
+      await users.markPending(e.username, today);
+    } catch (err) {
+      r.notes.push(`could not mark it unfinished (${describeError(err)}): run again, or check it with oxprov showuser`);
+    }
+  };
+
+  const creates = entries.filter((e) => e.action === 'create');
+  for (let i = 0; i < creates.length; i += BATCH) {
+    const part = creates.slice(i, i + BATCH);
+    const results = await users.provision(part.map((e) => e.input!), { generatePasswords: options.generatePasswords, createGroups: options.createGroups });
+    for (const [k, r] of results.entries()) {
+      await markUnfinished(part[k], r);
+      report(part[k], r.status === 'failed' || r.status === 'rejected' ? r.status : 'created', r);
+    }
+  }
+
+  for (const e of entries.filter((x) => x.action === 'update' || x.action === 'enable')) {
+    let r: UserResult | undefined;
+    if (e.adopt) await users.manage(e.entry!, options.feed, e.key);
+    if (e.changes.length || e.repair || e.adopt) {
+      // Every back-end is brought in line, so a repair makes what is missing.
+      r = await users.provisionUser(e.input!, { onExisting: 'update', matchedByKey: true, createGroups: options.createGroups });
+      if (r.status === 'failed' || r.status === 'rejected') {
+        await markUnfinished(e, r);
+        report(e, r.status, r);
+        continue;
+      }
+      // Finished: the mark goes (if that fails, the next sync only repeats a repair that finds nothing to do).
+      if (attribute(e.entry!, 'oxprovPending').length) await users.markPending(e.username, undefined).catch(() => {});
+    }
+    if (e.action === 'enable') {
+      const enabled = await users.setEnabled(e.entry!, true, today);
+      report(e, enabled.status === 'failed' ? 'failed' : 'enabled', enabled.status === 'failed' ? enabled : r ?? enabled);
+    } else report(e, 'updated', r);
+  }
+
+  for (const e of entries.filter((x) => x.action === 'disable')) {
+    const r = await users.setEnabled(e.entry!, false, today);
+    report(e, r.status === 'failed' ? 'failed' : 'disabled', r);
+  }
+  for (const e of entries.filter((x) => x.action === 'delete')) {
+    const r = await users.deleteUser(e.username);
+    report(e, r.status === 'failed' ? 'failed' : 'deleted', r);
+  }
+
+  fs.writeFileSync(path.join(options.reportDir, 'report.csv'), `${lines.join('\n')}\n`, { mode: 0o600 });
+  let credentialsFile: string | undefined;
+  if (credentials.length) {
+    credentialsFile = path.join(options.reportDir, 'credentials.csv');
+    fs.writeFileSync(credentialsFile, `username,password,mail,displayname\n${credentials.join('\n')}\n`, { mode: 0o600 });
+  }
+  return { statuses, credentials: credentialsFile };
+}

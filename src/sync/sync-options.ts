@@ -1,0 +1,78 @@
+import path from 'node:path';
+import { OxprovError } from '../errors.js';
+import { defaultReportDir, positiveInt } from '../import/import-options.js';
+
+/** `oxprov sync` options as given. */
+export interface SyncOptionsInput {
+  file: string;
+  mapping?: string;
+  /** The field that identifies a person across runs (default `username`), e.g. `employeeNumber`. */
+  key?: string;
+  /** The feed this file is the desired state of (default `default`). */
+  feed?: string;
+  generatePasswords?: boolean;
+  createGroups?: boolean;
+  planOnly?: boolean;
+  /** `ldif`: also write plan.ldif. */
+  emit?: string;
+  maxDisable?: string | number;
+  deleteLeaversAfter?: string | number;
+  /** Seconds a server that cannot be reached is waited for (default 60). */
+  outageWait?: string | number;
+  encoding?: string;
+  delimiter?: string;
+  report?: string;
+  config?: string;
+}
+
+export interface SyncOptions {
+  readonly file: string;
+  readonly mapping?: string;
+  readonly key: string;
+  readonly feed: string;
+  readonly generatePasswords: boolean;
+  readonly createGroups: boolean;
+  readonly planOnly: boolean;
+  readonly emitLdif: boolean;
+  /** Undefined: the larger of 5 and 10% of the feed's users. */
+  readonly maxDisable?: number;
+  readonly deleteLeaversAfter?: number;
+  readonly outageMs: number;
+  readonly encoding: 'auto' | 'utf8' | 'windows-1252';
+  readonly delimiter: string;
+  readonly reportDir: string;
+  readonly config?: string;
+}
+
+const count = (name: string, v: string | number | undefined, min: number): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = typeof v === 'number' ? v : /^\d+$/.test(v.trim()) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw new OxprovError('CFG_INVALID', `--${name} must be a whole number of at least ${min}, got "${String(v)}"`, { field: `--${name}`, value: String(v) });
+  return n;
+};
+
+export function normalizeSyncOptions(input: SyncOptionsInput, now = new Date()): SyncOptions {
+  if (!input.file) throw new OxprovError('CFG_MISSING', 'name the CSV file of the feed', { field: 'FILE' });
+  const feed = (input.feed ?? 'default').trim();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(feed)) throw new OxprovError('CFG_INVALID', `--feed must be a name of letters, digits, ".", "_", "-", got "${feed}"`, { field: '--feed', value: feed });
+  const key = (input.key ?? 'username').trim();
+  if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(key)) throw new OxprovError('CFG_INVALID', `--key must name a field or an LDAP attribute, got "${key}"`, { field: '--key', value: key });
+  if (input.emit !== undefined && input.emit !== 'ldif') throw new OxprovError('CFG_INVALID', `--emit knows only ldif, got "${input.emit}"`, { field: '--emit', value: input.emit });
+  const encoding = (input.encoding ?? 'auto').toLowerCase().replace(/^utf-8$/, 'utf8');
+  if (!['auto', 'utf8', 'windows-1252'].includes(encoding)) throw new OxprovError('CFG_INVALID', `--encoding must be auto, utf8 or windows-1252, got "${input.encoding}"`, { field: '--encoding' });
+  return Object.freeze({
+    file: input.file, mapping: input.mapping, key, feed,
+    generatePasswords: input.generatePasswords ?? false, createGroups: input.createGroups ?? false,
+    planOnly: input.planOnly ?? false, emitLdif: input.emit === 'ldif',
+    maxDisable: count('max-disable', input.maxDisable, 0), deleteLeaversAfter: count('delete-leavers-after', input.deleteLeaversAfter, 0),
+    outageMs: input.outageWait === undefined ? 60_000 : positiveInt('outage-wait', input.outageWait, 86_400) * 1000,
+    encoding: encoding as SyncOptions['encoding'], delimiter: input.delimiter ?? 'auto',
+    reportDir: input.report ?? defaultReportDir(`sync-${path.basename(input.file)}`, now),
+    config: input.config,
+  });
+}
+
+/** The leaver threshold: the larger of 5 and a tenth of the feed. */
+export function defaultMaxDisable(feedUsers: number): number {
+  return Math.max(5, Math.floor(feedUsers / 10));
+}
