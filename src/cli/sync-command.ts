@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 
 /** The options of `sync`. */
-export const SYNC_OPTIONS: readonly string[] = ['mapping', 'key', 'feed', 'generate-passwords', 'create-groups', 'plan-only', 'emit', 'max-disable', 'delete-leavers-after', 'outage-wait', 'encoding', 'delimiter', 'report', 'config'];
+export const SYNC_OPTIONS: readonly string[] = ['mapping', 'key', 'feed', 'generate-passwords', 'create-groups', 'plan-only', 'empty-clears', 'emit', 'max-disable', 'delete-leavers-after', 'outage-wait', 'encoding', 'delimiter', 'report', 'config'];
 
 /** `oxprov sync FILE`: a recurring HR feed — a plan first, stable identities, leavers disabled safely. */
 export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv {
@@ -13,6 +13,7 @@ export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv 
     .option('generate-passwords', { type: 'boolean', describe: 'new people without a password get a random one, in credentials.csv (0600)' })
     .option('create-groups', { type: 'boolean', describe: 'create the groups rows name that do not exist yet' })
     .option('plan-only', { type: 'boolean', describe: 'write and print the plan, change nothing' })
+    .option('empty-clears', { type: 'boolean', describe: 'an empty cell deletes the directory attribute of its column (telephoneNumber, title, …); without it an empty cell leaves the value alone. Names, mail and language are never cleared' })
     .option('emit', { type: 'string', describe: 'ldif: also write plan.ldif, the LDAP changes for ldapmodify' })
     .option('max-disable', { type: 'string', describe: 'refuse the plan when it disables more users (default: the larger of 5 and 10% of the feed)' })
     .option('delete-leavers-after', { type: 'string', describe: 'delete, in every back-end, leavers disabled for more than this many days' })
@@ -26,7 +27,7 @@ export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv 
     const { runSync } = await import('../sync/run-sync.js');
     const run = await runSync({
       file: argv.file!, mapping: argv.mapping, key: argv.key, feed: argv.feed, generatePasswords: argv['generate-passwords'],
-      createGroups: argv['create-groups'], planOnly: argv['plan-only'], emit: argv.emit, maxDisable: argv['max-disable'],
+      createGroups: argv['create-groups'], planOnly: argv['plan-only'], emptyClears: argv['empty-clears'], emit: argv.emit, maxDisable: argv['max-disable'],
       deleteLeaversAfter: argv['delete-leavers-after'], outageWait: argv['outage-wait'], encoding: argv.encoding, delimiter: argv.delimiter, report: argv.report, config: argv.config,
     }, { stdout: process.stdout, stderr: process.stderr });
     setExit(run.exitCode);

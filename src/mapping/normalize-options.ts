@@ -29,6 +29,8 @@ export interface RowMapperOptions {
    * against the directory and the file, so that a rejected row takes none.
    */
   keyIdentity?: boolean;
+  /** Name, in each mapped row, the directory attributes whose column the file has but whose cell is empty (a sync's `--empty-clears`). */
+  reportEmpty?: boolean;
   /**
    * The paper's mandatory fields are demanded (default). False for requests that
    * do not write the directory (`--source_only=sql`, …): then only the user name is.
@@ -72,6 +74,7 @@ export interface NormalizedOptions {
   /** Target key → the export's date format, from the mapping's `dates`. */
   readonly dates: ReadonlyMap<string, DateFormat>;
   readonly keyIdentity: boolean;
+  readonly reportEmpty: boolean;
 }
 
 /** Checks the options and the mapping against the schema; throws `CFG_INVALID` or `MAP_INVALID_MAPPING`. */
@@ -121,7 +124,7 @@ export function normalizeOptions(options: RowMapperOptions): NormalizedOptions {
     : options.generatePasswords ? [...MANDATORY_FIELDS] : [...MANDATORY_FIELDS, 'password'];
   return Object.freeze({
     env, schema: options.schema, reserved, ignore: mapping.ignore, columns, derive, defaults,
-    mandatory: Object.freeze(mandatory), seen: options.seen ?? new SeenTracker(), values, dates, keyIdentity: options.keyIdentity ?? false,
+    mandatory: Object.freeze(mandatory), seen: options.seen ?? new SeenTracker(), values, dates, keyIdentity: options.keyIdentity ?? false, reportEmpty: options.reportEmpty ?? false,
   });
 }
 

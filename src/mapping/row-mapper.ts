@@ -13,7 +13,13 @@ import { checkField, type FieldSink } from './validate-field.js';
 
 /** The outcome of mapping one row. Notes say what the mapper changed on its own (suffixes, dropped repeats). */
 export type MapResult =
-  | { ok: true; line: number; spec: UserInput; notes: string[]; /** Fields that came from a derive rule, not a cell. */ derived: ReadonlySet<string> }
+  | {
+    ok: true; line: number; spec: UserInput; notes: string[];
+    /** Fields that came from a derive rule, not a cell. */
+    derived: ReadonlySet<string>;
+    /** With `reportEmpty`: the directory attributes whose column is in the file and empty in this row. */
+    emptyAttributes?: readonly string[];
+  }
   | { ok: false; line: number; errors: OxprovError[]; notes: string[]; /** The user name, when the row gives a valid one. */ username?: string };
 
 /** Validates and maps the rows of one input, keeping track of duplicates across them. */
@@ -126,7 +132,9 @@ function mapRow(record: Readonly<Record<string, string | undefined>>, line: numb
   }
   checkDuplicates(spec, fieldOf, line, opts, issues, opts.keyIdentity && derived.has('username'));
   if (issues.length > 0) return { ok: false, line, errors: issues, notes: sink.notes, username: spec.username };
-  return { ok: true, line, spec: spec as UserInput, notes: sink.notes, derived };
+  if (!opts.reportEmpty) return { ok: true, line, spec: spec as UserInput, notes: sink.notes, derived };
+  const emptyAttributes = plan.targets.flatMap((t) => (t.target.kind === 'attribute' && !spec.attributes[t.target.key]?.length ? [t.target.key] : []));
+  return { ok: true, line, spec: spec as UserInput, notes: sink.notes, derived, emptyAttributes };
 }
 
 function checkValue(

@@ -55,10 +55,15 @@ const FILL_FROM_ENTRY: readonly (readonly [field: 'surname' | 'givenname' | 'mai
   ['language', 'preferredLanguage'], ['timezone', 'OXTimeZone'], ['country', 'userCountry'],
 ];
 
-export function attributeOf(entry: Pick<DirectoryUser, 'attributes'>, name: string): string | undefined {
+/** Every value of an attribute of an entry, its name matched without case. */
+export function attributeValues(entry: Pick<DirectoryUser, 'attributes'>, name: string): readonly string[] {
   const lower = name.toLowerCase();
   const key = Object.keys(entry.attributes).find((k) => k.toLowerCase() === lower);
-  return key === undefined ? undefined : entry.attributes[key][0];
+  return key === undefined ? [] : entry.attributes[key];
+}
+
+export function attributeOf(entry: Pick<DirectoryUser, 'attributes'>, name: string): string | undefined {
+  return attributeValues(entry, name)[0];
 }
 
 export function decide(input: UserInput, found: Found, options: RuleOptions): Decision {
@@ -67,9 +72,11 @@ export function decide(input: UserInput, found: Found, options: RuleOptions): De
   const row = found.rows?.get(input.username);
   const errors: OxprovError[] = [];
 
-  // A user name that belongs to another person (another mail address) is never taken over.
+  // A user name that belongs to another person (another mail address) is never taken over. The
+  // person's own old address (kept as an alias when a sync changed the mail) is still the person.
   const entryMail = entry && attributeOf(entry, 'mail');
-  if (!options.matchedByKey && entryMail && input.mail && entryMail.toLowerCase() !== input.mail.toLowerCase()) {
+  const ownAddress = (mail: string) => [entryMail!, ...attributeValues(entry!, 'alias')].some((a) => a.toLowerCase() === mail.toLowerCase());
+  if (!options.matchedByKey && entryMail && input.mail && !ownAddress(input.mail)) {
     errors.push(new OxprovError('MAP_EXISTS_USERNAME', `user name ${input.username} already belongs to a user with another mail address`, { field: 'username', value: input.username }));
   }
   // An address of another user would make mail routing ambiguous.

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describeError } from '../errors.js';
+import { asBackendError } from '../service/batch-work.js';
 import { csvDataRow, csvRow } from '../import/csv-write.js';
 import type { Services } from '../service/open-services.js';
 import type { UserResult } from '../service/user-service.js';
@@ -71,6 +72,19 @@ export async function applyPlan(entries: readonly PlanEntry[], services: Service
         await markUnfinished(e, r);
         report(e, r.status, r);
         continue;
+      }
+      // What becomes empty (an alias list emptied, a cell emptied with --empty-clears) is deleted: an update only writes values.
+      const emptied = e.changes.filter((c) => c.new.length === 0).map((c) => c.attribute);
+      if (emptied.length) {
+        try {
+          await users.clearAttributes(e.username, emptied);
+        } catch (err) {
+          r.status = 'failed';
+          r.errors.push(asBackendError(err, 'ldap'));
+          await markUnfinished(e, r);
+          report(e, 'failed', r);
+          continue;
+        }
       }
       // Finished: the mark goes (if that fails, the next sync only repeats a repair that finds nothing to do).
       if (attribute(e.entry!, 'oxprovPending').length) await users.markPending(e.username, undefined).catch(() => {});

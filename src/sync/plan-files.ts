@@ -39,27 +39,41 @@ export function writePlanFiles(dir: string, summary: PlanSummary, entries: reado
 }
 
 /**
- * plan.ldif: the LDAP changes of the plan for existing users (updates, leavers,
- * returners), loadable with `ldapmodify`. New users are not in it: their ids come
- * from the id pool when they are written, and they exist in the other back-ends too.
+ * plan.ldif: the LDAP changes of the plan for existing users (updates, users taken
+ * over, leavers, returners, deletions), loadable with `ldapmodify`. New users are
+ * not in it: their ids come from the id pool when they are written, and they exist
+ * in the other back-ends too. The one change left out is the move of a leaver's
+ * password hash (a hash is a secret): a comment says where `oxprov sync` makes it.
  */
-export function writePlanLdif(dir: string, entries: readonly PlanEntry[], today: string): void {
+export function writePlanLdif(dir: string, entries: readonly PlanEntry[], today: string, feed: string): void {
   const out: string[] = [];
-  const value = (attr: string, v: string) => (/^[\x20-\x7e]*$/.test(v) && !/^[ :<]/.test(v) ? `${attr}: ${v}` : `${attr}:: ${Buffer.from(v, 'utf8').toString('base64')}`);
+  const value = (attr: string, v: string) => (/^[\x20-\x7e]*$/.test(v) && !/^[ :<]/.test(v) && !v.endsWith(' ') ? `${attr}: ${v}` : `${attr}:: ${Buffer.from(v, 'utf8').toString('base64')}`);
   for (const e of entries) {
     if (!e.entry) continue;
-    const mods: string[][] = [];
-    if (e.action === 'update' || e.action === 'enable') {
-      for (const c of e.changes) mods.push([`replace: ${c.attribute}`, ...c.new.map((v) => value(c.attribute, v))]);
-    }
-    if (e.action === 'enable') mods.push(['replace: mailEnabled', 'mailEnabled: OK'], ['delete: oxprovDisabledAt']);
-    if (e.action === 'disable') mods.push(['replace: mailEnabled', 'mailEnabled: NO'], ['replace: oxprovDisabledAt', `oxprovDisabledAt: ${today}`]);
+    const dn = value('dn', e.entry.dn);
     if (e.action === 'delete') {
-      out.push(`dn: ${e.entry.dn}\nchangetype: delete\n`);
+      out.push(`${dn}\nchangetype: delete\n`);
       continue;
     }
+    const mods: string[][] = [];
+    const comments: string[] = [];
+    if (e.adopt) {
+      if (!(e.entry.attributes.objectClass ?? []).some((c) => c.toLowerCase() === 'oxprovmanaged')) mods.push(['add: objectClass', 'objectClass: oxprovManaged']);
+      mods.push(['replace: oxprovFeed', value('oxprovFeed', feed)], ['replace: oxprovKey', value('oxprovKey', e.key)]);
+    }
+    if (e.action === 'update' || e.action === 'enable') {
+      for (const c of e.changes) mods.push(c.new.length ? [`replace: ${c.attribute}`, ...c.new.map((v) => value(c.attribute, v))] : [`delete: ${c.attribute}`]);
+    }
+    if (e.action === 'enable') {
+      mods.push(['replace: mailEnabled', 'mailEnabled: OK'], ['delete: oxprovDisabledAt']);
+      comments.push('# oxprov sync also puts back the password hash kept in oxprovSavedPassword');
+    }
+    if (e.action === 'disable' && !e.repair) {
+      mods.push(['replace: mailEnabled', 'mailEnabled: NO'], ['replace: oxprovDisabledAt', `oxprovDisabledAt: ${today}`]);
+      comments.push('# oxprov sync also moves the password hash from userPassword to oxprovSavedPassword (no bind)');
+    }
     if (mods.length === 0) continue;
-    out.push(`dn: ${e.entry.dn}\nchangetype: modify\n${mods.map((m) => m.join('\n')).join('\n-\n')}\n-\n`);
+    out.push(`${comments.map((c) => `${c}\n`).join('')}${dn}\nchangetype: modify\n${mods.map((m) => m.join('\n')).join('\n-\n')}\n-\n`);
   }
   fs.writeFileSync(path.join(dir, 'plan.ldif'), out.join('\n'), { mode: 0o600 });
 }
@@ -81,8 +95,8 @@ export function renderPlan(summary: PlanSummary, entries: readonly PlanEntry[], 
   const interesting = entries.filter((e) => e.action !== 'unchanged');
   if (interesting.length) lines.push('  first changes:');
   for (const e of interesting.slice(0, shown)) {
-    const what = e.action === 'rejected' ? e.errors.map((x) => `${x.code}: ${x.message}`).join(' | ') : e.changes.length ? changesText(e) : e.notes.join(' | ');
-    lines.push(`    ${e.line === undefined ? '      ' : `line ${String(e.line).padEnd(5)}`} ${e.action.padEnd(9)} ${e.username} (${e.key})${what ? `: ${what}` : ''}`);
+    const what = e.action === 'rejected' ? e.errors.map((x) => `${x.code}: ${x.message}`).join(' | ') : [changesText(e), ...e.notes].filter(Boolean).join(' | ');
+    lines.push(`    ${e.line === undefined ? ' '.repeat(10) : `line ${String(e.line).padEnd(5)}`} ${e.action.padEnd(9)} ${e.username} (${e.key})${what ? `: ${what}` : ''}`);
   }
   if (interesting.length > shown) lines.push(`    … ${interesting.length - shown} more in plan.csv`);
   return `${lines.join('\n')}\n`;

@@ -52,17 +52,19 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
 
     const counts = planCounts(entries);
     const maxDisable = options.maxDisable ?? defaultMaxDisable(feedUsers.length);
+    // Leavers of this file; a leaver disabled again (a repair) is not a new one.
+    const leavers = entries.filter((e) => e.action === 'disable' && !e.repair).length;
     const summary: PlanSummary = {
       feed: options.feed, key: keyTarget, file: options.file, counts, deletions: entries.filter((e) => e.action === 'delete').length,
-      maxDisable, blocked: counts.disable > maxDisable,
+      maxDisable, blocked: leavers > maxDisable,
     };
     writePlanFiles(options.reportDir, summary, entries);
-    if (options.emitLdif) writePlanLdif(options.reportDir, entries, today);
+    if (options.emitLdif) writePlanLdif(options.reportDir, entries, today, options.feed);
     io.stdout.write(renderPlan(summary, entries));
     io.stdout.write(`  plan        ${path.join(options.reportDir, 'plan.json')}, plan.csv${options.emitLdif ? ', plan.ldif' : ''}\n`);
     if (summary.blocked) {
       // A truncated or empty export must never disable a company.
-      io.stderr.write(`oxprov sync: SYNC_TOO_MANY_LEAVERS: the plan disables ${counts.disable} users of feed ${options.feed}, more than ${maxDisable} (${feedUsers.length} users in the feed); nothing was changed. If they really left, run again with --max-disable ${counts.disable}\n`);
+      io.stderr.write(`oxprov sync: SYNC_TOO_MANY_LEAVERS: the plan disables ${leavers} users of feed ${options.feed}, more than ${maxDisable} (${feedUsers.length} users in the feed); nothing was changed. If they really left, run again with --max-disable ${leavers}\n`);
       return { exitCode: 2, summary, entries };
     }
     if (options.planOnly) return { exitCode: counts.rejected > 0 ? 1 : 0, summary, entries };
@@ -87,7 +89,7 @@ async function readRows(options: SyncOptions, services: Services): Promise<{ row
   const mapper = createRowMapper({
     languages: services.templates.imap.languages, imapStyles: services.templates.imap.styles, schema, mapping,
     // A password is needed for new people only: the plan asks for it where it creates someone.
-    generatePasswords: true, keyIdentity: true,
+    generatePasswords: true, keyIdentity: true, reportEmpty: options.emptyClears,
   });
   const source = await openCsv(options.file, { encoding: options.encoding, delimiter: options.delimiter });
   try {
@@ -114,7 +116,7 @@ async function readRows(options: SyncOptions, services: Services): Promise<{ row
         rows.push({ line: row.line, errors: [e], notes: m.notes, derivedUsername: false, derivedMail: false });
         continue;
       }
-      rows.push({ line: row.line, key, input: m.spec, errors: [], notes: m.notes, derivedUsername: m.derived.has('username'), derivedMail: m.derived.has('mail'), derived: m.derived });
+      rows.push({ line: row.line, key, input: m.spec, errors: [], notes: m.notes, derivedUsername: m.derived.has('username'), derivedMail: m.derived.has('mail'), derived: m.derived, clears: m.emptyAttributes });
     }
     return { rows, keyTarget: field ?? attr! };
   } finally {

@@ -13,6 +13,8 @@ export interface SyncOptionsInput {
   generatePasswords?: boolean;
   createGroups?: boolean;
   planOnly?: boolean;
+  /** An empty cell deletes the directory attribute its column maps to (default: an empty cell leaves it alone). */
+  emptyClears?: boolean;
   /** `ldif`: also write plan.ldif. */
   emit?: string;
   maxDisable?: string | number;
@@ -33,6 +35,7 @@ export interface SyncOptions {
   readonly generatePasswords: boolean;
   readonly createGroups: boolean;
   readonly planOnly: boolean;
+  readonly emptyClears: boolean;
   readonly emitLdif: boolean;
   /** Undefined: the larger of 5 and 10% of the feed's users. */
   readonly maxDisable?: number;
@@ -63,7 +66,7 @@ export function normalizeSyncOptions(input: SyncOptionsInput, now = new Date()):
   return Object.freeze({
     file: input.file, mapping: input.mapping, key, feed,
     generatePasswords: input.generatePasswords ?? false, createGroups: input.createGroups ?? false,
-    planOnly: input.planOnly ?? false, emitLdif: input.emit === 'ldif',
+    planOnly: input.planOnly ?? false, emptyClears: input.emptyClears ?? false, emitLdif: input.emit === 'ldif',
     maxDisable: count('max-disable', input.maxDisable, 0), deleteLeaversAfter: count('delete-leavers-after', input.deleteLeaversAfter, 0),
     outageMs: input.outageWait === undefined ? 60_000 : positiveInt('outage-wait', input.outageWait, 86_400) * 1000,
     encoding: encoding as SyncOptions['encoding'], delimiter: input.delimiter ?? 'auto',

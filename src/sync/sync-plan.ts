@@ -1,5 +1,6 @@
 import { OxprovError } from '../errors.js';
 import type { UserInput } from '../model/user-spec.js';
+import { attributeValues } from '../service/user-rules.js';
 import type { DirectoryUser, GroupwareUser } from '../service/user-service.js';
 
 /**
@@ -49,6 +50,8 @@ export interface PlanRow {
   readonly derivedMail: boolean;
   /** Every field that came from a derive rule. */
   readonly derived?: ReadonlySet<string>;
+  /** With `--empty-clears`: directory attributes whose cell is empty, to be deleted. */
+  readonly clears?: readonly string[];
 }
 
 export interface PlanContext {
@@ -84,10 +87,8 @@ function wanted(input: UserInput, quotaAttribute: string): Map<string, string[]>
   return w;
 }
 
-export function attribute(user: DirectoryUser, name: string): readonly string[] {
-  const lower = name.toLowerCase();
-  return Object.entries(user.attributes).find(([k]) => k.toLowerCase() === lower)?.[1] ?? [];
-}
+/** Every value of a user's attribute, its name matched without case. */
+export const attribute: (user: DirectoryUser, name: string) => readonly string[] = attributeValues;
 
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 const lowerSet = (v: readonly string[]) => new Set(v.map((x) => x.toLowerCase()));
@@ -137,6 +138,15 @@ function changesOf(row: PlanRow, user: DirectoryUser, quotaAttribute: string): {
     const old = attribute(user, name);
     const differs = name === 'alias' ? true : name === 'mail' ? old[0]?.toLowerCase() !== values[0].toLowerCase() : !same(old, values);
     if (differs) changes.push({ attribute: name, old: [...old], new: values });
+  }
+  if (newMail && oldMail && changes.some((c) => c.attribute === 'mail')) {
+    const domain = newMail.slice(newMail.lastIndexOf('@') + 1).toLowerCase();
+    const oldDomain = attribute(user, 'mailDomain');
+    if (oldDomain[0]?.toLowerCase() !== domain) changes.push({ attribute: 'mailDomain', old: [...oldDomain], new: [domain] });
+  }
+  for (const name of row.clears ?? []) {
+    const old = attribute(user, name);
+    if (old.length) changes.push({ attribute: name, old: [...old], new: [] });
   }
   const sn = w.get('sn')?.[0] ?? attribute(user, 'sn')[0];
   const given = w.get('givenName')?.[0] ?? attribute(user, 'givenName')[0];
@@ -195,11 +205,14 @@ export function planSync(rows: readonly PlanRow[], ctx: PlanContext): PlanEntry[
     const wantedName = row.input.username.toLowerCase();
     const existing = ctx.byName.get(wantedName);
     const ownFeed = existing ? attribute(existing, 'oxprovFeed')[0] : undefined;
-    const samePerson = existing && !ownFeed && (attribute(existing, 'mail')[0] ?? '').toLowerCase() === (row.input.mail ?? '').toLowerCase();
-    if (existing && samePerson) {
-      const { changes, input } = changesOf(row, existing, ctx.quotaAttribute);
-      claimed.add(wantedName);
-      entries.push({ action: 'update', line: row.line, key, username: existing.username, changes, errors: [], notes: [...row.notes, `taken over by feed ${ctx.feed} (made before the first sync)`], input, entry: existing, adopt: true });
+    // The same person made by an import (no feed, the same mail), under the name or, for a derived name, a suffixed one.
+    const mail = (row.input.mail ?? '').toLowerCase();
+    const isSamePerson = (u: DirectoryUser | undefined) => u !== undefined && !attribute(u, 'oxprovFeed').length && mail !== '' && (attribute(u, 'mail')[0] ?? '').toLowerCase() === mail;
+    const same = (row.derivedUsername ? suffixCandidates(wantedName) : [wantedName]).map((n) => ctx.byName.get(n)).find((u) => isSamePerson(u) && !claimed.has(u!.username.toLowerCase()));
+    if (same) {
+      const { changes, input } = changesOf(row, same, ctx.quotaAttribute);
+      claimed.add(same.username.toLowerCase());
+      entries.push({ action: 'update', line: row.line, key, username: same.username, changes, errors: [], notes: [...row.notes, `taken over by feed ${ctx.feed} (made before the first sync)`], input, entry: same, adopt: true });
       continue;
     }
     if (existing && !row.derivedUsername) {
@@ -234,16 +247,20 @@ export function planSync(rows: readonly PlanRow[], ctx: PlanContext): PlanEntry[
       entries.push({ action: 'disable', key: shownKey, username: user.username, changes: [], errors: [], notes: [], entry: user });
       continue;
     }
-    // A leaver whose groupware access a failed run left on is disabled again.
-    const row = ctx.rows?.get(user.username.toLowerCase());
-    const repair = row?.activated ? ['groupware still activated'] : [];
-    if (repair.length) {
-      entries.push({ action: 'disable', key: shownKey, username: user.username, changes: [], errors: [], notes: [`finishes what an earlier run left undone: ${repair.join('; ')}`], entry: user, repair });
-      continue;
-    }
     const since = attribute(user, 'oxprovDisabledAt')[0];
     if (ctx.deleteAfterDays !== undefined && daysBetween(since, ctx.today) > ctx.deleteAfterDays) {
       entries.push({ action: 'delete', key: shownKey, username: user.username, changes: [], errors: [], notes: [`disabled since ${since}`], entry: user });
+      continue;
+    }
+    // A leaver that a failed run (or plan.ldif loaded by hand) left with some access is disabled again.
+    const row = ctx.rows?.get(user.username.toLowerCase());
+    const repair = [
+      ...(row?.activated ? ['groupware still activated'] : []),
+      ...(attribute(user, 'mailEnabled')[0]?.toUpperCase() !== 'NO' ? ['mail still enabled'] : []),
+      ...(attribute(user, 'userPassword').length ? ['a password hash in userPassword'] : []),
+    ];
+    if (repair.length) {
+      entries.push({ action: 'disable', key: shownKey, username: user.username, changes: [], errors: [], notes: [`finishes what an earlier run left undone: ${repair.join('; ')}`], entry: user, repair });
     }
   }
   return entries;

@@ -12,7 +12,7 @@ const row = (line: number, key: string, inp: UserInput, extra: Partial<PlanRow> 
 });
 const user = (username: string, attrs: Record<string, string[]> = {}): DirectoryUser => ({
   dn: `uid=${username},ou=people`, username,
-  attributes: { uid: [username], sn: ['Muster'], givenName: ['Anna'], cn: ['Muster, Anna'], mail: [`${username}@firma.tux`], ...attrs },
+  attributes: { uid: [username], sn: ['Muster'], givenName: ['Anna'], cn: ['Muster, Anna'], mail: [`${username}@firma.tux`], mailDomain: ['firma.tux'], ...attrs },
 });
 const managed = (username: string, key: string, attrs: Record<string, string[]> = {}) => user(username, { oxprovFeed: ['hr'], oxprovKey: [key], ...attrs });
 const ctx = (feedUsers: DirectoryUser[], others: DirectoryUser[] = [], extra: Partial<PlanContext> = {}): PlanContext => ({
@@ -93,6 +93,12 @@ describe('planSync', () => {
     expect(e).toMatchObject({ action: 'update', username: 'anna.muster', adopt: true });
   });
 
+  it('the second of two namesakes that an import suffixed is taken over under its suffixed name', () => {
+    const rows = [row(2, '1', input('hans.mueller'), { derivedUsername: true }), row(3, '2', input('hans.mueller', { mail: 'hans.lager@firma.tux' }), { derivedUsername: true })];
+    const entries = planSync(rows, ctx([], [user('hans.mueller'), user('hans.mueller2', { mail: ['hans.lager@firma.tux'] })]));
+    expect(entries.map((e) => [e.action, e.username, e.adopt])).toEqual([['update', 'hans.mueller', true], ['update', 'hans.mueller2', true]]);
+  });
+
   it('a new person without a password is rejected unless passwords are generated', () => {
     const inp = input('neu');
     delete (inp as { password?: string }).password;
@@ -101,7 +107,8 @@ describe('planSync', () => {
   });
 
   it('leavers are the feed\'s users the file lacks; a disabled leaver is enabled when it returns and deleted only after the days given', () => {
-    const feed = [managed('a', '1'), managed('b', '2'), managed('c', '3', { oxprovDisabledAt: ['2026-10-01'] }), managed('d', '4', { oxprovDisabledAt: ['2026-11-20'] })];
+    const gone = (since: string) => ({ oxprovDisabledAt: [since], mailEnabled: ['NO'] });
+    const feed = [managed('a', '1'), managed('b', '2'), managed('c', '3', gone('2026-10-01')), managed('d', '4', gone('2026-11-20'))];
     const plan = planSync([row(2, '1', input('a')), row(3, '3', input('c'))], ctx(feed, [user('hand')], { deleteAfterDays: 30 }));
     expect(plan.map((e) => [e.action, e.username])).toEqual([['unchanged', 'a'], ['enable', 'c'], ['disable', 'b']]);
     const later = planSync([row(2, '1', input('a'))], ctx(feed, [], { deleteAfterDays: 30 }));
@@ -109,6 +116,35 @@ describe('planSync', () => {
     expect(planCounts(later)).toEqual({ create: 0, update: 0, disable: 1, enable: 0, unchanged: 1, rejected: 0 });
     // Without --delete-leavers-after nobody is ever deleted.
     expect(planSync([], ctx(feed)).some((e) => e.action === 'delete')).toBe(false);
+  });
+
+  it('an emptied cell clears its attribute only when asked (--empty-clears), and a new mail domain follows the mail', () => {
+    const u = managed('a', '1', { telephoneNumber: ['+49 30 1'], mailDomain: ['firma.tux'] });
+    expect(planSync([row(2, '1', input('a'))], ctx([u]))[0].action).toBe('unchanged');
+    const [cleared] = planSync([row(2, '1', input('a'), { clears: ['telephoneNumber', 'title'] })], ctx([u]));
+    expect(cleared.changes).toEqual([{ attribute: 'telephoneNumber', old: ['+49 30 1'], new: [] }]);
+    const [moved] = planSync([row(2, '1', input('a', { mail: 'a@neu.tux' }))], ctx([u]));
+    expect(moved.changes.find((c) => c.attribute === 'mailDomain')).toEqual({ attribute: 'mailDomain', old: ['firma.tux'], new: ['neu.tux'] });
+  });
+
+  it('finishes what an earlier run left undone: a mark on the entry, a missing or disagreeing groupware row, a leaver that can still log in', () => {
+    const row1 = (name: string, activated: boolean) => [name, { username: name, language: 'EN', activated }] as const;
+    const feed = [
+      managed('a', '1', { oxprovPending: ['2026-11-30'] }), managed('b', '2'), managed('c', '3'),
+      managed('l1', '7', { oxprovDisabledAt: ['2026-11-01'], mailEnabled: ['NO'] }),
+      managed('l2', '8', { oxprovDisabledAt: ['2026-11-01'], mailEnabled: ['NO'], userPassword: ['{SSHA512}x'] }),
+    ];
+    const rows = new Map([row1('a', true), row1('c', false), row1('l1', true), row1('l2', false)]);
+    const plan = planSync([row(2, '1', input('a')), row(3, '2', input('b')), row(4, '3', input('c'))], ctx(feed, [], { rows }));
+    expect(plan.map((e) => [e.action, e.username, e.repair])).toEqual([
+      ['update', 'a', ['left unfinished by the run of 2026-11-30']],
+      ['update', 'b', ['no groupware row']],
+      ['update', 'c', ['groupware deactivated but the entry is enabled']],
+      ['disable', 'l1', ['groupware still activated']],
+      ['disable', 'l2', ['a password hash in userPassword']],
+    ]);
+    expect(plan[0].changes).toEqual([]);
+    expect(plan[0].notes.join(' ')).toContain('finishes what an earlier run left undone');
   });
 
   it('keys compare without case', () => {
