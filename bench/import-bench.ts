@@ -5,7 +5,9 @@
  *   --dry-rows A,B   sizes for the dry run (default 10000,100000,1000000)
  *   --groups G       groups of the second full import (default 5)
  * It ends with `name=value` lines: `groups_ratio` (the import with groups over the
- * one without) and `ratio` (import users/s over the slowest floor's users/s).
+ * one without), `resume_ratio` (a resumed half over the whole import), `sync_ratio`
+ * (a sync of an unchanged feed, rows/s, over the first load of that feed by sync,
+ * users/s) and `ratio` (import users/s over the slowest floor's users/s).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -80,6 +82,17 @@ function killAtHalf(file: string, report: string): Promise<number> {
 async function importChildResume(report: string): Promise<ChildResult> {
   const out = await run(process.execPath, [path.join(root, 'bench/child-import.mjs'), '--resume', report]);
   return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+interface SyncResult { exitCode: number; counts: Record<string, number>; seconds: number; rowsPerSecond: number; maxRssMB: number }
+
+async function syncChild(file: string, feed: string): Promise<SyncResult> {
+  const report = path.join(work, `report-sync-${Date.now()}`);
+  const out = await run(process.execPath, [path.join(root, 'bench/child-sync.mjs'), file, feed, report]);
+  fs.rmSync(report, { recursive: true, force: true });
+  const r: SyncResult = JSON.parse(out.trim().split('\n').pop()!);
+  if (r.exitCode !== 0) throw new Error(`the sync of ${file} exited ${r.exitCode}: ${JSON.stringify(r.counts)}`);
+  return r;
 }
 
 /** The same users as the CSV generator makes, as specs, for the floors. */
@@ -194,6 +207,28 @@ async function main(): Promise<void> {
   const resumeRatio = resumed.seconds / imp.seconds;
   log(`${String(ROWS).padStart(10)} users  killed at ${killedAt} rows done, --resume took ${resumed.seconds.toFixed(1)} s against ${imp.seconds.toFixed(1)} s for the whole import  (created ${resumed.rows.created}, existing ${resumed.rows.exists}, failed ${resumed.rows.failed})`);
 
+  // A feed loaded by sync, then the same file again (all unchanged), then with 1% of the rows changed.
+  log('\nsync of a feed (key username)');
+  const feedFile = path.join(work, 'feed.csv');
+  await generateUsers(feedFile, ROWS, `syn${tag}x`);
+  const feed = `bench${tag}`;
+  const first = await syncChild(feedFile, feed);
+  const same = await syncChild(feedFile, feed);
+  const changedFile = path.join(work, 'feed-changed.csv');
+  const lines = fs.readFileSync(feedFile, 'utf8').split('\n');
+  let changed = 0;
+  for (let i = 1; i < lines.length; i++) {
+    if (lines[i] && i % 100 === 0) { lines[i] = lines[i].replace(/^([^,]*,[^,]*,)[^,]*/, '$1Geändert'); changed++; }
+  }
+  fs.writeFileSync(changedFile, lines.join('\n'));
+  const onePercent = await syncChild(changedFile, feed);
+  const showSync = (what: string, r: SyncResult) => log(`  ${what.padEnd(26)}${r.seconds.toFixed(1).padStart(7)} s ${String(r.rowsPerSecond).padStart(8)} rows/s  ${r.maxRssMB} MB peak RSS  ${Object.entries(r.counts).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  showSync(`first load (${ROWS} users)`, first);
+  showSync('same file again', same);
+  showSync(`${changed} rows changed (1%)`, onePercent);
+  const syncRatio = same.rowsPerSecond / first.rowsPerSecond;
+  log(`  unchanged sync ${same.rowsPerSecond} rows/s is ${syncRatio.toFixed(1)} × the first load's ${first.rowsPerSecond} users/s (the import: ${imp.rowsPerSecond} users/s)`);
+
   log('\nfloors: the raw rate of each back-end for the same work');
   const floorUsers = specs(`flr${tag}x`, ROWS);
   const floors: [string, number][] = [];
@@ -207,6 +242,7 @@ async function main(): Promise<void> {
   fs.rmSync(work, { recursive: true, force: true });
   log(`groups_ratio=${(grp.rowsPerSecond / imp.rowsPerSecond).toFixed(2)}`);
   log(`resume_ratio=${resumeRatio.toFixed(2)}`);
+  log(`sync_ratio=${syncRatio.toFixed(2)}`);
   log(`ratio=${ratio.toFixed(2)}`);
 }
 

@@ -51,8 +51,11 @@ export interface Directory {
    * name, at most `limit`; `more` when the directory holds further matches.
    */
   listUsers(pattern: string, limit: number): Promise<{ users: DirectoryUser[]; more: boolean }>;
-  /** Every user a sync feed manages (paged), with all attributes: one read for a whole plan. */
-  listFeed(feed: string): Promise<DirectoryUser[]>;
+  /**
+   * Every user a sync feed manages (paged): one read for a whole plan, with the attributes a plan
+   * compares (names, addresses, language, time zone, country, quota, state) and `extraAttributes`.
+   */
+  listFeed(feed: string, extraAttributes?: readonly string[]): Promise<DirectoryUser[]>;
   /** Makes an existing user one of a feed's, with the person's key (a first sync over users made by an import). */
   manage(user: DirectoryUser, feed: string, key: string): Promise<void>;
   /**

@@ -243,8 +243,8 @@ export class UserService {
   }
 
   /** Every user a sync feed manages, in one paged read. */
-  feedUsers(feed: string): Promise<DirectoryUser[]> {
-    return this.retry(() => this.need('directory', 'ldap').listFeed(feed));
+  feedUsers(feed: string, extraAttributes: readonly string[] = []): Promise<DirectoryUser[]> {
+    return this.retry(() => this.need('directory', 'ldap').listFeed(feed, extraAttributes));
   }
 
   /** Makes an existing user one of a feed's (the person's key recorded on the entry). */

@@ -34,7 +34,13 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
     const config = loadConfig({ file: options.config });
     services = await openServices(config, { only: options.planOnly ? ['ldap', 'sql'] : undefined, retry: { outageMs: options.outageMs } });
     const { rows, keyTarget } = await readRows(options, services);
-    const feedUsers = await services.users.feedUsers(options.feed);
+    // The file's own directory attributes are compared too.
+    const extra = new Set<string>();
+    for (const r of rows) {
+      for (const name of Object.keys(r.input?.attributes ?? {})) extra.add(name);
+      for (const name of r.clears ?? []) extra.add(name);
+    }
+    const feedUsers = await services.users.feedUsers(options.feed, [...extra]);
     const byKey = new Map<string, DirectoryUser>();
     for (const u of feedUsers) {
       const key = attribute(u, 'oxprovKey')[0];

@@ -31,6 +31,12 @@ const USERNAME_CHUNK = 500;
  * groups and resources beside them. The ldapts client never leaves this folder.
  * Lifecycle: `connect` (binds, or fails with LDAP_CONNECT / LDAP_AUTH), work, `close` (safe twice).
  */
+/** The attributes of a feed's users that a sync plan reads (besides the quota and the file's own columns). */
+const FEED_ATTRIBUTES: readonly string[] = [
+  'objectClass', 'uid', 'sn', 'givenName', 'cn', 'mail', 'mailDomain', 'alias', 'colocRouteAddr', 'preferredLanguage', 'OXTimeZone',
+  'userCountry', 'mailEnabled', 'userPassword', 'oxprovFeed', 'oxprovKey', 'oxprovDisabledAt', 'oxprovSavedPassword', 'oxprovPending',
+];
+
 export class LdapDirectory implements Directory {
   readonly groups: LdapGroups;
   readonly resources: LdapResources;
@@ -115,11 +121,13 @@ export class LdapDirectory implements Directory {
     return { users: users.slice(0, limit), more: users.length > limit };
   }
 
-  async listFeed(feed: string): Promise<DirectoryUser[]> {
+  async listFeed(feed: string, extraAttributes: readonly string[] = []): Promise<DirectoryUser[]> {
     const users: DirectoryUser[] = [];
+    // Only what a plan compares and a disable moves: a feed of 100,000 users is held in memory.
+    const attributes = [...new Set([...FEED_ATTRIBUTES, this.config.ldap.quotaAttribute, ...extraAttributes])];
     try {
       const filter = `(&(objectClass=posixAccount)(oxprovFeed=${escapeFilterValue(feed)}))`;
-      for await (const page of this.client.searchPaginated(this.config.ldap.peopleDn, { scope: 'sub', filter, attributes: ['*'], paged: { pageSize: 1000 } })) {
+      for await (const page of this.client.searchPaginated(this.config.ldap.peopleDn, { scope: 'sub', filter, attributes, paged: { pageSize: 1000 } })) {
         for (const e of page.searchEntries) users.push(toUser(e));
       }
     } catch (err) {
