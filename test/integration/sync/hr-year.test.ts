@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSync, type SyncRun } from '../../../src/sync/run-sync.js';
 import { userSpec } from '../../../src/model/user-spec.js';
 import { openServices, type Services } from '../../../src/service/open-services.js';
-import { ldapBindAs, sqlQuery, withImapLogin } from '../../helpers/clients.js';
+import { ldapBindAs, sqlQuery, withImapLogin, withLdapAdmin } from '../../helpers/clients.js';
 import { sink, tmpDir } from '../../helpers/import-helpers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
@@ -155,6 +155,14 @@ describe('a year of an HR feed', () => {
     const re = (await svc.users.findUser(username(remailed.given, remailed.sur)))!;
     expect(re.attributes.mail).toEqual([`new.${remailed.mail}`]);
     expect(re.attributes.alias).toContain(remailed.mail);
+    // The look-up a mail server makes for a recipient (the paper's routing: mail or alias → colocRouteAddr) finds the person at both addresses.
+    for (const address of [remailed.mail, `new.${remailed.mail}`, `${username(renamed[2].given, renamed[2].sur)}@firma.tux`]) {
+      const hits = await withLdapAdmin(config, async (c) => (await c.search(config.ldap.peopleDn, { scope: 'sub', filter: `(&(mailEnabled=OK)(|(mail=${address})(alias=${address})))`, attributes: ['uid', 'colocRouteAddr'] })).searchEntries);
+      expect(hits.map((h) => h.colocRouteAddr), address).toHaveLength(1);
+    }
+    // The groupware's display name follows the new surname.
+    const [shown] = await sqlQuery<{ display_name: string }>(config, 'SELECT display_name FROM users WHERE username = $1', [username(renamed[0].given, renamed[0].sur)]);
+    expect(shown.display_name).toBe(`${renamed[0].sur}x, ${renamed[0].given}`);
     expect((await svc.users.findUser(username(moved[0].given, moved[0].sur)))!.attributes.ou).toEqual(['Einkauf']);
     // The newcomer whose name was taken got a suffix; the one who had it is untouched, as is the hand-made user.
     expect((await svc.users.findUser(`${clashName}2`))!.attributes.employeeNumber).toEqual(['9001']);
