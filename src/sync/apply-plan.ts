@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { describeError } from '../errors.js';
 import { asBackendError } from '../service/batch-work.js';
 import { csvDataRow, csvRow } from '../import/csv-write.js';
@@ -62,17 +63,15 @@ export async function applyPlan(entries: readonly PlanEntry[], services: Service
     }
   }
 
-  for (const e of entries.filter((x) => x.action === 'update' || x.action === 'enable')) {
-    let r: UserResult | undefined;
-    if (e.adopt) await users.manage(e.entry!, options.feed, e.key);
-    if (e.changes.length || e.repair || e.adopt) {
-      // Every back-end is brought in line, so a repair makes what is missing.
-      r = await users.provisionUser(e.input!, { onExisting: 'update', matchedByKey: true, createGroups: options.createGroups });
-      if (r.status === 'failed' || r.status === 'rejected') {
-        await markUnfinished(e, r);
-        report(e, r.status, r);
-        continue;
-      }
+  // Changed people, users taken over and returners, in batches like the new ones: one bulk look-up and a few writes per batch.
+  const failedResult = (e: PlanEntry, err: unknown): UserResult => ({ username: e.username, status: 'failed', steps: { ldap: 'failed' }, errors: [asBackendError(err, 'ldap')], notes: [], ms: 0 });
+  const finish = async (e: PlanEntry, r: UserResult | undefined): Promise<void> => {
+    if (r && (r.status === 'failed' || r.status === 'rejected')) {
+      await markUnfinished(e, r);
+      report(e, r.status, r);
+      return;
+    }
+    if (r) {
       // What becomes empty (an alias list emptied, a cell emptied with --empty-clears) is deleted: an update only writes values.
       const emptied = e.changes.filter((c) => c.new.length === 0).map((c) => c.attribute);
       if (emptied.length) {
@@ -83,7 +82,7 @@ export async function applyPlan(entries: readonly PlanEntry[], services: Service
           r.errors.push(asBackendError(err, 'ldap'));
           await markUnfinished(e, r);
           report(e, 'failed', r);
-          continue;
+          return;
         }
       }
       // Finished: the mark goes (if that fails, the next sync only repeats a repair that finds nothing to do).
@@ -93,16 +92,35 @@ export async function applyPlan(entries: readonly PlanEntry[], services: Service
       const enabled = await users.setEnabled(e.entry!, true, today);
       report(e, enabled.status === 'failed' ? 'failed' : 'enabled', enabled.status === 'failed' ? enabled : r ?? enabled);
     } else report(e, 'updated', r);
+  };
+  const changing = entries.filter((x) => x.action === 'update' || x.action === 'enable');
+  for (let i = 0; i < changing.length; i += BATCH) {
+    const part = changing.slice(i, i + BATCH);
+    const results = new Map<PlanEntry, UserResult>();
+    for (const e of part.filter((x) => x.adopt)) {
+      try {
+        await users.manage(e.entry!, options.feed, e.key);
+      } catch (err) {
+        results.set(e, failedResult(e, err));
+      }
+    }
+    // Every back-end is brought in line, so a repair makes what is missing.
+    const writes = part.filter((e) => !results.has(e) && (e.changes.length || e.repair || e.adopt));
+    if (writes.length) {
+      const written = await users.provision(writes.map((e) => e.input!), { onExisting: 'update', matchedByKey: true, createGroups: options.createGroups });
+      writes.forEach((e, k) => results.set(e, written[k]));
+    }
+    for (const e of part) await finish(e, results.get(e));
   }
 
-  for (const e of entries.filter((x) => x.action === 'disable')) {
-    const r = await users.setEnabled(e.entry!, false, today);
-    report(e, r.status === 'failed' ? 'failed' : 'disabled', r);
-  }
-  for (const e of entries.filter((x) => x.action === 'delete')) {
-    const r = await users.deleteUser(e.username);
-    report(e, r.status === 'failed' ? 'failed' : 'deleted', r);
-  }
+  // Leavers, then deletions: a few at a time (each is a write per back-end), reported in plan order.
+  const limit = pLimit(4);
+  const leaving = entries.filter((x) => x.action === 'disable');
+  const disabled = await Promise.all(leaving.map((e) => limit(() => users.setEnabled(e.entry!, false, today))));
+  leaving.forEach((e, k) => report(e, disabled[k].status === 'failed' ? 'failed' : 'disabled', disabled[k]));
+  const deleting = entries.filter((x) => x.action === 'delete');
+  const deleted = await Promise.all(deleting.map((e) => limit(() => users.deleteUser(e.username))));
+  deleting.forEach((e, k) => report(e, deleted[k].status === 'failed' ? 'failed' : 'deleted', deleted[k]));
 
   fs.writeFileSync(path.join(options.reportDir, 'report.csv'), `${lines.join('\n')}\n`, { mode: 0o600 });
   let credentialsFile: string | undefined;

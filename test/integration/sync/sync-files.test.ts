@@ -4,8 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSync } from '../../../src/sync/run-sync.js';
 import { openServices, type Services } from '../../../src/service/open-services.js';
-import { ldapBindAs } from '../../helpers/clients.js';
-import { sink, tmpDir, writeCsv } from '../../helpers/import-helpers.js';
+import { Attribute, Change } from 'ldapts';
+import { ldapBindAs, sqlQuery, withLdapAdmin } from '../../helpers/clients.js';
+import { readCsv, sink, tmpDir, writeCsv } from '../../helpers/import-helpers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
 /**
@@ -74,5 +75,24 @@ describe('sync: empty cells and plan.ldif', () => {
     expect(applied.exitCode).toBe(0);
     expect(await ldapBindAs(config, `${p}0`, 'Pw-0-files-ok')).toBe(false);
     expect((await sync(next)).summary!.counts).toMatchObject({ update: 0, disable: 0, unchanged: 1 });
+  }, 60_000);
+
+  it('--delete-leavers-after deletes, in every back-end, leavers disabled for longer; not sooner', async () => {
+    const next = path.join(dir, `${p}-3.csv`);
+    const leaver = `${p}0`;
+    expect((await sync(next, { deleteLeaversAfter: '30' })).summary!.deletions).toBe(0);
+    expect(await svc.users.findUser(leaver)).toBeDefined();
+    // Disabled long ago.
+    await withLdapAdmin(config, (c) => c.modify(`uid=${leaver},${config.ldap.peopleDn}`, new Change({ operation: 'replace', modification: new Attribute({ type: 'oxprovDisabledAt', values: ['2026-01-15'] }) })));
+    const plan = await sync(next, { deleteLeaversAfter: '30', planOnly: true });
+    expect(plan.summary!.deletions).toBe(1);
+    expect(plan.out).toContain('delete          1');
+    expect(await svc.users.findUser(leaver)).toBeDefined();
+    const done = await sync(next, { deleteLeaversAfter: '30' });
+    expect(done.exitCode).toBe(0);
+    expect(readCsv(path.join(done.report, 'report.csv')).find((r) => r.username === leaver)).toMatchObject({ status: 'deleted', ldap: 'deleted', sql: 'deleted', imap: 'deleted' });
+    expect(await svc.users.findUser(leaver)).toBeUndefined();
+    expect(await sqlQuery(config, 'SELECT 1 FROM users WHERE username = $1', [leaver])).toEqual([]);
+    expect((await sync(next, { deleteLeaversAfter: '30' })).summary!.deletions).toBe(0);
   }, 60_000);
 });
