@@ -1,7 +1,8 @@
 import type { Argv } from 'yargs';
+import { DIRECTORY_OPTIONS, directoryInput, directoryOptions } from './directory-options.js';
 
 /** The options of `import`. */
-export const IMPORT_OPTIONS: readonly string[] = ['dry-run', 'mapping', 'encoding', 'delimiter', 'on-existing', 'generate-passwords', 'create-groups', 'concurrency', 'batch-size', 'report', 'retry-failed', 'resume', 'max-failures', 'outage-wait', 'source_only', 'progress', 'config'];
+export const IMPORT_OPTIONS: readonly string[] = ['dry-run', 'mapping', 'encoding', 'delimiter', 'on-existing', 'generate-passwords', 'create-groups', 'concurrency', 'batch-size', 'report', 'retry-failed', 'resume', 'max-failures', 'outage-wait', 'source_only', 'progress', 'config', ...DIRECTORY_OPTIONS];
 
 /**
  * `oxprov import FILE`: the bulk import (the whitepaper's "bulk load"). No
@@ -9,7 +10,7 @@ export const IMPORT_OPTIONS: readonly string[] = ['dry-run', 'mapping', 'encodin
  * out (and `--resume` can tell what was given).
  */
 export function importCommand(yargs: Argv, setExit: (code: number) => void): Argv {
-  return yargs.command('import [file]', 'import users from a CSV file into LDAP, SQL and IMAP (see the README for the format)', (y) => y
+  return yargs.command('import [file]', 'import users from a CSV file (or a company directory: --from-ldap) into LDAP, SQL and IMAP (see the README for the format)', (y) => directoryOptions(y)
     .positional('file', { type: 'string', describe: 'the CSV file; its header names are adduser options (or see --mapping)' })
     .option('dry-run', { type: 'boolean', describe: 'check every row (and, if reachable, against the directory); write nothing' })
     .option('mapping', { type: 'string', describe: 'JSON file mapping the file\'s own columns, derived fields and defaults' })
@@ -29,13 +30,21 @@ export function importCommand(yargs: Argv, setExit: (code: number) => void): Arg
     .option('progress', { type: 'string', describe: 'auto | bar | lines | none (default auto)' })
     .option('config', { type: 'string', describe: 'config file (default: the local stack\'s settings)' })
     .check((argv) => {
-      if (argv.file === undefined && argv.resume === undefined) throw new Error('name the CSV file to import (or --resume REPORT_DIR)');
+      if (argv.file === undefined && argv.resume === undefined && argv['from-ldap'] === undefined) throw new Error('name the CSV file to import (or --from-ldap URL, or --resume REPORT_DIR)');
       return true;
     })
     .strict(),
   async (argv) => {
     const { runImport } = await import('../import/run-import.js');
+    let directory: Awaited<ReturnType<typeof directoryInput>>;
+    try {
+      directory = await directoryInput(argv);
+    } catch (err) {
+      process.stderr.write(`oxprov import: ${(err as { code?: string }).code}: ${(err as Error).message}\n`);
+      return setExit(2);
+    }
     const run = await runImport({
+      ...directory,
       file: argv.file ?? '', dryRun: argv['dry-run'], mapping: argv.mapping, encoding: argv.encoding, delimiter: argv.delimiter,
       onExisting: argv['on-existing'], generatePasswords: argv['generate-passwords'], createGroups: argv['create-groups'], concurrency: argv.concurrency,
       batchSize: argv['batch-size'], report: argv.report, retryFailed: argv['retry-failed'], sourceOnly: argv.source_only,

@@ -2,8 +2,14 @@ import type { Argv } from 'yargs';
 
 /** `oxprov stack up|down|status|env`: the local stack of real servers for the demo and the tests. */
 export function stackCommand(yargs: Argv, setExit: (code: number) => void): Argv {
-  return yargs.command('stack <action>', 'start, stop or inspect the local stack (slapd, PostgreSQL, Dovecot under .stack/)', (y) =>
-    y.positional('action', { choices: ['up', 'down', 'status', 'env'] as const, describe: 'what to do' }).strict(),
+  return yargs.command('stack <action> [file]', 'start, stop or inspect the local stack (slapd, PostgreSQL, Dovecot under .stack/); load an LDIF file into its directory', (y) =>
+    y.positional('action', { choices: ['up', 'down', 'status', 'env', 'load'] as const, describe: 'what to do' })
+      .positional('file', { type: 'string', describe: 'load: an LDIF file of entries (e.g. samples/company.ldif); entries already there are kept' })
+      .check((argv) => {
+        if ((argv.action === 'load') !== (argv.file !== undefined)) throw new Error(argv.action === 'load' ? 'stack load needs an LDIF file' : `stack ${argv.action} takes no file`);
+        return true;
+      })
+      .strict(),
   async (argv) => {
     const { LocalStack } = await import('../stack/stack.js');
     const stack = new LocalStack(process.env, (line) => process.stderr.write(`${line}\n`));
@@ -22,6 +28,11 @@ export function stackCommand(yargs: Argv, setExit: (code: number) => void): Argv
         break;
       }
       case 'env': process.stdout.write(`${stack.env()}\n`); break;
+      case 'load': {
+        const { added, existing } = await stack.load(argv.file!);
+        process.stderr.write(`${argv.file}: ${added} entries added, ${existing} already there\n`);
+        break;
+      }
     }
   });
 }

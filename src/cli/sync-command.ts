@@ -1,11 +1,12 @@
 import type { Argv } from 'yargs';
+import { DIRECTORY_OPTIONS, directoryInput, directoryOptions } from './directory-options.js';
 
 /** The options of `sync`. */
-export const SYNC_OPTIONS: readonly string[] = ['mapping', 'key', 'feed', 'generate-passwords', 'create-groups', 'plan-only', 'empty-clears', 'emit', 'max-disable', 'delete-leavers-after', 'outage-wait', 'encoding', 'delimiter', 'report', 'config'];
+export const SYNC_OPTIONS: readonly string[] = ['mapping', 'key', 'feed', 'generate-passwords', 'create-groups', 'plan-only', 'empty-clears', 'emit', 'max-disable', 'delete-leavers-after', 'outage-wait', 'encoding', 'delimiter', 'report', 'config', ...DIRECTORY_OPTIONS];
 
 /** `oxprov sync FILE`: a recurring HR feed — a plan first, stable identities, leavers disabled safely. */
 export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv {
-  return yargs.command('sync <file>', 'bring the users of a feed in line with its file: create, update, disable leavers, enable returners (a plan first)', (y) => y
+  return yargs.command('sync [file]', 'bring the users of a feed in line with its file (or a company directory: --from-ldap): create, update, disable leavers, enable returners (a plan first)', (y) => directoryOptions(y)
     .positional('file', { type: 'string', describe: 'the feed\'s CSV file: the desired state of its users' })
     .option('mapping', { type: 'string', describe: 'JSON file mapping the file\'s columns, derived fields, defaults, values and dates' })
     .option('key', { type: 'string', describe: 'the field that identifies a person across runs, e.g. employeeNumber (default username)' })
@@ -22,11 +23,23 @@ export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv 
     .option('delimiter', { type: 'string', describe: 'auto | , | ; | tab | | (default auto)' })
     .option('report', { type: 'string', describe: 'report folder (default reports/<timestamp>-sync-<file>/)' })
     .option('config', { type: 'string', describe: 'config file (default: the local stack\'s settings)' })
+    .check((argv) => {
+      if (argv.file === undefined && argv['from-ldap'] === undefined) throw new Error('name the feed\'s CSV file (or --from-ldap URL)');
+      return true;
+    })
     .strict(),
   async (argv) => {
     const { runSync } = await import('../sync/run-sync.js');
+    let directory: Awaited<ReturnType<typeof directoryInput>>;
+    try {
+      directory = await directoryInput(argv);
+    } catch (err) {
+      process.stderr.write(`oxprov sync: ${(err as { code?: string }).code}: ${(err as Error).message}\n`);
+      return setExit(2);
+    }
     const run = await runSync({
-      file: argv.file!, mapping: argv.mapping, key: argv.key, feed: argv.feed, generatePasswords: argv['generate-passwords'],
+      ...directory,
+      file: argv.file ?? '', mapping: argv.mapping, key: argv.key, feed: argv.feed, generatePasswords: argv['generate-passwords'],
       createGroups: argv['create-groups'], planOnly: argv['plan-only'], emptyClears: argv['empty-clears'], emit: argv.emit, maxDisable: argv['max-disable'],
       deleteLeaversAfter: argv['delete-leavers-after'], outageWait: argv['outage-wait'], encoding: argv.encoding, delimiter: argv.delimiter, report: argv.report, config: argv.config,
     }, { stdout: process.stdout, stderr: process.stderr });

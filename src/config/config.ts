@@ -9,8 +9,16 @@ export interface LdapConfig {
   url: string;
   /** Directory suffix, e.g. `dc=test,dc=tux`. */
   baseDn: string;
-  /** Where users live (default `ou=people,<base>`). */
+  /** Where new users are created (default `ou=people,<base>`). */
   peopleDn: string;
+  /**
+   * Where users are looked for (default `peopleDn`): a flat `ou=people`, or the whole base so that
+   * people fitted in place in a company's own tree (`import --from-ldap --in-place`) are found too.
+   * The IMAP server's userdb must search the same base and scope.
+   */
+  usersBase: string;
+  /** `one` (the entries right under `usersBase`) or `sub` (the whole subtree, the paper's "UserFullDynamic"); default `sub`. */
+  usersScope: 'one' | 'sub';
   /** Where groups live (default `ou=groups,<base>`). */
   groupsDn: string;
   /** Where resources and resource groups live (default `ou=resources,<base>`). */

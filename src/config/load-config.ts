@@ -85,7 +85,7 @@ function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<Config> {
   };
   return prune({
     ldap: {
-      url: env.OXPROV_LDAP_URL, baseDn: env.OXPROV_LDAP_BASE, bindDn: env.OXPROV_LDAP_BIND_DN, bindPassword: secret('OXPROV_LDAP_PASSWORD'),
+      url: env.OXPROV_LDAP_URL, baseDn: env.OXPROV_LDAP_BASE, usersBase: env.OXPROV_LDAP_USERS_BASE, usersScope: env.OXPROV_LDAP_USERS_SCOPE as 'one' | 'sub' | undefined, bindDn: env.OXPROV_LDAP_BIND_DN, bindPassword: secret('OXPROV_LDAP_PASSWORD'),
       startTls: env.OXPROV_LDAP_STARTTLS === undefined ? undefined : /^(1|true|yes)$/i.test(env.OXPROV_LDAP_STARTTLS),
       ca: env.OXPROV_LDAP_CA_FILE ? readSecretFile(env.OXPROV_LDAP_CA_FILE, 'OXPROV_LDAP_CA_FILE') : undefined,
     },
@@ -99,9 +99,16 @@ function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<Config> {
   }) as DeepPartial<Config>;
 }
 
+function usersScope(value: unknown): 'one' | 'sub' {
+  if (value === undefined || value === 'sub' || value === 'subtree') return 'sub';
+  if (value === 'one' || value === 'onelevel') return 'one';
+  throw new OxprovError('CFG_INVALID', `ldap.usersScope must be one or sub, got "${String(value)}"`, { field: 'ldap.usersScope', value: String(value) });
+}
+
 function normalize(c: DeepPartial<Config>): Config {
   const baseDn = c.ldap?.baseDn ?? DEFAULT_BASE;
   const adminsDn = c.ldap?.adminsDn ?? `ou=admins,${baseDn}`;
+  const peopleDn = c.ldap?.peopleDn ?? `ou=people,${baseDn}`;
   const config: Config = {
     passwords: {
       minLength: c.passwords?.minLength ?? DEFAULT_PASSWORD_POLICY.minLength,
@@ -110,7 +117,9 @@ function normalize(c: DeepPartial<Config>): Config {
     ldap: {
       url: c.ldap?.url ?? 'ldap://127.0.0.1:3389',
       baseDn,
-      peopleDn: c.ldap?.peopleDn ?? `ou=people,${baseDn}`,
+      peopleDn,
+      usersBase: c.ldap?.usersBase ?? peopleDn,
+      usersScope: usersScope(c.ldap?.usersScope),
       groupsDn: c.ldap?.groupsDn ?? `ou=groups,${baseDn}`,
       resourcesDn: c.ldap?.resourcesDn ?? `ou=resources,${baseDn}`,
       adminsDn,

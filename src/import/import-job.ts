@@ -40,6 +40,8 @@ export interface ImportJobOptions {
   readonly batchesInFlight?: number;
   /** The size of the input in bytes, for the estimate of its rows; unknown: no estimate until the end. */
   readonly inputBytes?: number;
+  /** In place (`--in-place`): the column holding the DN of the entry each row fits. */
+  readonly inPlaceColumn?: string;
   /** Answers the directory look-ups of a dry run from memory (a snapshot of the directory). */
   readonly view?: UserLookupView;
   readonly journal?: ImportJournal;
@@ -212,7 +214,7 @@ export class ImportJob {
           this.settle(this.order.slot(), { line: row.line, raw: row.raw, record: row.record, username: m.username, status: 'rejected', steps: {}, errors: m.errors, notes: m.notes, ms: 0 });
           continue;
         }
-        batch.push({ slot: this.order.slot(), p: { line: row.line, raw: row.raw, record: row.record, input: m.spec, notes: m.notes } });
+        batch.push({ slot: this.order.slot(), p: { line: row.line, raw: row.raw, record: row.record, input: requestOf(m.spec, row, this.options.inPlaceColumn), notes: m.notes } });
         if (batch.length >= this.options.batchSize) await flush();
       }
       if (!this.cancelled) this.sourceEnded = true;
@@ -300,4 +302,11 @@ export class ImportJob {
 function displayName(input: UserInput): string | undefined {
   const name = [input.givenname, input.surname].filter(Boolean).join(' ');
   return name === '' ? undefined : name;
+}
+
+/** The request of a row: in place it names its entry; from another directory it may carry the person's password hash. */
+function requestOf(spec: UserInput, row: { record: Readonly<Record<string, string>>; passwordHash?: string }, inPlaceColumn: string | undefined): UserInput {
+  if (inPlaceColumn !== undefined) return { ...spec, dn: row.record[inPlaceColumn] };
+  if (row.passwordHash !== undefined && spec.password === undefined) return { ...spec, passwordHash: row.passwordHash };
+  return spec;
 }

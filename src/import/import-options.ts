@@ -30,6 +30,29 @@ export interface ImportOptionsInput {
   outageWait?: string | number;
   /** The report folder of a run that stopped: continue it (its options are read from there). */
   resume?: string;
+  /** Read the people from a company directory (an LDAP URL) instead of a file. */
+  fromLdap?: string;
+  /** With `fromLdap`: the search base, scope (`one`/`sub`), filter, and whom to bind as. */
+  base?: string;
+  scope?: string;
+  filter?: string;
+  bindDn?: string;
+  /** The bind password itself (from a file, the environment or a prompt: the CLI resolves those). */
+  bindPassword?: string;
+  /** The company directory is the groupware's: fit its entries where they are. */
+  inPlace?: boolean;
+}
+
+/** Where the people come from when they are not in a file (`--from-ldap`). */
+export interface DirectorySourceOptions {
+  readonly url: string;
+  readonly base: string;
+  readonly scope: 'one' | 'sub';
+  readonly filter: string;
+  readonly bindDn?: string;
+  readonly bindPassword?: string;
+  /** Fit the entries where they are, in the groupware's own directory. */
+  readonly inPlace: boolean;
 }
 
 /** The options as the import uses them: checked once, frozen. */
@@ -57,6 +80,8 @@ export interface ImportOptions {
   readonly outageMs: number;
   /** Continue the run whose report folder is `reportDir`. */
   readonly resume: boolean;
+  /** Set when the people come from a directory; `file` is then its URL. */
+  readonly directory?: DirectorySourceOptions;
 }
 
 /** The options a run records in its report folder, so that `--resume` continues it exactly. */
@@ -84,7 +109,13 @@ export function defaultReportDir(file: string, now = new Date(), root = 'reports
 
 export function normalizeImportOptions(given: ImportOptionsInput, now = new Date()): ImportOptions {
   const input = given.resume !== undefined ? resumedOptions(given) : given;
-  if (!input.file) throw new OxprovError('CFG_MISSING', 'name the CSV file to import', { field: 'FILE' });
+  const directory = directorySource(input);
+  if (directory && input.file) throw new OxprovError('CFG_INVALID', `give either a file (${input.file}) or --from-ldap, not both`, { field: '--from-ldap' });
+  if (directory && given.resume !== undefined) throw new OxprovError('CFG_INVALID', 'an import from a directory is not resumed: run it again, it adds only what is missing', { field: '--resume' });
+  if (directory?.inPlace && input.generatePasswords) {
+    throw new OxprovError('CFG_INVALID', '--in-place keeps every person\'s own password: --generate-passwords does not apply', { field: '--generate-passwords' });
+  }
+  if (!input.file && !directory) throw new OxprovError('CFG_MISSING', 'name the CSV file to import (or a directory with --from-ldap)', { field: 'FILE' });
   const onExisting = (input.onExisting ?? 'skip').toLowerCase();
   if (!['skip', 'update', 'fail'].includes(onExisting)) throw invalid('on-existing', 'must be skip, update or fail', input.onExisting);
   const encoding = (input.encoding ?? 'auto').toLowerCase().replace(/^utf-8$/, 'utf8').replace(/^(cp1252|win1252)$/, 'windows-1252');
@@ -110,7 +141,8 @@ export function normalizeImportOptions(given: ImportOptionsInput, now = new Date
   const progress = (input.progress ?? 'auto').toLowerCase();
   if (!['auto', 'bar', 'lines', 'none'].includes(progress)) throw invalid('progress', 'must be auto, bar, lines or none', input.progress);
   return Object.freeze({
-    file: input.file,
+    file: directory ? directory.url : input.file!,
+    directory,
     dryRun: input.dryRun ?? false,
     mapping: input.mapping,
     encoding: encoding as ImportOptions['encoding'],
@@ -120,7 +152,7 @@ export function normalizeImportOptions(given: ImportOptionsInput, now = new Date
     createGroups: input.createGroups ?? false,
     concurrency: Object.freeze(concurrency),
     batchSize: input.batchSize === undefined ? 200 : positiveInt('batch-size', input.batchSize, 5000),
-    reportDir: input.report ?? defaultReportDir(input.file, now),
+    reportDir: input.report ?? defaultReportDir(directory ? directory.base.split(',')[0].replace(/^[^=]*=/, '') : input.file!, now),
     retryFailed: input.retryFailed,
     only: Object.freeze(only as Backend[]),
     progress: progress as ImportOptions['progress'],
@@ -128,6 +160,27 @@ export function normalizeImportOptions(given: ImportOptionsInput, now = new Date
     maxFailures: input.maxFailures === undefined ? undefined : positiveInt('max-failures', input.maxFailures, 1e9),
     outageMs: input.outageWait === undefined ? 60_000 : positiveInt('outage-wait', input.outageWait, 86_400) * 1000,
     resume: given.resume !== undefined,
+  });
+}
+
+/** `--from-ldap URL --base DN …`: checked here, once; the options that need it are refused without it. */
+export function directorySource(input: Pick<ImportOptionsInput, 'fromLdap' | 'base' | 'scope' | 'filter' | 'bindDn' | 'bindPassword' | 'inPlace'>): DirectorySourceOptions | undefined {
+  const url = input.fromLdap;
+  if (url === undefined || url === '') {
+    for (const [name, v] of [['base', input.base], ['scope', input.scope], ['filter', input.filter], ['bind-dn', input.bindDn], ['in-place', input.inPlace || undefined]] as const) {
+      if (v !== undefined) throw new OxprovError('CFG_INVALID', `--${name} belongs to --from-ldap, which is not given`, { field: `--${name}` });
+    }
+    return undefined;
+  }
+  if (!/^ldaps?:\/\/[^\s/]+\/?$/i.test(url)) throw invalid('from-ldap', 'must be an ldap:// or ldaps:// URL', url);
+  if (!input.base) throw new OxprovError('CFG_MISSING', '--from-ldap needs --base: the DN under which the company\'s people are', { field: '--base' });
+  const scope = (input.scope ?? 'sub').toLowerCase();
+  if (!['one', 'sub'].includes(scope)) throw invalid('scope', 'must be one or sub', input.scope);
+  const filter = input.filter ?? '(objectClass=inetOrgPerson)';
+  if (!/^\(.*\)$/s.test(filter.trim())) throw invalid('filter', 'must be an LDAP filter in parentheses, e.g. (objectClass=inetOrgPerson)', filter);
+  return Object.freeze({
+    url: url.replace(/\/$/, ''), base: input.base, scope: scope as 'one' | 'sub', filter: filter.trim(),
+    bindDn: input.bindDn, bindPassword: input.bindPassword, inPlace: input.inPlace ?? false,
   });
 }
 

@@ -40,11 +40,13 @@ export class ReportWriter {
     private readonly secretColumns: ReadonlySet<string>,
     private readonly resume: boolean,
     private readonly source: SourceFormat,
+    /** A source column that names each row besides its line (`dn` for a directory): the report's second column. */
+    private readonly idColumn?: string,
   ) {
     // A resumed run writes the whole report anew (the journal holds what the stopped run did).
     const flags = resume ? 'w' : 'wx';
     this.report = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'report.csv'), flags) }));
-    this.report.write(`${csvRow([...REPORT_COLUMNS])}\n`);
+    this.report.write(`${csvRow(idColumn ? ['line', idColumn, ...REPORT_COLUMNS.slice(1)] : [...REPORT_COLUMNS])}\n`);
     // 0600: a row that could not be parsed is kept as written, and may hold a password.
     // Written as the source was (encoding, BOM, line ending, Excel's sep= line), so that German Excel
     // opens it as it opened the export; the last column keeps each row's line in the original file.
@@ -58,12 +60,12 @@ export class ReportWriter {
    * Creates the report folder; files that exist already are refused, so no report is overwritten.
    * `secretColumns` are the header names holding passwords: their cells are left empty in rejected.csv.
    */
-  static open(dir: string, sourceHeader: readonly string[], delimiter: string, secretColumns: Iterable<string> = [], options: { resume?: boolean; source?: SourceFormat } = {}): ReportWriter {
+  static open(dir: string, sourceHeader: readonly string[], delimiter: string, secretColumns: Iterable<string> = [], options: { resume?: boolean; source?: SourceFormat; idColumn?: string } = {}): ReportWriter {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     // The file's header without our own line column: a rejected.csv imported again and rejected again keeps one.
     const header = sourceHeader.filter((h) => h.trim().toLowerCase() !== LINE_COLUMN);
     try {
-      return new ReportWriter(dir, header, delimiter, new Set(secretColumns), options.resume ?? false, options.source ?? UTF8_LF);
+      return new ReportWriter(dir, header, delimiter, new Set(secretColumns), options.resume ?? false, options.source ?? UTF8_LF, options.idColumn);
     } catch (cause) {
       throw new OxprovError('CFG_INVALID', `cannot write the report in ${dir}: ${(cause as Error).message} (a report is never overwritten: choose another --report folder)`, { field: '--report', cause });
     }
@@ -78,7 +80,7 @@ export class ReportWriter {
   }
 
   write(o: RowOutcome): void {
-    let line = `${csvCell(o.line)},${csvCell(o.username)},${csvCell(o.status)}`;
+    let line = `${csvCell(o.line)},${this.idColumn ? `${csvCell(o.record?.[this.idColumn])},` : ''}${csvCell(o.username)},${csvCell(o.status)}`;
     for (const b of BACKENDS) line += `,${csvCell(o.steps[b])}`;
     if (o.errors.length === 0) line += ',,,,';
     else {

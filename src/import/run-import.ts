@@ -12,7 +12,13 @@ import { JournalWriter, readJournal, type JournalState } from './journal.js';
 import { openCsv } from './read-csv.js';
 import { LINE_COLUMN, ReportWriter } from './report-writer.js';
 import { isRowError, type RowSource, type SourceRow } from './source.js';
-import { failedLines } from './retry-failed.js';
+import { failedRows } from './retry-failed.js';
+import { directoryColumns, DN_COLUMN } from './directory-mapping.js';
+import { openDirectory } from './read-directory.js';
+import type { CsvSource } from './read-csv.js';
+import type { DirectorySourceOptions } from './import-options.js';
+import type { Config } from '../config/config.js';
+import type { DirectoryReadOptions } from '../service/company-directory.js';
 
 /** A dry run of at least this many rows (estimated from the file size) reads the directory once. */
 const SNAPSHOT_MIN_ROWS = 50_000;
@@ -56,7 +62,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
   };
   let options: ImportOptions;
   let services: Services | undefined;
-  let source: Awaited<ReturnType<typeof openCsv>> | undefined;
+  let source: RowSource | undefined;
   let journal: JournalWriter | undefined;
   try {
     options = normalizeImportOptions(input);
@@ -65,17 +71,26 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     }
     const resume: JournalState | undefined = options.resume ? readJournal(options.reportDir) : undefined;
     const config = loadConfig({ file: options.config });
-    const mapping = options.mapping ? readMapping(options.mapping) : undefined;
-    const retry = options.retryFailed ? await failedLines(options.retryFailed) : undefined;
-    if (retry && retry.size === 0) io.stderr.write(`oxprov import: ${options.retryFailed} lists no failed rows; nothing to retry\n`);
+    const fileMapping = options.mapping ? readMapping(options.mapping) : undefined;
+    const fromDirectory = options.directory ? directoryColumns(fileMapping) : undefined;
+    const mapping = fromDirectory?.mapping ?? fileMapping;
+    const retried = options.retryFailed ? await failedRows(options.retryFailed) : undefined;
+    const retry = retried && !options.directory ? retried.lines : undefined;
+    if (retried && retried.lines.size === 0) io.stderr.write(`oxprov import: ${options.retryFailed} lists no failed rows; nothing to retry\n`);
 
     let size = 0;
-    try {
-      size = fs.statSync(options.file).size;
-    } catch (cause) {
-      throw new OxprovError('CSV_UNREADABLE', `cannot read ${options.file}: ${describeError(cause)}`, { cause });
+    let csv: CsvSource | undefined;
+    if (options.directory) {
+      // A source that is down or refuses the bind ends the run here, before anything is written.
+      source = await openDirectory(directoryRead(options.directory, config), fromDirectory!, retried?.dns);
+    } else {
+      try {
+        size = fs.statSync(options.file).size;
+      } catch (cause) {
+        throw new OxprovError('CSV_UNREADABLE', `cannot read ${options.file}: ${describeError(cause)}`, { cause });
+      }
+      source = csv = await openCsv(options.file, { encoding: options.encoding, delimiter: options.delimiter });
     }
-    source = await openCsv(options.file, { encoding: options.encoding, delimiter: options.delimiter });
 
     const setup: ServiceSetup = {
       ldapConcurrency: options.concurrency.ldap, imapConcurrency: options.concurrency.imap,
@@ -94,7 +109,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     const schema: AttributeSchema = (await services?.users.schema()) ?? inMemorySchema(STANDARD_ATTRIBUTES);
     const mapper = createRowMapper({
       languages: templates.imap.languages, imapStyles: templates.imap.styles, schema, mapping,
-      generatePasswords: options.generatePasswords, requireUserData: options.only.includes('ldap'), passwordPolicy: config.passwords,
+      generatePasswords: options.generatePasswords || options.directory !== undefined, requireUserData: options.only.includes('ldap'), passwordPolicy: config.passwords,
     });
     const headerErrors = mapper.header(source.header);
     if (headerErrors.length) {
@@ -115,21 +130,21 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
       : undefined;
     if (view) io.stderr.write(`oxprov import: read the directory's ${view.size} users once for the checks\n`);
 
-    const csv = source;
-    const report = ReportWriter.open(options.reportDir, source.header, source.delimiter, secretColumns(source.header, mapping), {
-      resume: options.resume, source: { encoding: () => csv.encoding, format: csv.format },
+    const report = ReportWriter.open(options.reportDir, source.header, csv?.delimiter ?? ',', secretColumns(source.header, mapping), {
+      resume: options.resume, idColumn: options.directory ? DN_COLUMN : undefined, source: csv ? { encoding: () => csv!.encoding, format: csv.format } : { encoding: () => 'utf8', format: { bom: false, eol: '\n', sepLine: false } },
     });
     // What a killed run needs to be resumed: its options, and a journal of every row it touched.
-    if (!options.dryRun && !options.resume) fs.writeFileSync(path.join(options.reportDir, RUN_FILE), `${JSON.stringify(runRecord(input), null, 2)}\n`);
-    journal = options.dryRun ? undefined : JournalWriter.open(options.reportDir, options.resume);
+    if (!options.dryRun && !options.resume && !options.directory) fs.writeFileSync(path.join(options.reportDir, RUN_FILE), `${JSON.stringify(runRecord(input), null, 2)}\n`);
+    journal = options.dryRun || options.directory ? undefined : JournalWriter.open(options.reportDir, options.resume);
     if (resume) io.stderr.write(`oxprov import: resuming ${options.reportDir}: ${resume.done.size} rows done, ${resume.started.size} to check and finish\n`);
     const users = services?.users ?? new UserService({ close: async () => {} }, templates);
-    const job = new ImportJob(withOriginalLines(source), mapper, users, {
+    const rows = options.directory ? source : withOriginalLines(source);
+    const job = new ImportJob(rows, mapper, users, {
       dryRun: options.dryRun, batchSize: options.dryRun ? Math.max(options.batchSize, 1000) : options.batchSize,
       onExisting: options.onExisting, only: options.only, generatePasswords: options.generatePasswords, createGroups: options.createGroups,
       includeLine: retry ? (line) => retry.has(line) : undefined,
       inputBytes: size, view, backpressure: () => report.drained(),
-      journal, resume, maxFailures: options.maxFailures,
+      journal, resume, maxFailures: options.maxFailures, inPlaceColumn: options.directory?.inPlace ? DN_COLUMN : undefined,
     });
     job.onRow((o) => report.write(o));
     const mode: ProgressMode = options.progress === 'auto' ? (io.stderr.isTTY ? 'bar' : 'lines') : options.progress;
@@ -183,6 +198,19 @@ function secretColumns(header: readonly string[], mapping?: Mapping): string[] {
     const mapped = mapping?.columns.get(key);
     return mapped ? mapped.target.toLowerCase() === 'password' : key === 'password';
   });
+}
+
+/**
+ * Where to read a company's people. Reading the groupware's own directory (the same URL) binds as
+ * oxprov does unless another account is given; another directory binds as given, or anonymously.
+ */
+export function directoryRead(d: DirectorySourceOptions, config: Readonly<Config>): Omit<DirectoryReadOptions, 'attributes'> {
+  const own = d.url.toLowerCase() === config.ldap.url.replace(/\/$/, '').toLowerCase();
+  const bind = d.bindDn !== undefined ? { bindDn: d.bindDn, bindPassword: d.bindPassword } : own ? { bindDn: config.ldap.bindDn, bindPassword: config.ldap.bindPassword } : {};
+  return {
+    url: d.url, base: d.base, scope: d.scope, filter: d.filter, ...bind, timeoutMs: config.ldap.timeoutMs,
+    startTls: own ? config.ldap.startTls : undefined, ca: own ? config.ldap.ca : undefined,
+  };
 }
 
 /**

@@ -15,6 +15,11 @@ export interface SourceRecord {
   record: Record<string, string>;
   /** The row's original text (decoded, without its final line break). */
   raw: string;
+  /**
+   * A directory source: the person's password hash as the company stores it (`{SSHA}…`), copied to
+   * a user created from the entry. Outside `record`, so that no report or rejected file can show it.
+   */
+  passwordHash?: string;
 }
 
 /** A row that could not be read; the source carries on with the next one. */

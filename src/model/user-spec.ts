@@ -41,6 +41,13 @@ export interface UserSpec {
   imapTemplate?: string;
   /** The sync feed that manages the user and the person's key in it (set by `oxprov sync` when it creates the user). */
   managed?: { feed: string; key: string };
+  /**
+   * In place (`import --from-ldap --in-place`): the entry of the company's own tree that becomes
+   * this user. Only what it lacks is added to it; none of its values is changed.
+   */
+  dn?: string;
+  /** A password hash as another directory stores it (`{SSHA}…`, copy mode of `--from-ldap`): stored as it is when there is no `password`. */
+  passwordHash?: string;
   /** Any other LDAP attributes (the paper's `--anyattribute`), values as strings. */
   attributes: Record<string, string[]>;
 }

@@ -71,6 +71,12 @@ export interface Directory {
   scanUsers(pageSize?: number): AsyncIterable<readonly DirectoryListing[]>;
   /** Adds a user's entry with a new uidNumber; `exists` (with the entry's uidNumber) when another process added it first. */
   addUser(spec: UserSpec): Promise<{ outcome: 'created' | 'exists'; uidNumber: number }>;
+  /**
+   * Fits an entry of a company's own tree as a user, in place (`--in-place`): adds the classes and
+   * attributes it lacks (a new uidNumber when it has none) and changes none of its values, the
+   * password included. `exists` when nothing was missing. @throws LDAP_NO_SUCH_OBJECT
+   */
+  fitUser(dn: string, spec: UserInput): Promise<{ outcome: 'created' | 'exists'; uidNumber: number }>;
   /** Rewrites the attributes of `existing` that `spec` gives differently (never the ids, the password or the classes). */
   updateUser(existing: DirectoryUser, spec: UserInput): Promise<'updated' | 'exists'>;
   /** Replaces these attributes of a user. @throws LDAP_NO_SUCH_OBJECT when there is no such user. */

@@ -52,11 +52,18 @@ export async function applySteps(work: Work[], options: ProvisionOptions, ctx: S
     const dir = need(ctx, 'directory', 'ldap');
     await Promise.all(ldapWork.map((w) => ctx.ldapLimit(async () => {
       try {
+        if (w.spec.dn !== undefined) {
+          // In place: the company's entry gets what it lacks, whatever the mode; its own values stay.
+          const fitted = await ctx.retry(() => dir.fitUser(w.spec.dn!, w.spec));
+          w.uidNumber = fitted.uidNumber;
+          w.r.steps.ldap = fitted.outcome === 'exists' ? 'exists' : w.d.entry ? 'updated' : 'created';
+          return;
+        }
         if (w.d.entry) {
           w.r.steps.ldap = mode === 'update' ? await ctx.retry(() => dir.updateUser(w.d.entry!, w.spec)) : 'exists';
           return;
         }
-        if (w.spec.password === undefined && options.generatePasswords) {
+        if (w.spec.password === undefined && w.spec.passwordHash === undefined && options.generatePasswords) {
           const given = options.generatePasswords;
           w.r.generatedPassword = typeof given === 'function' ? given(w.spec.username) : generatePassword();
           w.spec = { ...w.spec, password: w.r.generatedPassword, changepasswd: true };

@@ -76,7 +76,10 @@ export function decide(input: UserInput, found: Found, options: RuleOptions): De
   // person's own old address (kept as an alias when a sync changed the mail) is still the person.
   const entryMail = entry && attributeOf(entry, 'mail');
   const ownAddress = (mail: string) => [entryMail!, ...attributeValues(entry!, 'alias')].some((a) => a.toLowerCase() === mail.toLowerCase());
-  if (!options.matchedByKey && entryMail && input.mail && !ownAddress(input.mail)) {
+  // In place the request names its entry: the user name is the person's when it is that entry's.
+  if (input.dn !== undefined && entry !== undefined && normalDn(entry.dn) !== normalDn(input.dn)) {
+    errors.push(new OxprovError('MAP_EXISTS_USERNAME', `user name ${input.username} already belongs to ${entry.dn}`, { field: 'username', value: input.username }));
+  } else if (input.dn === undefined && !options.matchedByKey && entryMail && input.mail && !ownAddress(input.mail)) {
     errors.push(new OxprovError('MAP_EXISTS_USERNAME', `user name ${input.username} already belongs to a user with another mail address`, { field: 'username', value: input.username }));
   }
   // An address of another user would make mail routing ambiguous.
@@ -120,6 +123,11 @@ export function decide(input: UserInput, found: Found, options: RuleOptions): De
   }
   if (newGroups.length) notes.push(`group${newGroups.length > 1 ? 's' : ''} ${newGroups.join(', ')} created`);
   return { ok: true, spec: fill(input, entry, row), only, entry, row, newGroups, notes };
+}
+
+/** A DN compared without case and without spaces after the commas (how servers and files differ). */
+function normalDn(dn: string): string {
+  return dn.replace(/,\s+/g, ',').toLowerCase();
 }
 
 /**

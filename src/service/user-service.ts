@@ -144,7 +144,7 @@ export class UserService {
     const rules = { only, onExisting: options.onExisting ?? 'skip', createGroups: options.createGroups ?? false, matchedByKey: options.matchedByKey ?? false };
     return inputs.map((input) => {
       const d = decide(input, found, rules);
-      if (!d.ok || d.entry || !d.only.includes('ldap') || d.spec.password !== undefined || !options.generatePasswords) return d;
+      if (!d.ok || d.entry || !d.only.includes('ldap') || d.spec.password !== undefined || d.spec.passwordHash !== undefined || d.spec.dn !== undefined || !options.generatePasswords) return d;
       return { ...d, notes: [...d.notes, 'password generated; must be changed at first login'] };
     });
   }

@@ -57,8 +57,10 @@ dn = ${this.adminDn}
 dnpass = ${this.adminPassword}
 # Passwords are checked by binding as the user: the hash never leaves slapd.
 auth_bind = yes
-base = ou=people,${base}
-scope = onelevel
+# The same base and scope as oxprov's ldap.usersBase and usersScope: the users oxprov
+# created in ou=people and the people of the company tree (ou=company) it fitted in place.
+base = ${base}
+scope = subtree
 # Only mailEnabled: OK may log in with a password.
 pass_filter = (&(objectClass=OXUserObject)(uid=%u)(mailEnabled=OK))
 pass_attrs = uid=user

@@ -14,17 +14,27 @@ export class StackSlapd {
   private get conf() { return path.join(this.dir, 'slapd.conf'); }
   private get pidFile() { return path.join(this.dir, 'slapd.pid'); }
   get adminDn() { return `uid=${this.layout.adminUser},ou=admins,${this.layout.baseDn}`; }
+  /** A second suffix standing for another company's own directory server (the copy mode of `--from-ldap`). */
+  static readonly OTHER_SUFFIX = 'dc=company,dc=example';
 
   pid(): number | undefined { return pidAlive(this.pidFile); }
 
   async up(): Promise<'started' | 'running'> {
     if (this.pid()) return 'running';
     fs.mkdirSync(path.join(this.dir, 'db'), { recursive: true, mode: 0o700 });
+    fs.mkdirSync(path.join(this.dir, 'db-other'), { recursive: true, mode: 0o700 });
     fs.writeFileSync(this.conf, this.config(this.tls ? await this.tls() : undefined), { mode: 0o600 });
     await runOk('slaptest', ['-f', this.conf, '-u', '-Q']);
     if (!fs.existsSync(path.join(this.dir, 'db', 'data.mdb'))) {
       // Offline load of the base tree: needs no rootpw at all, so the stack has none.
-      await runOk('slapadd', ['-q', '-f', this.conf], { input: this.baseLdif() });
+      await runOk('slapadd', ['-q', '-f', this.conf, '-b', this.layout.baseDn], { input: this.baseLdif() });
+    }
+    if (!fs.existsSync(path.join(this.dir, 'db-other', 'data.mdb'))) {
+      const other = StackSlapd.OTHER_SUFFIX;
+      await runOk('slapadd', ['-q', '-f', this.conf, '-b', other], {
+        input: `dn: ${other}\nobjectClass: dcObject\nobjectClass: organization\ndc: company\no: another company's directory\n\n` +
+          `dn: ou=people,${other}\nobjectClass: organizationalUnit\nou: people\n`,
+      });
     }
     await runOk('slapd', ['-f', this.conf, '-h', `ldap://127.0.0.1:${this.layout.ldap.port}/`]);
     await waitForPort(this.layout.ldap.port, 'slapd');
@@ -50,6 +60,7 @@ include ${schemaDir}/cosine.schema
 include ${schemaDir}/inetorgperson.schema
 include ${schemaDir}/nis.schema
 include ${path.join(this.layout.packageRoot, 'schema', 'oxprov.schema')}
+include ${path.join(this.layout.packageRoot, 'schema', 'company.schema')}
 pidfile ${this.pidFile}
 argsfile ${path.join(this.dir, 'slapd.args')}
 modulepath /usr/lib/ldap
@@ -77,11 +88,33 @@ access to attrs=userPassword,shadowLastChange,oxprovSavedPassword
   by self write
   by anonymous auth
   by * none
-${subtreeAcl('people')}${subtreeAcl('groups')}${subtreeAcl('resources')}
+${subtreeAcl('people')}${subtreeAcl('groups')}${subtreeAcl('resources')}${subtreeAcl('company')}
+access to dn.base="${base}" attrs=children
+  by dn.exact="${admin}" write
+  by users read
+  by * none
 access to dn.exact="cn=idpool,${base}"
   by dn.exact="${admin}" write
   by * none
 access to *
+  by users read
+  by * none
+
+# Another company's directory (copy mode of --from-ldap): the administrator writes, users read.
+database mdb
+maxsize 1073741824
+suffix "${StackSlapd.OTHER_SUFFIX}"
+directory ${path.join(this.dir, 'db-other')}
+dbnosync
+index objectClass eq
+index uid,mail,employeeNumber eq
+access to attrs=userPassword
+  by dn.exact="${admin}" write
+  by self write
+  by anonymous auth
+  by * none
+access to *
+  by dn.exact="${admin}" write
   by users read
   by * none
 `;
@@ -93,7 +126,7 @@ access to *
     const ou = (name: string) => `dn: ou=${name},${base}\nobjectClass: organizationalUnit\nou: ${name}\n`;
     return [
       `dn: ${base}\nobjectClass: dcObject\nobjectClass: organization\ndc: ${dc}\no: oxprov local stack\n`,
-      ou('people'), ou('groups'), ou('resources'), ou('admins'),
+      ou('people'), ou('groups'), ou('resources'), ou('admins'), ou('company'),
       `dn: ${this.adminDn}\nobjectClass: account\nobjectClass: simpleSecurityObject\nuid: ${this.layout.adminUser}\n` +
         `description: oxprov administrator\nuserPassword: ${hashPassword(this.adminPassword)}\n`,
       `dn: cn=users,ou=groups,${base}\nobjectClass: posixGroup\ncn: users\ngidNumber: 1100\ndescription: primary group of all users\n`,

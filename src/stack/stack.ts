@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { migrateDatabase } from '../provision/sql/migrate.js';
+import { loadLdif } from '../provision/ldap/load-ldif.js';
 import type { DeepPartial, Config } from '../config/config.js';
 import { stackConfigFile } from '../config/paths.js';
 import { ensurePackages } from './install-packages.js';
@@ -93,6 +94,12 @@ export class LocalStack {
     ];
   }
 
+  /** Adds the entries of an LDIF file to the stack's directory as its administrator (samples/company.ldif); entries already there are kept. */
+  async load(file: string): Promise<{ added: number; existing: number }> {
+    const s = this.settings(this.secret('pg-password'));
+    return loadLdif(file, { url: s.ldap!.url!, bindDn: s.ldap!.bindDn!, bindPassword: STACK_ADMIN_PASSWORD, timeoutMs: 30_000 });
+  }
+
   /** Shell lines for other clients and scripts (`eval "$(oxprov stack env)"`). */
   env(): string {
     const s = this.settings(this.secret('pg-password'));
@@ -127,7 +134,8 @@ export class LocalStack {
   /** The stack's settings, as a config file: real deployments write their own. */
   private settings(pgPassword: string): DeepPartial<Config> {
     return {
-      ldap: { url: `ldap://127.0.0.1:${this.layout.ldap.port}`, baseDn: this.layout.baseDn, bindDn: this.slapd.adminDn, bindPassword: STACK_ADMIN_PASSWORD },
+      // Users are looked for in the whole tree: ou=people and the company's own tree (ou=company), as Dovecot does.
+      ldap: { url: `ldap://127.0.0.1:${this.layout.ldap.port}`, baseDn: this.layout.baseDn, usersBase: this.layout.baseDn, usersScope: 'sub', bindDn: this.slapd.adminDn, bindPassword: STACK_ADMIN_PASSWORD },
       sql: { url: `postgres://oxprov:${encodeURIComponent(pgPassword)}@127.0.0.1:${this.layout.pg.port}/oxprov` },
       imap: {
         host: '127.0.0.1', port: this.layout.dovecot.port, secure: false, masterUser: this.layout.adminUser, masterPassword: STACK_ADMIN_PASSWORD,

@@ -3,7 +3,11 @@ import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { describeError, OxprovError } from '../errors.js';
 import { openCsv } from '../import/read-csv.js';
-import { isRowError } from '../import/source.js';
+import { isRowError, type RowSource } from '../import/source.js';
+import { directoryColumns } from '../import/directory-mapping.js';
+import { openDirectory } from '../import/read-directory.js';
+import { directoryRead } from '../import/run-import.js';
+import type { Config } from '../config/config.js';
 import { createRowMapper, parseMapping } from '../mapping/index.js';
 import { fieldByName } from '../mapping/fields.js';
 import type { UserInput } from '../model/user-spec.js';
@@ -33,7 +37,7 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
     const options = normalizeSyncOptions(input);
     const config = loadConfig({ file: options.config });
     services = await openServices(config, { only: options.planOnly ? ['ldap', 'sql'] : undefined, retry: { outageMs: options.outageMs } });
-    const { rows, keyTarget } = await readRows(options, services);
+    const { rows, keyTarget } = await readRows(options, services, config);
     // The file's own directory attributes are compared too.
     const extra = new Set<string>();
     for (const r of rows) {
@@ -89,15 +93,20 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
 }
 
 /** Every row of the file, mapped, with its key. The plan needs the whole desired state, so it is read whole. */
-async function readRows(options: SyncOptions, services: Services): Promise<{ rows: PlanRow[]; keyTarget: string }> {
-  const mapping = options.mapping ? parseMapping(readText(options.mapping)) : undefined;
+async function readRows(options: SyncOptions, services: Services, config: Readonly<Config>): Promise<{ rows: PlanRow[]; keyTarget: string }> {
+  const fileMapping = options.mapping ? parseMapping(readText(options.mapping)) : undefined;
+  const fromDirectory = options.directory ? directoryColumns(fileMapping) : undefined;
+  const mapping = fromDirectory?.mapping ?? fileMapping;
   const schema = await services.users.schema()!;
   const mapper = createRowMapper({
     languages: services.templates.imap.languages, imapStyles: services.templates.imap.styles, schema, mapping,
     // A password is needed for new people only: the plan asks for it where it creates someone.
     generatePasswords: true, keyIdentity: true, reportEmpty: options.emptyClears,
   });
-  const source = await openCsv(options.file, { encoding: options.encoding, delimiter: options.delimiter });
+  // A directory that is down or refuses the bind ends the run here, before any write.
+  const source: RowSource = options.directory
+    ? await openDirectory(directoryRead(options.directory, config), fromDirectory!)
+    : await openCsv(options.file, { encoding: options.encoding, delimiter: options.delimiter });
   try {
     const headerErrors = mapper.header(source.header);
     if (headerErrors.length) throw new OxprovError(headerErrors[0].code, `the header of ${options.file}: ${headerErrors.map((e) => e.message).slice(0, 10).join('; ')}`);
@@ -122,7 +131,8 @@ async function readRows(options: SyncOptions, services: Services): Promise<{ row
         rows.push({ line: row.line, errors: [e], notes: m.notes, derivedUsername: false, derivedMail: false });
         continue;
       }
-      rows.push({ line: row.line, key, input: m.spec, errors: [], notes: m.notes, derivedUsername: m.derived.has('username'), derivedMail: m.derived.has('mail'), derived: m.derived, clears: m.emptyAttributes });
+      const input = row.passwordHash !== undefined && m.spec.password === undefined ? { ...m.spec, passwordHash: row.passwordHash } : m.spec;
+      rows.push({ line: row.line, key, input, errors: [], notes: m.notes, derivedUsername: m.derived.has('username'), derivedMail: m.derived.has('mail'), derived: m.derived, clears: m.emptyAttributes });
     }
     return { rows, keyTarget: field ?? attr! };
   } finally {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { OxprovError } from '../errors.js';
-import { defaultReportDir, positiveInt } from '../import/import-options.js';
+import { defaultReportDir, directorySource, positiveInt, type DirectorySourceOptions } from '../import/import-options.js';
 
 /** `oxprov sync` options as given. */
 export interface SyncOptionsInput {
@@ -25,9 +25,19 @@ export interface SyncOptionsInput {
   delimiter?: string;
   report?: string;
   config?: string;
+  /** Read the feed from a company directory (copy mode): its URL, base, scope, filter and bind. */
+  fromLdap?: string;
+  base?: string;
+  scope?: string;
+  filter?: string;
+  bindDn?: string;
+  bindPassword?: string;
+  inPlace?: boolean;
 }
 
 export interface SyncOptions {
+  /** Set when the feed is a directory; `file` is then its URL. */
+  readonly directory?: DirectorySourceOptions;
   readonly file: string;
   readonly mapping?: string;
   readonly key: string;
@@ -55,7 +65,12 @@ const count = (name: string, v: string | number | undefined, min: number): numbe
 };
 
 export function normalizeSyncOptions(input: SyncOptionsInput, now = new Date()): SyncOptions {
-  if (!input.file) throw new OxprovError('CFG_MISSING', 'name the CSV file of the feed', { field: 'FILE' });
+  const directory = directorySource(input);
+  if (directory && input.file) throw new OxprovError('CFG_INVALID', `give either a file (${input.file}) or --from-ldap, not both`, { field: '--from-ldap' });
+  if (directory?.inPlace) {
+    throw new OxprovError('CFG_INVALID', 'sync --from-ldap copies a company directory into the groupware\'s; for the company\'s own tree fitted in place, run import --from-ldap --in-place again (it adds what is missing)', { field: '--in-place' });
+  }
+  if (!input.file && !directory) throw new OxprovError('CFG_MISSING', 'name the CSV file of the feed (or a directory with --from-ldap)', { field: 'FILE' });
   const feed = (input.feed ?? 'default').trim();
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(feed)) throw new OxprovError('CFG_INVALID', `--feed must be a name of letters, digits, ".", "_", "-", got "${feed}"`, { field: '--feed', value: feed });
   const key = (input.key ?? 'username').trim();
@@ -64,13 +79,13 @@ export function normalizeSyncOptions(input: SyncOptionsInput, now = new Date()):
   const encoding = (input.encoding ?? 'auto').toLowerCase().replace(/^utf-8$/, 'utf8');
   if (!['auto', 'utf8', 'windows-1252'].includes(encoding)) throw new OxprovError('CFG_INVALID', `--encoding must be auto, utf8 or windows-1252, got "${input.encoding}"`, { field: '--encoding' });
   return Object.freeze({
-    file: input.file, mapping: input.mapping, key, feed,
+    file: directory ? directory.url : input.file, directory, mapping: input.mapping, key, feed,
     generatePasswords: input.generatePasswords ?? false, createGroups: input.createGroups ?? false,
     planOnly: input.planOnly ?? false, emptyClears: input.emptyClears ?? false, emitLdif: input.emit === 'ldif',
     maxDisable: count('max-disable', input.maxDisable, 0), deleteLeaversAfter: count('delete-leavers-after', input.deleteLeaversAfter, 0),
     outageMs: input.outageWait === undefined ? 60_000 : positiveInt('outage-wait', input.outageWait, 86_400) * 1000,
     encoding: encoding as SyncOptions['encoding'], delimiter: input.delimiter ?? 'auto',
-    reportDir: input.report ?? defaultReportDir(`sync-${path.basename(input.file)}`, now),
+    reportDir: input.report ?? defaultReportDir(`sync-${directory ? directory.base.split(',')[0].replace(/^[^=]*=/, '') : path.basename(input.file)}`, now),
     config: input.config,
   });
 }

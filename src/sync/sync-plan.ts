@@ -228,7 +228,7 @@ export function planSync(rows: readonly PlanRow[], ctx: PlanContext): PlanEntry[
       entries.push({ action: 'rejected', line: row.line, key, username: wantedName, changes: [], errors: [e], notes: row.notes });
       continue;
     }
-    if (row.input.password === undefined && !ctx.generatePasswords) {
+    if (row.input.password === undefined && row.input.passwordHash === undefined && !ctx.generatePasswords) {
       const e = new OxprovError('MAP_MISSING_FIELD', `line ${row.line}: a new person needs a password (or let oxprov make one: --generate-passwords)`, { line: row.line, field: 'password' });
       entries.push({ action: 'rejected', line: row.line, key, username: name, changes: [], errors: [e], notes: row.notes });
       continue;

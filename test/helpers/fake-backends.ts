@@ -82,6 +82,16 @@ export class FakeDirectory implements Directory {
     return { outcome: 'created' as const, uidNumber };
   }
 
+  async fitUser(dn: string, spec: UserInput) {
+    await this.faults.ldap?.([spec.username]);
+    const existing = this.users.get(spec.username.toLowerCase());
+    if (existing) return { outcome: 'exists' as const, uidNumber: existing.uidNumber ?? 0 };
+    const uidNumber = this.nextUid++;
+    this.writes++;
+    this.users.set(spec.username.toLowerCase(), { dn, username: spec.username, uidNumber, attributes: { uid: [spec.username], mail: spec.mail ? [spec.mail] : [], mailEnabled: ['OK'] } });
+    return { outcome: 'created' as const, uidNumber };
+  }
+
   async updateUser(existing: DirectoryUser, spec: UserInput): Promise<'updated' | 'exists'> {
     await this.faults.ldap?.([spec.username]);
     const attrs = { ...existing.attributes } as Record<string, readonly string[]>;

@@ -65,8 +65,22 @@ export class LdapDirectory implements Directory {
     return new LdapDirectory(client, config, options.idBlockSize ?? 1);
   }
 
+  /** Where a new user's entry goes. */
   private userDn(username: string): string {
     return `uid=${escapeDnValue(username)},${this.config.ldap.peopleDn}`;
+  }
+
+  /** The entry of an existing user, wherever it lives under the users' base (a company's own tree too). */
+  private async dnOf(username: string): Promise<string> {
+    return (await this.findUsers([username])).get(username.toLowerCase())?.dn ?? this.userDn(username);
+  }
+
+  private get usersBase(): string {
+    return this.config.ldap.usersBase;
+  }
+
+  private get usersScope(): 'one' | 'sub' {
+    return this.config.ldap.usersScope;
   }
 
   schema(): Promise<LdapAttributeSchema> {
@@ -83,7 +97,7 @@ export class LdapDirectory implements Directory {
     const unique = [...new Set(usernames.map((u) => u.toLowerCase()))];
     await inChunks(unique, USERNAME_CHUNK, async (chunk) => {
       const filter = new AndFilter({ filters: [new EqualityFilter({ attribute: 'objectClass', value: 'posixAccount' }), anyEqual(chunk.map((u) => ['uid', u] as const))] });
-      for (const e of await searchEntries(this.client, this.config.ldap.peopleDn, filter, ['*'], 'looking up user names')) {
+      for (const e of await searchEntries(this.client, this.usersBase, filter, ['*'], 'looking up user names', this.usersScope)) {
         const user = toUser(e);
         found.set(user.username.toLowerCase(), user);
       }
@@ -100,8 +114,8 @@ export class LdapDirectory implements Directory {
     const unique = [...new Set(addresses.map((a) => a.toLowerCase()))];
     await inChunks(unique, ADDRESS_CHUNK, async (chunk) => {
       const wanted = new Set(chunk);
-      const filter = anyEqual(chunk.flatMap((a) => [['mail', a], ['alias', a]] as const));
-      for (const e of await searchEntries(this.client, this.config.ldap.peopleDn, filter, ['uid', 'mail', 'alias'], 'looking up addresses')) {
+      const filter = new AndFilter({ filters: [new EqualityFilter({ attribute: 'objectClass', value: 'posixAccount' }), anyEqual(chunk.flatMap((a) => [['mail', a], ['alias', a]] as const))] });
+      for (const e of await searchEntries(this.client, this.usersBase, filter, ['uid', 'mail', 'alias'], 'looking up addresses', this.usersScope)) {
         const uid = String(first(e.uid));
         for (const v of [...list(e.mail), ...list(e.alias)]) {
           const lower = String(v).toLowerCase();
@@ -116,7 +130,7 @@ export class LdapDirectory implements Directory {
     // Every character but `*` is escaped: the pattern is a name, never a filter of its own.
     const p = pattern.split('*').map(escapeFilterValue).join('*');
     const filter = `(&(objectClass=posixAccount)(|(uid=${p})(mail=${p})))`;
-    const entries = await searchEntries(this.client, this.config.ldap.peopleDn, filter, ['*'], `listing users like ${pattern}`);
+    const entries = await searchEntries(this.client, this.usersBase, filter, ['*'], `listing users like ${pattern}`, this.usersScope);
     const users = entries.map(toUser).sort((a, b) => a.username.localeCompare(b.username));
     return { users: users.slice(0, limit), more: users.length > limit };
   }
@@ -127,7 +141,7 @@ export class LdapDirectory implements Directory {
     const attributes = [...new Set([...FEED_ATTRIBUTES, this.config.ldap.quotaAttribute, ...extraAttributes])];
     try {
       const filter = `(&(objectClass=posixAccount)(oxprovFeed=${escapeFilterValue(feed)}))`;
-      for await (const page of this.client.searchPaginated(this.config.ldap.peopleDn, { scope: 'sub', filter, attributes, paged: { pageSize: 1000 } })) {
+      for await (const page of this.client.searchPaginated(this.usersBase, { scope: this.usersScope, filter, attributes, paged: { pageSize: 1000 } })) {
         for (const e of page.searchEntries) users.push(toUser(e));
       }
     } catch (err) {
@@ -171,18 +185,18 @@ export class LdapDirectory implements Directory {
 
   async markPending(username: string, since: string | undefined): Promise<void> {
     const change = new Change({ operation: 'replace', modification: new Attribute({ type: 'oxprovPending', values: since === undefined ? [] : [since] }) });
-    await this.modify(this.userDn(username), [change], `${since === undefined ? 'clearing' : 'setting'} the unfinished mark of ${username}`);
+    await this.modify(await this.dnOf(username), [change], `${since === undefined ? 'clearing' : 'setting'} the unfinished mark of ${username}`);
   }
 
   async clearAttributes(username: string, names: readonly string[]): Promise<void> {
     if (names.length === 0) return;
     const changes = names.map((type) => new Change({ operation: 'replace', modification: new Attribute({ type, values: [] }) }));
-    await this.modify(this.userDn(username), changes, `clearing ${names.join(', ')} of ${username}`);
+    await this.modify(await this.dnOf(username), changes, `clearing ${names.join(', ')} of ${username}`);
   }
 
   async *scanUsers(pageSize = 1000): AsyncIterable<readonly DirectoryListing[]> {
-    const pages = this.client.searchPaginated(this.config.ldap.peopleDn, {
-      scope: 'sub', filter: '(objectClass=posixAccount)', attributes: ['uid', 'mail', 'alias'], paged: { pageSize },
+    const pages = this.client.searchPaginated(this.usersBase, {
+      scope: this.usersScope, filter: '(objectClass=posixAccount)', attributes: ['uid', 'mail', 'alias'], paged: { pageSize },
     });
     try {
       for await (const page of pages) {
@@ -201,7 +215,7 @@ export class LdapDirectory implements Directory {
     const uidNumber = await this.uids.allocate();
     const entry = userEntry(spec, this.config, {
       uidNumber,
-      passwordHash: spec.password === undefined ? undefined : hashPassword(spec.password, this.config.ldap.passwordScheme),
+      passwordHash: spec.password === undefined ? spec.passwordHash : hashPassword(spec.password, this.config.ldap.passwordScheme),
     });
     try {
       await this.client.add(this.userDn(spec.username), entry);
@@ -215,6 +229,28 @@ export class LdapDirectory implements Directory {
       }
       throw ldapError(err, `adding ${spec.username}`);
     }
+    return { outcome: 'created', uidNumber };
+  }
+
+  async fitUser(dn: string, spec: UserInput): Promise<{ outcome: 'created' | 'exists'; uidNumber: number }> {
+    const [entry] = await searchEntries(this.client, dn, '(objectClass=*)', ['*'], `reading ${dn}`, 'base');
+    if (entry === undefined) throw new OxprovError('LDAP_NO_SUCH_OBJECT', `${dn} does not exist (any more)`, { backend: 'ldap' });
+    const have = toUser(entry);
+    const present = new Set(Object.keys(have.attributes).map((k) => k.toLowerCase()));
+    const uidNumber = have.uidNumber ?? await this.uids.allocate();
+    const wanted = userEntry(spec, this.config, { uidNumber });
+    const classes = new Set((have.attributes.objectClass ?? []).map((c) => c.toLowerCase()));
+    const add = (type: string, values: string[]) => new Change({ operation: 'add', modification: new Attribute({ type, values }) });
+    const changes: Change[] = [];
+    const missing = wanted.objectClass.filter((c) => !classes.has(c.toLowerCase()));
+    if (missing.length) changes.push(add('objectClass', missing));
+    // Only what is missing: the company's own values (its names, its addresses, its password) stay as they are.
+    for (const [type, values] of Object.entries(wanted)) {
+      if (type === 'objectClass' || present.has(type.toLowerCase()) || values.length === 0) continue;
+      changes.push(add(type, values));
+    }
+    if (changes.length === 0) return { outcome: 'exists', uidNumber };
+    await this.modify(dn, changes, `fitting ${dn} as a groupware user`);
     return { outcome: 'created', uidNumber };
   }
 
@@ -234,7 +270,7 @@ export class LdapDirectory implements Directory {
   async modifyUser(username: string, attributes: Readonly<Record<string, readonly string[]>>): Promise<void> {
     const changes = Object.entries(attributes).map(([type, values]) =>
       new Change({ operation: 'replace', modification: new Attribute({ type, values: [...values] }) }));
-    await this.modify(this.userDn(username), changes, `modifying ${username}`);
+    await this.modify(await this.dnOf(username), changes, `modifying ${username}`);
   }
 
   async setPassword(username: string, password: string, mustChange = false): Promise<void> {

@@ -1,0 +1,180 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from 'ldapts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../../src/provision/ldap/password-hash.js';
+import { runSync } from '../../../src/sync/run-sync.js';
+import { imapFolders, ldapBindAs, sqlQuery, withLdapAdmin } from '../../helpers/clients.js';
+import { importFile, sink, tmpDir } from '../../helpers/import-helpers.js';
+import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
+
+/**
+ * Company-directory mode against the real stack. A company tree of its own (nested
+ * units, inetOrgPerson only, the company's passwords) is made under ou=company;
+ * `import --from-ldap --in-place` fits it for the groupware, changing none of the
+ * company's values. A second suffix of the same slapd (dc=company,dc=example)
+ * stands for another company's directory server: `sync --from-ldap` copies it
+ * into oxprov's own directory, leavers included.
+ */
+const config = stackConfig();
+const dir = tmpDir('company');
+const t = uniqueName('co');
+const BASE = `ou=${t},ou=company,${config.ldap.baseDn}`;
+const OTHER = `ou=${t},ou=people,dc=company,dc=example`;
+const people = {
+  de: { uid: `${t}-anna`, unit: `ou=DACH,ou=Sales,${BASE}`, sn: 'Weiß', given: 'Anna', lang: 'de', mails: [`${t}-anna@example.de`, `${t}-a.weiss@example.de`] },
+  fr: { uid: `${t}-chloe`, unit: `ou=France,ou=Sales,${BASE}`, sn: 'Lefèvre', given: 'Chloé', lang: 'fr-FR', mails: [`${t}-chloe@example.fr`] },
+  en: { uid: `${t}-james`, unit: `ou=Engineering,${BASE}`, sn: "O'Brien", given: 'James', lang: 'en', mails: [`${t}-james@example.co.uk`] },
+};
+const password = (uid: string) => `Company-${uid}-pw`;
+const unitOf = (dn: string) => ({ objectClass: ['organizationalUnit'], ou: /^ou=([^,]+)/.exec(dn)![1] });
+const mapping = path.join(dir, 'company-mapping.json');
+
+async function add(c: Client, dn: string, attrs: Record<string, string | string[]>) {
+  await c.add(dn, attrs);
+}
+async function entry(dn: string): Promise<Record<string, string[]>> {
+  return withLdapAdmin(config, async (c) => {
+    const { searchEntries } = await c.search(dn, { scope: 'base', attributes: ['*'] });
+    const out: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(searchEntries[0])) if (k !== 'dn') out[k.toLowerCase()] = (Array.isArray(v) ? v : [v]).map(String).sort();
+    return out;
+  });
+}
+async function bindDn(dn: string, pw: string): Promise<boolean> {
+  const c = new Client({ url: config.ldap.url });
+  try {
+    await c.bind(dn, pw);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.unbind().catch(() => {});
+  }
+}
+const dnOf = (p: { uid: string; unit: string }) => `uid=${p.uid},${p.unit}`;
+const before = new Map<string, Record<string, string[]>>();
+
+beforeAll(async () => {
+  fs.writeFileSync(mapping, JSON.stringify({ columns: { firstName: 'givenname' } }));
+  await withLdapAdmin(config, async (c) => {
+    // The stack makes ou=company; a stack made before it had none.
+    await add(c, `ou=company,${config.ldap.baseDn}`, unitOf(`ou=company,${config.ldap.baseDn}`)).catch((e) => { if (e?.code !== 68) throw e; });
+    for (const unit of [BASE, `ou=Sales,${BASE}`, `ou=DACH,ou=Sales,${BASE}`, `ou=France,ou=Sales,${BASE}`, `ou=Engineering,${BASE}`]) await add(c, unit, unitOf(unit));
+    for (const p of Object.values(people)) {
+      await add(c, dnOf(p), {
+        objectClass: ['inetOrgPerson', 'companyPerson'], uid: p.uid, cn: `${p.given} ${p.sn}`, sn: p.sn, firstName: p.given, mail: p.mails,
+        preferredLanguage: p.lang, employeeNumber: `E-${p.uid}`, title: 'Referent', userPassword: hashPassword(password(p.uid), 'SSHA'),
+      });
+    }
+    // A person without an address: rejected with its DN, the others go on.
+    await add(c, `uid=${t}-nomail,ou=Engineering,${BASE}`, { objectClass: ['inetOrgPerson'], uid: `${t}-nomail`, cn: 'No Mail', sn: 'Mail' });
+    // Another company's directory server (a second suffix of the stack's slapd).
+    await add(c, OTHER, unitOf(OTHER));
+    for (const n of [1, 2, 3]) {
+      await add(c, `uid=${t}-x${n},${OTHER}`, {
+        objectClass: ['inetOrgPerson'], uid: `${t}-x${n}`, cn: `Xaver ${n}`, sn: `Extern${n}`, givenName: 'Xaver', mail: `${t}-x${n}@partner.example`,
+        preferredLanguage: 'de', userPassword: hashPassword(password(`${t}-x${n}`), 'SSHA'),
+      });
+    }
+  });
+  for (const p of Object.values(people)) before.set(p.uid, await entry(dnOf(p)));
+});
+afterAll(async () => {
+  // The rejected person would be rejected again by every later import of ou=company (the README's).
+  await withLdapAdmin(config, (c) => c.del(`uid=${t}-nomail,ou=Engineering,${BASE}`)).catch(() => {});
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const fromCompany = { fromLdap: config.ldap.url, base: BASE, inPlace: true, mapping };
+
+describe('import --from-ldap --in-place: the company directory is the groupware\'s', () => {
+  it('fits every person where they are: company password for IMAP, folders of their language, SQL rows; the company values unchanged', async () => {
+    const run = await importFile('', fromCompany);
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(1);
+    const byDn = new Map(run.report.map((r) => [r.dn.toLowerCase(), r]));
+    for (const p of Object.values(people)) expect(byDn.get(dnOf(p).toLowerCase())).toMatchObject({ username: p.uid, status: 'created', ldap: 'created', sql: 'created', groupware: 'created', imap: 'created' });
+    const rejected = byDn.get(`uid=${t}-nomail,ou=engineering,${BASE}`.toLowerCase())!;
+    expect(rejected).toMatchObject({ status: 'rejected', error_code: 'MAP_MISSING_FIELD', field: 'mail' });
+
+    // The person logs in to IMAP with the company's own password, and sees the folders of their language.
+    expect(await imapFolders(config, people.de.uid, password(people.de.uid))).toEqual(expect.arrayContaining(['INBOX', 'Gesendete Objekte', 'Papierkorb']));
+    expect(await imapFolders(config, people.fr.uid, password(people.fr.uid))).toEqual(expect.arrayContaining(['INBOX', 'Envoyés']));
+    expect(await bindDn(dnOf(people.en), password(people.en.uid))).toBe(true);
+    const rows = await sqlQuery<{ username: string; language: string; display_name: string }>(config, 'SELECT username, language, display_name FROM users WHERE username = ANY($1) ORDER BY username', [Object.values(people).map((p) => p.uid)]);
+    expect(rows.map((r) => [r.username, r.language])).toEqual([[people.de.uid, 'DE'], [people.fr.uid, 'FR'], [people.en.uid, 'EN']].sort());
+    const [{ n }] = await sqlQuery<{ n: string }>(config, `SELECT count(*) AS n FROM folders f JOIN users u ON u.id = f.owner_id WHERE u.username = $1 AND f.name = 'Kalender'`, [people.de.uid]);
+    expect(Number(n)).toBe(1);
+
+    for (const p of Object.values(people)) {
+      const was = before.get(p.uid)!;
+      const now = await entry(dnOf(p));
+      // Every attribute the company had, with exactly its values (the password included)…
+      for (const [k, v] of Object.entries(was)) if (k !== 'objectclass') expect([k, now[k]]).toEqual([k, v]);
+      expect(now.objectclass).toEqual(expect.arrayContaining([...was.objectclass, 'posixAccount', 'shadowAccount', 'OXUserObject']));
+      // …and what the groupware needs besides.
+      expect(now.mailenabled).toEqual(['OK']);
+      expect(now.uidnumber?.length).toBe(1);
+      expect(now.colocrouteaddr).toEqual([`${p.uid}@localhost`]);
+    }
+    // The paper's firstName → givenName: the company spells it its own way.
+    expect((await entry(dnOf(people.de))).givenname).toEqual(['Anna']);
+    // All of a person's addresses: the company's second mail is an alias the mail server knows.
+    expect((await entry(dnOf(people.de))).alias).toEqual([people.de.mails[1]]);
+  }, 120_000);
+
+  it('a second run reports every person as existing and changes nothing', async () => {
+    const snapshot = await entry(dnOf(people.de));
+    const run = await importFile('', fromCompany);
+    expect(run.summary!.rows).toMatchObject({ exists: 3, created: 0, updated: 0, failed: 0, rejected: 1 });
+    for (const r of run.report.filter((x) => x.status !== 'rejected')) expect(r).toMatchObject({ status: 'exists', ldap: 'exists', sql: 'exists', imap: 'exists' });
+    expect(await entry(dnOf(people.de))).toEqual(snapshot);
+  }, 60_000);
+
+  it('an unreachable or refusing source ends the run before any write', async () => {
+    const down = await importFile('', { ...fromCompany, fromLdap: 'ldap://127.0.0.1:1' });
+    expect(down.exitCode).toBe(2);
+    expect(down.stderr).toMatch(/LDAP_CONNECT/);
+    const refused = await importFile('', { ...fromCompany, bindDn: config.ldap.bindDn, bindPassword: 'not-the-password' });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/LDAP_AUTH/);
+    expect(refused.stderr).not.toContain('not-the-password');
+    const noBase = await importFile('', { ...fromCompany, base: `ou=nothing-${t},ou=company,${config.ldap.baseDn}` });
+    expect(noBase.exitCode).toBe(2);
+    expect(noBase.stderr).toMatch(/LDAP_NO_SUCH_OBJECT/);
+  }, 60_000);
+});
+
+describe('sync --from-ldap: another company\'s directory copied, leavers included', () => {
+  const feed = uniqueName('cf');
+  async function sync(extra: Record<string, unknown> = {}) {
+    const stdout = sink();
+    const stderr = sink();
+    const run = await runSync({ file: '', fromLdap: config.ldap.url, base: OTHER, feed, report: path.join(dir, uniqueName('r')), ...extra }, { stdout, stderr });
+    return { ...run, out: stdout.text(), err: stderr.text() };
+  }
+
+  it('creates the people in ou=people with their own password; a person removed there is a leaver in the next sync', async () => {
+    const first = await sync();
+    expect(first.err).toBe('');
+    expect(first.summary!.counts).toMatchObject({ create: 3, update: 0, disable: 0, rejected: 0 });
+    // Copied with the company's password hash: the person logs in with the password they know.
+    expect(await ldapBindAs(config, `${t}-x1`, password(`${t}-x1`))).toBe(true);
+    expect(await imapFolders(config, `${t}-x2`, password(`${t}-x2`))).toEqual(expect.arrayContaining(['Gesendete Objekte']));
+    expect((await sync()).summary!.counts).toMatchObject({ create: 0, update: 0, disable: 0, unchanged: 3 });
+
+    await withLdapAdmin(config, (c) => c.del(`uid=${t}-x3,${OTHER}`));
+    const next = await sync();
+    expect(next.exitCode).toBe(0);
+    expect(next.summary!.counts).toMatchObject({ create: 0, disable: 1, unchanged: 2 });
+    expect(await ldapBindAs(config, `${t}-x3`, password(`${t}-x3`))).toBe(false);
+    expect(await ldapBindAs(config, `${t}-x2`, password(`${t}-x2`))).toBe(true);
+  }, 120_000);
+
+  it('--in-place is refused for sync with a clear message', async () => {
+    const r = await sync({ inPlace: true });
+    expect(r.exitCode).toBe(2);
+    expect(r.err).toMatch(/CFG_INVALID.*import --from-ldap --in-place/);
+  });
+});
