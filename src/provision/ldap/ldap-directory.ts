@@ -233,25 +233,33 @@ export class LdapDirectory implements Directory {
   }
 
   async fitUser(dn: string, spec: UserInput): Promise<{ outcome: 'created' | 'exists'; uidNumber: number }> {
-    const [entry] = await searchEntries(this.client, dn, '(objectClass=*)', ['*'], `reading ${dn}`, 'base');
-    if (entry === undefined) throw new OxprovError('LDAP_NO_SUCH_OBJECT', `${dn} does not exist (any more)`, { backend: 'ldap' });
-    const have = toUser(entry);
-    const present = new Set(Object.keys(have.attributes).map((k) => k.toLowerCase()));
-    const uidNumber = have.uidNumber ?? await this.uids.allocate();
-    const wanted = userEntry(spec, this.config, { uidNumber });
-    const classes = new Set((have.attributes.objectClass ?? []).map((c) => c.toLowerCase()));
-    const add = (type: string, values: string[]) => new Change({ operation: 'add', modification: new Attribute({ type, values }) });
-    const changes: Change[] = [];
-    const missing = wanted.objectClass.filter((c) => !classes.has(c.toLowerCase()));
-    if (missing.length) changes.push(add('objectClass', missing));
-    // Only what is missing: the company's own values (its names, its addresses, its password) stay as they are.
-    for (const [type, values] of Object.entries(wanted)) {
-      if (type === 'objectClass' || present.has(type.toLowerCase()) || values.length === 0) continue;
-      changes.push(add(type, values));
+    for (let attempt = 1; ; attempt++) {
+      const [entry] = await searchEntries(this.client, dn, '(objectClass=*)', ['*'], `reading ${dn}`, 'base');
+      if (entry === undefined) throw new OxprovError('LDAP_NO_SUCH_OBJECT', `${dn} does not exist (any more)`, { backend: 'ldap' });
+      const have = toUser(entry);
+      const present = new Set(Object.keys(have.attributes).map((k) => k.toLowerCase()));
+      const uidNumber = have.uidNumber ?? await this.uids.allocate();
+      const wanted = userEntry(spec, this.config, { uidNumber });
+      const classes = new Set((have.attributes.objectClass ?? []).map((c) => c.toLowerCase()));
+      const add = (type: string, values: string[]) => new Change({ operation: 'add', modification: new Attribute({ type, values }) });
+      const changes: Change[] = [];
+      const missing = wanted.objectClass.filter((c) => !classes.has(c.toLowerCase()));
+      if (missing.length) changes.push(add('objectClass', missing));
+      // Only what is missing: the company's own values (its names, its addresses, its password) stay as they are.
+      for (const [type, values] of Object.entries(wanted)) {
+        if (type === 'objectClass' || present.has(type.toLowerCase()) || values.length === 0) continue;
+        changes.push(add(type, values));
+      }
+      if (changes.length === 0) return { outcome: 'exists', uidNumber };
+      try {
+        await this.client.modify(dn, changes);
+        return { outcome: 'created', uidNumber };
+      } catch (err) {
+        // Another run fitted the entry between the read and the modify: read it again and add what is still missing.
+        if (attempt < 3 && ldapResultCode(err) === 20) continue;
+        throw ldapError(err, `fitting ${dn} as a groupware user`);
+      }
     }
-    if (changes.length === 0) return { outcome: 'exists', uidNumber };
-    await this.modify(dn, changes, `fitting ${dn} as a groupware user`);
-    return { outcome: 'created', uidNumber };
   }
 
   async updateUser(existing: DirectoryUser, spec: UserInput): Promise<'updated' | 'exists'> {
