@@ -4,6 +4,10 @@ import type { PasswordPolicy } from '../model/password-policy.js';
  * Connection settings of the three back-ends, normalised once at the edge
  * (`loadConfig`) and frozen: the core never reads environment variables or files.
  */
+/** The groupware attributes whose names the config may change (`ldap.attributes`). */
+export const RENAMABLE_ATTRIBUTES = ['mail', 'alias', 'mailEnabled', 'mailDomain', 'colocRouteAddr', 'imapServer', 'smtpServer', 'OXTimeZone', 'preferredLanguage', 'userCountry'] as const;
+export type RenamableAttribute = (typeof RENAMABLE_ATTRIBUTES)[number];
+
 export interface LdapConfig {
   /** e.g. `ldap://127.0.0.1:3389` */
   url: string;
@@ -38,6 +42,14 @@ export interface LdapConfig {
   passwordScheme: 'SSHA' | 'SSHA512';
   /** Attribute holding the mail quota in MB, read by the IMAP server's userdb. */
   quotaAttribute: string;
+  /**
+   * The names the directory gives the groupware attributes oxprov writes and reads (default: the
+   * paper's, e.g. `{"alias": "mailAlternateAddress"}` for a directory that spells it so). Everything
+   * above the LDAP back-end speaks the paper's names; only the wire uses these.
+   */
+  attributes: Readonly<Record<RenamableAttribute, string>>;
+  /** Object classes added to every user besides the paper's (e.g. the auxiliary class that allows renamed attributes). */
+  userClasses: readonly string[];
   /** Written to `imapServer` / `smtpServer` of new users. */
   imapServer: string;
   smtpServer: string;

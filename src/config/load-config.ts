@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OxprovError } from '../errors.js';
-import type { Config, DeepPartial } from './config.js';
+import { RENAMABLE_ATTRIBUTES, type Config, type DeepPartial, type RenamableAttribute } from './config.js';
 import { PACKAGE_ROOT, stackConfigFile } from './paths.js';
 import { DEFAULT_PASSWORD_POLICY } from '../model/password-policy.js';
 
@@ -99,6 +99,32 @@ function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<Config> {
   }) as DeepPartial<Config>;
 }
 
+/** `ldap.attributes`: every key one of the renamable attributes, every value an LDAP attribute name. */
+function attributeNames(given: Record<string, unknown> | undefined): Record<RenamableAttribute, string> {
+  const out = Object.fromEntries(RENAMABLE_ATTRIBUTES.map((a) => [a, a])) as Record<RenamableAttribute, string>;
+  const seen = new Map<string, string>();
+  for (const [key, value] of Object.entries(given ?? {})) {
+    const name = RENAMABLE_ATTRIBUTES.find((a) => a.toLowerCase() === key.toLowerCase());
+    if (name === undefined) throw new OxprovError('CFG_INVALID', `ldap.attributes.${key}: oxprov writes no attribute of that name; the renamable ones are ${RENAMABLE_ATTRIBUTES.join(', ')}`, { field: `ldap.attributes.${key}` });
+    if (typeof value !== 'string' || !/^[A-Za-z][A-Za-z0-9-]*$/.test(value)) throw new OxprovError('CFG_INVALID', `ldap.attributes.${key} must be an LDAP attribute name, got ${JSON.stringify(value)}`, { field: `ldap.attributes.${key}` });
+    out[name] = value;
+  }
+  for (const [name, value] of Object.entries(out)) {
+    const other = seen.get(value.toLowerCase());
+    if (other !== undefined) throw new OxprovError('CFG_INVALID', `ldap.attributes: ${other} and ${name} would both be written to ${value}`, { field: `ldap.attributes.${name}` });
+    seen.set(value.toLowerCase(), name);
+  }
+  return out;
+}
+
+function userClasses(given: unknown): string[] {
+  if (given === undefined) return [];
+  if (!Array.isArray(given) || !given.every((c) => typeof c === 'string' && /^[A-Za-z][A-Za-z0-9-]*$/.test(c))) {
+    throw new OxprovError('CFG_INVALID', `ldap.userClasses must be a list of object class names, got ${JSON.stringify(given)}`, { field: 'ldap.userClasses' });
+  }
+  return given;
+}
+
 function usersScope(value: unknown): 'one' | 'sub' {
   if (value === undefined || value === 'sub' || value === 'subtree') return 'sub';
   if (value === 'one' || value === 'onelevel') return 'one';
@@ -130,6 +156,8 @@ function normalize(c: DeepPartial<Config>): Config {
       idPoolDn: c.ldap?.idPoolDn ?? `cn=idpool,${baseDn}`,
       passwordScheme: c.ldap?.passwordScheme ?? 'SSHA512',
       quotaAttribute: c.ldap?.quotaAttribute ?? 'mailQuota',
+      attributes: attributeNames(c.ldap?.attributes as Record<string, unknown> | undefined),
+      userClasses: userClasses(c.ldap?.userClasses),
       imapServer: c.ldap?.imapServer ?? '127.0.0.1',
       smtpServer: c.ldap?.smtpServer ?? '127.0.0.1',
       timeoutMs: c.ldap?.timeoutMs ?? 30_000,

@@ -45,8 +45,12 @@ export function writePlanFiles(dir: string, summary: PlanSummary, entries: reado
  * in the other back-ends too. The one change left out is the move of a leaver's
  * password hash (a hash is a secret): a comment says where `oxprov sync` makes it.
  */
-export function writePlanLdif(dir: string, entries: readonly PlanEntry[], today: string, feed: string): void {
+export function writePlanLdif(dir: string, entries: readonly PlanEntry[], today: string, feed: string, names: Readonly<Record<string, string>> = {}): void {
   const out: string[] = [];
+  // The directory's own names of the groupware attributes (`ldap.attributes`).
+  const byLower = new Map(Object.entries(names).map(([k, v]) => [k.toLowerCase(), v]));
+  const wire = (attr: string) => byLower.get(attr.toLowerCase()) ?? attr;
+  const enabledAttr = wire('mailEnabled');
   const value = (attr: string, v: string) => (/^[\x20-\x7e]*$/.test(v) && !/^[ :<]/.test(v) && !v.endsWith(' ') ? `${attr}: ${v}` : `${attr}:: ${Buffer.from(v, 'utf8').toString('base64')}`);
   for (const e of entries) {
     if (!e.entry) continue;
@@ -62,14 +66,17 @@ export function writePlanLdif(dir: string, entries: readonly PlanEntry[], today:
       mods.push(['replace: oxprovFeed', value('oxprovFeed', feed)], ['replace: oxprovKey', value('oxprovKey', e.key)]);
     }
     if (e.action === 'update' || e.action === 'enable') {
-      for (const c of e.changes) mods.push(c.new.length ? [`replace: ${c.attribute}`, ...c.new.map((v) => value(c.attribute, v))] : [`delete: ${c.attribute}`]);
+      for (const c of e.changes) {
+        const a = wire(c.attribute);
+        mods.push(c.new.length ? [`replace: ${a}`, ...c.new.map((v) => value(a, v))] : [`delete: ${a}`]);
+      }
     }
     if (e.action === 'enable') {
-      mods.push(['replace: mailEnabled', 'mailEnabled: OK'], ['delete: oxprovDisabledAt']);
+      mods.push([`replace: ${enabledAttr}`, `${enabledAttr}: OK`], ['delete: oxprovDisabledAt']);
       comments.push('# oxprov sync also puts back the password hash kept in oxprovSavedPassword');
     }
     if (e.action === 'disable' && !e.repair) {
-      mods.push(['replace: mailEnabled', 'mailEnabled: NO'], ['replace: oxprovDisabledAt', `oxprovDisabledAt: ${today}`]);
+      mods.push([`replace: ${enabledAttr}`, `${enabledAttr}: NO`], ['replace: oxprovDisabledAt', `oxprovDisabledAt: ${today}`]);
       comments.push('# oxprov sync also moves the password hash from userPassword to oxprovSavedPassword (no bind)');
     }
     if (mods.length === 0) continue;

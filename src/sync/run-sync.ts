@@ -69,7 +69,7 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
       maxDisable, blocked: leavers > maxDisable,
     };
     writePlanFiles(options.reportDir, summary, entries);
-    if (options.emitLdif) writePlanLdif(options.reportDir, entries, today, options.feed);
+    if (options.emitLdif) writePlanLdif(options.reportDir, entries, today, options.feed, config.ldap.attributes);
     io.stdout.write(renderPlan(summary, entries));
     io.stdout.write(`  plan        ${path.join(options.reportDir, 'plan.json')}, plan.csv${options.emitLdif ? ', plan.ldif' : ''}\n`);
     if (summary.blocked) {

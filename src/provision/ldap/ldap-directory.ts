@@ -14,6 +14,7 @@ import { anyEqual, inChunks, searchEntries } from './ldap-search.js';
 import { hashPassword, verifyPassword } from './password-hash.js';
 import { LdapAttributeSchema } from './subschema.js';
 import { updatableAttributes, userEntry, type EntryAttributes } from './user-entry.js';
+import { AttributeNames } from './attribute-names.js';
 
 export interface LdapDirectoryOptions {
   /** Bind as someone else than `ldap.bindDn` (e.g. the admin of an `adduser` call). */
@@ -44,7 +45,10 @@ export class LdapDirectory implements Directory {
   private readonly uids: IdAllocator;
   private closed = false;
 
+  private readonly names: AttributeNames;
+
   private constructor(private readonly client: LdapConnection, private readonly config: Readonly<Config>, idBlockSize: number) {
+    this.names = new AttributeNames(config.ldap.attributes);
     this.uids = new IdAllocator(client, config.ldap.idPoolDn, 'uidNumber', idBlockSize);
     this.groups = new LdapGroups(client, config.ldap, new IdAllocator(client, config.ldap.idPoolDn, 'gidNumber', 1));
     this.resources = new LdapResources(client, config.ldap);
@@ -98,7 +102,7 @@ export class LdapDirectory implements Directory {
     await inChunks(unique, USERNAME_CHUNK, async (chunk) => {
       const filter = new AndFilter({ filters: [new EqualityFilter({ attribute: 'objectClass', value: 'posixAccount' }), anyEqual(chunk.map((u) => ['uid', u] as const))] });
       for (const e of await searchEntries(this.client, this.usersBase, filter, ['*'], 'looking up user names', this.usersScope)) {
-        const user = toUser(e);
+        const user = this.toUser(e);
         found.set(user.username.toLowerCase(), user);
       }
     });
@@ -114,10 +118,12 @@ export class LdapDirectory implements Directory {
     const unique = [...new Set(addresses.map((a) => a.toLowerCase()))];
     await inChunks(unique, ADDRESS_CHUNK, async (chunk) => {
       const wanted = new Set(chunk);
-      const filter = new AndFilter({ filters: [new EqualityFilter({ attribute: 'objectClass', value: 'posixAccount' }), anyEqual(chunk.flatMap((a) => [['mail', a], ['alias', a]] as const))] });
-      for (const e of await searchEntries(this.client, this.usersBase, filter, ['uid', 'mail', 'alias'], 'looking up addresses', this.usersScope)) {
-        const uid = String(first(e.uid));
-        for (const v of [...list(e.mail), ...list(e.alias)]) {
+      const [mail, alias] = [this.names.wire('mail'), this.names.wire('alias')];
+      const filter = new AndFilter({ filters: [new EqualityFilter({ attribute: 'objectClass', value: 'posixAccount' }), anyEqual(chunk.flatMap((a) => [[mail, a], [alias, a]] as const))] });
+      for (const e of await searchEntries(this.client, this.usersBase, filter, ['uid', mail, alias], 'looking up addresses', this.usersScope)) {
+        const user = this.toUser(e);
+        const uid = user.username;
+        for (const v of [...(user.attributes.mail ?? []), ...(user.attributes.alias ?? [])]) {
           const lower = String(v).toLowerCase();
           if (wanted.has(lower)) owners.set(lower, uid);
         }
@@ -129,20 +135,20 @@ export class LdapDirectory implements Directory {
   async listUsers(pattern: string, limit: number): Promise<{ users: DirectoryUser[]; more: boolean }> {
     // Every character but `*` is escaped: the pattern is a name, never a filter of its own.
     const p = pattern.split('*').map(escapeFilterValue).join('*');
-    const filter = `(&(objectClass=posixAccount)(|(uid=${p})(mail=${p})))`;
+    const filter = `(&(objectClass=posixAccount)(|(uid=${p})(${this.names.wire('mail')}=${p})))`;
     const entries = await searchEntries(this.client, this.usersBase, filter, ['*'], `listing users like ${pattern}`, this.usersScope);
-    const users = entries.map(toUser).sort((a, b) => a.username.localeCompare(b.username));
+    const users = entries.map((e) => this.toUser(e)).sort((a, b) => a.username.localeCompare(b.username));
     return { users: users.slice(0, limit), more: users.length > limit };
   }
 
   async listFeed(feed: string, extraAttributes: readonly string[] = []): Promise<DirectoryUser[]> {
     const users: DirectoryUser[] = [];
     // Only what a plan compares and a disable moves: a feed of 100,000 users is held in memory.
-    const attributes = [...new Set([...FEED_ATTRIBUTES, this.config.ldap.quotaAttribute, ...extraAttributes])];
+    const attributes = [...new Set([...FEED_ATTRIBUTES, this.config.ldap.quotaAttribute, ...extraAttributes].map((a) => this.names.wire(a)))];
     try {
       const filter = `(&(objectClass=posixAccount)(oxprovFeed=${escapeFilterValue(feed)}))`;
       for await (const page of this.client.searchPaginated(this.usersBase, { scope: this.usersScope, filter, attributes, paged: { pageSize: 1000 } })) {
-        for (const e of page.searchEntries) users.push(toUser(e));
+        for (const e of page.searchEntries) users.push(this.toUser(e));
       }
     } catch (err) {
       if (ldapResultCode(err) === 32) return users;
@@ -164,7 +170,7 @@ export class LdapDirectory implements Directory {
     const enabledNow = attributeValue(user, 'mailEnabled') === 'OK';
     const saved = attributeValue(user, 'oxprovSavedPassword');
     const password = attributeValue(user, 'userPassword');
-    const replace = (type: string, values: string[]) => new Change({ operation: 'replace', modification: new Attribute({ type, values }) });
+    const replace = (type: string, values: string[]) => new Change({ operation: 'replace', modification: new Attribute({ type: this.names.wire(type), values }) });
     const changes: Change[] = [];
     if (enabled) {
       if (enabledNow && saved === undefined) return 'exists';
@@ -190,21 +196,20 @@ export class LdapDirectory implements Directory {
 
   async clearAttributes(username: string, names: readonly string[]): Promise<void> {
     if (names.length === 0) return;
-    const changes = names.map((type) => new Change({ operation: 'replace', modification: new Attribute({ type, values: [] }) }));
+    const changes = names.map((type) => new Change({ operation: 'replace', modification: new Attribute({ type: this.names.wire(type), values: [] }) }));
     await this.modify(await this.dnOf(username), changes, `clearing ${names.join(', ')} of ${username}`);
   }
 
   async *scanUsers(pageSize = 1000): AsyncIterable<readonly DirectoryListing[]> {
     const pages = this.client.searchPaginated(this.usersBase, {
-      scope: this.usersScope, filter: '(objectClass=posixAccount)', attributes: ['uid', 'mail', 'alias'], paged: { pageSize },
+      scope: this.usersScope, filter: '(objectClass=posixAccount)', attributes: ['uid', this.names.wire('mail'), this.names.wire('alias')], paged: { pageSize },
     });
     try {
       for await (const page of pages) {
-        yield page.searchEntries.map((e) => ({
-          username: String(first(e.uid) ?? ''),
-          mail: String(first(e.mail) ?? '').toLowerCase(),
-          addresses: [...list(e.mail), ...list(e.alias)].map(String),
-        }));
+        yield page.searchEntries.map((e) => {
+          const { username, attributes: a } = this.toUser(e);
+          return { username, mail: (a.mail?.[0] ?? '').toLowerCase(), addresses: [...(a.mail ?? []), ...(a.alias ?? [])] };
+        });
       }
     } catch (err) {
       throw ldapError(err, 'reading the directory\'s users');
@@ -218,7 +223,7 @@ export class LdapDirectory implements Directory {
       passwordHash: spec.password === undefined ? spec.passwordHash : hashPassword(spec.password, this.config.ldap.passwordScheme),
     });
     try {
-      await this.client.add(this.userDn(spec.username), entry);
+      await this.client.add(this.userDn(spec.username), this.names.wireEntry(entry));
     } catch (err) {
       // Another worker created it between the caller's look-up and this add: "already exists" is a result.
       if (ldapResultCode(err) === 68) {
@@ -236,12 +241,12 @@ export class LdapDirectory implements Directory {
     for (let attempt = 1; ; attempt++) {
       const [entry] = await searchEntries(this.client, dn, '(objectClass=*)', ['*'], `reading ${dn}`, 'base');
       if (entry === undefined) throw new OxprovError('LDAP_NO_SUCH_OBJECT', `${dn} does not exist (any more)`, { backend: 'ldap' });
-      const have = toUser(entry);
+      const have = this.toUser(entry);
       const present = new Set(Object.keys(have.attributes).map((k) => k.toLowerCase()));
       const uidNumber = have.uidNumber ?? await this.uids.allocate();
       const wanted = userEntry(spec, this.config, { uidNumber });
       const classes = new Set((have.attributes.objectClass ?? []).map((c) => c.toLowerCase()));
-      const add = (type: string, values: string[]) => new Change({ operation: 'add', modification: new Attribute({ type, values }) });
+      const add = (type: string, values: string[]) => new Change({ operation: 'add', modification: new Attribute({ type: this.names.wire(type), values }) });
       const changes: Change[] = [];
       const missing = wanted.objectClass.filter((c) => !classes.has(c.toLowerCase()));
       if (missing.length) changes.push(add('objectClass', missing));
@@ -268,7 +273,7 @@ export class LdapDirectory implements Directory {
     const changes: Change[] = [];
     for (const [type, values] of Object.entries(wanted)) {
       if (sameValues(have.get(type.toLowerCase()) ?? [], values)) continue;
-      changes.push(new Change({ operation: 'replace', modification: new Attribute({ type, values }) }));
+      changes.push(new Change({ operation: 'replace', modification: new Attribute({ type: this.names.wire(type), values }) }));
     }
     if (changes.length === 0) return 'exists';
     await this.modify(existing.dn, changes, `updating ${existing.username}`);
@@ -277,7 +282,7 @@ export class LdapDirectory implements Directory {
 
   async modifyUser(username: string, attributes: Readonly<Record<string, readonly string[]>>): Promise<void> {
     const changes = Object.entries(attributes).map(([type, values]) =>
-      new Change({ operation: 'replace', modification: new Attribute({ type, values: [...values] }) }));
+      new Change({ operation: 'replace', modification: new Attribute({ type: this.names.wire(type), values: [...values] }) }));
     await this.modify(await this.dnOf(username), changes, `modifying ${username}`);
   }
 
@@ -326,6 +331,11 @@ export class LdapDirectory implements Directory {
     }
   }
 
+  /** An entry as read, in the paper's attribute names. */
+  private toUser(e: Entry): DirectoryUser {
+    return toUser(e, this.names);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -346,12 +356,13 @@ function sameValues(a: readonly string[], b: readonly string[]): boolean {
   return b.every((v) => set.has(v));
 }
 
-function toUser(e: Entry): DirectoryUser {
-  const attributes: EntryAttributes = {};
+function toUser(e: Entry, names: AttributeNames): DirectoryUser {
+  const raw: EntryAttributes = {};
   for (const [k, v] of Object.entries(e)) {
     if (k === 'dn') continue;
-    attributes[k] = list(v).map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : String(x)));
+    raw[k] = list(v).map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : String(x)));
   }
+  const attributes = names.paperEntry(raw);
   const uid = attributes.uid?.[0] ?? '';
   const uidNumber = attributes.uidNumber ? Number(attributes.uidNumber[0]) : undefined;
   return { dn: e.dn, username: uid, uidNumber, attributes };

@@ -13,7 +13,7 @@ const DAY_MS = 86_400_000;
  */
 export function userEntry(spec: UserInput, config: Readonly<Config>, ids: { uidNumber: number; passwordHash?: string }): EntryAttributes {
   const a: EntryAttributes = {
-    objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson', 'posixAccount', 'shadowAccount', 'OXUserObject'],
+    objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson', 'posixAccount', 'shadowAccount', 'OXUserObject', ...config.ldap.userClasses],
     uid: [spec.username],
     // The paper: only OK may log in to IMAP and receive mail; a user created deactivated cannot.
     mailEnabled: [spec.activated === false ? 'NO' : 'OK'],
