@@ -4,7 +4,7 @@ import { loadConfig } from '../config/load-config.js';
 import { describeError, OxprovError } from '../errors.js';
 import { openCsv } from '../import/read-csv.js';
 import { isRowError, type RowSource } from '../import/source.js';
-import { directoryColumns } from '../import/directory-mapping.js';
+import { directoryColumns, DN_COLUMN } from '../import/directory-mapping.js';
 import { openDirectory } from '../import/read-directory.js';
 import { directoryRead } from '../import/run-import.js';
 import type { Config } from '../config/config.js';
@@ -57,7 +57,7 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
     // One read of the feed's groupware rows: what an earlier run left undone is finished.
     const sqlRows = await services.users.findRows(feedUsers.map((u) => u.username));
     const today = new Date().toISOString().slice(0, 10);
-    let entries = planSync(rows, { feed: options.feed, byKey, byName, rows: sqlRows, quotaAttribute: config.ldap.quotaAttribute, today, deleteAfterDays: options.deleteLeaversAfter, generatePasswords: options.generatePasswords });
+    let entries = planSync(rows, { feed: options.feed, byKey, byName, rows: sqlRows, quotaAttribute: config.ldap.quotaAttribute, today, deleteAfterDays: options.deleteLeaversAfter, generatePasswords: options.generatePasswords, peopleDn: config.ldap.peopleDn });
     entries = await checkWithService(entries, services, options);
 
     const counts = planCounts(entries);
@@ -131,7 +131,9 @@ async function readRows(options: SyncOptions, services: Services, config: Readon
         rows.push({ line: row.line, errors: [e], notes: m.notes, derivedUsername: false, derivedMail: false });
         continue;
       }
-      const input = row.passwordHash !== undefined && m.spec.password === undefined ? { ...m.spec, passwordHash: row.passwordHash } : m.spec;
+      // In place each row names the entry it is; from another directory it may carry the person's password hash.
+      const input = options.directory?.inPlace ? { ...m.spec, dn: row.record[DN_COLUMN] }
+        : row.passwordHash !== undefined && m.spec.password === undefined ? { ...m.spec, passwordHash: row.passwordHash } : m.spec;
       rows.push({ line: row.line, key, input, errors: [], notes: m.notes, derivedUsername: m.derived.has('username'), derivedMail: m.derived.has('mail'), derived: m.derived, clears: m.emptyAttributes });
     }
     return { rows, keyTarget: field ?? attr! };

@@ -67,9 +67,6 @@ const count = (name: string, v: string | number | undefined, min: number): numbe
 export function normalizeSyncOptions(input: SyncOptionsInput, now = new Date()): SyncOptions {
   const directory = directorySource(input);
   if (directory && input.file) throw new OxprovError('CFG_INVALID', `give either a file (${input.file}) or --from-ldap, not both`, { field: '--from-ldap' });
-  if (directory?.inPlace) {
-    throw new OxprovError('CFG_INVALID', 'sync --from-ldap copies a company directory into the groupware\'s; for the company\'s own tree fitted in place, run import --from-ldap --in-place again (it adds what is missing)', { field: '--in-place' });
-  }
   if (!input.file && !directory) throw new OxprovError('CFG_MISSING', 'name the CSV file of the feed (or a directory with --from-ldap)', { field: 'FILE' });
   const feed = (input.feed ?? 'default').trim();
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(feed)) throw new OxprovError('CFG_INVALID', `--feed must be a name of letters, digits, ".", "_", "-", got "${feed}"`, { field: '--feed', value: feed });

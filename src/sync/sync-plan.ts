@@ -69,6 +69,8 @@ export interface PlanContext {
   readonly deleteAfterDays?: number;
   /** Passwords are generated for new people who have none (else such a row is rejected). */
   readonly generatePasswords?: boolean;
+  /** Where oxprov creates users: an entry elsewhere was fitted in place and keeps the company's password when it leaves. */
+  readonly peopleDn?: string;
 }
 
 /** The attributes a row's fields stand for, as the directory spells them. */
@@ -122,6 +124,8 @@ function unfinished(user: DirectoryUser, ctx: PlanContext, shouldBeActive: boole
  */
 function changesOf(row: PlanRow, user: DirectoryUser, quotaAttribute: string): { changes: AttributeChange[]; input: UserInput } {
   const input = row.input!;
+  // In place the entry is the company's and the row was read from it: its values are never rewritten.
+  if (input.dn !== undefined) return { changes: [], input: { ...input, username: user.username } };
   const w = wanted(input, quotaAttribute);
   // A routing address derived from the user name would follow a derived name the person does not get:
   // the mailbox moves only when the file says so (a column), never by a rename.
@@ -228,7 +232,7 @@ export function planSync(rows: readonly PlanRow[], ctx: PlanContext): PlanEntry[
       entries.push({ action: 'rejected', line: row.line, key, username: wantedName, changes: [], errors: [e], notes: row.notes });
       continue;
     }
-    if (row.input.password === undefined && row.input.passwordHash === undefined && !ctx.generatePasswords) {
+    if (row.input.password === undefined && row.input.passwordHash === undefined && row.input.dn === undefined && !ctx.generatePasswords) {
       const e = new OxprovError('MAP_MISSING_FIELD', `line ${row.line}: a new person needs a password (or let oxprov make one: --generate-passwords)`, { line: row.line, field: 'password' });
       entries.push({ action: 'rejected', line: row.line, key, username: name, changes: [], errors: [e], notes: row.notes });
       continue;
@@ -257,13 +261,19 @@ export function planSync(rows: readonly PlanRow[], ctx: PlanContext): PlanEntry[
     const repair = [
       ...(row?.activated ? ['groupware still activated'] : []),
       ...(attribute(user, 'mailEnabled')[0]?.toUpperCase() !== 'NO' ? ['mail still enabled'] : []),
-      ...(attribute(user, 'userPassword').length ? ['a password hash in userPassword'] : []),
+      ...(attribute(user, 'userPassword').length && ownEntry(user.dn, ctx.peopleDn) ? ['a password hash in userPassword'] : []),
     ];
     if (repair.length) {
       entries.push({ action: 'disable', key: shownKey, username: user.username, changes: [], errors: [], notes: [`finishes what an earlier run left undone: ${repair.join('; ')}`], entry: user, repair });
     }
   }
   return entries;
+}
+
+/** An entry oxprov created under `peopleDn` (every entry when it is not known). */
+function ownEntry(dn: string, peopleDn: string | undefined): boolean {
+  const norm = (d: string) => d.replace(/,\s+/g, ',').toLowerCase();
+  return peopleDn === undefined || norm(dn).endsWith(`,${norm(peopleDn)}`);
 }
 
 export function daysBetween(from: string, to: string): number {

@@ -79,6 +79,11 @@ export class LdapDirectory implements Directory {
     return (await this.findUsers([username])).get(username.toLowerCase())?.dn ?? this.userDn(username);
   }
 
+  /** An entry oxprov created (under `peopleDn`), not one of a company's tree fitted in place. */
+  private ownEntry(dn: string): boolean {
+    return dn.replace(/,\s+/g, ',').toLowerCase().endsWith(`,${this.config.ldap.peopleDn.replace(/,\s+/g, ',').toLowerCase()}`);
+  }
+
   private get usersBase(): string {
     return this.config.ldap.usersBase;
   }
@@ -178,12 +183,13 @@ export class LdapDirectory implements Directory {
       // The password the person had before leaving comes back with them.
       if (saved !== undefined) changes.push(replace('userPassword', [saved]), replace('oxprovSavedPassword', []));
     } else {
-      if (!enabledNow && password === undefined) return 'exists';
+      if (!enabledNow && (password === undefined || !this.ownEntry(user.dn))) return 'exists';
       const classes = (user.attributes.objectClass ?? []).map((c) => c.toLowerCase());
       if (!classes.includes('oxprovmanaged')) changes.push(new Change({ operation: 'add', modification: new Attribute({ type: 'objectClass', values: ['oxprovManaged'] }) }));
       changes.push(replace('mailEnabled', ['NO']), replace('oxprovDisabledAt', [today]));
-      // Without a password hash no bind succeeds; the hash waits for a return.
-      if (password !== undefined) changes.push(replace('oxprovSavedPassword', [password]), replace('userPassword', []));
+      // Without a password hash no bind succeeds; the hash waits for a return. An entry fitted in place
+      // keeps the company's password: binding to the company's directory is the company's to decide.
+      if (password !== undefined && this.ownEntry(user.dn)) changes.push(replace('oxprovSavedPassword', [password]), replace('userPassword', []));
     }
     await this.modify(user.dn, changes, `${enabled ? 'enabling' : 'disabling'} ${user.username}`);
     return 'updated';

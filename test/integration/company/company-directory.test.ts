@@ -170,9 +170,54 @@ describe('sync --from-ldap: another company\'s directory copied, leavers include
     expect(await ldapBindAs(config, `${t}-x2`, password(`${t}-x2`))).toBe(true);
   }, 120_000);
 
-  it('--in-place is refused for sync with a clear message', async () => {
-    const r = await sync({ inPlace: true });
-    expect(r.exitCode).toBe(2);
-    expect(r.err).toMatch(/CFG_INVALID.*import --from-ldap --in-place/);
-  });
+});
+
+describe('sync --from-ldap --in-place: the company tree as a feed, fitted where it is', () => {
+  const feed = uniqueName('ip');
+  const FORMER = `ou=${t}-former,ou=company,${config.ldap.baseDn}`;
+  async function sync() {
+    const stdout = sink();
+    const stderr = sink();
+    const run = await runSync({ file: '', fromLdap: config.ldap.url, base: BASE, inPlace: true, mapping, key: 'employeeNumber', feed, report: path.join(dir, uniqueName('r')) }, { stdout, stderr });
+    return { ...run, out: stdout.text(), err: stderr.text() };
+  }
+  const passwordOf = async (dn: string) => (await entry(dn)).userpassword;
+
+  it('takes over the people an import fitted, adds a new hire; a person moved out of the tree is a leaver, moved back a returner; the company password is never touched', async () => {
+    const first = await sync();
+    expect(first.err).toBe('');
+    expect(first.summary!.counts).toMatchObject({ create: 0, update: 3, disable: 0, rejected: 0 });
+    expect((await sync()).summary!.counts).toMatchObject({ create: 0, update: 0, unchanged: 3 });
+
+    const hire = { uid: `${t}-lena`, unit: `ou=DACH,ou=Sales,${BASE}` };
+    await withLdapAdmin(config, (c) => c.add(dnOf(hire), {
+      objectClass: ['inetOrgPerson'], uid: hire.uid, cn: 'Lena Berger', sn: 'Berger', givenName: 'Lena', mail: `${hire.uid}@example.de`,
+      preferredLanguage: 'de', employeeNumber: `E-${hire.uid}`, userPassword: hashPassword(password(hire.uid), 'SSHA'),
+    }));
+    const hired = await sync();
+    expect(hired.summary!.counts).toMatchObject({ create: 1, unchanged: 3 });
+    expect(await imapFolders(config, hire.uid, password(hire.uid))).toEqual(expect.arrayContaining(['Gesendete Objekte']));
+
+    const leaver = people.en;
+    const pw = await passwordOf(dnOf(leaver));
+    await withLdapAdmin(config, async (c) => {
+      await c.add(FORMER, unitOf(FORMER));
+      await c.modifyDN(dnOf(leaver), `uid=${leaver.uid},${FORMER}`);
+    });
+    const left = await sync();
+    expect(left.exitCode).toBe(0);
+    expect(left.summary!.counts).toMatchObject({ disable: 1, unchanged: 3 });
+    await expect(imapFolders(config, leaver.uid, password(leaver.uid))).rejects.toThrow();
+    const [row] = await sqlQuery<{ activated: boolean }>(config, 'SELECT activated FROM users WHERE username = $1', [leaver.uid]);
+    expect(row.activated).toBe(false);
+    const moved = await entry(`uid=${leaver.uid},${FORMER}`);
+    expect(moved.mailenabled).toEqual(['NO']);
+    expect(moved.userpassword).toEqual(pw);
+    expect((await sync()).summary!.counts).toMatchObject({ disable: 0, unchanged: 3 });
+
+    await withLdapAdmin(config, (c) => c.modifyDN(`uid=${leaver.uid},${FORMER}`, dnOf(leaver)));
+    expect((await sync()).summary!.counts).toMatchObject({ enable: 1, unchanged: 3 });
+    expect(await imapFolders(config, leaver.uid, password(leaver.uid))).toEqual(expect.arrayContaining(['INBOX']));
+    expect(await passwordOf(dnOf(leaver))).toEqual(pw);
+  }, 180_000);
 });
