@@ -138,6 +138,13 @@ describe('import --from-ldap --in-place: the company directory is the groupware\
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toMatch(/LDAP_AUTH/);
     expect(refused.stderr).not.toContain('not-the-password');
+    // A company attribute sent to an attribute the groupware's schema does not have: refused before the first read.
+    const badMapping = path.join(dir, 'bad-mapping.json');
+    fs.writeFileSync(badMapping, JSON.stringify({ columns: { departmentNumber: 'costCenter' } }));
+    const refusedMapping = await importFile('', { ...fromCompany, mapping: badMapping, base: `ou=Engineering,${BASE}` });
+    expect(refusedMapping.exitCode).toBe(2);
+    expect(refusedMapping.stderr).toMatch(/MAP_INVALID_MAPPING.*costCenter/);
+    expect(refusedMapping.report).toEqual([]);
     const noBase = await importFile('', { ...fromCompany, base: `ou=nothing-${t},ou=company,${config.ldap.baseDn}` });
     expect(noBase.exitCode).toBe(2);
     expect(noBase.stderr).toMatch(/LDAP_NO_SUCH_OBJECT/);
