@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Argv } from 'yargs';
 import { OxprovError } from '../errors.js';
 import { createTtyReader } from './tools/read-secret-tty.js';
+import type { DirectoryInput } from '../import/import-options.js';
 
 /** The options of `--from-ldap`, shared by `import` and `sync`. */
 export const DIRECTORY_OPTIONS: readonly string[] = ['from-ldap', 'base', 'scope', 'filter', 'bind-dn', 'bind-password-file', 'in-place'];
@@ -20,10 +21,21 @@ export function directoryOptions<T>(y: Argv<T>): Argv<T> {
     .option('in-place', { type: 'boolean', describe: 'with --from-ldap: the company directory is the groupware\'s: add to each entry only what the groupware needs, change none of its values' }) as Argv<T>;
 }
 
-/** The `--from-ldap` options as the import and the sync take them, the bind password read from its file, the environment or a prompt. */
-export async function directoryInput(argv: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Promise<{
-  fromLdap?: string; base?: string; scope?: string; filter?: string; bindDn?: string; bindPassword?: string; inPlace?: boolean;
-}> {
+/**
+ * The `--from-ldap` options of `command` as the import and the sync take them, the bind password read
+ * from its file, the environment or a prompt; undefined (the error printed, exit 2) when that fails.
+ */
+export async function directoryInput(command: string, argv: Record<string, unknown>, setExit: (code: number) => void, env: NodeJS.ProcessEnv = process.env): Promise<DirectoryInput | undefined> {
+  try {
+    return await readDirectoryInput(argv, env);
+  } catch (err) {
+    process.stderr.write(`oxprov ${command}: ${(err as { code?: string }).code}: ${(err as Error).message}\n`);
+    setExit(2);
+    return undefined;
+  }
+}
+
+async function readDirectoryInput(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<DirectoryInput> {
   const bindDn = argv['bind-dn'] as string | undefined;
   const file = argv['bind-password-file'] as string | undefined;
   if (file !== undefined && bindDn === undefined) throw new OxprovError('CFG_INVALID', '--bind-password-file belongs to --bind-dn, which is not given', { field: '--bind-password-file' });

@@ -36,13 +36,8 @@ export function importCommand(yargs: Argv, setExit: (code: number) => void): Arg
     .strict(),
   async (argv) => {
     const { runImport } = await import('../import/run-import.js');
-    let directory: Awaited<ReturnType<typeof directoryInput>>;
-    try {
-      directory = await directoryInput(argv);
-    } catch (err) {
-      process.stderr.write(`oxprov import: ${(err as { code?: string }).code}: ${(err as Error).message}\n`);
-      return setExit(2);
-    }
+    const directory = await directoryInput('import', argv, setExit);
+    if (directory === undefined) return;
     const run = await runImport({
       ...directory,
       file: argv.file ?? '', dryRun: argv['dry-run'], mapping: argv.mapping, encoding: argv.encoding, delimiter: argv.delimiter,

@@ -30,13 +30,8 @@ export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv 
     .strict(),
   async (argv) => {
     const { runSync } = await import('../sync/run-sync.js');
-    let directory: Awaited<ReturnType<typeof directoryInput>>;
-    try {
-      directory = await directoryInput(argv);
-    } catch (err) {
-      process.stderr.write(`oxprov sync: ${(err as { code?: string }).code}: ${(err as Error).message}\n`);
-      return setExit(2);
-    }
+    const directory = await directoryInput('sync', argv, setExit);
+    if (directory === undefined) return;
     const run = await runSync({
       ...directory,
       file: argv.file ?? '', mapping: argv.mapping, key: argv.key, feed: argv.feed, generatePasswords: argv['generate-passwords'],

@@ -3,9 +3,10 @@ import path from 'node:path';
 import { OxprovError, type Backend } from '../errors.js';
 import { parseSourceOnly } from '../model/backends.js';
 import type { OnExisting } from '../model/outcomes.js';
+import type { DirectoryReadOptions } from '../service/company-directory.js';
 
 /** `oxprov import` options as the user gives them (CLI flags, daemon params, tests). */
-export interface ImportOptionsInput {
+export interface ImportOptionsInput extends DirectoryInput {
   file: string;
   dryRun?: boolean;
   mapping?: string;
@@ -30,6 +31,10 @@ export interface ImportOptionsInput {
   outageWait?: string | number;
   /** The report folder of a run that stopped: continue it (its options are read from there). */
   resume?: string;
+}
+
+/** `--from-ldap` as given, to `import` and to `sync`. */
+export interface DirectoryInput {
   /** Read the people from a company directory (an LDAP URL) instead of a file. */
   fromLdap?: string;
   /** With `fromLdap`: the search base, scope (`one`/`sub`), filter, and whom to bind as. */
@@ -43,17 +48,11 @@ export interface ImportOptionsInput {
   inPlace?: boolean;
 }
 
-/** Where the people come from when they are not in a file (`--from-ldap`). */
-export interface DirectorySourceOptions {
-  readonly url: string;
-  readonly base: string;
-  readonly scope: 'one' | 'sub';
-  readonly filter: string;
-  readonly bindDn?: string;
-  readonly bindPassword?: string;
+/** Where the people come from when they are not in a file (`--from-ldap`), checked. */
+export type DirectorySourceOptions = Readonly<Pick<DirectoryReadOptions, 'url' | 'base' | 'scope' | 'filter' | 'bindDn' | 'bindPassword'> & {
   /** Fit the entries where they are, in the groupware's own directory. */
-  readonly inPlace: boolean;
-}
+  inPlace: boolean;
+}>;
 
 /** The options as the import uses them: checked once, frozen. */
 export interface ImportOptions {
@@ -164,7 +163,7 @@ export function normalizeImportOptions(given: ImportOptionsInput, now = new Date
 }
 
 /** `--from-ldap URL --base DN …`: checked here, once; the options that need it are refused without it. */
-export function directorySource(input: Pick<ImportOptionsInput, 'fromLdap' | 'base' | 'scope' | 'filter' | 'bindDn' | 'bindPassword' | 'inPlace'>): DirectorySourceOptions | undefined {
+export function directorySource(input: DirectoryInput): DirectorySourceOptions | undefined {
   const url = input.fromLdap;
   if (url === undefined || url === '') {
     for (const [name, v] of [['base', input.base], ['scope', input.scope], ['filter', input.filter], ['bind-dn', input.bindDn], ['in-place', input.inPlace || undefined]] as const) {

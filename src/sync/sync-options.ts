@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { OxprovError } from '../errors.js';
-import { defaultReportDir, directorySource, positiveInt, type DirectorySourceOptions } from '../import/import-options.js';
+import { defaultReportDir, directorySource, positiveInt, type DirectoryInput, type DirectorySourceOptions } from '../import/import-options.js';
 
-/** `oxprov sync` options as given. */
-export interface SyncOptionsInput {
+/** `oxprov sync` options as given; `--from-ldap` reads the feed from a directory (copy, or `--in-place`). */
+export interface SyncOptionsInput extends DirectoryInput {
   file: string;
   mapping?: string;
   /** The field that identifies a person across runs (default `username`), e.g. `employeeNumber`. */
@@ -25,14 +25,6 @@ export interface SyncOptionsInput {
   delimiter?: string;
   report?: string;
   config?: string;
-  /** Read the feed from a company directory (copy mode): its URL, base, scope, filter and bind. */
-  fromLdap?: string;
-  base?: string;
-  scope?: string;
-  filter?: string;
-  bindDn?: string;
-  bindPassword?: string;
-  inPlace?: boolean;
 }
 
 export interface SyncOptions {
