@@ -3,6 +3,8 @@ import { runImport } from '../dist/import/run-import.js';
 import { Writable } from 'node:stream';
 
 const [file, ...flags] = process.argv.slice(2);
+// The mail server makes the folders at the first login: the import skips the mail step.
+if (flags.includes('--on-demand')) process.env.OXPROV_IMAP_FOLDERS = 'on-demand';
 const quiet = new Writable({ write(_c, _e, done) { done(); } });
 const options = file === '--resume'
   ? { file: '', resume: flags[0], progress: 'none' }

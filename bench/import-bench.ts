@@ -7,7 +7,8 @@
  * It ends with `name=value` lines: `groups_ratio` (the import with groups over the
  * one without), `resume_ratio` (a resumed half over the whole import), `sync_ratio`
  * (a sync of an unchanged feed, rows/s, over the first load of that feed by sync,
- * users/s) and `ratio` (import users/s over the slowest floor's users/s).
+ * users/s), `ondemand_ratio` (an import with folders on demand over the ldapadd floor)
+ * and `ratio` (import users/s over the slowest floor's users/s).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -198,6 +199,12 @@ async function main(): Promise<void> {
   const grp = await importChild(groupsFile, false, ['--create-groups']);
   log(`${String(ROWS).padStart(10)} users  ${grp.rowsPerSecond} users/s  ${grp.maxRssMB} MB peak RSS  (in ${GROUPS} groups; created ${grp.rows.created}, failed ${grp.rows.failed}, rejected ${grp.rows.rejected})`);
 
+  // Folders on demand (imap.folders on-demand: the server makes them at the first login): the mail step is gone.
+  const onDemandFile = path.join(work, 'on-demand.csv');
+  await generateUsers(onDemandFile, ROWS, `odm${tag}x`);
+  const odm = await importChild(onDemandFile, false, ['--on-demand']);
+  log(`${String(ROWS).padStart(10)} users  ${odm.rowsPerSecond} users/s  ${odm.maxRssMB} MB peak RSS  (folders on demand; created ${odm.rows.created}, failed ${odm.rows.failed}, rejected ${odm.rows.rejected})`);
+
   // Killed (SIGKILL) at about half of a full import, then --resume: the time of the resumed run over the whole import's.
   const resumeFile = path.join(work, 'resume.csv');
   await generateUsers(resumeFile, ROWS, `res${tag}x`);
@@ -240,7 +247,10 @@ async function main(): Promise<void> {
   const ratio = imp.rowsPerSecond / slowest[1];
   log(`\nimport ${imp.rowsPerSecond} users/s is ${ratio.toFixed(2)} × the slowest floor (${slowest[0]}, ${Math.round(slowest[1])} users/s)`);
   fs.rmSync(work, { recursive: true, force: true });
+  const ldapFloorRate = floors[0][1];
+  log(`folders on demand: ${odm.rowsPerSecond} users/s is ${(odm.rowsPerSecond / ldapFloorRate).toFixed(2)} × the ldapadd floor and ${(odm.rowsPerSecond / imp.rowsPerSecond).toFixed(1)} × the import with folders made up front`);
   log(`groups_ratio=${(grp.rowsPerSecond / imp.rowsPerSecond).toFixed(2)}`);
+  log(`ondemand_ratio=${(odm.rowsPerSecond / ldapFloorRate).toFixed(2)}`);
   log(`resume_ratio=${resumeRatio.toFixed(2)}`);
   log(`sync_ratio=${syncRatio.toFixed(2)}`);
   log(`ratio=${ratio.toFixed(2)}`);

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
-node bin/oxprov.js stack up
+# The shared stack runs eager (oxprov makes the folders): most tests check mailboxes oxprov made.
+# test/integration/mail/folders-on-demand.test.ts runs a stack of its own on demand.
+node bin/oxprov.js stack up --mail-folders eager
 npx tsc -p tsconfig.json --noEmit
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT

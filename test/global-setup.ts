@@ -6,5 +6,6 @@ import { fileURLToPath } from 'node:url';
 export default function setup(): void {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   if (process.env.OXPROV_SKIP_STACK === '1') return;
-  execFileSync(process.execPath, [path.join(root, 'bin/oxprov.js'), 'stack', 'up'], { stdio: 'inherit' });
+  // Eager, as scripts/test.sh starts it: most tests check mailboxes oxprov made (the on-demand test has its own stack).
+  execFileSync(process.execPath, [path.join(root, 'bin/oxprov.js'), 'stack', 'up', '--mail-folders', 'eager'], { stdio: 'inherit' });
 }

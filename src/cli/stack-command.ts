@@ -5,14 +5,17 @@ export function stackCommand(yargs: Argv, setExit: (code: number) => void): Argv
   return yargs.command('stack <action> [file]', 'start, stop or inspect the local stack (slapd, PostgreSQL, Dovecot under .stack/); load an LDIF file into its directory', (y) =>
     y.positional('action', { choices: ['up', 'down', 'status', 'env', 'load'] as const, describe: 'what to do' })
       .positional('file', { type: 'string', describe: 'load: an LDIF file of entries (e.g. samples/company.ldif); entries already there are kept' })
+      .option('mail-folders', { type: 'string', describe: 'up: on-demand (Dovecot makes each mailbox\'s folders at the first login, from oxprov dovecot-config; the default) | eager (oxprov makes them); kept for later runs' })
       .check((argv) => {
         if ((argv.action === 'load') !== (argv.file !== undefined)) throw new Error(argv.action === 'load' ? 'stack load needs an LDIF file' : `stack ${argv.action} takes no file`);
+        if (argv['mail-folders'] !== undefined && argv.action !== 'up') throw new Error('--mail-folders belongs to stack up');
         return true;
       })
       .strict(),
   async (argv) => {
     const { LocalStack } = await import('../stack/stack.js');
-    const stack = new LocalStack(process.env, (line) => process.stderr.write(`${line}\n`));
+    const env = argv['mail-folders'] === undefined ? process.env : { ...process.env, OXPROV_STACK_MAIL_FOLDERS: argv['mail-folders'] as string };
+    const stack = new LocalStack(env, (line) => process.stderr.write(`${line}\n`));
     switch (argv.action) {
       case 'up': {
         const t0 = performance.now();

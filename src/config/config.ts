@@ -92,6 +92,12 @@ export interface ImapConfig {
   timeoutMs: number;
   /** PEM CA certificate(s) to trust for IMAPS and an https doveadm API (default: the system's). */
   ca?: string;
+  /**
+   * `eager` (default): oxprov makes each new mailbox's folders. `on-demand`: the server makes them at
+   * the first access (its config from `oxprov dovecot-config`); oxprov writes the user's folder style
+   * to the directory and skips the mail step.
+   */
+  folders: 'eager' | 'on-demand';
 }
 
 export interface TemplatesConfig {

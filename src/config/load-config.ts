@@ -94,7 +94,7 @@ function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<Config> {
       host: env.OXPROV_IMAP_HOST, port: int('OXPROV_IMAP_PORT'),
       secure: env.OXPROV_IMAP_SECURE === undefined ? undefined : /^(1|true|yes)$/i.test(env.OXPROV_IMAP_SECURE),
       masterUser: env.OXPROV_IMAP_MASTER_USER, masterPassword: secret('OXPROV_IMAP_MASTER_PASSWORD'),
-      doveadmUrl: env.OXPROV_DOVEADM_URL, doveadmApiKey: secret('OXPROV_DOVEADM_API_KEY'),
+      folders: env.OXPROV_IMAP_FOLDERS as 'eager' | 'on-demand' | undefined, doveadmUrl: env.OXPROV_DOVEADM_URL, doveadmApiKey: secret('OXPROV_DOVEADM_API_KEY'),
     },
   }) as DeepPartial<Config>;
 }
@@ -123,6 +123,12 @@ function userClasses(given: unknown): string[] {
     throw new OxprovError('CFG_INVALID', `ldap.userClasses must be a list of object class names, got ${JSON.stringify(given)}`, { field: 'ldap.userClasses' });
   }
   return given;
+}
+
+function mailFolders(value: unknown): 'eager' | 'on-demand' {
+  if (value === undefined || value === 'eager') return 'eager';
+  if (value === 'on-demand' || value === 'ondemand') return 'on-demand';
+  throw new OxprovError('CFG_INVALID', `imap.folders must be eager or on-demand, got "${String(value)}"`, { field: 'imap.folders', value: String(value) });
 }
 
 function usersScope(value: unknown): 'one' | 'sub' {
@@ -176,6 +182,7 @@ function normalize(c: DeepPartial<Config>): Config {
       doveadmApiKey: c.imap?.doveadmApiKey,
       timeoutMs: c.imap?.timeoutMs ?? 30_000,
       ca: c.imap?.ca,
+      folders: mailFolders(c.imap?.folders),
     },
     templates: {
       imapFolders: path.resolve(PACKAGE_ROOT, c.templates?.imapFolders ?? 'templates/ImapFolders.xml'),

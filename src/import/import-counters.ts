@@ -13,7 +13,7 @@ export class ImportCounters {
   readonly errors: Record<string, number> = {};
 
   constructor() {
-    const zero = () => ({ created: 0, exists: 0, updated: 0, failed: 0, skipped: 0 });
+    const zero = () => ({ created: 0, exists: 0, updated: 0, failed: 0, skipped: 0, 'on demand': 0 });
     this.backends = { ldap: zero(), sql: zero(), groupware: zero(), imap: zero() };
   }
 

@@ -104,10 +104,12 @@ export function renderSummary(s: ImportSummary): string {
     `  rejected    ${pad(r.rejected)}`,
   ];
   if (!s.dryRun) {
-    lines.push(`  back-end    ${['created', 'updated', 'exists', 'failed', 'skipped'].map((h) => pad(h)).join('')}`);
+    // Mailboxes left to the server (imap.folders on-demand) get a column of their own, only then.
+    const onDemand = BACKENDS.some((b) => (s.backends[b]['on demand'] ?? 0) > 0);
+    lines.push(`  back-end    ${['created', 'updated', 'exists', 'failed', 'skipped', ...(onDemand ? ['on demand'] : [])].map((h, i) => pad(h, i === 5 ? 11 : 9)).join('')}`);
     for (const b of BACKENDS) {
       const c = s.backends[b];
-      lines.push(`  ${b.padEnd(10)}  ${[c.created, c.updated, c.exists, c.failed, c.skipped].map((v) => pad(v)).join('')}`);
+      lines.push(`  ${b.padEnd(10)}  ${[c.created, c.updated, c.exists, c.failed, c.skipped, ...(onDemand ? [c['on demand'] ?? 0] : [])].map((v, i) => pad(v, i === 5 ? 11 : 9)).join('')}`);
     }
   }
   const codes = Object.entries(s.errors).sort((a, b) => b[1] - a[1]);

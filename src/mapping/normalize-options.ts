@@ -47,7 +47,7 @@ export interface RowMapperOptions {
 /** The attributes the LDAP back-end derives from the spec. */
 export const RESERVED_ATTRIBUTES: readonly string[] = [
   'objectClass', 'uid', 'userPassword', 'sn', 'givenName', 'cn', 'mail', 'uidNumber', 'gidNumber',
-  'homeDirectory', 'loginShell', 'oxprovFeed', 'oxprovKey', 'oxprovDisabledAt', 'oxprovSavedPassword', 'oxprovPending',
+  'homeDirectory', 'loginShell', 'oxprovFeed', 'oxprovKey', 'oxprovDisabledAt', 'oxprovSavedPassword', 'oxprovPending', 'oxprovImapStyle',
 ];
 
 /** A derive rule with its references resolved to targets. */

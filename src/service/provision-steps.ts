@@ -6,6 +6,7 @@ import type { Backends } from '../provision/backends.js';
 import { asBackendError, bisect } from './batch-work.js';
 import { generatePassword } from './generate-password.js';
 import { addMemberships } from './memberships.js';
+import { STYLE_ATTRIBUTE } from '../templates/dovecot-folders.js';
 import type { RetryOptions } from './retry.js';
 import type { Decision } from './user-rules.js';
 import type { FolderTemplates, ProvisionOptions, UserResult } from './user-service.js';
@@ -30,6 +31,8 @@ export interface StepContext {
   readonly retry: <T>(work: () => Promise<T>) => Promise<T>;
   readonly retryOptions?: RetryOptions;
   readonly defaultQuotaMB?: number;
+  /** The mail server makes the folders on demand: the entry names the user's style, the mail step is skipped. */
+  readonly foldersOnDemand?: boolean;
 }
 
 /**
@@ -52,6 +55,8 @@ export async function applySteps(work: Work[], options: ProvisionOptions, ctx: S
     const dir = need(ctx, 'directory', 'ldap');
     await Promise.all(ldapWork.map((w) => ctx.ldapLimit(async () => {
       try {
+        // On demand the server reads the folder style from the entry: it follows the language and the chosen style.
+        if (ctx.foldersOnDemand) w.spec = { ...w.spec, attributes: { ...w.spec.attributes, [STYLE_ATTRIBUTE]: [ctx.templates.imap.styleFor(w.spec.language, w.spec.imapTemplate)] } };
         if (w.spec.dn !== undefined) {
           // In place: the company's entry gets what it lacks, whatever the mode; its own values stay.
           const fitted = await ctx.retry(() => dir.fitUser(w.spec.dn!, w.spec));
@@ -120,7 +125,10 @@ export async function applySteps(work: Work[], options: ProvisionOptions, ctx: S
   }
 
   const imapWork = ok.filter((w) => has(w, 'imap'));
-  if (imapWork.length) await imapStep(imapWork, fail, ctx);
+  if (imapWork.length && ctx.foldersOnDemand) {
+    // The server makes the folders at the first access; the quota comes from the directory either way.
+    for (const w of imapWork) w.r.steps.imap = 'on demand';
+  } else if (imapWork.length) await imapStep(imapWork, fail, ctx);
 }
 
 /** Mailboxes; a store with a bulk form gets chunks of users per round trip, others one session per user. */

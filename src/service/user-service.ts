@@ -58,6 +58,8 @@ export interface UserServiceOptions {
   readonly retry?: RetryOptions;
   /** Quota in MB for a new user whose request gives none (the config's `defaults.quotaMB`). */
   readonly defaultQuotaMB?: number;
+  /** imap.folders is on-demand: see StepContext.foldersOnDemand. */
+  readonly foldersOnDemand?: boolean;
 }
 
 /** The folder templates every user's folders are named from. */
@@ -117,7 +119,7 @@ export class UserService {
       : { username: inputs[i].username, status: d.status, steps: { ...d.steps }, errors: [...d.errors], notes: [], ms: 0 });
     const work: Work[] = [];
     decisions.forEach((d, i) => { if (d.ok) work.push({ d, r: results[i], spec: d.spec, uidNumber: d.entry?.uidNumber }); });
-    await applySteps(work, options, { backends: this.backends, templates: this.templates, ldapLimit: this.ldapLimit, imapLimit: this.imapLimit, retry: (w) => this.retry(w), retryOptions: this.options.retry, defaultQuotaMB: this.options.defaultQuotaMB });
+    await applySteps(work, options, { backends: this.backends, templates: this.templates, ldapLimit: this.ldapLimit, imapLimit: this.imapLimit, retry: (w) => this.retry(w), retryOptions: this.options.retry, defaultQuotaMB: this.options.defaultQuotaMB, foldersOnDemand: this.options.foldersOnDemand });
     const ms = Math.round(performance.now() - t0);
     for (const { r } of work) {
       const steps = Object.values(r.steps);

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { hashPassword } from '../provision/ldap/password-hash.js';
 import { isRoot, pidAlive, runOk, stopPidFile, waitForPort } from './process-utils.js';
 import type { StackLayout } from './stack-layout.js';
+import { dovecotFolderConfig, type DovecotFolderConfig } from '../templates/dovecot-folders.js';
+import { ImapFolderTemplates } from '../templates/imap-folder-templates.js';
 
 /**
  * A private Dovecot under .stack/dovecot: users and quota from the stack's slapd,
@@ -17,15 +19,21 @@ export class StackDovecot {
     private readonly apiKey: () => string,
   ) {}
 
+  private folders: 'eager' | 'on-demand' = 'eager';
   private get dir() { return this.layout.dovecot.dir; }
+  /** Folders on demand: the same generator as `oxprov dovecot-config`, so what is tested is what an administrator installs. */
+  private onDemand(): DovecotFolderConfig | undefined {
+    return this.folders === 'on-demand' ? dovecotFolderConfig(ImapFolderTemplates.load(path.join(this.layout.packageRoot, 'templates', 'ImapFolders.xml'))) : undefined;
+  }
   private get conf() { return path.join(this.dir, 'dovecot.conf'); }
   private get baseDir() { return path.join(this.dir, 'run'); }
   get mailDir() { return path.join(this.dir, 'mail'); }
 
   pid(): number | undefined { return pidAlive(path.join(this.baseDir, 'master.pid')); }
 
-  async up(): Promise<'started' | 'running'> {
+  async up(folders: 'eager' | 'on-demand' = 'eager'): Promise<'started' | 'running'> {
     if (this.pid()) return 'running';
+    this.folders = folders;
     for (const sub of ['run', 'state', 'mail']) fs.mkdirSync(path.join(this.dir, sub), { recursive: true });
     if (isRoot()) await runOk('chown', ['mail:mail', this.mailDir]);
     // Secrets readable by Dovecot's auth process (user dovecot) and nobody else.
@@ -66,7 +74,7 @@ pass_filter = (&(objectClass=OXUserObject)(uid=%u)(mailEnabled=OK))
 pass_attrs = uid=user
 # The master user reaches any mailbox of an existing user, enabled or not.
 user_filter = (&(objectClass=OXUserObject)(uid=%u))
-user_attrs = uid=user, =home=${this.mailDir}/%{ldap:uid}, =quota_rule=*:storage=%{ldap:mailQuota:0}M
+user_attrs = uid=user, =home=${this.mailDir}/%{ldap:uid}, =quota_rule=*:storage=%{ldap:mailQuota:0}M${this.onDemand() ? `, ${this.onDemand()!.userAttrs.join(', ')}` : ''}
 iterate_attrs = uid=user
 iterate_filter = (objectClass=OXUserObject)
 `;
@@ -94,10 +102,7 @@ first_valid_gid = 1
 mail_fsync = never
 mail_plugins = quota
 
-namespace inbox {
-  inbox = yes
-  separator = /
-}
+${this.onDemand()?.namespaces ?? 'namespace inbox {\n  inbox = yes\n  separator = /\n}'}
 
 protocol imap {
   mail_plugins = $mail_plugins imap_quota

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { OxprovError } from '../errors.js';
 import { migrateDatabase } from '../provision/sql/migrate.js';
 import { loadLdif } from '../provision/ldap/load-ldif.js';
 import type { DeepPartial, Config } from '../config/config.js';
@@ -28,15 +29,33 @@ export class LocalStack {
   private readonly postgres: StackPostgres;
   private readonly dovecot: StackDovecot;
 
-  constructor(env: NodeJS.ProcessEnv = process.env, private readonly log: (line: string) => void = () => {}) {
-    this.layout = stackLayout(env);
+  constructor(private readonly environment: NodeJS.ProcessEnv = process.env, private readonly log: (line: string) => void = () => {}) {
+    this.layout = stackLayout(environment);
     const tls = () => ensureStackTls(this.layout.root);
     this.slapd = new StackSlapd(this.layout, STACK_ADMIN_PASSWORD, tls);
     this.postgres = new StackPostgres(this.layout, tls);
     this.dovecot = new StackDovecot(this.layout, this.slapd.adminDn, STACK_ADMIN_PASSWORD, () => this.secret('doveadm-api-key'));
   }
 
+  /** How the stack's Dovecot makes folders: `OXPROV_STACK_MAIL_FOLDERS` (`stack up --mail-folders`), else what the last `up` used, else on demand. */
+  mailFolders(): 'eager' | 'on-demand' {
+    const given = this.environment.OXPROV_STACK_MAIL_FOLDERS;
+    const saved = fs.existsSync(this.mailFoldersFile()) ? fs.readFileSync(this.mailFoldersFile(), 'utf8').trim() : undefined;
+    const mode = given ?? saved ?? 'on-demand';
+    if (mode !== 'eager' && mode !== 'on-demand') throw new OxprovError('CFG_INVALID', `--mail-folders must be eager or on-demand, got "${mode}"`, { field: '--mail-folders', value: mode });
+    return mode;
+  }
+
+  private mailFoldersFile(): string {
+    return path.join(this.layout.root, 'mail-folders');
+  }
+
   async up(): Promise<void> {
+    const mode = this.mailFolders();
+    // A stack made before the choice existed ran eager.
+    const savedMode = fs.existsSync(this.mailFoldersFile()) ? fs.readFileSync(this.mailFoldersFile(), 'utf8').trim() : 'eager';
+    // Another folder mode: Dovecot starts again with the other configuration.
+    if (mode !== savedMode && this.dovecot.pid()) await this.dovecot.down();
     const allRunning = this.slapd.pid() && this.postgres.pid() && this.dovecot.pid() && fs.existsSync(this.configFile());
     if (allRunning) {
       if (!fs.existsSync(this.adminPasswordFile())) fs.writeFileSync(this.adminPasswordFile(), STACK_ADMIN_PASSWORD, { mode: 0o600 });
@@ -48,7 +67,8 @@ export class LocalStack {
     const pgPassword = this.secret('pg-password');
     this.log(`slapd     ${await this.slapd.up()} on 127.0.0.1:${this.layout.ldap.port}`);
     this.log(`postgres  ${await this.postgres.up(pgPassword)} on 127.0.0.1:${this.layout.pg.port}`);
-    this.log(`dovecot   ${await this.dovecot.up()} on 127.0.0.1:${this.layout.dovecot.port}`);
+    this.log(`dovecot   ${await this.dovecot.up(mode)} on 127.0.0.1:${this.layout.dovecot.port}${mode === 'on-demand' ? ' (folders on demand)' : ''}`);
+    fs.writeFileSync(this.mailFoldersFile(), `${mode}\n`);
     const settings = this.settings(pgPassword);
     const { applied } = await migrateDatabase(settings.sql!.url!);
     if (applied.length) this.log(`migrations applied: ${applied.join(', ')}`);
@@ -68,7 +88,7 @@ export class LocalStack {
   async start(service: StackService): Promise<void> {
     if (service === 'slapd') await this.slapd.up();
     else if (service === 'postgres') await this.postgres.up(this.secret('pg-password'));
-    else await this.dovecot.up();
+    else await this.dovecot.up(this.mailFolders());
   }
 
   /** The pid of one server, while it runs. */
@@ -140,6 +160,7 @@ export class LocalStack {
       imap: {
         host: '127.0.0.1', port: this.layout.dovecot.port, secure: false, masterUser: this.layout.adminUser, masterPassword: STACK_ADMIN_PASSWORD,
         doveadmUrl: `http://127.0.0.1:${this.layout.dovecot.apiPort}/doveadm/v1`, doveadmApiKey: this.secret('doveadm-api-key'),
+        folders: this.mailFolders(),
       },
     };
   }

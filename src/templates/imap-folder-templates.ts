@@ -2,7 +2,14 @@ import fs from 'node:fs';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { OxprovError } from '../errors.js';
 
-interface Style { name: string; folders: string[] }
+interface Style { name: string; folders: string[]; roles: Map<string, string> }
+
+/** A folder set as the template gives it: each folder with its role (`sent`, `trash`, … ; `inbox` for INBOX). */
+export interface FolderStyle {
+  readonly name: string;
+  readonly language: string;
+  readonly folders: readonly { readonly name: string; readonly role?: string }[];
+}
 interface Language { code: string; defaultStyle: string; styles: Map<string, Style> }
 
 /**
@@ -34,9 +41,15 @@ export class ImapFolderTemplates {
       const styles = new Map<string, Style>();
       for (const s of l.style) {
         if (!s.name) throw bad(`a <style> of ${l.code} has no name`);
-        const folders = (s.folder ?? []).map((f) => (typeof f === 'string' ? f : String(f['#text'] ?? ''))).map((f) => f.trim()).filter(Boolean);
+        const roles = new Map<string, string>();
+        const folders = (s.folder ?? []).map((f) => {
+          const name = (typeof f === 'string' ? f : String(f['#text'] ?? '')).trim();
+          const role = typeof f === 'string' ? undefined : (f as { role?: string }).role;
+          if (name && role) roles.set(name, role.toLowerCase());
+          return name;
+        }).filter(Boolean);
         if (!folders.some((f) => f.toUpperCase() === 'INBOX')) folders.unshift('INBOX');
-        styles.set(s.name.toLowerCase(), { name: s.name, folders });
+        styles.set(s.name.toLowerCase(), { name: s.name, folders, roles });
       }
       const defaultStyle = l.defaultStyle ?? l.style[0].name!;
       if (!styles.has(defaultStyle.toLowerCase())) throw bad(`language ${l.code}: default style ${defaultStyle} is not defined`);
@@ -57,14 +70,35 @@ export class ImapFolderTemplates {
 
   /** The folders for a user: the named style if given, else the default style of the language (or of the default language). */
   foldersFor(language: string | undefined, style?: string): string[] {
+    return [...this.find(language, style).folders];
+  }
+
+  /** The name of the style a user gets (as {@link foldersFor} chooses it). */
+  styleFor(language: string | undefined, style?: string): string {
+    return this.find(language, style).name;
+  }
+
+  /** Every style of every language, with each folder's role: what a mail server needs to make the folders itself. */
+  allStyles(): FolderStyle[] {
+    return [...this.languageMap.values()].flatMap((l) => [...l.styles.values()].map((s) => ({
+      name: s.name, language: l.code, folders: s.folders.map((name) => ({ name, role: s.roles.get(name) ?? (name.toUpperCase() === 'INBOX' ? 'inbox' : undefined) })),
+    })));
+  }
+
+  /** The default style of the default language: the set of a user without a language. */
+  get defaultStyle(): string {
+    return this.languageMap.get(this.defaultLanguage)!.defaultStyle;
+  }
+
+  private find(language: string | undefined, style?: string): Style {
     if (style) {
       for (const l of this.languageMap.values()) {
         const s = l.styles.get(style.toLowerCase());
-        if (s) return [...s.folders];
+        if (s) return s;
       }
       throw new OxprovError('MAP_INVALID_TEMPLATE', `no IMAP folder style named ${style}`, { field: 'ox_user_create_imap_template', value: style });
     }
     const lang = this.languageMap.get((language ?? this.defaultLanguage).toUpperCase()) ?? this.languageMap.get(this.defaultLanguage)!;
-    return [...lang.styles.get(lang.defaultStyle.toLowerCase())!.folders];
+    return lang.styles.get(lang.defaultStyle.toLowerCase())!;
   }
 }

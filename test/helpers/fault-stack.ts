@@ -17,7 +17,7 @@ export interface FaultStack {
   down(): Promise<void>;
 }
 
-export async function startFaultStack(portBase: number): Promise<FaultStack> {
+export async function startFaultStack(portBase: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<FaultStack> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'oxprov-fault-'));
   fs.chmodSync(root, 0o755);
   const env: NodeJS.ProcessEnv = {
@@ -27,6 +27,9 @@ export async function startFaultStack(portBase: number): Promise<FaultStack> {
     OXPROV_STACK_PG_PORT: String(portBase + 2),
     OXPROV_STACK_IMAP_PORT: String(portBase + 3),
     OXPROV_STACK_DOVEADM_PORT: String(portBase + 4),
+    // The fault tests stop Dovecot under an import that makes folders; the on-demand test says so.
+    OXPROV_STACK_MAIL_FOLDERS: 'eager',
+    ...extraEnv,
   };
   const stack = new LocalStack(env);
   await stack.up();

@@ -19,7 +19,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   sync: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import'],
   xmlrpc: ['errors'],
   daemon: ['errors', 'model', 'config', 'service', 'xmlrpc'],
-  stack: ['errors', 'config', 'provision'],
+  stack: ['errors', 'config', 'templates', 'provision'],
   cli: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import', 'sync', 'xmlrpc', 'daemon', 'stack'],
 };
 const DRIVERS = ['ldapts', 'pg', 'imapflow'];

@@ -48,7 +48,7 @@ describe('messages a new administrator ran into', () => {
   });
 });
 
-function z() { return { created: 0, updated: 0, exists: 0, failed: 0, skipped: 0 }; }
+function z() { return { created: 0, updated: 0, exists: 0, failed: 0, skipped: 0, 'on demand': 0 }; }
 
 describe('a missing password', () => {
   it('suggests --generate-passwords, for a row and for a header', async () => {
