@@ -3,6 +3,9 @@ import path from 'node:path';
 import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../src/provision/ldap/password-hash.js';
+import { DovecotMailStore } from '../../../src/provision/imap/dovecot-mail-store.js';
+import type { MailStore } from '../../../src/provision/backends.js';
+import { OxprovError } from '../../../src/errors.js';
 import { runSync } from '../../../src/sync/run-sync.js';
 import { imapFolders, ldapBindAs, sqlQuery, withLdapAdmin } from '../../helpers/clients.js';
 import { importFile, sink, tmpDir } from '../../helpers/import-helpers.js';
@@ -148,6 +151,37 @@ describe('import --from-ldap --in-place: the company directory is the groupware\
     const noBase = await importFile('', { ...fromCompany, base: `ou=nothing-${t},ou=company,${config.ldap.baseDn}` });
     expect(noBase.exitCode).toBe(2);
     expect(noBase.stderr).toMatch(/LDAP_NO_SUCH_OBJECT/);
+  }, 60_000);
+});
+
+describe('--retry-failed from a directory: rows are named by their DN', () => {
+  it('a person whose mailbox failed is retried alone, by DN, and finished', async () => {
+    const RETRY = `ou=${t}-retry,ou=company,${config.ldap.baseDn}`;
+    const dns = [`uid=${t}-r1,${RETRY}`, `uid=${t}-r2,${RETRY}`];
+    await withLdapAdmin(config, async (c) => {
+      await add(c, RETRY, unitOf(RETRY));
+      for (const [i, dn] of dns.entries()) {
+        await add(c, dn, { objectClass: ['inetOrgPerson'], uid: `${t}-r${i + 1}`, cn: `R ${i}`, sn: `Retry${i}`, mail: `${t}-r${i + 1}@example.de`, preferredLanguage: 'de', userPassword: hashPassword(password(`${t}-r${i + 1}`), 'SSHA') });
+      }
+    });
+    const real = new DovecotMailStore(config.imap);
+    const flaky: MailStore = {
+      init: () => real.init(),
+      ensureMailbox: (u, f) => (u === `${t}-r2` ? Promise.reject(new OxprovError('IMAP_FAILED', 'mailbox server refused', { backend: 'imap' })) : real.ensureMailbox(u, f)),
+      deleteMailbox: (u) => real.deleteMailbox(u), listFolders: (u) => real.listFolders(u),
+      close: async () => {},
+    };
+    const first = await importFile('', { fromLdap: config.ldap.url, base: RETRY, inPlace: true }, { setup: { mailStore: flaky } });
+    expect(first.exitCode).toBe(1);
+    expect(first.report.find((r) => r.dn === dns[1])).toMatchObject({ status: 'failed', ldap: 'created', imap: 'failed', error_code: 'IMAP_FAILED' });
+    const reportText = fs.readFileSync(path.join(first.reportDir, 'report.csv'), 'utf8');
+    expect(reportText.split('\n')[0]).toMatch(/^line,dn,username,status/);
+
+    const retry = await importFile('', { fromLdap: config.ldap.url, base: RETRY, inPlace: true, retryFailed: path.join(first.reportDir, 'report.csv') });
+    expect(retry.exitCode).toBe(0);
+    expect(retry.report).toHaveLength(1);
+    expect(retry.report[0]).toMatchObject({ dn: dns[1], status: 'created', ldap: 'exists', imap: 'created' });
+    expect(await imapFolders(config, `${t}-r2`, password(`${t}-r2`))).toContain('Papierkorb');
   }, 60_000);
 });
 
