@@ -38,6 +38,15 @@ const FEED_ATTRIBUTES: readonly string[] = [
   'userCountry', 'mailEnabled', 'userPassword', 'oxprovFeed', 'oxprovKey', 'oxprovDisabledAt', 'oxprovSavedPassword', 'oxprovPending',
 ];
 
+/** What fitting an entry in place adds (besides a company's own inetOrgPerson values), and `deluser` takes away again. */
+const GROUPWARE_CLASSES = ['posixaccount', 'shadowaccount', 'oxuserobject', 'oxprovmanaged'];
+const PERSON_CLASSES = ['top', 'person', 'organizationalperson', 'inetorgperson'];
+const GROUPWARE_ATTRIBUTES = [
+  'uidNumber', 'gidNumber', 'homeDirectory', 'loginShell', 'gecos', 'shadowLastChange', 'mailEnabled', 'colocRouteAddr', 'mailDomain', 'alias',
+  'imapServer', 'smtpServer', 'OXTimeZone', 'OXAppointmentDays', 'OXTaskDays', 'userCountry', 'oxprovImapStyle',
+  'oxprovFeed', 'oxprovKey', 'oxprovDisabledAt', 'oxprovSavedPassword', 'oxprovPending',
+];
+
 export class LdapDirectory implements Directory {
   readonly groups: LdapGroups;
   readonly resources: LdapResources;
@@ -254,7 +263,8 @@ export class LdapDirectory implements Directory {
       const classes = new Set((have.attributes.objectClass ?? []).map((c) => c.toLowerCase()));
       const add = (type: string, values: string[]) => new Change({ operation: 'add', modification: new Attribute({ type: this.names.wire(type), values }) });
       const changes: Change[] = [];
-      const missing = wanted.objectClass.filter((c) => !classes.has(c.toLowerCase()));
+      // The groupware's classes only: the person's own class chain (top, person, …) is the company's to spell.
+      const missing = wanted.objectClass.filter((c) => !classes.has(c.toLowerCase()) && !PERSON_CLASSES.includes(c.toLowerCase()));
       if (missing.length) changes.push(add('objectClass', missing));
       // Only what is missing: the company's own values (its names, its addresses, its password) stay as they are.
       for (const [type, values] of Object.entries(wanted)) {
@@ -320,6 +330,11 @@ export class LdapDirectory implements Directory {
     for (const g of await searchEntries(this.client, this.config.ldap.groupsDn, filter, ['cn'], `groups of ${username}`)) {
       await this.groups.removeMembers(String(first(g.cn)), [user.username]);
     }
+    // An entry of a company's tree fitted in place is the company's person: only what the groupware added goes.
+    if (!this.ownEntry(user.dn)) {
+      await this.unfit(user);
+      return 'deleted';
+    }
     try {
       await this.client.del(user.dn);
     } catch (err) {
@@ -327,6 +342,18 @@ export class LdapDirectory implements Directory {
       throw ldapError(err, `deleting ${username}`);
     }
     return 'deleted';
+  }
+
+  /** Takes from an entry fitted in place the groupware's classes and attributes; the company's own (names, mail, language, password) stay. */
+  private async unfit(user: DirectoryUser): Promise<void> {
+    const present = new Map(Object.keys(user.attributes).map((k) => [k.toLowerCase(), k]));
+    const classes = (user.attributes.objectClass ?? []).filter((c) => GROUPWARE_CLASSES.concat(this.config.ldap.userClasses.map((x) => x.toLowerCase())).includes(c.toLowerCase()));
+    const changes: Change[] = [];
+    for (const name of [...GROUPWARE_ATTRIBUTES, this.config.ldap.quotaAttribute]) {
+      if (present.has(name.toLowerCase())) changes.push(new Change({ operation: 'delete', modification: new Attribute({ type: this.names.wire(name), values: [] }) }));
+    }
+    if (classes.length) changes.push(new Change({ operation: 'delete', modification: new Attribute({ type: 'objectClass', values: classes }) }));
+    if (changes.length) await this.modify(user.dn, changes, `taking the groupware from ${user.dn}`);
   }
 
   private async modify(dn: string, changes: Change[], what: string): Promise<void> {

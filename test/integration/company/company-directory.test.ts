@@ -7,6 +7,7 @@ import { DovecotMailStore } from '../../../src/provision/imap/dovecot-mail-store
 import type { MailStore } from '../../../src/provision/backends.js';
 import { OxprovError } from '../../../src/errors.js';
 import { runSync } from '../../../src/sync/run-sync.js';
+import { openServices } from '../../../src/service/open-services.js';
 import { imapFolders, ldapBindAs, sqlQuery, withLdapAdmin } from '../../helpers/clients.js';
 import { importFile, sink, tmpDir } from '../../helpers/import-helpers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
@@ -113,7 +114,8 @@ describe('import --from-ldap --in-place: the company directory is the groupware\
       const now = await entry(dnOf(p));
       // Every attribute the company had, with exactly its values (the password included)…
       for (const [k, v] of Object.entries(was)) if (k !== 'objectclass') expect([k, now[k]]).toEqual([k, v]);
-      expect(now.objectclass).toEqual(expect.arrayContaining([...was.objectclass, 'posixAccount', 'shadowAccount', 'OXUserObject']));
+      // …its classes and exactly the groupware's besides…
+      expect([...now.objectclass].sort()).toEqual([...was.objectclass, 'posixAccount', 'shadowAccount', 'OXUserObject'].sort());
       // …and what the groupware needs besides.
       expect(now.mailenabled).toEqual(['OK']);
       expect(now.uidnumber?.length).toBe(1);
@@ -182,6 +184,25 @@ describe('--retry-failed from a directory: rows are named by their DN', () => {
     expect(retry.report).toHaveLength(1);
     expect(retry.report[0]).toMatchObject({ dn: dns[1], status: 'created', ldap: 'exists', imap: 'created' });
     expect(await imapFolders(config, `${t}-r2`, password(`${t}-r2`))).toContain('Papierkorb');
+
+    // deluser of a person fitted in place takes only the groupware away: the company's entry stays as it was.
+    const before1 = await entry(dns[0]);
+    const svc = await openServices(config);
+    try {
+      const gone = await svc.users.deleteUser(`${t}-r1`);
+      expect(gone.steps).toMatchObject({ ldap: 'deleted', sql: 'deleted', imap: 'deleted' });
+    } finally {
+      await svc.close();
+    }
+    const after1 = await entry(dns[0]);
+    // The classes the company gave it, no more.
+    expect(after1.objectclass).toEqual(['inetOrgPerson']);
+    for (const k of ['uid', 'cn', 'sn', 'mail', 'preferredlanguage', 'userpassword']) expect([k, after1[k]]).toEqual([k, before1[k]]);
+    expect(after1.mailenabled).toBeUndefined();
+    expect(after1.uidnumber).toBeUndefined();
+    expect(await bindDn(dns[0], password(`${t}-r1`))).toBe(true);
+    await expect(imapFolders(config, `${t}-r1`, password(`${t}-r1`))).rejects.toThrow();
+    expect(await sqlQuery(config, 'SELECT 1 FROM users WHERE username = $1', [`${t}-r1`])).toEqual([]);
   }, 60_000);
 });
 
