@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import type { Argv } from 'yargs';
 import { OxprovError } from '../errors.js';
+import { readSecretFile } from '../config/load-config.js';
 import { createTtyReader } from './tools/read-secret-tty.js';
 import type { DirectoryInput } from '../import/import-options.js';
 
@@ -40,16 +40,9 @@ async function readDirectoryInput(argv: Record<string, unknown>, env: NodeJS.Pro
   const file = argv['bind-password-file'] as string | undefined;
   if (file !== undefined && bindDn === undefined) throw new OxprovError('CFG_INVALID', '--bind-password-file belongs to --bind-dn, which is not given', { field: '--bind-password-file' });
   let bindPassword: string | undefined;
-  const read = (f: string, field: string) => {
-    try {
-      return fs.readFileSync(f, 'utf8').replace(/\r?\n$/, '');
-    } catch (cause) {
-      throw new OxprovError('CFG_FILE_UNREADABLE', `cannot read the password file given for ${field}: ${f}`, { field, cause });
-    }
-  };
   if (bindDn !== undefined) {
-    if (file !== undefined) bindPassword = read(file, '--bind-password-file');
-    else if (env[`${BIND_PASSWORD_ENV}_FILE`]) bindPassword = read(env[`${BIND_PASSWORD_ENV}_FILE`]!, `${BIND_PASSWORD_ENV}_FILE`);
+    if (file !== undefined) bindPassword = readSecretFile(file, '--bind-password-file');
+    else if (env[`${BIND_PASSWORD_ENV}_FILE`]) bindPassword = readSecretFile(env[`${BIND_PASSWORD_ENV}_FILE`]!, `${BIND_PASSWORD_ENV}_FILE`);
     else if (env[BIND_PASSWORD_ENV] !== undefined) bindPassword = env[BIND_PASSWORD_ENV];
     else if (process.stdin.isTTY) bindPassword = await createTtyReader(process.stdin, process.stderr)(`password of ${bindDn}: `);
     else throw new OxprovError('CFG_MISSING', `--bind-dn ${bindDn} needs its password: --bind-password-file FILE, ${BIND_PASSWORD_ENV}(_FILE), or a terminal to ask on`, { field: '--bind-password-file' });

@@ -1,5 +1,8 @@
 import { DirectoryEntryReader, type DirectoryReadOptions } from '../service/company-directory.js';
+import { normalDn } from '../model/dn.js';
 import { csvDataRow } from './csv-write.js';
+import type { DirectorySourceOptions } from './import-options.js';
+import type { Config } from '../config/config.js';
 import { DN_COLUMN, type DirectoryColumns } from './directory-mapping.js';
 import type { RowSource, SourceRow } from './source.js';
 
@@ -20,8 +23,8 @@ export interface DirectorySource extends RowSource {
  * Binds and reads the first page before returning: a source that is down or
  * refuses the bind fails here, before anything is written.
  */
-export async function openDirectory(options: Omit<DirectoryReadOptions, 'attributes'>, columns: DirectoryColumns, onlyDns?: ReadonlySet<string>): Promise<DirectorySource> {
-  const reader = await DirectoryEntryReader.open({ ...options, attributes: [...columns.attributes, 'userPassword'] });
+export async function openDirectory(source: DirectorySourceOptions, config: Readonly<Config>, columns: DirectoryColumns, onlyDns?: ReadonlySet<string>): Promise<DirectorySource> {
+  const reader = await DirectoryEntryReader.open({ ...directoryRead(source, config), attributes: [...columns.attributes, 'userPassword'] });
   const wanted = onlyDns && new Set([...onlyDns].map(normalDn));
   let count = 0;
   async function* rows(): AsyncGenerator<SourceRow> {
@@ -50,7 +53,15 @@ export async function openDirectory(options: Omit<DirectoryReadOptions, 'attribu
   return { header: columns.header, rows: rows(), close: () => reader.close(), get entries() { return count; } };
 }
 
-/** A DN compared without case and without spaces after the commas. */
-export function normalDn(dn: string): string {
-  return dn.replace(/,\s+/g, ',').toLowerCase();
+/**
+ * Where to read a company's people. Reading the groupware's own directory (the same URL) binds as
+ * oxprov does unless another account is given; another directory binds as given, or anonymously.
+ */
+function directoryRead(d: DirectorySourceOptions, config: Readonly<Config>): Omit<DirectoryReadOptions, 'attributes'> {
+  const own = d.url.toLowerCase() === config.ldap.url.replace(/\/$/, '').toLowerCase();
+  const bind = d.bindDn !== undefined ? { bindDn: d.bindDn, bindPassword: d.bindPassword } : own ? { bindDn: config.ldap.bindDn, bindPassword: config.ldap.bindPassword } : {};
+  return {
+    url: d.url, base: d.base, scope: d.scope, filter: d.filter, ...bind, timeoutMs: config.ldap.timeoutMs,
+    startTls: own ? config.ldap.startTls : undefined, ca: own ? config.ldap.ca : undefined,
+  };
 }

@@ -16,9 +16,6 @@ import { failedRows } from './retry-failed.js';
 import { directoryColumns, DN_COLUMN } from './directory-mapping.js';
 import { openDirectory } from './read-directory.js';
 import type { CsvSource } from './read-csv.js';
-import type { DirectorySourceOptions } from './import-options.js';
-import type { Config } from '../config/config.js';
-import type { DirectoryReadOptions } from '../service/company-directory.js';
 
 /** A dry run of at least this many rows (estimated from the file size) reads the directory once. */
 const SNAPSHOT_MIN_ROWS = 50_000;
@@ -82,7 +79,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     let csv: CsvSource | undefined;
     if (options.directory) {
       // A source that is down or refuses the bind ends the run here, before anything is written.
-      source = await openDirectory(directoryRead(options.directory, config), fromDirectory!, retried?.dns);
+      source = await openDirectory(options.directory, config, fromDirectory!, retried?.dns);
     } else {
       try {
         size = fs.statSync(options.file).size;
@@ -198,19 +195,6 @@ function secretColumns(header: readonly string[], mapping?: Mapping): string[] {
     const mapped = mapping?.columns.get(key);
     return mapped ? mapped.target.toLowerCase() === 'password' : key === 'password';
   });
-}
-
-/**
- * Where to read a company's people. Reading the groupware's own directory (the same URL) binds as
- * oxprov does unless another account is given; another directory binds as given, or anonymously.
- */
-export function directoryRead(d: DirectorySourceOptions, config: Readonly<Config>): Omit<DirectoryReadOptions, 'attributes'> {
-  const own = d.url.toLowerCase() === config.ldap.url.replace(/\/$/, '').toLowerCase();
-  const bind = d.bindDn !== undefined ? { bindDn: d.bindDn, bindPassword: d.bindPassword } : own ? { bindDn: config.ldap.bindDn, bindPassword: config.ldap.bindPassword } : {};
-  return {
-    url: d.url, base: d.base, scope: d.scope, filter: d.filter, ...bind, timeoutMs: config.ldap.timeoutMs,
-    startTls: own ? config.ldap.startTls : undefined, ca: own ? config.ldap.ca : undefined,
-  };
 }
 
 /**

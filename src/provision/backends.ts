@@ -64,7 +64,7 @@ export interface Directory {
    */
   setEnabled(user: DirectoryUser, enabled: boolean, today: string): Promise<'updated' | 'exists'>;
   /** Deletes attributes of a user (`--empty-clears`). */
-  clearAttributes(username: string, names: readonly string[]): Promise<void>;
+  clearAttributes(user: DirectoryUser, names: readonly string[]): Promise<void>;
   /** Marks a feed's user that a sync left unfinished in some back-end (`since` a date), or clears the mark (undefined). */
   markPending(username: string, since: string | undefined): Promise<void>;
   /** Every user, a page at a time (a large dry run reads the directory once). */
@@ -79,14 +79,14 @@ export interface Directory {
   fitUser(dn: string, spec: UserInput): Promise<{ outcome: 'created' | 'exists'; uidNumber: number }>;
   /** Rewrites the attributes of `existing` that `spec` gives differently (never the ids, the password or the classes). */
   updateUser(existing: DirectoryUser, spec: UserInput): Promise<'updated' | 'exists'>;
-  /** Replaces these attributes of a user. @throws LDAP_NO_SUCH_OBJECT when there is no such user. */
-  modifyUser(username: string, attributes: Readonly<Record<string, readonly string[]>>): Promise<void>;
+  /** Replaces these attributes of a user (found before: its entry may live anywhere under the users' base). @throws LDAP_NO_SUCH_OBJECT */
+  modifyUser(user: DirectoryUser, attributes: Readonly<Record<string, readonly string[]>>): Promise<void>;
   /** Stores a new password hash (`mustChange`: shadowLastChange 0). @throws LDAP_NO_SUCH_OBJECT */
-  setPassword(username: string, password: string, mustChange?: boolean): Promise<void>;
+  setPassword(user: DirectoryUser, password: string, mustChange?: boolean): Promise<void>;
   /** The user's mail quota in MB as the directory holds it (the IMAP server reads it at every login). */
   quotaOf(user: DirectoryUser): number | undefined;
   /** @throws LDAP_NO_SUCH_OBJECT */
-  setQuota(username: string, megabytes: number): Promise<void>;
+  setQuota(user: DirectoryUser, megabytes: number): Promise<void>;
   /** Checks a password against the stored hash without binding (a bind would count as a failed login). */
   hasPassword(user: DirectoryUser, password: string): boolean;
   /** Removes the user's entry and its memberships; `gone` when there was none. */

@@ -1,4 +1,5 @@
 import { OxprovError } from '../errors.js';
+import { normalDn } from '../model/dn.js';
 import type { Backend } from '../model/backends.js';
 import type { OnExisting } from '../model/outcomes.js';
 import type { UserInput } from '../model/user-spec.js';
@@ -123,11 +124,6 @@ export function decide(input: UserInput, found: Found, options: RuleOptions): De
   }
   if (newGroups.length) notes.push(`group${newGroups.length > 1 ? 's' : ''} ${newGroups.join(', ')} created`);
   return { ok: true, spec: fill(input, entry, row), only, entry, row, newGroups, notes };
-}
-
-/** A DN compared without case and without spaces after the commas (how servers and files differ). */
-function normalDn(dn: string): string {
-  return dn.replace(/,\s+/g, ',').toLowerCase();
 }
 
 /**

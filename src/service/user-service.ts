@@ -260,8 +260,8 @@ export class UserService {
   }
 
   /** Deletes optional attributes of a user (a sync with `--empty-clears`). */
-  async clearAttributes(username: string, names: readonly string[]): Promise<void> {
-    await this.retry(() => this.need('directory', 'ldap').clearAttributes(username, names));
+  async clearAttributes(user: DirectoryUser, names: readonly string[]): Promise<void> {
+    await this.retry(() => this.need('directory', 'ldap').clearAttributes(user, names));
   }
 
   /**
@@ -319,7 +319,7 @@ export class UserService {
     const dir = this.need('directory', 'ldap');
     const user = await this.existing(username);
     if (dir.hasPassword(user, password)) return 'exists';
-    await this.retry(() => dir.setPassword(user.username, password));
+    await this.retry(() => dir.setPassword(user, password));
     return 'updated';
   }
 
@@ -332,7 +332,7 @@ export class UserService {
     const dir = this.need('directory', 'ldap');
     const user = await this.existing(username);
     if (dir.quotaOf(user) === megabytes) return 'exists';
-    await this.retry(() => dir.setQuota(user.username, megabytes));
+    await this.retry(() => dir.setQuota(user, megabytes));
     return 'updated';
   }
 

@@ -19,12 +19,9 @@ export class StackDovecot {
     private readonly apiKey: () => string,
   ) {}
 
-  private folders: 'eager' | 'on-demand' = 'eager';
-  private get dir() { return this.layout.dovecot.dir; }
   /** Folders on demand: the same generator as `oxprov dovecot-config`, so what is tested is what an administrator installs. */
-  private onDemand(): DovecotFolderConfig | undefined {
-    return this.folders === 'on-demand' ? dovecotFolderConfig(ImapFolderTemplates.load(path.join(this.layout.packageRoot, 'templates', 'ImapFolders.xml'))) : undefined;
-  }
+  private onDemand?: DovecotFolderConfig;
+  private get dir() { return this.layout.dovecot.dir; }
   private get conf() { return path.join(this.dir, 'dovecot.conf'); }
   private get baseDir() { return path.join(this.dir, 'run'); }
   get mailDir() { return path.join(this.dir, 'mail'); }
@@ -33,7 +30,7 @@ export class StackDovecot {
 
   async up(folders: 'eager' | 'on-demand' = 'eager'): Promise<'started' | 'running'> {
     if (this.pid()) return 'running';
-    this.folders = folders;
+    this.onDemand = folders === 'on-demand' ? dovecotFolderConfig(ImapFolderTemplates.load(path.join(this.layout.packageRoot, 'templates', 'ImapFolders.xml'))) : undefined;
     for (const sub of ['run', 'state', 'mail']) fs.mkdirSync(path.join(this.dir, sub), { recursive: true });
     if (isRoot()) await runOk('chown', ['mail:mail', this.mailDir]);
     // Secrets readable by Dovecot's auth process (user dovecot) and nobody else.
@@ -74,7 +71,7 @@ pass_filter = (&(objectClass=OXUserObject)(uid=%u)(mailEnabled=OK))
 pass_attrs = uid=user
 # The master user reaches any mailbox of an existing user, enabled or not.
 user_filter = (&(objectClass=OXUserObject)(uid=%u))
-user_attrs = uid=user, =home=${this.mailDir}/%{ldap:uid}, =quota_rule=*:storage=%{ldap:mailQuota:0}M${this.onDemand() ? `, ${this.onDemand()!.userAttrs.join(', ')}` : ''}
+user_attrs = uid=user, =home=${this.mailDir}/%{ldap:uid}, =quota_rule=*:storage=%{ldap:mailQuota:0}M${this.onDemand ? `, ${this.onDemand.userAttrs.join(', ')}` : ''}
 iterate_attrs = uid=user
 iterate_filter = (objectClass=OXUserObject)
 `;
@@ -102,7 +99,7 @@ first_valid_gid = 1
 mail_fsync = never
 mail_plugins = quota
 
-${this.onDemand()?.namespaces ?? 'namespace inbox {\n  inbox = yes\n  separator = /\n}'}
+${this.onDemand?.namespaces ?? 'namespace inbox {\n  inbox = yes\n  separator = /\n}'}
 
 protocol imap {
   mail_plugins = $mail_plugins imap_quota

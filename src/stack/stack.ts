@@ -39,9 +39,7 @@ export class LocalStack {
 
   /** How the stack's Dovecot makes folders: `OXPROV_STACK_MAIL_FOLDERS` (`stack up --mail-folders`), else what the last `up` used, else on demand. */
   mailFolders(): 'eager' | 'on-demand' {
-    const given = this.environment.OXPROV_STACK_MAIL_FOLDERS;
-    const saved = fs.existsSync(this.mailFoldersFile()) ? fs.readFileSync(this.mailFoldersFile(), 'utf8').trim() : undefined;
-    const mode = given ?? saved ?? 'on-demand';
+    const mode = this.environment.OXPROV_STACK_MAIL_FOLDERS ?? this.savedMailFolders() ?? 'on-demand';
     if (mode !== 'eager' && mode !== 'on-demand') throw new OxprovError('CFG_INVALID', `--mail-folders must be eager or on-demand, got "${mode}"`, { field: '--mail-folders', value: mode });
     return mode;
   }
@@ -50,10 +48,15 @@ export class LocalStack {
     return path.join(this.layout.root, 'mail-folders');
   }
 
+  /** What the last `up` used; undefined before the first. */
+  private savedMailFolders(): string | undefined {
+    return fs.existsSync(this.mailFoldersFile()) ? fs.readFileSync(this.mailFoldersFile(), 'utf8').trim() : undefined;
+  }
+
   async up(): Promise<void> {
     const mode = this.mailFolders();
     // A stack made before the choice existed ran eager.
-    const savedMode = fs.existsSync(this.mailFoldersFile()) ? fs.readFileSync(this.mailFoldersFile(), 'utf8').trim() : 'eager';
+    const savedMode = this.savedMailFolders() ?? 'eager';
     // Another folder mode: Dovecot starts again with the other configuration.
     if (mode !== savedMode && this.dovecot.pid()) await this.dovecot.down();
     const allRunning = this.slapd.pid() && this.postgres.pid() && this.dovecot.pid() && fs.existsSync(this.configFile());

@@ -76,7 +76,7 @@ export async function applyPlan(entries: readonly PlanEntry[], services: Service
       const emptied = e.changes.filter((c) => c.new.length === 0).map((c) => c.attribute);
       if (emptied.length) {
         try {
-          await users.clearAttributes(e.username, emptied);
+          await users.clearAttributes(e.entry!, emptied);
         } catch (err) {
           r.status = 'failed';
           r.errors.push(asBackendError(err, 'ldap'));

@@ -6,7 +6,6 @@ import { openCsv } from '../import/read-csv.js';
 import { isRowError, type RowSource } from '../import/source.js';
 import { directoryColumns, DN_COLUMN } from '../import/directory-mapping.js';
 import { openDirectory } from '../import/read-directory.js';
-import { directoryRead } from '../import/run-import.js';
 import type { Config } from '../config/config.js';
 import { createRowMapper, parseMapping } from '../mapping/index.js';
 import { fieldByName } from '../mapping/fields.js';
@@ -105,7 +104,7 @@ async function readRows(options: SyncOptions, services: Services, config: Readon
   });
   // A directory that is down or refuses the bind ends the run here, before any write.
   const source: RowSource = options.directory
-    ? await openDirectory(directoryRead(options.directory, config), fromDirectory!)
+    ? await openDirectory(options.directory, config, fromDirectory!)
     : await openCsv(options.file, { encoding: options.encoding, delimiter: options.delimiter });
   try {
     const headerErrors = mapper.header(source.header);

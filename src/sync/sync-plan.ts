@@ -1,4 +1,5 @@
 import { OxprovError } from '../errors.js';
+import { isBelow } from '../model/dn.js';
 import type { UserInput } from '../model/user-spec.js';
 import { attributeValues } from '../service/user-rules.js';
 import type { DirectoryUser, GroupwareUser } from '../service/user-service.js';
@@ -261,19 +262,13 @@ export function planSync(rows: readonly PlanRow[], ctx: PlanContext): PlanEntry[
     const repair = [
       ...(row?.activated ? ['groupware still activated'] : []),
       ...(attribute(user, 'mailEnabled')[0]?.toUpperCase() !== 'NO' ? ['mail still enabled'] : []),
-      ...(attribute(user, 'userPassword').length && ownEntry(user.dn, ctx.peopleDn) ? ['a password hash in userPassword'] : []),
+      ...(attribute(user, 'userPassword').length && (ctx.peopleDn === undefined || isBelow(user.dn, ctx.peopleDn)) ? ['a password hash in userPassword'] : []),
     ];
     if (repair.length) {
       entries.push({ action: 'disable', key: shownKey, username: user.username, changes: [], errors: [], notes: [`finishes what an earlier run left undone: ${repair.join('; ')}`], entry: user, repair });
     }
   }
   return entries;
-}
-
-/** An entry oxprov created under `peopleDn` (every entry when it is not known). */
-function ownEntry(dn: string, peopleDn: string | undefined): boolean {
-  const norm = (d: string) => d.replace(/,\s+/g, ',').toLowerCase();
-  return peopleDn === undefined || norm(dn).endsWith(`,${norm(peopleDn)}`);
 }
 
 export function daysBetween(from: string, to: string): number {

@@ -56,14 +56,14 @@ export class FakeDirectory implements Directory {
   }
 
   async listFeed(feed: string) { return [...this.users.values()].filter((u) => u.attributes.oxprovFeed?.[0] === feed); }
-  async manage(user: DirectoryUser, feed: string, key: string) { await this.modifyUser(user.username, { oxprovFeed: [feed], oxprovKey: [key] }); }
+  async manage(user: DirectoryUser, feed: string, key: string) { await this.modifyUser(user, { oxprovFeed: [feed], oxprovKey: [key] }); }
   async setEnabled(user: DirectoryUser, enabled: boolean, today: string): Promise<'updated' | 'exists'> {
     if ((user.attributes.mailEnabled?.[0] === 'OK') === enabled) return 'exists';
-    await this.modifyUser(user.username, { mailEnabled: [enabled ? 'OK' : 'NO'], oxprovDisabledAt: enabled ? [] : [today] });
+    await this.modifyUser(user, { mailEnabled: [enabled ? 'OK' : 'NO'], oxprovDisabledAt: enabled ? [] : [today] });
     return 'updated';
   }
-  async markPending(username: string, since: string | undefined) { await this.modifyUser(username, { oxprovPending: since === undefined ? [] : [since] }); }
-  async clearAttributes(username: string, names: readonly string[]) { await this.modifyUser(username, Object.fromEntries(names.map((n) => [n, []]))); }
+  async markPending(username: string, since: string | undefined) { await this.modifyByName(username, { oxprovPending: since === undefined ? [] : [since] }); }
+  async clearAttributes(user: DirectoryUser, names: readonly string[]) { await this.modifyUser(user, Object.fromEntries(names.map((n) => [n, []]))); }
 
   async *scanUsers(): AsyncIterable<readonly DirectoryListing[]> {
     yield [...this.users.values()].map((u) => ({ username: u.username, mail: (u.attributes.mail?.[0] ?? '').toLowerCase(), addresses: [...(u.attributes.mail ?? []), ...(u.attributes.alias ?? [])] }));
@@ -102,16 +102,20 @@ export class FakeDirectory implements Directory {
     return changed ? 'updated' : 'exists';
   }
 
-  async modifyUser(username: string, attributes: Readonly<Record<string, readonly string[]>>) {
+  async modifyUser(user: DirectoryUser, attributes: Readonly<Record<string, readonly string[]>>) {
+    await this.modifyByName(user.username, attributes);
+  }
+
+  private async modifyByName(username: string, attributes: Readonly<Record<string, readonly string[]>>) {
     const u = this.users.get(username.toLowerCase());
     if (!u) throw new OxprovError('LDAP_NO_SUCH_OBJECT', `no ${username}`, { backend: 'ldap' });
     this.users.set(username.toLowerCase(), { ...u, attributes: { ...u.attributes, ...attributes } });
   }
 
-  setPassword(username: string, password: string) { return this.modifyUser(username, { userPassword: [`plain:${password}`] }); }
+  setPassword(user: DirectoryUser, password: string) { return this.modifyUser(user, { userPassword: [`plain:${password}`] }); }
   hasPassword(user: DirectoryUser, password: string) { return user.attributes.userPassword?.[0] === `plain:${password}`; }
   quotaOf(user: DirectoryUser) { const q = user.attributes.mailQuota?.[0]; return q === undefined ? undefined : Number(q); }
-  setQuota(username: string, mb: number) { return this.modifyUser(username, { mailQuota: [String(mb)] }); }
+  setQuota(user: DirectoryUser, mb: number) { return this.modifyUser(user, { mailQuota: [String(mb)] }); }
 
   async deleteUser(username: string): Promise<'deleted' | 'gone'> {
     return this.users.delete(username.toLowerCase()) ? 'deleted' : 'gone';

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { execFile, execFileSync } from 'node:child_process';
 import http from 'node:http';
 
@@ -67,14 +68,16 @@ export function faultCodeOf(body: string): number | undefined {
   return m === null ? undefined : Number(m[1]);
 }
 
-/** Whether the openssl CLI is there (the TLS tests make their certificate with it). */
-export function haveOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * A self-signed certificate for 127.0.0.1 (and `extraNames`, e.g. `DNS:localhost`) in `dir`, made with
+ * the openssl CLI, one of the local stack's packages (`npm test` installs it with the stack).
+ */
+export function selfSignedCertificate(dir: string, extraNames: readonly string[] = []): { cert: string; key: string } {
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', `subjectAltName=${['IP:127.0.0.1', ...extraNames].join(',')}`, '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  return { cert, key };
 }
 
 /** A billion-laughs document around `wrap(param)`: nine levels of ten-fold entities. */

@@ -1,4 +1,5 @@
 import { AndFilter, Attribute, Change, EqualityFilter, type Entry } from 'ldapts';
+import { isBelow } from '../../model/dn.js';
 import { LdapConnection } from './ldap-connection.js';
 import type { Config, LdapConfig } from '../../config/config.js';
 import { OxprovError } from '../../errors.js';
@@ -90,7 +91,7 @@ export class LdapDirectory implements Directory {
 
   /** An entry oxprov created (under `peopleDn`), not one of a company's tree fitted in place. */
   private ownEntry(dn: string): boolean {
-    return dn.replace(/,\s+/g, ',').toLowerCase().endsWith(`,${this.config.ldap.peopleDn.replace(/,\s+/g, ',').toLowerCase()}`);
+    return isBelow(dn, this.config.ldap.peopleDn);
   }
 
   private get usersBase(): string {
@@ -209,10 +210,10 @@ export class LdapDirectory implements Directory {
     await this.modify(await this.dnOf(username), [change], `${since === undefined ? 'clearing' : 'setting'} the unfinished mark of ${username}`);
   }
 
-  async clearAttributes(username: string, names: readonly string[]): Promise<void> {
+  async clearAttributes(user: DirectoryUser, names: readonly string[]): Promise<void> {
     if (names.length === 0) return;
     const changes = names.map((type) => new Change({ operation: 'replace', modification: new Attribute({ type: this.names.wire(type), values: [] }) }));
-    await this.modify(await this.dnOf(username), changes, `clearing ${names.join(', ')} of ${username}`);
+    await this.modify(user.dn, changes, `clearing ${names.join(', ')} of ${user.username}`);
   }
 
   async *scanUsers(pageSize = 1000): AsyncIterable<readonly DirectoryListing[]> {
@@ -296,14 +297,14 @@ export class LdapDirectory implements Directory {
     return 'updated';
   }
 
-  async modifyUser(username: string, attributes: Readonly<Record<string, readonly string[]>>): Promise<void> {
+  async modifyUser(user: DirectoryUser, attributes: Readonly<Record<string, readonly string[]>>): Promise<void> {
     const changes = Object.entries(attributes).map(([type, values]) =>
       new Change({ operation: 'replace', modification: new Attribute({ type: this.names.wire(type), values: [...values] }) }));
-    await this.modify(await this.dnOf(username), changes, `modifying ${username}`);
+    await this.modify(user.dn, changes, `modifying ${user.username}`);
   }
 
-  async setPassword(username: string, password: string, mustChange = false): Promise<void> {
-    await this.modifyUser(username, {
+  async setPassword(user: DirectoryUser, password: string, mustChange = false): Promise<void> {
+    await this.modifyUser(user, {
       userPassword: [hashPassword(password, this.config.ldap.passwordScheme)],
       shadowLastChange: [mustChange ? '0' : String(Math.floor(Date.now() / 86_400_000))],
     });
@@ -314,8 +315,8 @@ export class LdapDirectory implements Directory {
     return value === undefined || !/^\d+$/.test(value) ? undefined : Number(value);
   }
 
-  setQuota(username: string, megabytes: number): Promise<void> {
-    return this.modifyUser(username, { [this.config.ldap.quotaAttribute]: [String(megabytes)] });
+  setQuota(user: DirectoryUser, megabytes: number): Promise<void> {
+    return this.modifyUser(user, { [this.config.ldap.quotaAttribute]: [String(megabytes)] });
   }
 
   hasPassword(user: DirectoryUser, password: string): boolean {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +10,7 @@ import { runTool } from '../../../src/cli/tools/run-tool.js';
 import { defaultToolCallerFactory } from '../../../src/cli/tools/create-tool-caller.js';
 import { createXmlRpcToolCaller } from '../../../src/daemon/xmlrpc-tool-caller.js';
 import type { ToolName, ToolResult } from '../../../src/service/tools/tool-contract.js';
-import { haveOpenssl } from '../../helpers/xmlrpc-peers.js';
+import { selfSignedCertificate } from '../../helpers/xmlrpc-peers.js';
 import { fakeCaller, fakeIo, PAPER, paperArgs } from '../cli/tools/tool-helpers.js';
 
 /** A fake admin service: checks the admin password like the real one, answers per tool. */
@@ -156,12 +155,11 @@ describe('oxprov serve', () => {
 });
 
 
-describe.skipIf(!haveOpenssl())('oxprov serve over TLS, tool with --server-ca (needs the openssl CLI)', () => {
+describe('oxprov serve over TLS, tool with --server-ca', () => {
   let dir: string;
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxprov-serve-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+    selfSignedCertificate(dir);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

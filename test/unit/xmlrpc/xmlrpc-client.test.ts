@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OxprovError } from '../../../src/errors.js';
 import { callXmlRpc, createXmlRpcServer, type XmlRpcServer, type XmlRpcValue } from '../../../src/xmlrpc/index.js';
-import { haveOpenssl, pythonCall } from '../../helpers/xmlrpc-peers.js';
+import { pythonCall, selfSignedCertificate } from '../../helpers/xmlrpc-peers.js';
 
 let slowAborted = false;
 const methods = new Map<string, (params: XmlRpcValue[], ctx: { signal: AbortSignal }) => Promise<XmlRpcValue>>([
@@ -66,22 +65,16 @@ describe('callXmlRpc over http', () => {
 });
 
 
-describe.skipIf(!haveOpenssl())('over TLS with a self-signed certificate (needs the openssl CLI)', () => {
+describe('over TLS with a self-signed certificate', () => {
   let dir: string;
   let server: XmlRpcServer;
   let url: string;
   let cert: string;
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxprov-xmlrpc-tls-'));
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-        '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')],
-      { stdio: 'ignore' },
-    );
-    cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
-    server = createXmlRpcServer({ methods, tls: { cert, key: fs.readFileSync(path.join(dir, 'key.pem'), 'utf8') } });
+    const files = selfSignedCertificate(dir, ['DNS:localhost']);
+    cert = fs.readFileSync(files.cert, 'utf8');
+    server = createXmlRpcServer({ methods, tls: { cert, key: fs.readFileSync(files.key, 'utf8') } });
     url = `https://127.0.0.1:${(await server.listen(0)).port}/`;
   });
   afterAll(async () => {
