@@ -36,6 +36,8 @@ export interface ImportHooks {
   signal?: AbortSignal;
   /** Overrides the bound on the directory snapshot of a large dry run (tests on a shared directory). */
   snapshotMaxUsers?: number;
+  /** Called with the job once it is built, before it runs: a page reads its snapshots and its rows. */
+  onJob?: (job: ImportJob) => void;
 }
 
 export interface ImportRun {
@@ -144,6 +146,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
       journal, resume, maxFailures: options.maxFailures, inPlaceColumn: options.directory?.inPlace ? DN_COLUMN : undefined,
     });
     job.onRow((o) => report.write(o));
+    hooks.onJob?.(job);
     const mode: ProgressMode = options.progress === 'auto' ? (io.stderr.isTTY ? 'bar' : 'lines') : options.progress;
     const monitor = new ImportMonitor(job, options.file, options.dryRun, options.reportDir, mode, io.stderr);
     let summary!: ImportSummary;

@@ -53,6 +53,12 @@ export interface XmlRpcServerOptions {
   readonly requestTimeoutMs?: number;
   /** Called once per request, after the answer is sent. */
   readonly log?: (entry: XmlRpcLogEntry) => void;
+  /**
+   * Requests whose path starts with `prefix` go to `handler` instead (the daemon's
+   * web page), on the same socket, TLS and timeouts; the XML-RPC rules apply to
+   * everything else as before.
+   */
+  readonly mount?: { readonly prefix: string; readonly handler: (req: http.IncomingMessage, res: http.ServerResponse) => void };
 }
 
 /** A running (or not yet running) XML-RPC server. */
@@ -93,7 +99,10 @@ export function createXmlRpcServer(options: XmlRpcServerOptions): XmlRpcServer {
     connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs),
     keepAliveTimeout: 5_000,
   };
+  const mount = options.mount;
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const url = req.url ?? '';
+    if (mount && (url === mount.prefix.replace(/\/$/, '') || url.startsWith(mount.prefix))) return mount.handler(req, res);
     handleRequest(req, res).catch(() => {
       // handleRequest answers every error itself; this only guards against a bug there taking the process down.
       if (!res.headersSent) res.writeHead(500, { Connection: 'close' });
