@@ -6,3 +6,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 [ -f dist/cli/main.js ] && [ -z "$(find src -newer dist/cli/main.js -name '*.ts' -print -quit)" ] || npm run build --silent
+# The web page's end-to-end tests drive Debian's Chromium (playwright-core never downloads a browser).
+if [ ! -x /usr/bin/chromium ]; then
+  sudo_=(); [ "$(id -u)" = 0 ] || sudo_=(sudo -n)
+  "${sudo_[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq || true
+  "${sudo_[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+fi

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError, isOxprovError, OxprovError } from '../errors.js';
 import { loadConfig } from '../config/load-config.js';
 import { readPem } from '../config/read-pem.js';
@@ -5,9 +6,11 @@ import { TOOL_NAMES, type ToolCaller } from '../service/tools/tool-contract.js';
 import { LoginThrottle, type ThrottleSettings } from './login-throttle.js';
 import { toolParamsFromXmlRpc, toolResultToXmlRpc } from './tool-wire.js';
 import { createXmlRpcServer, type XmlRpcLogEntry, type XmlRpcMethod } from '../xmlrpc/index.js';
+import { normalizeWebOptions, UI_PREFIX, type RawWebOptions, type WebOptions } from '../web/web-options.js';
+import type { WebApp, WebDeps } from '../web/web-app.js';
 
 /** `oxprov serve` options as typed (strings), before {@link normalizeServeOptions}. */
-export interface RawServeOptions {
+export interface RawServeOptions extends RawWebOptions {
   listen?: string;
   port?: string;
   'tls-cert'?: string;
@@ -30,6 +33,8 @@ export interface ServeOptions {
   readonly bodyLimit?: number;
   /** Config of the back-ends for the in-process admin service. */
   readonly configFile?: string;
+  /** The web page at /ui/ (undefined with `--no-ui`). */
+  readonly web?: WebOptions;
 }
 
 export const DEFAULT_PORT = 8077;
@@ -60,6 +65,7 @@ export function normalizeServeOptions(raw: RawServeOptions): ServeOptions {
     tls: cert !== undefined && key !== undefined ? Object.freeze({ cert: readPem(cert, '--tls-cert'), key: readPem(key, '--tls-key') }) : undefined,
     bodyLimit: int('body-limit', raw['body-limit'], 1024, 1024 ** 3),
     configFile: raw.config,
+    web: normalizeWebOptions(raw),
   });
 }
 
@@ -123,6 +129,10 @@ function subjectOf(params: Readonly<Record<string, string>>): string {
 export interface RunningDaemon {
   /** e.g. `http://127.0.0.1:8077/` */
   readonly url: string;
+  /** The web page, e.g. `http://127.0.0.1:8077/ui/`; undefined with `--no-ui`. */
+  readonly uiUrl?: string;
+  /** The page, once it has started (tests reach its runs). */
+  readonly web?: Promise<WebApp | undefined>;
   /** Stops accepting, lets calls in flight finish, closes the service; safe twice. */
   close(): Promise<void>;
 }
@@ -135,6 +145,8 @@ export interface DaemonDeps {
   readonly log?: (line: string) => void;
   /** How failed logins are slowed down (tests use short delays). */
   readonly throttle?: ThrottleSettings;
+  /** Seams of the web page (tests: a fake login). */
+  readonly web?: Partial<Pick<WebDeps, 'authenticate' | 'now'>>;
 }
 
 /** Starts the XML-RPC daemon in front of the in-process admin service. */
@@ -143,24 +155,45 @@ export async function startDaemon(options: ServeOptions, deps: DaemonDeps = {}):
     const { createAdminService } = await import('../service/tools/admin-service.js');
     return createAdminService(loadConfig({ file: o.configFile, env: deps.env }));
   }))(options);
+  // One throttle for both doors: guessing through the page counts against XML-RPC too, and back.
+  const throttle = new LoginThrottle(deps.throttle);
+  // The page is built beside the listening socket (fastify and the import take a while to load):
+  // XML-RPC answers at once, a request for /ui/ waits until the page is ready.
+  const web: Promise<WebApp | undefined> = options.web
+    ? import('../web/web-app.js').then(({ createWebApp }) =>
+      createWebApp(options.web!, { secure: options.tls !== undefined, throttle, configFile: options.configFile, env: deps.env, log: deps.log, ...deps.web }))
+    : Promise.resolve(undefined);
+  web.catch((err) => deps.log?.(`${new Date().toISOString()} the web page could not start: ${describeError(err)}`));
+  const uiHandler = (req: IncomingMessage, res: ServerResponse) => {
+    web.then((w) => w!.handler(req, res), () => {
+      res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+      res.end('the web page could not start: see the daemon\'s log\n');
+    });
+  };
   const server = createXmlRpcServer({
-    methods: createToolMethods(service, { throttle: new LoginThrottle(deps.throttle), log: deps.log }),
+    methods: createToolMethods(service, { throttle, log: deps.log }),
     bodyLimit: options.bodyLimit,
     tls: options.tls,
     log: deps.log === undefined ? undefined : (entry) => deps.log!(formatLogEntry(entry)),
+    mount: options.web ? { prefix: UI_PREFIX, handler: uiHandler } : undefined,
   });
   let address;
   try {
     address = await server.listen(options.port, options.listen);
   } catch (err) {
+    await web.then((w) => w?.close()).catch(() => {});
     await service.close().catch(() => {});
     throw err;
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
+  const url = `${options.tls ? 'https' : 'http'}://${host}:${address.port}/`;
   return {
-    url: `${options.tls ? 'https' : 'http'}://${host}:${address.port}/`,
-    close: () => (closing ??= server.close().finally(() => service.close())),
+    url,
+    uiUrl: options.web ? `${url}${UI_PREFIX.slice(1)}` : undefined,
+    web: options.web ? web : undefined,
+    // The page's imports are stopped first (their reports written), then the server, then the service.
+    close: () => (closing ??= web.then((w) => w?.close()).catch(() => {}).then(() => server.close()).finally(() => service.close())),
   };
 }
 
@@ -203,6 +236,8 @@ export async function serveUntilSignal(
     return 2;
   }
   io.stdout.write(`listening on ${daemon.url}\n`);
+  // On stderr: scripts read the one line of stdout for the XML-RPC URL.
+  if (daemon.uiUrl) io.stderr.write(`serve: web page on ${daemon.uiUrl}\n`);
   const signal = await stopSignal;
   io.stderr.write(`serve: ${signal}, finishing calls in flight\n`);
   await daemon.close();

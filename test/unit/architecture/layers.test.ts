@@ -18,9 +18,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   import: ['errors', 'model', 'config', 'templates', 'mapping', 'service'],
   sync: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import'],
   xmlrpc: ['errors'],
-  daemon: ['errors', 'model', 'config', 'service', 'xmlrpc'],
+  web: ['errors', 'model', 'config', 'mapping', 'service', 'import', 'sync'],
+  daemon: ['errors', 'model', 'config', 'service', 'xmlrpc', 'web'],
   stack: ['errors', 'config', 'templates', 'provision'],
-  cli: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import', 'sync', 'xmlrpc', 'daemon', 'stack'],
+  cli: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import', 'sync', 'xmlrpc', 'daemon', 'web', 'stack'],
 };
 const DRIVERS = ['ldapts', 'pg', 'imapflow'];
 

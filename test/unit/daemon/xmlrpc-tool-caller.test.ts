@@ -105,7 +105,11 @@ describe('XML-RPC ToolCaller against a real createXmlRpcServer', () => {
 
 describe('oxprov serve', () => {
   it('normalises its options once, naming the bad one', () => {
-    expect(normalizeServeOptions({})).toEqual({ listen: '127.0.0.1', port: 8077, tls: undefined, bodyLimit: undefined, configFile: undefined });
+    expect(normalizeServeOptions({})).toEqual({
+      listen: '127.0.0.1', port: 8077, tls: undefined, bodyLimit: undefined, configFile: undefined,
+      web: { uploadLimit: 64 * 1024 * 1024, dataDir: path.resolve('reports/web'), keepMs: 30 * 86_400_000, sessionIdleMs: 30 * 60_000 },
+    });
+    expect(normalizeServeOptions({ 'no-ui': true }).web).toBeUndefined();
     expect(normalizeServeOptions({ port: '0', 'body-limit': '65536', config: '/c.json' })).toMatchObject({ port: 0, bodyLimit: 65536, configFile: '/c.json' });
     for (const raw of [{ port: '70000' }, { port: 'http' }, { 'body-limit': '1e6' }, { 'tls-cert': '/c.pem' }]) {
       expect(() => normalizeServeOptions(raw)).toThrow(expect.objectContaining({ code: 'CFG_INVALID' }));

@@ -1,0 +1,280 @@
+import fs from 'node:fs';
+import type http from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
+import { BACKENDS } from '../model/backends.js';
+import { describeError, isOxprovError, OxprovError, type Backend } from '../errors.js';
+import { loadConfig } from '../config/load-config.js';
+import { checkAdmin } from '../service/tools/admin-auth.js';
+import { changesState, checkCsrf, CSRF_HEADER } from './csrf.js';
+import { pageBy, pageIssues } from './row-issues.js';
+import { sweepOld } from './retention.js';
+import { SessionStore, DEFAULT_SESSIONS, type Session } from './session-store.js';
+import { loadStaticFiles } from './static-files.js';
+import { saveUpload, type UploadPart } from './upload.js';
+import { UI_PREFIX, type WebOptions } from './web-options.js';
+import { WebRuns, type RunRequest } from './web-runs.js';
+
+/** The daemon's login throttle (src/daemon/login-throttle.ts), as the page uses it. */
+export interface Throttle {
+  refusal(address: string, name: string): string | undefined;
+  failure(address: string, name: string): number;
+  success(address: string): void;
+}
+
+/** What the page needs besides its options; tests inject a fake login. */
+export interface WebDeps {
+  /** The daemon's secure flag: the cookie is `Secure` under TLS. */
+  readonly secure: boolean;
+  readonly throttle: Throttle;
+  /** Config file of the back-ends (default: OXPROV_CONFIG or the local stack). */
+  readonly configFile?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Checks an administrator's name and password; default: a bind to the directory, as the tools do. */
+  readonly authenticate?: (user: string, password: string) => Promise<{ dn: string }>;
+  /** One line per request (method, path, status, administrator; never a body). */
+  readonly log?: (line: string) => void;
+  readonly now?: () => number;
+}
+
+/** A started page. */
+export interface WebApp {
+  /** Hands a request for /ui/ to the page. */
+  readonly handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  readonly runs: WebRuns;
+  /** Stops the imports in progress (their reports are written) and the sweep. */
+  close(): Promise<void>;
+}
+
+export const PREFIX = UI_PREFIX;
+const COOKIE = 'oxprov_session';
+
+const STATUS: Partial<Record<string, number>> = {
+  WEB_SESSION: 401, ADMIN_AUTH: 401, WEB_CSRF: 403, WEB_FORBIDDEN: 403, WEB_NOT_FOUND: 404, WEB_GONE: 410, WEB_TOO_LARGE: 413,
+  WEB_INVALID_REQUEST: 400, LDAP_CONNECT: 503,
+};
+
+function statusOf(err: OxprovError): number {
+  return STATUS[err.code] ?? (/^(CFG|MAP|CSV|SYNC)_/.test(err.code) ? 400 : 500);
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    session?: Session;
+  }
+}
+
+/**
+ * The web page of the admin daemon, at /ui/: a fastify instance that the
+ * daemon's own HTTP server hands the requests under /ui/ to (fastify's
+ * `routing`), so XML-RPC keeps its server, limits and tests as they are.
+ * Login against the directory as the tools do; a session cookie (HttpOnly,
+ * SameSite=Strict, Secure under TLS) and a CSRF token on every request that
+ * changes something.
+ */
+export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<WebApp> {
+  const now = deps.now ?? Date.now;
+  const sessions = new SessionStore({ ...DEFAULT_SESSIONS, idleMs: options.sessionIdleMs }, now);
+  const runs = new WebRuns(options.dataDir, deps.configFile);
+  const files = loadStaticFiles();
+  let config: ReturnType<typeof loadConfig> | undefined;
+  const authenticate = deps.authenticate ?? (async (user: string, password: string) => {
+    config ??= loadConfig({ file: deps.configFile, env: deps.env });
+    return checkAdmin(config, { adminuser: user, adminpasswd: password });
+  });
+  const log = (req: FastifyRequest, status: number) =>
+    deps.log?.(`${new Date(now()).toISOString()} ${req.ip} ui ${req.method} ${req.url.split('?')[0]} ${status}${req.session ? ` by ${JSON.stringify(req.session.user)}` : ''}`);
+
+  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 64 * 1024, return503OnClosing: false });
+  await app.register(cookie);
+  await app.register(multipart, { limits: { fileSize: options.uploadLimit, files: 2, fields: 4, parts: 6 } });
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    // Nothing from another site, no framing, no guessing of types, no referrer leaking run ids.
+    reply.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header('X-Frame-Options', 'DENY');
+    if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => log(req, reply.statusCode));
+
+  // Everything under /ui/api/ but the login needs a session; what changes something, its CSRF token too.
+  app.addHook('onRequest', async (req) => {
+    const path = req.url.split('?')[0];
+    if (!path.startsWith(`${PREFIX}api/`) || path === `${PREFIX}api/login`) return;
+    const session = sessions.get(req.cookies?.[COOKIE]);
+    if (!session) throw new OxprovError('WEB_SESSION', 'not logged in, or the session has expired: log in again');
+    req.session = session;
+    if (changesState(req.method)) checkCsrf(session, req.headers[CSRF_HEADER]);
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    let e: OxprovError;
+    const code = (err as { code?: string }).code;
+    if (isOxprovError(err)) e = err;
+    else if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new OxprovError('WEB_TOO_LARGE', 'the request is larger than the server accepts');
+    else if (typeof (err as { statusCode?: number }).statusCode === 'number' && (err as { statusCode: number }).statusCode < 500) {
+      e = new OxprovError('WEB_INVALID_REQUEST', describeError(err));
+    } else {
+      deps.log?.(`${new Date(now()).toISOString()} ${req.ip} ui ${req.method} ${req.url.split('?')[0]} internal error: ${describeError(err)}`);
+      e = new OxprovError('WEB_INVALID_REQUEST', 'internal error');
+      return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error (see the daemon\'s log)' } });
+    }
+    // A back-end that cannot be reached is named, not located: see serve.ts's withoutTopology.
+    const message = e.code.endsWith('_CONNECT') ? `the ${e.backend ?? 'back-end'} server is not reachable from the admin daemon` : e.message;
+    return reply.code(statusOf(e)).send({ error: { code: e.code, message, field: e.field } });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'WEB_NOT_FOUND', message: `nothing at ${req.url.split('?')[0]}` } }));
+
+  // The page.
+  app.get('/ui', (_req, reply) => reply.redirect(PREFIX));
+  const sendFile = (name: string) => (_req: FastifyRequest, reply: FastifyReply) => {
+    const f = files.get(name)!;
+    return reply.header('Cache-Control', 'no-cache').type(f.type).send(f.body);
+  };
+  app.get(PREFIX, sendFile('index.html'));
+  for (const name of files.keys()) app.get(`${PREFIX}${name}`, sendFile(name));
+
+  // Login, session, logout.
+  app.post(`${PREFIX}api/login`, async (req, reply) => {
+    const body = (req.body ?? {}) as { user?: unknown; password?: unknown };
+    const user = typeof body.user === 'string' ? body.user.trim() : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    const address = req.ip;
+    const name = user.toLowerCase();
+    const refused = deps.throttle.refusal(address, name);
+    if (refused !== undefined) throw new OxprovError('ADMIN_AUTH', refused);
+    let admin: { dn: string };
+    try {
+      admin = await authenticate(user, password);
+    } catch (err) {
+      if (isOxprovError(err, 'ADMIN_AUTH')) {
+        // Answered late, and only this client waits (as XML-RPC's logins).
+        const delay = deps.throttle.failure(address, name);
+        deps.log?.(`${new Date(now()).toISOString()} ${address} ui login failed for ${JSON.stringify(name)}${delay ? `; answered after ${delay} ms` : ''}`);
+        if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+        throw new OxprovError('ADMIN_AUTH', 'wrong name or password', { field: 'password' });
+      }
+      throw err;
+    }
+    deps.throttle.success(address);
+    const s = sessions.create(name, admin.dn);
+    reply.setCookie(COOKIE, s.id, { path: PREFIX, httpOnly: true, sameSite: 'strict', secure: deps.secure, maxAge: sessions.cookieMaxAgeSeconds });
+    return { user: s.user, csrf: s.csrf, uploadLimit: options.uploadLimit, backends: BACKENDS };
+  });
+  app.get(`${PREFIX}api/session`, async (req) => ({ user: req.session!.user, csrf: req.session!.csrf, uploadLimit: options.uploadLimit, backends: BACKENDS }));
+  app.post(`${PREFIX}api/logout`, async (req, reply) => {
+    sessions.destroy(req.session!.id);
+    reply.clearCookie(COOKIE, { path: PREFIX, httpOnly: true, sameSite: 'strict', secure: deps.secure });
+    return { ok: true };
+  });
+
+  // Upload: streamed to a private folder.
+  app.post(`${PREFIX}api/uploads`, async (req) => {
+    if (!req.isMultipart()) throw new OxprovError('WEB_INVALID_REQUEST', 'send the file as multipart/form-data (fields csv and mapping)');
+    const { id, dir } = runs.newUpload();
+    const saved = await saveUpload(req.parts() as AsyncIterable<UploadPart>, dir, options.uploadLimit);
+    const record = { id, owner: req.session!.dn, name: saved.name, size: saved.size, mappingName: saved.mappingName, createdAt: new Date(now()).toISOString() };
+    runs.saveUpload(record);
+    return { id, name: record.name, size: record.size, mappingName: record.mappingName };
+  });
+
+  // Runs: start, follow, cancel, read, download.
+  app.post(`${PREFIX}api/runs`, async (req) => runs.start(runRequest(req.body), { dn: req.session!.dn, user: req.session!.user }));
+  app.get(`${PREFIX}api/runs`, async () => ({ runs: runs.list() }));
+  const run = (req: FastifyRequest) => {
+    const id = (req.params as { id: string }).id;
+    const r = runs.get(id);
+    if (!r) throw new OxprovError('WEB_NOT_FOUND', 'no such run (it may have been deleted as too old)', { field: 'id' });
+    return r;
+  };
+  app.get(`${PREFIX}api/runs/:id`, async (req) => {
+    const r = run(req);
+    return { run: r, progress: runs.progress(r.id) };
+  });
+  app.post(`${PREFIX}api/runs/:id/cancel`, async (req) => ({ run: runs.cancel(run(req).id) }));
+  app.get(`${PREFIX}api/runs/:id/rejected`, async (req) => {
+    const q = req.query as Record<string, string | undefined>;
+    return pageIssues(runs.issues(run(req).id), { code: q.code, page: q.page, pageSize: q.pageSize });
+  });
+  app.get(`${PREFIX}api/runs/:id/plan`, async (req) => {
+    const q = req.query as Record<string, string | undefined>;
+    const action = q.action?.trim() || undefined;
+    const entries = runs.planEntries(run(req).id);
+    const actions: Record<string, number> = {};
+    for (const e of entries) actions[e.action] = (actions[e.action] ?? 0) + 1;
+    return { ...pageBy(entries, (e) => e.action !== 'unchanged' && (action === undefined || e.action === action), q), actions };
+  });
+  app.get(`${PREFIX}api/runs/:id/files/:name`, async (req, reply) => {
+    const r = run(req);
+    const name = (req.params as { name: string }).name;
+    const file = runs.reportFile(r.id, name);
+    if (!file) throw new OxprovError('WEB_NOT_FOUND', `${name} is not a report of this run`, { field: 'name' });
+    return reply
+      .type(name.endsWith('.json') ? 'application/json; charset=utf-8' : 'text/csv')
+      .header('Content-Disposition', `attachment; filename="${name}"`)
+      .send(fs.createReadStream(file));
+  });
+  // POST: it deletes the file as it hands it out.
+  app.post(`${PREFIX}api/runs/:id/credentials`, async (req, reply) => {
+    const data = runs.takeCredentials(run(req).id, req.session!.dn);
+    return reply.type('text/csv').header('Content-Disposition', 'attachment; filename="credentials.csv"').send(data);
+  });
+
+  await app.ready();
+
+  // Old uploads and reports go; now, then every hour.
+  const sweep = () => {
+    const busy = (n: string) => runs.busy(n);
+    sweepOld(runs.uploadsDir, options.keepMs, busy, now());
+    runs.forget(sweepOld(runs.runsDir, options.keepMs, busy, now()));
+    sessions.sweep();
+  };
+  sweep();
+  const timer = setInterval(sweep, 3_600_000);
+  timer.unref();
+
+  return {
+    handler: (req, res) => app.routing(req, res),
+    runs,
+    close: async () => {
+      clearInterval(timer);
+      await runs.close();
+      await app.close();
+    },
+  };
+}
+
+/** The body of POST /ui/api/runs, checked for types; the values are checked by the command line's option checks. */
+function runRequest(body: unknown): RunRequest {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const str = (k: string) => {
+    const v = b[k];
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v !== 'string') throw new OxprovError('WEB_INVALID_REQUEST', `${k} must be text`, { field: k });
+    return v;
+  };
+  const bool = (k: string) => {
+    const v = b[k];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'boolean') throw new OxprovError('WEB_INVALID_REQUEST', `${k} must be true or false`, { field: k });
+    return v;
+  };
+  const only = b.only;
+  if (only !== undefined && !(Array.isArray(only) && only.every((x) => (BACKENDS as readonly unknown[]).includes(x)))) {
+    throw new OxprovError('WEB_INVALID_REQUEST', `only must be a list of ${BACKENDS.join(', ')}`, { field: 'only' });
+  }
+  const maxDisable = b.maxDisable;
+  if (maxDisable !== undefined && maxDisable !== null && maxDisable !== '' && !(Number.isSafeInteger(maxDisable) && (maxDisable as number) >= 0)) {
+    throw new OxprovError('WEB_INVALID_REQUEST', 'maxDisable must be a whole number', { field: 'maxDisable' });
+  }
+  return {
+    uploadId: str('uploadId') ?? '', kind: str('kind') as RunRequest['kind'], mode: str('mode') as RunRequest['mode'],
+    onExisting: str('onExisting'), generatePasswords: bool('generatePasswords'), createGroups: bool('createGroups'),
+    only: only as Backend[] | undefined, key: str('key'), feed: str('feed'),
+    maxDisable: typeof maxDisable === 'number' ? maxDisable : undefined,
+  };
+}

@@ -1,0 +1,368 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { OxprovError, isOxprovError, describeError, type Backend } from '../errors.js';
+import type { ImportJob } from '../import/import-job.js';
+import type { ImportSummary } from '../import/import-monitor.js';
+import { normalizeImportOptions, type ImportOptionsInput } from '../import/import-options.js';
+import type { PlanSummary } from '../sync/plan-files.js';
+import { normalizeSyncOptions, type SyncOptionsInput } from '../sync/sync-options.js';
+import { issuesOf, type RowIssue } from './row-issues.js';
+import { progressOf, type RunProgress } from './run-progress.js';
+
+export type RunKind = 'import' | 'sync';
+/** A dry run or an import of a file; a plan of a sync, or the sync applied. */
+export type RunMode = 'dry-run' | 'import' | 'plan' | 'apply';
+
+/** What the page asks for: the options of `import` and `sync` that matter to a person. */
+export interface RunRequest {
+  readonly uploadId: string;
+  readonly kind: RunKind;
+  readonly mode: RunMode;
+  readonly onExisting?: string;
+  readonly generatePasswords?: boolean;
+  readonly createGroups?: boolean;
+  /** Only these back-ends (`--source_only`). */
+  readonly only?: readonly Backend[];
+  readonly key?: string;
+  readonly feed?: string;
+  /** The leaver threshold of a sync, when the administrator raises it. */
+  readonly maxDisable?: number;
+}
+
+/** An uploaded file (and its mapping), kept until the retention age. */
+export interface UploadRecord {
+  readonly id: string;
+  readonly owner: string;
+  readonly name: string;
+  readonly size: number;
+  readonly mappingName?: string;
+  readonly createdAt: string;
+}
+
+/** One run as the page and the history show it; saved as web-run.json in its folder. */
+export interface RunRecord {
+  readonly id: string;
+  readonly uploadId: string;
+  readonly file: string;
+  readonly mappingName?: string;
+  readonly kind: RunKind;
+  readonly mode: RunMode;
+  /** The DN of the administrator who started it; the only one who may take its passwords. */
+  readonly owner: string;
+  readonly ownerName: string;
+  readonly createdAt: string;
+  finishedAt?: string;
+  status: 'running' | 'done' | 'failed' | 'cancelled' | 'blocked' | 'interrupted';
+  readonly options: Readonly<Record<string, unknown>>;
+  exitCode?: number;
+  /** What the run said on its error stream (never a password): why it could not run, header problems. */
+  messages: string[];
+  summary?: Omit<ImportSummary, 'reportDir' | 'credentialsFile'>;
+  plan?: PlanSummary;
+  applied?: Record<string, number>;
+  credentials: 'none' | 'available' | 'downloaded';
+  /** The report files that can be downloaded. */
+  files: string[];
+}
+
+/** Files of a run folder that can be downloaded; credentials.csv has its own door. */
+export const REPORT_FILES = ['report.csv', 'rejected.csv', 'summary.json', 'plan.json', 'plan.csv'] as const;
+const RECORD = 'web-run.json';
+const ISSUES = 'issues.json';
+const ID = /^[0-9TZ]{16}-[A-Za-z0-9_-]{8,32}$/;
+
+interface Live {
+  record: RunRecord;
+  job?: ImportJob;
+  abort: AbortController;
+  issues: RowIssue[];
+  done: Promise<void>;
+}
+
+const newId = (now: Date) => `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(9).toString('base64url')}`;
+
+function sink(): Writable & { text(): string } {
+  const chunks: string[] = [];
+  const w = new Writable({ write(c, _e, done) { chunks.push(String(c)); done(); } }) as Writable & { text(): string };
+  w.text = () => chunks.join('');
+  return w;
+}
+
+function writePrivate(file: string, data: unknown): void {
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The page's uploads and runs: each in a private folder under the data folder
+ * (`uploads/ID/`, `runs/ID/`, 0700, files 0600), driven through the same
+ * `runImport` and `runSync` as the command line. Runs in progress live in
+ * memory; finished ones are read back from their folders for the history.
+ */
+export class WebRuns {
+  private readonly live = new Map<string, Live>();
+
+  constructor(private readonly dataDir: string, private readonly configFile?: string) {}
+
+  get uploadsDir(): string {
+    return path.join(this.dataDir, 'uploads');
+  }
+
+  get runsDir(): string {
+    return path.join(this.dataDir, 'runs');
+  }
+
+  /** A new, empty, private upload folder. */
+  newUpload(): { id: string; dir: string } {
+    const id = newId(new Date());
+    const dir = path.join(this.uploadsDir, id);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return { id, dir };
+  }
+
+  saveUpload(record: UploadRecord): void {
+    writePrivate(path.join(this.uploadsDir, record.id, 'upload.json'), record);
+  }
+
+  upload(id: string): UploadRecord | undefined {
+    return ID.test(id) ? readJson<UploadRecord>(path.join(this.uploadsDir, id, 'upload.json')) : undefined;
+  }
+
+  /**
+   * Checks the request with the command line's own option checks, then starts the run.
+   * @throws OxprovError WEB_NOT_FOUND for an unknown upload, CFG_INVALID for a bad option.
+   */
+  start(request: RunRequest, admin: { dn: string; user: string }): RunRecord {
+    const upload = this.upload(request.uploadId);
+    if (upload === undefined) throw new OxprovError('WEB_NOT_FOUND', 'no such upload (it may have been deleted as too old): upload the file again', { field: 'uploadId' });
+    const kind = request.kind;
+    const modes: Record<RunKind, RunMode[]> = { import: ['dry-run', 'import'], sync: ['plan', 'apply'] };
+    if (!modes[kind]?.includes(request.mode)) {
+      throw new OxprovError('WEB_INVALID_REQUEST', `an ${String(kind)} run is ${modes[kind]?.join(' or ') ?? 'import or sync'}, got "${String(request.mode)}"`, { field: 'mode', value: String(request.mode) });
+    }
+    const now = new Date();
+    const id = newId(now);
+    const dir = path.join(this.runsDir, id);
+    const uploadDir = path.join(this.uploadsDir, upload.id);
+    const file = path.join(uploadDir, 'input.csv');
+    const mapping = upload.mappingName ? path.join(uploadDir, 'mapping.json') : undefined;
+    let start: (live: Live) => Promise<void>;
+    let options: Record<string, unknown>;
+    if (kind === 'import') {
+      const input: ImportOptionsInput = {
+        file, mapping, dryRun: request.mode === 'dry-run', onExisting: request.onExisting, generatePasswords: request.generatePasswords,
+        createGroups: request.createGroups, sourceOnly: request.only?.length ? request.only.join(',') : undefined,
+        report: dir, progress: 'none', config: this.configFile,
+      };
+      const o = normalizeImportOptions(input, now);
+      options = { onExisting: o.onExisting, generatePasswords: o.generatePasswords, createGroups: o.createGroups, only: o.only };
+      start = (live) => this.runImport(live, input);
+    } else {
+      const input: SyncOptionsInput = {
+        file, mapping, key: request.key || undefined, feed: request.feed || undefined, generatePasswords: request.generatePasswords,
+        createGroups: request.createGroups, planOnly: request.mode === 'plan', maxDisable: request.maxDisable, report: dir, config: this.configFile,
+      };
+      const o = normalizeSyncOptions(input, now);
+      options = { key: o.key, feed: o.feed, generatePasswords: o.generatePasswords, createGroups: o.createGroups, maxDisable: o.maxDisable };
+      start = (live) => this.runSync(live, input);
+    }
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const record: RunRecord = {
+      id, uploadId: upload.id, file: upload.name, mappingName: upload.mappingName, kind, mode: request.mode, owner: admin.dn, ownerName: admin.user,
+      createdAt: now.toISOString(), status: 'running', options, messages: [], credentials: 'none', files: [],
+    };
+    writePrivate(path.join(dir, RECORD), record);
+    const live: Live = { record, abort: new AbortController(), issues: [], done: Promise.resolve() };
+    this.live.set(id, live);
+    live.done = start(live).catch((err) => {
+      live.record.status = 'failed';
+      live.record.messages.push(`${isOxprovError(err) ? `${err.code}: ` : ''}${describeError(err)}`);
+    }).finally(() => this.finish(live, dir));
+    return record;
+  }
+
+  private async runImport(live: Live, input: ImportOptionsInput): Promise<void> {
+    const stdout = sink();
+    const stderr = sink();
+    // Loaded when first needed: the back-ends' drivers take most of a second to load, and the daemon starts without them.
+    const { runImport } = await import('../import/run-import.js');
+    const run = await runImport(input, { stdout, stderr }, {
+      signal: live.abort.signal,
+      onJob: (job) => {
+        live.job = job;
+        job.onRow((o) => {
+          if (o.status === 'rejected' || o.status === 'failed') live.issues.push(...issuesOf({ line: o.line, name: o.username, status: o.status, errors: o.errors }));
+        });
+      },
+    });
+    const r = live.record;
+    r.exitCode = run.exitCode;
+    r.messages = messagesOf(stderr.text(), 'oxprov import: ');
+    if (run.summary) {
+      const { reportDir: _d, credentialsFile, ...summary } = run.summary;
+      r.summary = { ...summary, file: r.file };
+      if (credentialsFile) r.credentials = 'available';
+    }
+    r.status = !run.summary ? 'failed' : run.summary.stopped ? 'failed' : run.summary.interrupted ? 'cancelled' : 'done';
+  }
+
+  private async runSync(live: Live, input: SyncOptionsInput): Promise<void> {
+    const stdout = sink();
+    const stderr = sink();
+    const { runSync } = await import('../sync/run-sync.js');
+    const run = await runSync(input, { stdout, stderr });
+    const r = live.record;
+    r.exitCode = run.exitCode;
+    r.messages = messagesOf(stderr.text(), 'oxprov sync: ');
+    r.plan = run.summary;
+    for (const e of run.entries ?? []) {
+      if (e.action === 'rejected') live.issues.push(...issuesOf({ line: e.line, name: e.username || e.key, status: 'rejected', errors: e.errors }));
+    }
+    const dir = path.join(this.runsDir, r.id);
+    r.applied = readJson<{ applied?: Record<string, number> }>(path.join(dir, 'summary.json'))?.applied;
+    if (fs.existsSync(path.join(dir, 'credentials.csv'))) r.credentials = 'available';
+    r.status = run.summary?.blocked ? 'blocked' : run.exitCode === 2 ? 'failed' : 'done';
+  }
+
+  private finish(live: Live, dir: string): void {
+    const r = live.record;
+    r.finishedAt = new Date().toISOString();
+    r.files = REPORT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
+    try {
+      writePrivate(path.join(dir, ISSUES), live.issues);
+      writePrivate(path.join(dir, RECORD), r);
+    } catch {
+      // The folder went away (retention, an operator): the run stays visible until the daemon stops.
+    }
+    live.job = undefined;
+  }
+
+  /** A run, live or from its folder. */
+  get(id: string): RunRecord | undefined {
+    const live = this.live.get(id)?.record;
+    if (live) return live;
+    if (!ID.test(id)) return undefined;
+    const saved = readJson<RunRecord>(path.join(this.runsDir, id, RECORD));
+    // Saved as running but not running here: the daemon stopped during it.
+    if (saved && saved.status === 'running') saved.status = 'interrupted';
+    return saved;
+  }
+
+  /** The live progress of an import, while it runs. */
+  progress(id: string): RunProgress | undefined {
+    const job = this.live.get(id)?.job;
+    return job ? progressOf(job.snapshot()) : undefined;
+  }
+
+  /** The rejected and failed rows of a run. */
+  issues(id: string): readonly RowIssue[] {
+    const live = this.live.get(id);
+    if (live) return live.issues;
+    return (ID.test(id) ? readJson<RowIssue[]>(path.join(this.runsDir, id, ISSUES)) : undefined) ?? [];
+  }
+
+  /** The plan of a sync (plan.json's entries). */
+  planEntries(id: string): readonly PlanFileEntry[] {
+    const r = this.get(id);
+    if (!r || r.kind !== 'sync' || r.status === 'running') return [];
+    return readJson<{ entries?: PlanFileEntry[] }>(path.join(this.runsDir, id, 'plan.json'))?.entries ?? [];
+  }
+
+  /** Stops an import after the batches in flight (they are reported). */
+  cancel(id: string): RunRecord {
+    const live = this.live.get(id);
+    if (!live) throw new OxprovError('WEB_NOT_FOUND', 'no such run in progress', { field: 'id' });
+    if (live.record.kind !== 'import') throw new OxprovError('WEB_INVALID_REQUEST', 'a sync applies its plan in one go and cannot be stopped halfway', { field: 'id' });
+    live.abort.abort();
+    return live.record;
+  }
+
+  /** Newest first. */
+  list(): RunRecord[] {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(this.runsDir);
+    } catch {
+      // none yet
+    }
+    const records = names.filter((n) => ID.test(n)).map((n) => this.get(n)).filter((r): r is RunRecord => r !== undefined);
+    for (const l of this.live.values()) if (!records.some((r) => r.id === l.record.id)) records.push(l.record);
+    return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  /** The path of a report file of a finished run, or undefined. */
+  reportFile(id: string, name: string): string | undefined {
+    const r = this.get(id);
+    if (!r || r.status === 'running' || !(REPORT_FILES as readonly string[]).includes(name)) return undefined;
+    const file = path.join(this.runsDir, id, name);
+    return fs.existsSync(file) ? file : undefined;
+  }
+
+  /**
+   * The generated passwords of a run, once, to the administrator who ran it;
+   * the file is deleted from the server as it is handed out.
+   * @throws OxprovError WEB_FORBIDDEN for another administrator, WEB_GONE when already taken.
+   */
+  takeCredentials(id: string, dn: string): Buffer {
+    const r = this.get(id);
+    if (!r) throw new OxprovError('WEB_NOT_FOUND', 'no such run', { field: 'id' });
+    if (r.owner.toLowerCase() !== dn.toLowerCase()) throw new OxprovError('WEB_FORBIDDEN', 'only the administrator who ran it may download its passwords');
+    if (r.status === 'running') throw new OxprovError('WEB_INVALID_REQUEST', 'the run is still going: its passwords are handed out when it has finished');
+    const file = path.join(this.runsDir, id, 'credentials.csv');
+    if (r.credentials !== 'available' || !fs.existsSync(file)) throw new OxprovError('WEB_GONE', 'the passwords of this run were downloaded already (or it generated none); they are not kept on the server');
+    const data = fs.readFileSync(file);
+    fs.rmSync(file, { force: true });
+    r.credentials = 'downloaded';
+    writePrivate(path.join(this.runsDir, id, RECORD), r);
+    return data;
+  }
+
+  /** True for the folder of a run in progress or of the upload it reads (kept by the retention sweep). */
+  busy(name: string): boolean {
+    for (const l of this.live.values()) if (l.record.status === 'running' && (l.record.id === name || l.record.uploadId === name)) return true;
+    return false;
+  }
+
+  /** Forgets finished runs whose folders are gone. */
+  forget(names: readonly string[]): void {
+    for (const n of names) if (this.live.get(n)?.record.status !== 'running') this.live.delete(n);
+  }
+
+  /** Stops the imports in progress and waits for them (their reports are written). */
+  async close(): Promise<void> {
+    for (const l of this.live.values()) l.abort.abort();
+    await Promise.allSettled([...this.live.values()].map((l) => l.done));
+  }
+
+  /** Waits for a run (tests). */
+  async settled(id: string): Promise<void> {
+    await this.live.get(id)?.done;
+  }
+}
+
+/** One entry of plan.json. */
+export interface PlanFileEntry {
+  readonly action: string;
+  readonly line?: number;
+  readonly key: string;
+  readonly username: string;
+  readonly changes: readonly { attribute: string; old: string[]; new: string[] }[];
+  readonly errors: readonly { code: string; field?: string; value?: string; message: string }[];
+  readonly notes: readonly string[];
+}
+
+/** The error stream of a run as lines, without the command's prefix. */
+function messagesOf(text: string, prefix: string): string[] {
+  return text.split('\n').map((l) => (l.startsWith(prefix) ? l.slice(prefix.length) : l)).filter((l) => l.trim() !== '');
+}

@@ -1,0 +1,308 @@
+// The oxprov web page: plain DOM, no build step, no library. Every value from
+// the server reaches the page through textContent, never as HTML.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const state = { csrf: '', run: null, request: null, timer: 0, rejected: { page: 1, code: '' }, plan: { page: 1, action: '' } };
+
+function el(tag, props = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'text') e.textContent = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c);
+  return e;
+}
+
+class ApiError extends Error {
+  constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+}
+
+async function api(method, path, body) {
+  const headers = {};
+  if (method !== 'GET') headers['X-CSRF-Token'] = state.csrf;
+  let payload;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) { headers['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
+  const res = await fetch(`/ui/api/${path}`, { method, headers, body: payload, credentials: 'same-origin' });
+  if (!res.ok) {
+    const j = await res.json().catch(() => ({}));
+    const err = new ApiError(res.status, j.error?.code ?? `HTTP ${res.status}`, j.error?.message ?? res.statusText);
+    if (res.status === 401 && path !== 'login') showLogin(err.message);
+    throw err;
+  }
+  return res;
+}
+const json = async (method, path, body) => (await api(method, path, body)).json();
+const say = (id, err) => { $(id).textContent = err ? `${err.code ? `${err.code}: ` : ''}${err.message}` : ''; };
+
+function bytes(n) {
+  return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : n >= 1024 ** 2 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+}
+
+// ---- login -------------------------------------------------------------
+function showLogin(message) {
+  clearTimeout(state.timer);
+  $('app').hidden = true;
+  $('who').hidden = true;
+  $('login').hidden = false;
+  $('login-error').textContent = message ?? '';
+  $('login-user').focus();
+}
+
+function showApp(s) {
+  state.csrf = s.csrf;
+  $('who-name').textContent = `logged in as ${s.user}`;
+  $('who').hidden = false;
+  $('login').hidden = true;
+  $('app').hidden = false;
+  $('limit').textContent = bytes(s.uploadLimit);
+  const only = $('only');
+  only.replaceChildren(...s.backends.map((b) => el('label', {}, el('input', { type: 'checkbox', name: 'only', value: b, checked: '' }), ` ${b} `)));
+  loadHistory();
+  $('csv').focus();
+}
+
+$('login-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  say('login-error');
+  const f = new FormData(ev.target);
+  try {
+    const s = await json('POST', 'login', { user: f.get('user'), password: f.get('password') });
+    $('login-password').value = '';
+    showApp(s);
+  } catch (err) {
+    say('login-error', err);
+    $('login-password').select();
+  }
+});
+
+$('logout').addEventListener('click', async () => {
+  await api('POST', 'logout').catch(() => {});
+  state.csrf = '';
+  showLogin('logged out');
+});
+
+// ---- a new run -----------------------------------------------------------
+const kind = () => document.querySelector('input[name=kind]:checked').value;
+for (const r of document.querySelectorAll('input[name=kind]')) {
+  r.addEventListener('change', () => {
+    $('import-options').hidden = kind() !== 'import';
+    $('sync-options').hidden = kind() !== 'sync';
+  });
+}
+
+function requestFromForm(uploadId) {
+  const only = [...document.querySelectorAll('input[name=only]')];
+  const picked = only.filter((c) => c.checked).map((c) => c.value);
+  const k = kind();
+  return {
+    uploadId, kind: k, mode: k === 'import' ? 'dry-run' : 'plan',
+    generatePasswords: $('generate-passwords').checked, createGroups: $('create-groups').checked,
+    ...(k === 'import'
+      ? { onExisting: $('on-existing').value, only: picked.length === only.length ? undefined : picked }
+      : { feed: $('feed').value, key: $('key').value }),
+  };
+}
+
+$('new-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  say('new-error');
+  const button = $('check');
+  button.disabled = true;
+  try {
+    const form = new FormData();
+    form.append('csv', $('csv').files[0]);
+    if ($('mapping').files[0]) form.append('mapping', $('mapping').files[0]);
+    const upload = await json('POST', 'uploads', form);
+    await startRun(requestFromForm(upload.id));
+  } catch (err) {
+    say('new-error', err);
+  } finally {
+    button.disabled = false;
+  }
+});
+
+async function startRun(request) {
+  const run = await json('POST', 'runs', request);
+  state.request = request;
+  state.rejected = { page: 1, code: '' };
+  state.plan = { page: 1, action: '' };
+  await openRun(run.id);
+}
+
+// ---- following a run -----------------------------------------------------
+const MODE = { 'dry-run': 'Dry run', import: 'Import', plan: 'Plan of a sync', apply: 'Sync' };
+
+async function openRun(id) {
+  clearTimeout(state.timer);
+  const { run, progress } = await json('GET', `runs/${encodeURIComponent(id)}`);
+  state.run = run;
+  $('run').hidden = false;
+  $('run-title').textContent = `${MODE[run.mode]} of ${run.file}${run.mappingName ? ` with ${run.mappingName}` : ''}`;
+  $('run-status').textContent = `${run.status} — started ${new Date(run.createdAt).toLocaleString()} by ${run.ownerName}`;
+  $('run').dataset.status = run.status;
+  $('run-messages').replaceChildren(...run.messages.map((m) => el('li', { text: m })));
+  const running = run.status === 'running';
+  $('progress-box').hidden = !running;
+  if (running) {
+    showProgress(progress, run);
+    state.timer = setTimeout(() => openRun(id).catch(() => {}), 1000);
+  } else {
+    await showResult(run);
+    loadHistory();
+  }
+  return run;
+}
+
+function showProgress(p, run) {
+  $('cancel').hidden = run.kind !== 'import';
+  if (!p) { $('progress').removeAttribute('value'); $('progress-text').textContent = 'working…'; return; }
+  const total = p.rowsTotal ?? 0;
+  $('progress').max = Math.max(1, total);
+  $('progress').value = p.rowsDone;
+  const of = p.rowsTotal === undefined ? '' : ` of ${p.totalIsExact ? '' : 'about '}${p.rowsTotal}`;
+  const eta = p.etaSeconds === undefined ? '' : `, about ${p.etaSeconds} s left`;
+  const per = Object.entries(p.backends).map(([b, c]) => `${b} ${c.created + c.updated + c.exists}${c.failed ? ` (${c.failed} failed)` : ''}`).join(', ');
+  $('progress-text').textContent = `${p.rowsDone}${of} rows, ${p.rate} rows/s${eta}; ${per}; ${p.rows.rejected} rejected, ${p.rows.failed} failed`;
+}
+
+$('cancel').addEventListener('click', async () => {
+  try { await json('POST', `runs/${encodeURIComponent(state.run.id)}/cancel`); } catch (err) { say('run-status', err); }
+});
+
+function rowsOf(tbody, rows) {
+  tbody.replaceChildren(...rows.map((cells) => el('tr', {}, ...cells.map((c, i) => el(i === 0 ? 'th' : 'td', { text: String(c ?? ''), ...(i === 0 ? { scope: 'row' } : {}) })))));
+}
+
+async function showResult(run) {
+  const s = run.summary;
+  $('summary-box').hidden = !s;
+  if (s) {
+    const r = s.rows;
+    $('summary-title').textContent = run.status === 'done' ? 'Summary' : `Summary (${run.status})`;
+    rowsOf($('summary').tBodies[0], [
+      ['rows read', r.read],
+      ...(s.dryRun ? [['valid (would be created)', r.valid], ['existing', r.exists]] : [['created', r.created], ['updated', r.updated], ['existing', r.exists], ['failed', r.failed]]),
+      ['rejected', r.rejected], ['time', `${s.seconds} s`], ['rate', `${s.rowsPerSecond} rows/s`],
+      ...(s.stopped ? [['stopped', s.stopped.message]] : []),
+    ]);
+    const cols = ['created', 'updated', 'exists', 'failed', 'skipped'];
+    $('backends').tHead.replaceChildren(el('tr', {}, el('th', { text: 'back-end' }), ...cols.map((c) => el('th', { text: c }))));
+    rowsOf($('backends').tBodies[0], s.dryRun ? [] : Object.entries(s.backends).map(([b, c]) => [b, ...cols.map((k) => c[k])]));
+  }
+  await showPlan(run);
+  await showRejected(run);
+  showNext(run);
+  showDownloads(run);
+  $('run-title').focus();
+}
+
+async function showRejected(run) {
+  const q = new URLSearchParams({ page: String(state.rejected.page), pageSize: '50', code: state.rejected.code });
+  const p = await json('GET', `runs/${encodeURIComponent(run.id)}/rejected?${q}`);
+  const all = Object.values(p.codes).reduce((a, b) => a + b, 0);
+  $('rejected-box').hidden = all === 0;
+  $('rejected-title').textContent = `Rejected and failed rows (${all} problems)`;
+  const select = $('rejected-code');
+  select.replaceChildren(el('option', { value: '', text: 'all codes' }), ...Object.entries(p.codes).sort((a, b) => b[1] - a[1]).map(([c, n]) => el('option', { value: c, text: `${c} (${n})` })));
+  select.value = state.rejected.code;
+  rowsOf($('rejected').tBodies[0], p.items.map((i) => [i.line, i.name, i.status, i.code, i.field, i.value, i.message]));
+  pager($('rejected-pager'), p, (page) => { state.rejected.page = page; showRejected(run); });
+}
+$('rejected-code').addEventListener('change', (ev) => { state.rejected = { page: 1, code: ev.target.value }; showRejected(state.run); });
+
+async function showPlan(run) {
+  $('plan-box').hidden = !run.plan;
+  if (!run.plan) return;
+  const c = run.plan.counts;
+  rowsOf($('plan-counts').tBodies[0], [['create', c.create], ['update', c.update], ['disable (leavers)', c.disable], ['enable (returners)', c.enable], ['unchanged', c.unchanged], ['rejected', c.rejected], ...(run.plan.deletions ? [['delete', run.plan.deletions]] : [])]);
+  $('threshold').textContent = `Leaver threshold: a sync disables at most ${run.plan.maxDisable} users of feed ${run.plan.feed} unless told otherwise; this plan disables ${c.disable}.${run.plan.blocked ? ' It is over the threshold: nothing is applied unless you raise it below.' : ''}`;
+  $('threshold').className = run.plan.blocked ? 'error' : '';
+  const q = new URLSearchParams({ page: String(state.plan.page), pageSize: '50', action: state.plan.action });
+  const p = await json('GET', `runs/${encodeURIComponent(run.id)}/plan?${q}`);
+  const select = $('plan-action');
+  select.replaceChildren(el('option', { value: '', text: 'every change' }), ...Object.entries(p.actions).filter(([a]) => a !== 'unchanged').map(([a, n]) => el('option', { value: a, text: `${a} (${n})` })));
+  select.value = state.plan.action;
+  const rows = [];
+  for (const e of p.items) {
+    const changes = e.changes.length ? e.changes : [{ attribute: '', old: [], new: [] }];
+    for (const ch of changes) rows.push([e.line ?? '', e.action, e.username, e.key, ch.attribute, ch.old.join(' | '), ch.new.join(' | ')]);
+  }
+  rowsOf($('plan').tBodies[0], rows);
+  pager($('plan-pager'), p, (page) => { state.plan.page = page; showPlan(run); });
+}
+$('plan-action').addEventListener('change', (ev) => { state.plan = { page: 1, action: ev.target.value }; showPlan(state.run); });
+
+function pager(nav, p, go) {
+  if (p.pages <= 1) { nav.replaceChildren(); return; }
+  const button = (text, page, disabled) => el('button', { type: 'button', text, ...(disabled ? { disabled: '' } : {}), onclick: () => go(page) });
+  nav.replaceChildren(button('« previous', p.page - 1, p.page <= 1), el('span', { text: ` page ${p.page} of ${p.pages} (${p.total}) ` }), button('next »', p.page + 1, p.page >= p.pages));
+}
+
+function showNext(run) {
+  const box = $('next-box');
+  const next = $('next');
+  const checked = run.status === 'done' || run.status === 'blocked';
+  box.hidden = !(checked && (run.mode === 'dry-run' || run.mode === 'plan'));
+  $('max-disable-label').hidden = !(run.plan && run.plan.blocked);
+  if (run.plan) $('max-disable').value = String(Math.max(run.plan.maxDisable, run.plan.counts.disable));
+  next.textContent = run.mode === 'dry-run' ? 'Start the import with these options' : 'Apply this plan';
+  next.onclick = async () => {
+    next.disabled = true;
+    try {
+      const o = run.options;
+      const request = run.kind === 'import'
+        ? { uploadId: run.uploadId, kind: 'import', mode: 'import', onExisting: o.onExisting, generatePasswords: o.generatePasswords, createGroups: o.createGroups, only: o.only }
+        : { uploadId: run.uploadId, kind: 'sync', mode: 'apply', feed: o.feed, key: o.key, generatePasswords: o.generatePasswords, createGroups: o.createGroups,
+          ...(run.plan.blocked ? { maxDisable: Number($('max-disable').value) } : {}) };
+      await startRun(request);
+    } catch (err) {
+      say('run-status', err);
+    } finally {
+      next.disabled = false;
+    }
+  };
+}
+
+function showDownloads(run) {
+  $('downloads-box').hidden = run.files.length === 0 && run.credentials !== 'available';
+  $('downloads').replaceChildren(...run.files.map((f) => el('li', {}, el('a', { href: `/ui/api/runs/${encodeURIComponent(run.id)}/files/${encodeURIComponent(f)}`, download: f, text: f }))));
+  $('credentials-box').hidden = run.credentials !== 'available';
+}
+
+$('credentials').addEventListener('click', async () => {
+  try {
+    const res = await api('POST', `runs/${encodeURIComponent(state.run.id)}/credentials`);
+    const url = URL.createObjectURL(await res.blob());
+    const a = el('a', { href: url, download: 'credentials.csv' });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    $('credentials-box').hidden = true;
+    state.run.credentials = 'downloaded';
+  } catch (err) {
+    say('run-status', err);
+  }
+});
+
+// ---- history -------------------------------------------------------------
+async function loadHistory() {
+  try {
+    const { runs } = await json('GET', 'runs');
+    rowsOf($('history-table').tBodies[0], []);
+    $('history-table').tBodies[0].replaceChildren(...runs.map((r) => el('tr', {},
+      el('td', { text: new Date(r.createdAt).toLocaleString() }), el('td', { text: r.ownerName }), el('td', { text: r.file }),
+      el('td', { text: MODE[r.mode] }), el('td', { text: r.status }),
+      el('td', {}, el('button', { type: 'button', text: 'Open', onclick: () => openRun(r.id).catch((err) => say('run-status', err)) })))));
+  } catch {
+    // shown by the next action
+  }
+}
+$('history-refresh').addEventListener('click', loadHistory);
+
+// ---- start ---------------------------------------------------------------
+json('GET', 'session').then(showApp, () => showLogin());
