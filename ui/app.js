@@ -144,6 +144,7 @@ async function openRun(id) {
   $('run-title').textContent = `${MODE[run.mode]} of ${run.file}${run.mappingName ? ` with ${run.mappingName}` : ''}`;
   $('run-status').textContent = `${run.status} — started ${new Date(run.createdAt).toLocaleString()} by ${run.ownerName}`;
   $('run').dataset.status = run.status;
+  $('run').dataset.id = run.id;
   $('run-messages').replaceChildren(...run.messages.map((m) => el('li', { text: m })));
   const running = run.status === 'running';
   $('progress-box').hidden = !running;
@@ -192,6 +193,7 @@ async function showResult(run) {
     const cols = ['created', 'updated', 'exists', 'failed', 'skipped'];
     $('backends').tHead.replaceChildren(el('tr', {}, el('th', { text: 'back-end' }), ...cols.map((c) => el('th', { text: c }))));
     rowsOf($('backends').tBodies[0], s.dryRun ? [] : Object.entries(s.backends).map(([b, c]) => [b, ...cols.map((k) => c[k])]));
+    $('backends').hidden = s.dryRun;
   }
   await showPlan(run);
   await showRejected(run);

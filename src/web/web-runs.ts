@@ -6,6 +6,7 @@ import { OxprovError, isOxprovError, describeError, type Backend } from '../erro
 import type { ImportJob } from '../import/import-job.js';
 import type { ImportSummary } from '../import/import-monitor.js';
 import { normalizeImportOptions, type ImportOptionsInput } from '../import/import-options.js';
+import { JOURNAL_FILE } from '../import/journal.js';
 import type { PlanSummary } from '../sync/plan-files.js';
 import { normalizeSyncOptions, type SyncOptionsInput } from '../sync/sync-options.js';
 import { issuesOf, type RowIssue } from './row-issues.js';
@@ -237,6 +238,10 @@ export class WebRuns {
 
   private finish(live: Live, dir: string): void {
     const r = live.record;
+    // The import's journal keeps each generated password until the row is reported, so that
+    // `--resume` can finish a killed run. The page offers no resume, and credentials.csv must be the
+    // one copy of the passwords, deleted once downloaded: the journal goes when the run ends.
+    fs.rmSync(path.join(dir, JOURNAL_FILE), { force: true });
     r.finishedAt = new Date().toISOString();
     r.files = REPORT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
     try {
