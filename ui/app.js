@@ -149,6 +149,8 @@ async function openRun(id) {
   const running = run.status === 'running';
   $('progress-box').hidden = !running;
   if (running) {
+    // Nothing of an earlier run stays on screen while this one goes.
+    for (const box of ['summary-box', 'plan-box', 'rejected-box', 'next-box', 'downloads-box']) $(box).hidden = true;
     showProgress(progress, run);
     state.timer = setTimeout(() => openRun(id).catch(() => {}), 1000);
   } else {
@@ -180,7 +182,13 @@ function rowsOf(tbody, rows) {
 
 async function showResult(run) {
   const s = run.summary;
-  $('summary-box').hidden = !s;
+  $('summary-box').hidden = !s && !run.applied;
+  if (run.applied) {
+    // A sync applied: what it did, by outcome.
+    $('summary-title').textContent = 'Applied';
+    rowsOf($('summary').tBodies[0], Object.entries(run.applied));
+    $('backends').hidden = true;
+  }
   if (s) {
     const r = s.rows;
     $('summary-title').textContent = run.status === 'done' ? 'Summary' : `Summary (${run.status})`;

@@ -146,7 +146,7 @@ export interface DaemonDeps {
   /** How failed logins are slowed down (tests use short delays). */
   readonly throttle?: ThrottleSettings;
   /** Seams of the web page (tests: a fake login). */
-  readonly web?: Partial<Pick<WebDeps, 'authenticate' | 'now'>>;
+  readonly web?: Partial<Pick<WebDeps, 'authenticate' | 'now' | 'importSetup'>>;
 }
 
 /** Starts the XML-RPC daemon in front of the in-process admin service. */

@@ -15,6 +15,7 @@ import { loadStaticFiles } from './static-files.js';
 import { saveUpload, type UploadPart } from './upload.js';
 import { UI_PREFIX, type WebOptions } from './web-options.js';
 import { WebRuns, type RunRequest } from './web-runs.js';
+import type { ImportHooks } from '../import/run-import.js';
 
 /** The daemon's login throttle (src/daemon/login-throttle.ts), as the page uses it. */
 export interface Throttle {
@@ -36,6 +37,8 @@ export interface WebDeps {
   /** One line per request (method, path, status, administrator; never a body). */
   readonly log?: (line: string) => void;
   readonly now?: () => number;
+  /** The import's seam for tests (e.g. a slower mail store), as runImport's hooks. */
+  readonly importSetup?: ImportHooks['setup'];
 }
 
 /** A started page. */
@@ -76,7 +79,7 @@ declare module 'fastify' {
 export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<WebApp> {
   const now = deps.now ?? Date.now;
   const sessions = new SessionStore({ ...DEFAULT_SESSIONS, idleMs: options.sessionIdleMs }, now);
-  const runs = new WebRuns(options.dataDir, deps.configFile);
+  const runs = new WebRuns(options.dataDir, deps.configFile, deps.importSetup);
   const files = loadStaticFiles();
   let config: ReturnType<typeof loadConfig> | undefined;
   const authenticate = deps.authenticate ?? (async (user: string, password: string) => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { OxprovError, isOxprovError, describeError, type Backend } from '../errors.js';
 import type { ImportJob } from '../import/import-job.js';
+import type { ImportHooks } from '../import/run-import.js';
 import type { ImportSummary } from '../import/import-monitor.js';
 import { normalizeImportOptions, type ImportOptionsInput } from '../import/import-options.js';
 import { JOURNAL_FILE } from '../import/journal.js';
@@ -114,7 +115,8 @@ function readJson<T>(file: string): T | undefined {
 export class WebRuns {
   private readonly live = new Map<string, Live>();
 
-  constructor(private readonly dataDir: string, private readonly configFile?: string) {}
+  /** `setup`: the import's seam for tests (e.g. a slower mail store), as runImport's hooks. */
+  constructor(private readonly dataDir: string, private readonly configFile?: string, private readonly setup?: ImportHooks['setup']) {}
 
   get uploadsDir(): string {
     return path.join(this.dataDir, 'uploads');
@@ -199,7 +201,7 @@ export class WebRuns {
     // Loaded when first needed: the back-ends' drivers take most of a second to load, and the daemon starts without them.
     const { runImport } = await import('../import/run-import.js');
     const run = await runImport(input, { stdout, stderr }, {
-      signal: live.abort.signal,
+      signal: live.abort.signal, setup: this.setup,
       onJob: (job) => {
         live.job = job;
         job.onRow((o) => {

@@ -1,0 +1,174 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import iconv from 'iconv-lite';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normalizeServeOptions, startDaemon, type RunningDaemon } from '../../../src/daemon/serve.js';
+import { createAdminService } from '../../../src/service/tools/admin-service.js';
+import { hashPassword } from '../../../src/provision/ldap/password-hash.js';
+import { stackConfigFile } from '../../../src/config/paths.js';
+import type { Directory } from '../../../src/provision/backends.js';
+import type { MailStore } from '../../../src/provision/imap/mail-store.js';
+import { withLdapAdmin } from '../../helpers/clients.js';
+import { openDirectory } from '../../helpers/directory.js';
+import { tmpDir, writeCsv } from '../../helpers/import-helpers.js';
+import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
+
+/**
+ * The page's sync (the plan, the leaver threshold before the button that
+ * applies it) and the progress and cancel of a longer import, in Debian's
+ * headless Chromium against the real stack.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.resolve('docs/screenshots');
+const config = stackConfig();
+const work = tmpDir('web-sync');
+const p = uniqueName('ws');
+const adminsDn = `ou=${p}-admins,ou=company,${config.ldap.baseDn}`;
+const admin = { user: 'mailadmin', password: 'secret' };
+
+const slowMailStore: MailStore = {
+  init: async () => {},
+  ensureMailbox: async (_u, folders) => {
+    await new Promise((r) => setTimeout(r, 10));
+    return { outcome: 'created', created: [...folders] };
+  },
+  listFolders: async () => [],
+  deleteMailbox: async () => 'gone',
+  close: async () => {},
+};
+
+let daemon: RunningDaemon;
+let context: BrowserContext;
+let page: Page;
+let dir: Directory;
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (scripts/ensure-deps.sh does it for npm test)`);
+  await withLdapAdmin(config, async (c) => {
+    await c.add(adminsDn, { objectClass: 'organizationalUnit', ou: `${p}-admins` });
+    await c.add(`uid=${admin.user},${adminsDn}`, { objectClass: ['account', 'simpleSecurityObject'], uid: admin.user, userPassword: hashPassword(admin.password) });
+  });
+  const stackFile = JSON.parse(fs.readFileSync(stackConfigFile(), 'utf8'));
+  const configFile = path.join(work, 'oxprov.json');
+  fs.writeFileSync(configFile, JSON.stringify({ ...stackFile, ldap: { ...stackFile.ldap, adminsDn } }), { mode: 0o600 });
+  daemon = await startDaemon(normalizeServeOptions({ listen: '127.0.0.1', port: '0', 'web-dir': path.join(work, 'web'), config: configFile }), {
+    createService: () => createAdminService(config),
+    // A mail store that takes 10 ms a mailbox (4 at a time): the cancel test's import lasts long enough to be cancelled.
+    web: { importSetup: { mailStore: slowMailStore } },
+  });
+  dir = await openDirectory(config);
+  context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'oxprov-chromium-')), {
+    executablePath: CHROMIUM, headless: true, acceptDownloads: true, viewport: { width: 1280, height: 900 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  page = context.pages()[0] ?? await context.newPage();
+  await page.goto(daemon.uiUrl!);
+  await page.locator('#login-user').fill(admin.user);
+  await page.locator('#login-password').fill(admin.password);
+  await page.locator('#login-password').press('Enter');
+  await page.locator('#app').waitFor({ state: 'visible' });
+  fs.mkdirSync(SHOTS, { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  await daemon?.close();
+  await dir?.close();
+  await withLdapAdmin(config, async (c) => {
+    await c.del(`uid=${admin.user},${adminsDn}`).catch(() => {});
+    await c.del(adminsDn).catch(() => {});
+  });
+});
+
+const cells = async (table: string) => page.locator(`${table} tbody tr`).evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent ?? '')));
+const counts = async () => Object.fromEntries(await cells('#plan-counts'));
+
+/** The HR export made unique to this run; `keep` rows of it (the others have left). */
+function hrFile(name: string, keep?: number): { csv: string; mapping: string } {
+  const raw = iconv.decode(fs.readFileSync('samples/hr-export.csv'), 'windows-1252').replace(/@example\./g, `@${p}.example.`).trimEnd().split(/\r?\n/);
+  const csv = path.join(work, name);
+  fs.writeFileSync(csv, iconv.encode(`${raw.slice(0, keep === undefined ? undefined : keep + 1).join('\r\n')}\r\n`, 'windows-1252'));
+  const mapping = JSON.parse(fs.readFileSync('samples/hr-mapping.json', 'utf8'));
+  mapping.derive.username = `{givenname|ascii|lower}.{surname|ascii|lower}.${p}`;
+  const mappingFile = path.join(work, 'hr-mapping.json');
+  fs.writeFileSync(mappingFile, JSON.stringify(mapping));
+  return { csv, mapping: mappingFile };
+}
+
+async function plan(file: { csv: string; mapping: string }): Promise<void> {
+  await page.locator('input[name=kind][value=sync]').check();
+  await page.locator('#feed').fill(p);
+  await page.locator('#key').fill('employeeNumber');
+  await page.locator('#generate-passwords').check();
+  await page.locator('#csv').setInputFiles(file.csv);
+  await page.locator('#mapping').setInputFiles(file.mapping);
+  await page.locator('#check').click();
+  await page.locator('#run-title', { hasText: `Plan of a sync of ${path.basename(file.csv)}` }).waitFor();
+  await page.locator('#run:is([data-status=done],[data-status=blocked])').waitFor();
+}
+
+describe('a sync in the page', () => {
+  it('shows the plan and the leaver threshold before the button that applies it; applies it', async () => {
+    await plan(hrFile('hr-export.csv'));
+    expect(await counts()).toMatchObject({ create: '13', 'disable (leavers)': '0', rejected: '0' });
+    expect(await page.locator('#threshold').textContent()).toMatch(/at most 5 users of feed .* this plan disables 0\./);
+    expect((await cells('#plan')).filter((r) => r[1] === 'create')).toHaveLength(13);
+    await page.locator('#next', { hasText: 'Apply this plan' }).click();
+    await page.locator('#run-title', { hasText: 'Sync of hr-export.csv' }).waitFor();
+    await page.locator('#run[data-status=done]').waitFor({ timeout: 60_000 });
+    expect(Object.fromEntries(await cells('#summary'))).toMatchObject({ created: '13' });
+    expect(await page.locator('#credentials-box').isVisible()).toBe(true);
+  });
+
+  it('a file where most people have left is over the threshold: shown in red, applied only when raised', async () => {
+    await plan(hrFile('hr-export-next.csv', 6));
+    expect(await page.locator('#run').getAttribute('data-status')).toBe('blocked');
+    expect(await counts()).toMatchObject({ create: '0', 'disable (leavers)': '7' });
+    expect(await page.locator('#threshold').textContent()).toMatch(/this plan disables 7\. It is over the threshold/);
+    await page.locator('#plan-action').selectOption('disable');
+    await expect.poll(async () => new Set((await cells('#plan')).map((r) => r[1]))).toEqual(new Set(['disable']));
+    expect(await page.locator('#max-disable').inputValue()).toBe('7');
+    await page.locator('#run').screenshot({ path: path.join(SHOTS, 'sync-plan-blocked.png') });
+    await page.locator('#next').click();
+    await page.locator('#run-title', { hasText: 'Sync of hr-export-next.csv' }).waitFor();
+    await page.locator('#run[data-status=done]').waitFor({ timeout: 60_000 });
+    // The leavers are disabled in the directory.
+    const left = await dir.findUsers([`soeren.schaefer.${p}`]);
+    expect(Object.entries(left.get(`soeren.schaefer.${p}`)!.attributes).find(([k]) => k.toLowerCase() === 'mailenabled')?.[1]).toEqual(['NO']);
+  });
+});
+
+describe('a longer import in the page', () => {
+  it('shows live progress and can be cancelled; the summary says so', async () => {
+    // Enough rows that the reading is still going when Cancel is pressed (it runs a few batches
+    // ahead), into the directory and the slow mail store only, so that it stays cheap.
+    const rows = Array.from({ length: 3000 }, (_, i) => {
+      const u = `${p}c${i}`;
+      return [u, `Pw-${u}-x9`, `Name${i}`, 'Test', `${u}@test.tux`, `${u}@localhost`];
+    });
+    const csv = writeCsv(work, 'many.csv', [['username', 'password', 'surname', 'givenname', 'mail', 'colocrouteaddr'], ...rows]);
+    await page.locator('input[name=kind][value=import]').check();
+    await page.locator('#generate-passwords').uncheck();
+    await page.locator('#csv').setInputFiles(csv);
+    await page.locator('#mapping').setInputFiles([]);
+    for (const b of ['sql', 'groupware']) await page.locator(`input[name=only][value=${b}]`).uncheck();
+    await page.locator('#check').click();
+    await page.locator('#run-title', { hasText: 'Dry run of many.csv' }).waitFor();
+    await page.locator('#run[data-status=done]').waitFor();
+    await page.locator('#next').click();
+    await page.locator('#run-title', { hasText: 'Import of many.csv' }).waitFor();
+    expect(await page.locator('#progress-box').isVisible()).toBe(true);
+    // Progress: rows done of the estimated total, the rate, per back-end.
+    await expect.poll(() => page.locator('#progress-text').textContent(), { timeout: 30_000 }).toMatch(/^[1-9]\d* of (about )?\d+ rows, [\d.]+ rows\/s.*ldap \d+/);
+    await page.locator('#run').screenshot({ path: path.join(SHOTS, 'import-progress.png') });
+    await page.locator('#cancel').click();
+    await page.locator('#run[data-status=cancelled]').waitFor({ timeout: 60_000 });
+    const summary = Object.fromEntries(await cells('#summary'));
+    expect(Number(summary.created)).toBeGreaterThan(0);
+    expect(Number(summary.created)).toBeLessThan(3000);
+    expect(Object.fromEntries((await cells('#backends')).map((r) => [r[0], r[1]]))).toMatchObject({ sql: '0', groupware: '0', imap: summary.created });
+    expect(await page.locator('#summary-title').textContent()).toBe('Summary (cancelled)');
+  }, 120_000);
+});
