@@ -1,0 +1,180 @@
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OxprovError } from '../../../src/errors.js';
+import { normalizeServeOptions, startDaemon, type RunningDaemon } from '../../../src/daemon/serve.js';
+import { createXmlRpcToolCaller } from '../../../src/daemon/xmlrpc-tool-caller.js';
+import { tmpDir } from '../../helpers/import-helpers.js';
+import { selfSignedCertificate } from '../../helpers/xmlrpc-peers.js';
+import { fakeCaller } from '../cli/tools/tool-helpers.js';
+
+/**
+ * The page's HTTP rules, without a browser and without back-ends: the login is
+ * a fake (the real one is the directory's, tested end to end in
+ * test/integration/web/), the service of XML-RPC too.
+ */
+const PASSWORDS: Record<string, string> = { mailadmin: 'secret', other: 'other-pw' };
+const authenticate = async (user: string, password: string) => {
+  if (PASSWORDS[user.toLowerCase()] !== password || password === '') throw new OxprovError('ADMIN_AUTH', 'refused');
+  return { dn: `uid=${user.toLowerCase()},ou=admins,dc=test,dc=tux` };
+};
+const service = () => fakeCaller(() => ({ status: 'updated', message: 'ok' })).caller;
+const throttle = { freeFailures: 2, baseDelayMs: 200, maxDelayMs: 400, lockAfter: 6, nameLockAfter: 100, lockMs: 60_000, windowMs: 60_000 };
+
+async function login(ui: string, user = 'mailadmin', password = PASSWORDS[user]) {
+  const res = await fetch(`${ui}api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user, password }) });
+  const body = await res.json() as { csrf?: string; error?: { code: string } };
+  return { status: res.status, body, cookie: res.headers.get('set-cookie') ?? '', session: (res.headers.get('set-cookie') ?? '').split(';')[0] };
+}
+
+describe('the web page of oxprov serve, over HTTP', () => {
+  const work = tmpDir('web-app');
+  const log: string[] = [];
+  let t = Date.now();
+  let daemon: RunningDaemon;
+  let ui: string;
+  beforeAll(async () => {
+    daemon = await startDaemon(normalizeServeOptions({ port: '0', 'web-dir': work, 'upload-limit': '4K', 'session-minutes': '1' }), {
+      createService: service, throttle, log: (l) => log.push(l), web: { authenticate, now: () => t },
+    });
+    ui = daemon.uiUrl!;
+  });
+  afterAll(() => daemon.close());
+
+  it('serves the page and its own files, with a strict content security policy; XML-RPC stays at /', async () => {
+    const page = await fetch(ui);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    const html = await page.text();
+    expect(html).not.toMatch(/https?:\/\//);
+    for (const f of ['app.js', 'app.css']) expect((await fetch(`${ui}${f}`)).status).toBe(200);
+    expect((await fetch(ui.replace(/\/$/, ''), { redirect: 'manual' })).status).toBe(302);
+    expect((await fetch(`${ui}nope`)).status).toBe(404);
+    // The XML-RPC daemon is untouched: its methods at /, other paths 404 as before.
+    expect((await createXmlRpcToolCaller(daemon.url).call('setquota', { adminuser: 'a', adminpasswd: 'x', username: 'u', quotasize: '5' })).status).toBe('updated');
+    expect((await fetch(`${daemon.url}RPC2`, { method: 'POST', headers: { 'Content-Type': 'text/xml' }, body: '<x/>' })).status).toBe(404);
+  });
+
+  it('logs in with a session cookie that scripts cannot read and other sites do not send', async () => {
+    const r = await login(ui);
+    expect(r.status).toBe(200);
+    expect(r.cookie).toMatch(/^oxprov_session=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/ui\/; HttpOnly; SameSite=Strict$/);
+    expect(r.body.csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const s = await fetch(`${ui}api/session`, { headers: { Cookie: r.session } });
+    expect(await s.json()).toMatchObject({ user: 'mailadmin', csrf: r.body.csrf });
+    expect(s.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('refuses every state-changing request without the CSRF token, before reading its body', async () => {
+    const { session, body } = await login(ui);
+    for (const [p, init] of [
+      ['api/logout', {}], ['api/runs', { body: '{}', headers: { 'Content-Type': 'application/json' } }],
+      ['api/uploads', { body: new FormData() }], ['api/runs/x/cancel', {}], ['api/runs/x/credentials', {}],
+    ] as const) {
+      const res = await fetch(`${ui}${p}`, { method: 'POST', ...init, headers: { ...('headers' in init ? init.headers : {}), Cookie: session } });
+      expect([p, res.status, ((await res.json()) as { error: { code: string } }).error.code]).toEqual([p, 403, 'WEB_CSRF']);
+    }
+    // With the token, the same session works.
+    const ok = await fetch(`${ui}api/logout`, { method: 'POST', headers: { Cookie: session, 'X-CSRF-Token': body.csrf! } });
+    expect(ok.status).toBe(200);
+    expect((await fetch(`${ui}api/session`, { headers: { Cookie: session } })).status).toBe(401);
+  });
+
+  it('streams an upload to a private folder, 0600, and refuses one over --upload-limit', async () => {
+    const { session, body } = await login(ui);
+    const headers = { Cookie: session, 'X-CSRF-Token': body.csrf! };
+    const form = new FormData();
+    form.append('csv', new Blob(['username,password\nsm,Secret-123\n']), 'users.csv');
+    const res = await fetch(`${ui}api/uploads`, { method: 'POST', headers, body: form });
+    expect(res.status).toBe(200);
+    const up = await res.json() as { id: string; name: string; size: number };
+    expect(up).toMatchObject({ name: 'users.csv', size: 32 });
+    const dir = path.join(work, 'uploads', up.id);
+    expect((fs.statSync(dir).mode & 0o777).toString(8)).toBe('700');
+    expect((fs.statSync(path.join(dir, 'input.csv')).mode & 0o777).toString(8)).toBe('600');
+
+    const big = new FormData();
+    big.append('csv', new Blob(['x'.repeat(5000)]), 'big.csv');
+    const refused = await fetch(`${ui}api/uploads`, { method: 'POST', headers, body: big });
+    expect(refused.status).toBe(413);
+    expect(await refused.json()).toMatchObject({ error: { code: 'WEB_TOO_LARGE' } });
+    // Nothing of it is left on the server.
+    expect(fs.readdirSync(path.join(work, 'uploads'))).toEqual([up.id]);
+
+    const badMapping = new FormData();
+    badMapping.append('csv', new Blob(['a,b\n1,2\n']), 'a.csv');
+    badMapping.append('mapping', new Blob(['{"columns": 5}']), 'm.json');
+    const bad = await fetch(`${ui}api/uploads`, { method: 'POST', headers, body: badMapping });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('MAP_INVALID_MAPPING');
+  });
+
+  it('checks a run\'s options as the command line does', async () => {
+    const { session, body } = await login(ui);
+    const headers = { Cookie: session, 'X-CSRF-Token': body.csrf!, 'Content-Type': 'application/json' };
+    const post = async (b: unknown) => {
+      const res = await fetch(`${ui}api/runs`, { method: 'POST', headers, body: JSON.stringify(b) });
+      return [res.status, ((await res.json()) as { error: { code: string; field?: string } }).error];
+    };
+    expect(await post({ uploadId: 'nope', kind: 'import', mode: 'dry-run' })).toEqual([404, expect.objectContaining({ code: 'WEB_NOT_FOUND' })]);
+    const form = new FormData();
+    form.append('csv', new Blob(['username\nx\n']), 'x.csv');
+    const up = await (await fetch(`${ui}api/uploads`, { method: 'POST', headers: { Cookie: session, 'X-CSRF-Token': body.csrf! }, body: form })).json() as { id: string };
+    expect(await post({ uploadId: up.id, kind: 'import', mode: 'dry-run', onExisting: 'overwrite' })).toEqual([400, expect.objectContaining({ code: 'CFG_INVALID', field: '--on-existing' })]);
+    expect(await post({ uploadId: up.id, kind: 'import', mode: 'apply' })).toEqual([400, expect.objectContaining({ code: 'WEB_INVALID_REQUEST', field: 'mode' })]);
+    expect(await post({ uploadId: up.id, kind: 'sync', mode: 'plan', feed: 'a b' })).toEqual([400, expect.objectContaining({ code: 'CFG_INVALID', field: '--feed' })]);
+    expect(await post({ uploadId: up.id, kind: 'import', mode: 'dry-run', only: ['ldap', 'nfs'] })).toEqual([400, expect.objectContaining({ code: 'WEB_INVALID_REQUEST', field: 'only' })]);
+    expect(await post({ uploadId: up.id, kind: 'import', mode: 'dry-run', generatePasswords: 'yes' })).toEqual([400, expect.objectContaining({ code: 'WEB_INVALID_REQUEST', field: 'generatePasswords' })]);
+  });
+
+  it('slows repeated failed logins of one client, never a correct one, and logs no password', async () => {
+    const timed = async (user: string, password: string) => {
+      const t0 = performance.now();
+      const r = await login(ui, user, password);
+      return { status: r.status, ms: performance.now() - t0, code: r.body.error?.code };
+    };
+    const first = [await timed('mailadmin', 'guess-1'), await timed('mailadmin', 'guess-2')];
+    expect(first.map((r) => [r.status, r.code])).toEqual([[401, 'ADMIN_AUTH'], [401, 'ADMIN_AUTH']]);
+    const slowed = await timed('mailadmin', 'guess-3');
+    expect(slowed.status).toBe(401);
+    expect(slowed.ms).toBeGreaterThanOrEqual(190);
+    const right = await timed('other', 'other-pw');
+    expect(right.status).toBe(200);
+    expect(right.ms).toBeLessThan(150);
+    expect(log.join('\n')).toContain('ui login failed for "mailadmin"');
+    expect(log.join('\n')).not.toMatch(/guess-|other-pw|secret/);
+  });
+
+  it('ends a session after the idle time', async () => {
+    const { session } = await login(ui, 'other');
+    expect((await fetch(`${ui}api/runs`, { headers: { Cookie: session } })).status).toBe(200);
+    t += 61_000;
+    const res = await fetch(`${ui}api/runs`, { headers: { Cookie: session } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { code: 'WEB_SESSION' } });
+  });
+});
+
+describe('the web page over TLS', () => {
+  it('sets the Secure flag on the session cookie', async () => {
+    const work = tmpDir('web-tls');
+    const { cert, key } = selfSignedCertificate(work);
+    const daemon = await startDaemon(normalizeServeOptions({ port: '0', 'web-dir': work, 'tls-cert': cert, 'tls-key': key }), { createService: service, web: { authenticate } });
+    try {
+      const ca = fs.readFileSync(cert);
+      const cookie = await new Promise<string>((resolve, reject) => {
+        const req = https.request(`${daemon.uiUrl}api/login`, { method: 'POST', ca, headers: { 'Content-Type': 'application/json' } }, (res) => {
+          res.resume();
+          resolve(String(res.headers['set-cookie']?.[0] ?? ''));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ user: 'mailadmin', password: 'secret' }));
+      });
+      expect(cookie).toMatch(/; HttpOnly; Secure; SameSite=Strict$/);
+    } finally {
+      await daemon.close();
+    }
+  });
+});
