@@ -300,13 +300,21 @@ $('credentials').addEventListener('click', async () => {
 });
 
 // ---- history -------------------------------------------------------------
+/** One line of what a run did, for the list. */
+function outcome(r) {
+  const s = r.summary?.rows;
+  if (s) return r.mode === 'dry-run' ? `${s.valid} valid, ${s.exists} existing, ${s.rejected} rejected` : `${s.created} created, ${s.updated} updated, ${s.exists} existing, ${s.failed} failed, ${s.rejected} rejected`;
+  if (r.applied) return Object.entries(r.applied).map(([k, n]) => `${n} ${k}`).join(', ');
+  const c = r.plan?.counts;
+  return c ? `${c.create} to create, ${c.update} to update, ${c.disable} to disable, ${c.rejected} rejected` : (r.messages[0] ?? '');
+}
 async function loadHistory() {
   try {
     const { runs } = await json('GET', 'runs');
     rowsOf($('history-table').tBodies[0], []);
     $('history-table').tBodies[0].replaceChildren(...runs.map((r) => el('tr', {},
       el('td', { text: new Date(r.createdAt).toLocaleString() }), el('td', { text: r.ownerName }), el('td', { text: r.file }),
-      el('td', { text: MODE[r.mode] }), el('td', { text: r.status }),
+      el('td', { text: MODE[r.mode] }), el('td', { text: r.status }), el('td', { text: outcome(r) }),
       el('td', {}, el('button', { type: 'button', text: 'Open', onclick: () => openRun(r.id).catch((err) => say('run-status', err)) })))));
   } catch {
     // shown by the next action
