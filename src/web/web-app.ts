@@ -58,6 +58,16 @@ const STATUS: Partial<Record<string, number>> = {
   WEB_INVALID_REQUEST: 400, LDAP_CONNECT: 503,
 };
 
+/** Any error a route throws, as the OxprovError the page is answered with. */
+function asWebError(err: unknown): OxprovError {
+  if (isOxprovError(err)) return err;
+  const { code, statusCode } = err as { code?: string; statusCode?: number };
+  if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new OxprovError('WEB_TOO_LARGE', 'the request is larger than the server accepts', { cause: err });
+  // fastify's own 4xx (a body that is not JSON, a wrong content type): its message names the problem, not the data.
+  if (typeof statusCode === 'number' && statusCode < 500) return new OxprovError('WEB_INVALID_REQUEST', describeError(err), { cause: err });
+  return new OxprovError('WEB_FAILED', 'internal error (see the daemon\'s log)', { cause: err });
+}
+
 function statusOf(err: OxprovError): number {
   return STATUS[err.code] ?? (/^(CFG|MAP|CSV|SYNC)_/.test(err.code) ? 400 : 500);
 }
@@ -115,17 +125,9 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
   });
 
   app.setErrorHandler((err, req, reply) => {
-    let e: OxprovError;
-    const code = (err as { code?: string }).code;
-    if (isOxprovError(err)) e = err;
-    else if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new OxprovError('WEB_TOO_LARGE', 'the request is larger than the server accepts');
-    else if (typeof (err as { statusCode?: number }).statusCode === 'number' && (err as { statusCode: number }).statusCode < 500) {
-      e = new OxprovError('WEB_INVALID_REQUEST', describeError(err));
-    } else {
-      deps.log?.(`${new Date(now()).toISOString()} ${req.ip} ui ${req.method} ${req.url.split('?')[0]} internal error: ${describeError(err)}`);
-      e = new OxprovError('WEB_INVALID_REQUEST', 'internal error');
-      return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error (see the daemon\'s log)' } });
-    }
+    const e = asWebError(err);
+    // No stack and no message of an unexpected error to the client: both can reveal internals.
+    if (e.code === 'WEB_FAILED') deps.log?.(`${new Date(now()).toISOString()} ${req.ip} ui ${req.method} ${req.url.split('?')[0]} internal error: ${describeError(err)}`);
     // A back-end that cannot be reached is named, not located: see serve.ts's withoutTopology.
     const message = e.code.endsWith('_CONNECT') ? `the ${e.backend ?? 'back-end'} server is not reachable from the admin daemon` : e.message;
     return reply.code(statusOf(e)).send({ error: { code: e.code, message, field: e.field } });
