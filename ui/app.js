@@ -152,7 +152,9 @@ async function openRun(id) {
     // Nothing of an earlier run stays on screen while this one goes.
     for (const box of ['summary-box', 'plan-box', 'rejected-box', 'next-box', 'downloads-box']) $(box).hidden = true;
     showProgress(progress, run);
-    state.timer = setTimeout(() => openRun(id).catch(() => {}), 1000);
+    // A failed poll (the daemon busy, a network blip) is tried again; a lost session shows the login.
+    const poll = (delay) => { state.timer = setTimeout(() => openRun(id).catch((err) => { if (err.status !== 401) poll(3000); }), delay); };
+    poll(1000);
   } else {
     await showResult(run);
     loadHistory();
