@@ -1,3 +1,4 @@
+import { screenshotDir } from '../../helpers/screenshots.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +21,7 @@ import { stackConfigFile } from '../../../src/config/paths.js';
  * stack. Screenshots go to docs/screenshots/ for the README.
  */
 const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve('docs/screenshots');
+const SHOTS = screenshotDir();
 const config = stackConfig();
 const work = tmpDir('web');
 const p = uniqueName('web');

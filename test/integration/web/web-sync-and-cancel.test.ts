@@ -1,3 +1,4 @@
+import { screenshotDir } from '../../helpers/screenshots.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +22,7 @@ import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
  * headless Chromium against the real stack.
  */
 const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve('docs/screenshots');
+const SHOTS = screenshotDir();
 const config = stackConfig();
 const work = tmpDir('web-sync');
 const p = uniqueName('ws');
