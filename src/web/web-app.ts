@@ -72,9 +72,19 @@ function statusOf(err: OxprovError): number {
   return STATUS[err.code] ?? (/^(CFG|MAP|CSV|SYNC)_/.test(err.code) ? 400 : 500);
 }
 
+/** The session the onRequest hook found; a second guard, should a route ever be marked public by mistake. */
+function sessionOf(req: FastifyRequest): Session {
+  if (!req.session) throw new OxprovError('WEB_SESSION', 'not logged in, or the session has expired: log in again');
+  return req.session;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     session?: Session;
+  }
+  interface FastifyContextConfig {
+    /** Served without a session: the page's own files and the login. */
+    public?: boolean;
   }
 }
 
@@ -114,10 +124,12 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
   });
   app.addHook('onResponse', async (req, reply) => log(req, reply.statusCode));
 
-  // Everything under /ui/api/ but the login needs a session; what changes something, its CSRF token too.
+  // Every route needs a session unless it is marked public (the page's own files, the login), and
+  // what changes something needs its CSRF token too. Decided by the route that matched, not by the
+  // URL as sent: the router decodes %61pi to api, so a test of the raw text could be walked around.
+  // A path that matches no route needs nothing: it is answered 404 without data.
   app.addHook('onRequest', async (req) => {
-    const path = req.url.split('?')[0];
-    if (!path.startsWith(`${PREFIX}api/`) || path === `${PREFIX}api/login`) return;
+    if (req.routeOptions.url === undefined || req.routeOptions.config.public === true) return;
     const session = sessions.get(req.cookies?.[COOKIE]);
     if (!session) throw new OxprovError('WEB_SESSION', 'not logged in, or the session has expired: log in again');
     req.session = session;
@@ -135,16 +147,17 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'WEB_NOT_FOUND', message: `nothing at ${req.url.split('?')[0]}` } }));
 
   // The page.
-  app.get('/ui', (_req, reply) => reply.redirect(PREFIX));
+  const open = { config: { public: true } };
+  app.get('/ui', open, (_req, reply) => reply.redirect(PREFIX));
   const sendFile = (name: string) => (_req: FastifyRequest, reply: FastifyReply) => {
     const f = files.get(name)!;
     return reply.header('Cache-Control', 'no-cache').type(f.type).send(f.body);
   };
-  app.get(PREFIX, sendFile('index.html'));
-  for (const name of files.keys()) app.get(`${PREFIX}${name}`, sendFile(name));
+  app.get(PREFIX, open, sendFile('index.html'));
+  for (const name of files.keys()) app.get(`${PREFIX}${name}`, open, sendFile(name));
 
   // Login, session, logout.
-  app.post(`${PREFIX}api/login`, async (req, reply) => {
+  app.post(`${PREFIX}api/login`, open, async (req, reply) => {
     const body = (req.body ?? {}) as { user?: unknown; password?: unknown };
     const user = typeof body.user === 'string' ? body.user.trim() : '';
     const password = typeof body.password === 'string' ? body.password : '';
@@ -170,9 +183,9 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
     reply.setCookie(COOKIE, s.id, { path: PREFIX, httpOnly: true, sameSite: 'strict', secure: deps.secure, maxAge: sessions.cookieMaxAgeSeconds });
     return { user: s.user, csrf: s.csrf, uploadLimit: options.uploadLimit, backends: BACKENDS };
   });
-  app.get(`${PREFIX}api/session`, async (req) => ({ user: req.session!.user, csrf: req.session!.csrf, uploadLimit: options.uploadLimit, backends: BACKENDS }));
+  app.get(`${PREFIX}api/session`, async (req) => ({ user: sessionOf(req).user, csrf: sessionOf(req).csrf, uploadLimit: options.uploadLimit, backends: BACKENDS }));
   app.post(`${PREFIX}api/logout`, async (req, reply) => {
-    sessions.destroy(req.session!.id);
+    sessions.destroy(sessionOf(req).id);
     reply.clearCookie(COOKIE, { path: PREFIX, httpOnly: true, sameSite: 'strict', secure: deps.secure });
     return { ok: true };
   });
@@ -182,15 +195,16 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
     if (!req.isMultipart()) throw new OxprovError('WEB_INVALID_REQUEST', 'send the file as multipart/form-data (fields csv and mapping)');
     const { id, dir } = runs.newUpload();
     const saved = await saveUpload(req.parts() as AsyncIterable<UploadPart>, dir, options.uploadLimit);
-    const record = { id, owner: req.session!.dn, name: saved.name, size: saved.size, mappingName: saved.mappingName, createdAt: new Date(now()).toISOString() };
+    const record = { id, owner: sessionOf(req).dn, name: saved.name, size: saved.size, mappingName: saved.mappingName, createdAt: new Date(now()).toISOString() };
     runs.saveUpload(record);
     return { id, name: record.name, size: record.size, mappingName: record.mappingName };
   });
 
   // Runs: start, follow, cancel, read, download.
-  app.post(`${PREFIX}api/runs`, async (req) => runs.start(runRequest(req.body), { dn: req.session!.dn, user: req.session!.user }));
-  app.get(`${PREFIX}api/runs`, async () => ({ runs: runs.list() }));
+  app.post(`${PREFIX}api/runs`, async (req) => runs.start(runRequest(req.body), { dn: sessionOf(req).dn, user: sessionOf(req).user }));
+  app.get(`${PREFIX}api/runs`, async (req) => (sessionOf(req), { runs: runs.list() }));
   const run = (req: FastifyRequest) => {
+    sessionOf(req);
     const id = (req.params as { id: string }).id;
     const r = runs.get(id);
     if (!r) throw new OxprovError('WEB_NOT_FOUND', 'no such run (it may have been deleted as too old)', { field: 'id' });
@@ -225,7 +239,7 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
   });
   // POST: it deletes the file as it hands it out.
   app.post(`${PREFIX}api/runs/:id/credentials`, async (req, reply) => {
-    const data = runs.takeCredentials(run(req).id, req.session!.dn);
+    const data = runs.takeCredentials(run(req).id, sessionOf(req).dn);
     return reply.type('text/csv').header('Content-Disposition', 'attachment; filename="credentials.csv"').send(data);
   });
 

@@ -67,6 +67,25 @@ describe('the web page of oxprov serve, over HTTP', () => {
     expect(s.headers.get('cache-control')).toBe('no-store');
   });
 
+  it('needs a session on every route but the page and the login, however the path is spelled', async () => {
+    // The router decodes %61 to a: the check goes by the route that matched, not by the URL as sent.
+    const id = '20260101T000000Z-abcdefghijkl';
+    for (const p of ['api/runs', '%61pi/runs', 'ap%69/session', `%61pi/runs/${id}`, `%61pi/runs/${id}/rejected`, `%61pi/runs/${id}/plan`, `%61pi/runs/${id}/files/report.csv`]) {
+      const res = await fetch(`${ui}${p}`);
+      expect([p, res.status, ((await res.json()) as { error: { code: string } }).error.code]).toEqual([p, 401, 'WEB_SESSION']);
+    }
+    for (const p of ['%61pi/logout', `%61pi/runs/${id}/cancel`, `%61pi/runs/${id}/credentials`, '%61pi/runs', '%61pi/uploads']) {
+      const form = new FormData();
+      form.append('csv', new Blob(['username\nx\n']), 'x.csv');
+      const res = await fetch(`${ui}${p}`, { method: 'POST', body: form });
+      expect([p, res.status, ((await res.json()) as { error: { code: string } }).error.code]).toEqual([p, 401, 'WEB_SESSION']);
+    }
+    // Nothing was uploaded by the request without a session.
+    expect(fs.existsSync(path.join(work, 'uploads')) ? fs.readdirSync(path.join(work, 'uploads')) : []).toEqual([]);
+    // The page itself and the login need none.
+    expect((await fetch(`${ui}%61pp.js`)).status).toBe(200);
+  });
+
   it('refuses every state-changing request without the CSRF token, before reading its body', async () => {
     const { session, body } = await login(ui);
     for (const [p, init] of [
