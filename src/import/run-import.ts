@@ -158,6 +158,8 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
       job.cancel();
     };
     hooks.signal?.addEventListener('abort', onSignal, { once: true });
+    // Aborted while the back-ends were opened (a daemon closing at once): 'abort' has fired already.
+    if (hooks.signal?.aborted) onSignal();
     if (!hooks.signal) { process.on('SIGINT', onSignal); process.on('SIGTERM', onSignal); }
     try {
       await job.run();

@@ -54,7 +54,7 @@ export const PREFIX = UI_PREFIX;
 const COOKIE = 'oxprov_session';
 
 const STATUS: Partial<Record<string, number>> = {
-  WEB_SESSION: 401, ADMIN_AUTH: 401, WEB_CSRF: 403, WEB_FORBIDDEN: 403, WEB_NOT_FOUND: 404, WEB_GONE: 410, WEB_TOO_LARGE: 413,
+  WEB_SESSION: 401, ADMIN_AUTH: 401, WEB_CSRF: 403, WEB_FORBIDDEN: 403, WEB_NOT_FOUND: 404, WEB_GONE: 410, WEB_CONFLICT: 409, WEB_TOO_LARGE: 413,
   WEB_INVALID_REQUEST: 400, LDAP_CONNECT: 503,
 };
 
@@ -245,6 +245,7 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
 
   await app.ready();
 
+  runs.recover();
   // Old uploads and reports go; now, then every hour.
   const sweep = () => {
     const busy = (n: string) => runs.busy(n);

@@ -114,6 +114,7 @@ function readJson<T>(file: string): T | undefined {
  */
 export class WebRuns {
   private readonly live = new Map<string, Live>();
+  private closing = false;
 
   /** `setup`: the import's seam for tests (e.g. a slower mail store), as runImport's hooks. */
   constructor(private readonly dataDir: string, private readonly configFile?: string, private readonly setup?: ImportHooks['setup']) {}
@@ -147,8 +148,10 @@ export class WebRuns {
    * @throws OxprovError WEB_NOT_FOUND for an unknown upload, CFG_INVALID for a bad option.
    */
   start(request: RunRequest, admin: { dn: string; user: string }): RunRecord {
+    if (this.closing) throw new OxprovError('WEB_CONFLICT', 'the daemon is stopping: start the run again when it is back');
     const upload = this.upload(request.uploadId);
-    if (upload === undefined) throw new OxprovError('WEB_NOT_FOUND', 'no such upload (it may have been deleted as too old): upload the file again', { field: 'uploadId' });
+    // Another administrator's upload is answered as unknown: its id was given to its owner only.
+    if (upload === undefined || upload.owner.toLowerCase() !== admin.dn.toLowerCase()) throw new OxprovError('WEB_NOT_FOUND', 'no such upload (it may have been deleted as too old): upload the file again', { field: 'uploadId' });
     const kind = request.kind;
     const modes: Record<RunKind, RunMode[]> = { import: ['dry-run', 'import'], sync: ['plan', 'apply'] };
     if (!modes[kind]?.includes(request.mode)) {
@@ -180,6 +183,9 @@ export class WebRuns {
       options = { key: o.key, feed: o.feed, generatePasswords: o.generatePasswords, createGroups: o.createGroups, maxDisable: o.maxDisable };
       start = (live) => this.runSync(live, input);
     }
+    // One run of a file at a time: a second click on "Apply" must not apply the same plan twice at once.
+    const busy = [...this.live.values()].find((l) => l.record.status === 'running' && l.record.uploadId === upload.id);
+    if (busy) throw new OxprovError('WEB_CONFLICT', `run ${busy.record.id} of this file is still going: wait for it to finish (or cancel it)`, { field: 'uploadId' });
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const record: RunRecord = {
       id, uploadId: upload.id, file: upload.name, mappingName: upload.mappingName, kind, mode: request.mode, owner: admin.dn, ownerName: admin.user,
@@ -255,6 +261,36 @@ export class WebRuns {
     live.job = undefined;
   }
 
+  /**
+   * Tidies the runs a daemon left when it was killed during them (no close()): they are marked
+   * interrupted; the journal, which holds their generated passwords, goes; a credentials.csv they
+   * wrote can still be taken once by their administrator. Called once, before the first request.
+   */
+  recover(): void {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(this.runsDir);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      if (!ID.test(n) || this.live.has(n)) continue;
+      const dir = path.join(this.runsDir, n);
+      const r = readJson<RunRecord>(path.join(dir, RECORD));
+      if (!r || r.status !== 'running') continue;
+      try {
+        fs.rmSync(path.join(dir, JOURNAL_FILE), { force: true });
+        r.status = 'interrupted';
+        r.messages = [...(r.messages ?? []), 'the daemon stopped during this run: see report.csv for the rows it did'];
+        r.credentials = fs.existsSync(path.join(dir, 'credentials.csv')) ? 'available' : 'none';
+        r.files = REPORT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
+        writePrivate(path.join(dir, RECORD), r);
+      } catch {
+        // Not ours to change: get() still shows it as interrupted.
+      }
+    }
+  }
+
   /** A run, live or from its folder. */
   get(id: string): RunRecord | undefined {
     const live = this.live.get(id)?.record;
@@ -289,7 +325,11 @@ export class WebRuns {
   /** Stops an import after the batches in flight (they are reported). */
   cancel(id: string): RunRecord {
     const live = this.live.get(id);
-    if (!live) throw new OxprovError('WEB_NOT_FOUND', 'no such run in progress', { field: 'id' });
+    if (!live || live.record.status !== 'running') {
+      const r = live?.record ?? this.get(id);
+      if (!r) throw new OxprovError('WEB_NOT_FOUND', 'no such run', { field: 'id' });
+      throw new OxprovError('WEB_CONFLICT', `the run has ended already (${r.status}): there is nothing to cancel`, { field: 'id' });
+    }
     if (live.record.kind !== 'import') throw new OxprovError('WEB_INVALID_REQUEST', 'a sync applies its plan in one go and cannot be stopped halfway', { field: 'id' });
     live.abort.abort();
     return live.record;
@@ -348,6 +388,7 @@ export class WebRuns {
 
   /** Stops the imports in progress and waits for them (their reports are written). */
   async close(): Promise<void> {
+    this.closing = true;
     for (const l of this.live.values()) l.abort.abort();
     await Promise.allSettled([...this.live.values()].map((l) => l.done));
   }

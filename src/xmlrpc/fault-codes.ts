@@ -64,7 +64,7 @@ export const FAULT_CODES: Readonly<Partial<Record<ErrorCode, number>>> = Object.
   // report files
   REPORT_WRITE: 1700,
   // the web page (answered as HTTP with JSON, never over XML-RPC; numbered so the table stays complete)
-  WEB_SESSION: 1900, WEB_CSRF: 1901, WEB_FORBIDDEN: 1902, WEB_NOT_FOUND: 1903, WEB_INVALID_REQUEST: 1904, WEB_TOO_LARGE: 1905, WEB_GONE: 1906, WEB_FAILED: 1907,
+  WEB_SESSION: 1900, WEB_CSRF: 1901, WEB_FORBIDDEN: 1902, WEB_NOT_FOUND: 1903, WEB_INVALID_REQUEST: 1904, WEB_TOO_LARGE: 1905, WEB_GONE: 1906, WEB_FAILED: 1907, WEB_CONFLICT: 1908,
 });
 
 /** Fault code for an error code the table does not list: the interop spec's "application error". */

@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isOxprovError } from '../../../src/errors.js';
+import { JOURNAL_FILE } from '../../../src/import/journal.js';
+import { WebRuns, type RunRecord } from '../../../src/web/web-runs.js';
+import { tmpDir } from '../../helpers/import-helpers.js';
+
+const A = { dn: 'uid=a,ou=admins,dc=test', user: 'a' };
+const B = { dn: 'uid=b,ou=admins,dc=test', user: 'b' };
+
+/** Runs whose import and sync wait until released: the logic around them, without back-ends. */
+function fakeRuns(dir: string) {
+  const runs = new WebRuns(dir);
+  const waiting: (() => void)[] = [];
+  const hold = async (live: { record: RunRecord; abort: AbortController }) => {
+    await new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      live.abort.signal.addEventListener('abort', () => resolve());
+    });
+    live.record.status = live.abort.signal.aborted ? 'cancelled' : 'done';
+  };
+  Object.assign(runs as object, { runImport: hold, runSync: hold });
+  const upload = (owner = A) => {
+    const { id, dir: d } = runs.newUpload();
+    fs.writeFileSync(path.join(d, 'input.csv'), 'username\nx\n', { mode: 0o600 });
+    runs.saveUpload({ id, owner: owner.dn, name: 'x.csv', size: 11, createdAt: new Date().toISOString() });
+    return id;
+  };
+  return { runs, upload, releaseAll: () => waiting.splice(0).forEach((r) => r()) };
+}
+
+const codeOf = (f: () => unknown): string | undefined => {
+  try {
+    f();
+  } catch (err) {
+    return isOxprovError(err) ? err.code : String(err);
+  }
+  return undefined;
+};
+
+describe('the page\'s runs', () => {
+  it('refuses a second run of the same file while one is going (no double apply), not of another file', async () => {
+    const { runs, upload, releaseAll } = fakeRuns(tmpDir('web-runs'));
+    const up = upload();
+    const first = runs.start({ uploadId: up, kind: 'sync', mode: 'apply' }, A);
+    expect(codeOf(() => runs.start({ uploadId: up, kind: 'sync', mode: 'apply' }, A))).toBe('WEB_CONFLICT');
+    const other = runs.start({ uploadId: upload(), kind: 'import', mode: 'dry-run' }, A);
+    expect(other.status).toBe('running');
+    releaseAll();
+    await runs.settled(first.id);
+    await runs.settled(other.id);
+    // Once it has finished, the file can be run again.
+    const again = runs.start({ uploadId: up, kind: 'sync', mode: 'apply' }, A);
+    releaseAll();
+    await runs.settled(again.id);
+    expect(runs.get(again.id)?.status).toBe('done');
+  });
+
+  it('answers a cancel of a finished run with WEB_CONFLICT, of an unknown one with WEB_NOT_FOUND', async () => {
+    const dir = tmpDir('web-runs');
+    const { runs, upload, releaseAll } = fakeRuns(dir);
+    const r = runs.start({ uploadId: upload(), kind: 'import', mode: 'import' }, A);
+    releaseAll();
+    await runs.settled(r.id);
+    expect(codeOf(() => runs.cancel(r.id))).toBe('WEB_CONFLICT');
+    expect(runs.get(r.id)?.status).toBe('done');
+    // Read back from its folder (another daemon, or forgotten), the same.
+    expect(codeOf(() => new WebRuns(dir).cancel(r.id))).toBe('WEB_CONFLICT');
+    expect(codeOf(() => runs.cancel('20260101T000000Z-abcdefghijkl'))).toBe('WEB_NOT_FOUND');
+  });
+
+  it('runs an upload for the administrator who sent it only', () => {
+    const { runs, upload } = fakeRuns(tmpDir('web-runs'));
+    expect(codeOf(() => runs.start({ uploadId: upload(A), kind: 'import', mode: 'dry-run' }, B))).toBe('WEB_NOT_FOUND');
+    expect(codeOf(() => runs.start({ uploadId: '../uploads/x', kind: 'import', mode: 'dry-run' }, A))).toBe('WEB_NOT_FOUND');
+  });
+
+  it('stops the runs in progress on close and starts no new one', async () => {
+    const { runs, upload } = fakeRuns(tmpDir('web-runs'));
+    const r = runs.start({ uploadId: upload(), kind: 'import', mode: 'import' }, A);
+    await runs.close();
+    expect(runs.get(r.id)?.status).toBe('cancelled');
+    expect(codeOf(() => runs.start({ uploadId: upload(), kind: 'import', mode: 'import' }, A))).toBe('WEB_CONFLICT');
+  });
+
+  it('tidies a run the daemon was killed during: interrupted, its journal of passwords deleted, its credentials still taken once', () => {
+    const dir = tmpDir('web-runs');
+    const { runs, upload } = fakeRuns(dir);
+    const r = runs.start({ uploadId: upload(), kind: 'import', mode: 'import' }, A);
+    // The daemon dies here: the folder holds the record saved as running, the journal, the passwords so far.
+    const runDir = path.join(dir, 'runs', r.id);
+    fs.writeFileSync(path.join(runDir, JOURNAL_FILE), '{"password":"Gen-123"}\n', { mode: 0o600 });
+    fs.writeFileSync(path.join(runDir, 'credentials.csv'), 'username,password\nx,Gen-123\n', { mode: 0o600 });
+    fs.writeFileSync(path.join(runDir, 'report.csv'), 'line,username\n2,x\n');
+    const next = new WebRuns(dir);
+    next.recover();
+    expect(fs.existsSync(path.join(runDir, JOURNAL_FILE))).toBe(false);
+    expect(next.get(r.id)).toMatchObject({ status: 'interrupted', credentials: 'available', files: ['report.csv'] });
+    expect(codeOf(() => next.takeCredentials(r.id, B.dn))).toBe('WEB_FORBIDDEN');
+    expect(next.takeCredentials(r.id, A.dn).toString()).toContain('Gen-123');
+    expect(fs.existsSync(path.join(runDir, 'credentials.csv'))).toBe(false);
+    expect(codeOf(() => next.takeCredentials(r.id, A.dn))).toBe('WEB_GONE');
+  });
+});
