@@ -51,14 +51,19 @@ export async function saveUpload(parts: AsyncIterable<UploadPart>, dir: string, 
       }
       const file = path.join(dir, target);
       let bytes = 0;
-      part.file.on('data', (c: Buffer) => { bytes += c.length; });
+      // The mapping has a smaller limit than the CSV: stopped as it streams past it, not after.
+      const max = target === 'mapping.json' ? MAPPING_LIMIT : Infinity;
+      const stream = part.file;
+      stream.on('data', (c: Buffer) => {
+        bytes += c.length;
+        if (bytes > max) stream.destroy(new OxprovError('WEB_TOO_LARGE', `a mapping file is at most ${MAPPING_LIMIT} bytes`, { field: 'mapping' }));
+      });
       await pipeline(part.file, fs.createWriteStream(file, { flags: 'wx', mode: 0o600 }));
       if (part.file.truncated) throw tooLarge(limit);
       if (target === 'input.csv') {
         name = displayName(part.filename, 'upload.csv');
         size = bytes;
       } else {
-        if (bytes > MAPPING_LIMIT) throw new OxprovError('WEB_TOO_LARGE', `a mapping file is at most ${MAPPING_LIMIT} bytes`, { field: 'mapping' });
         mappingName = displayName(part.filename, 'mapping.json');
         if (bytes === 0) {
           // An empty file input: no mapping.

@@ -130,6 +130,36 @@ describe('the web page of oxprov serve, over HTTP', () => {
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('MAP_INVALID_MAPPING');
   });
 
+  it('answers a broken upload with a stable code and leaves nothing behind', async () => {
+    const { session, body } = await login(ui);
+    const headers = { Cookie: session, 'X-CSRF-Token': body.csrf! };
+    const uploads = () => (fs.existsSync(path.join(work, 'uploads')) ? fs.readdirSync(path.join(work, 'uploads')) : []);
+    const before = uploads();
+    const send = async (fill: (f: FormData) => void) => {
+      const form = new FormData();
+      fill(form);
+      const res = await fetch(`${ui}api/uploads`, { method: 'POST', headers, body: form });
+      return [res.status, ((await res.json()) as { error?: { code: string } }).error?.code];
+    };
+    const csv = () => new Blob(['username\nx\n']);
+    // No file; an empty one; only a mapping.
+    expect(await send(() => {})).toEqual([400, 'WEB_INVALID_REQUEST']);
+    expect(await send((f) => f.append('csv', new Blob([]), 'empty.csv'))).toEqual([400, 'WEB_INVALID_REQUEST']);
+    expect(await send((f) => f.append('mapping', new Blob(['{}']), 'm.json'))).toEqual([400, 'WEB_INVALID_REQUEST']);
+    // A mapping that is not JSON.
+    expect(await send((f) => { f.append('csv', csv(), 'a.csv'); f.append('mapping', new Blob(['{not json']), 'm.json'); })).toEqual([400, 'MAP_INVALID_MAPPING']);
+    // Two CSVs, many files, many fields, a file under another name.
+    expect(await send((f) => { f.append('csv', csv(), 'a.csv'); f.append('csv', csv(), 'b.csv'); })).toEqual([400, 'WEB_INVALID_REQUEST']);
+    expect(await send((f) => { for (let i = 0; i < 20; i++) f.append(`f${i}`, csv(), `${i}.csv`); })).toEqual([400, 'WEB_INVALID_REQUEST']);
+    expect(await send((f) => { f.append('csv', csv(), 'a.csv'); for (let i = 0; i < 50; i++) f.append(`x${i}`, 'v'); })).toEqual([400, 'WEB_INVALID_REQUEST']);
+    expect(await send((f) => f.append('other', csv(), 'a.csv'))).toEqual([400, 'WEB_INVALID_REQUEST']);
+    // A mapping over the upload limit, as a CSV over it.
+    expect(await send((f) => { f.append('csv', csv(), 'a.csv'); f.append('mapping', new Blob([' '.repeat(5000)]), 'm.json'); })).toEqual([413, 'WEB_TOO_LARGE']);
+    expect(uploads()).toEqual(before);
+    // The connection is still good for the next upload.
+    expect(await send((f) => f.append('csv', csv(), 'a.csv'))).toEqual([200, undefined]);
+  });
+
   it('checks a run\'s options as the command line does', async () => {
     const { session, body } = await login(ui);
     const headers = { Cookie: session, 'X-CSRF-Token': body.csrf!, 'Content-Type': 'application/json' };
