@@ -179,6 +179,9 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
       throw err;
     }
     deps.throttle.success(address);
+    // A new id at every login, and the session the browser held before it ends: a cookie planted
+    // before the login, or left by the administrator before, is worth nothing after it.
+    sessions.destroy(req.cookies?.[COOKIE]);
     const s = sessions.create(name, admin.dn);
     reply.setCookie(COOKIE, s.id, { path: PREFIX, httpOnly: true, sameSite: 'strict', secure: deps.secure, maxAge: sessions.cookieMaxAgeSeconds });
     return { user: s.user, csrf: s.csrf, uploadLimit: options.uploadLimit, backends: BACKENDS };

@@ -86,6 +86,21 @@ describe('the web page of oxprov serve, over HTTP', () => {
     expect((await fetch(`${ui}%61pp.js`)).status).toBe(200);
   });
 
+  it('gives a new session id at every login and ends the one the browser held', async () => {
+    const first = await login(ui);
+    const res = await fetch(`${ui}api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: first.session }, body: JSON.stringify({ user: 'mailadmin', password: 'secret' }) });
+    const second = (res.headers.get('set-cookie') ?? '').split(';')[0];
+    expect(res.status).toBe(200);
+    expect(second).not.toBe(first.session);
+    expect((await fetch(`${ui}api/session`, { headers: { Cookie: first.session } })).status).toBe(401);
+    expect((await fetch(`${ui}api/session`, { headers: { Cookie: second } })).status).toBe(200);
+    // A made-up id sent at login is not taken over.
+    const planted = 'oxprov_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+    const res3 = await fetch(`${ui}api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: planted }, body: JSON.stringify({ user: 'mailadmin', password: 'secret' }) });
+    expect((res3.headers.get('set-cookie') ?? '').split(';')[0]).not.toBe(planted);
+    expect((await fetch(`${ui}api/session`, { headers: { Cookie: planted } })).status).toBe(401);
+  });
+
   it('refuses every state-changing request without the CSRF token, before reading its body', async () => {
     const { session, body } = await login(ui);
     for (const [p, init] of [
