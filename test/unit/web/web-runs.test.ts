@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isOxprovError } from '../../../src/errors.js';
 import { JOURNAL_FILE } from '../../../src/import/journal.js';
+import { sweepOld } from '../../../src/web/retention.js';
 import { WebRuns, type RunRecord } from '../../../src/web/web-runs.js';
 import { tmpDir } from '../../helpers/import-helpers.js';
 
@@ -101,5 +102,25 @@ describe('the page\'s runs', () => {
     expect(next.takeCredentials(r.id, A.dn).toString()).toContain('Gen-123');
     expect(fs.existsSync(path.join(runDir, 'credentials.csv'))).toBe(false);
     expect(codeOf(() => next.takeCredentials(r.id, A.dn))).toBe('WEB_GONE');
+  });
+
+  it('keeps a run that is going, and the upload it reads, however old, from the retention sweep', async () => {
+    const dir = tmpDir('web-runs');
+    const { runs, upload, releaseAll } = fakeRuns(dir);
+    const up = upload();
+    const r = runs.start({ uploadId: up, kind: 'import', mode: 'import' }, A);
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    for (const d of [path.join(dir, 'uploads', up), path.join(dir, 'runs', r.id)]) {
+      for (const f of fs.readdirSync(d)) fs.utimesSync(path.join(d, f), old, old);
+      fs.utimesSync(d, old, old);
+    }
+    const busy = (n: string) => runs.busy(n);
+    expect(sweepOld(runs.uploadsDir, 30 * 86_400_000, busy)).toEqual([]);
+    expect(sweepOld(runs.runsDir, 30 * 86_400_000, busy)).toEqual([]);
+    releaseAll();
+    await runs.settled(r.id);
+    // Ended, its folder was just written (the record): kept until it is old; the upload goes.
+    expect(sweepOld(runs.uploadsDir, 30 * 86_400_000, busy)).toEqual([up]);
+    expect(sweepOld(runs.runsDir, 30 * 86_400_000, busy)).toEqual([]);
   });
 });
