@@ -151,7 +151,7 @@ export class WebRuns {
     if (this.closing) throw new OxprovError('WEB_CONFLICT', 'the daemon is stopping: start the run again when it is back');
     const upload = this.upload(request.uploadId);
     // Another administrator's upload is answered as unknown: its id was given to its owner only.
-    if (upload === undefined || upload.owner.toLowerCase() !== admin.dn.toLowerCase()) throw new OxprovError('WEB_NOT_FOUND', 'no such upload (it may have been deleted as too old): upload the file again', { field: 'uploadId' });
+    if (upload === undefined || upload.owner.toLowerCase() !== admin.dn.toLowerCase()) throw new OxprovError('WEB_NOT_FOUND', 'no such upload (deleted after its import or sync, or as too old): upload the file again', { field: 'uploadId' });
     const kind = request.kind;
     const modes: Record<RunKind, RunMode[]> = { import: ['dry-run', 'import'], sync: ['plan', 'apply'] };
     if (!modes[kind]?.includes(request.mode)) {
@@ -250,6 +250,12 @@ export class WebRuns {
     // `--resume` can finish a killed run. The page offers no resume, and credentials.csv must be the
     // one copy of the passwords, deleted once downloaded: the journal goes when the run ends.
     fs.rmSync(path.join(dir, JOURNAL_FILE), { force: true });
+    // The uploaded file may hold a password column: once an import or a sync has written from it,
+    // it is not kept for weeks. A dry run or plan keeps it for the run that follows; a failed or
+    // blocked run too, to be tried again. The retention sweep takes what is left.
+    if ((r.mode === 'import' || r.mode === 'apply') && (['done', 'cancelled'] as RunRecord['status'][]).includes(r.status)) {
+      fs.rmSync(path.join(this.uploadsDir, r.uploadId), { recursive: true, force: true });
+    }
     r.finishedAt = new Date().toISOString();
     r.files = REPORT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
     try {
@@ -280,6 +286,12 @@ export class WebRuns {
       if (!r || r.status !== 'running') continue;
       try {
         fs.rmSync(path.join(dir, JOURNAL_FILE), { force: true });
+    // The uploaded file may hold a password column: once an import or a sync has written from it,
+    // it is not kept for weeks. A dry run or plan keeps it for the run that follows; a failed or
+    // blocked run too, to be tried again. The retention sweep takes what is left.
+    if ((r.mode === 'import' || r.mode === 'apply') && (['done', 'cancelled'] as RunRecord['status'][]).includes(r.status)) {
+      fs.rmSync(path.join(this.uploadsDir, r.uploadId), { recursive: true, force: true });
+    }
         r.status = 'interrupted';
         r.messages = [...(r.messages ?? []), 'the daemon stopped during this run: see report.csv for the rows it did'];
         r.credentials = fs.existsSync(path.join(dir, 'credentials.csv')) ? 'available' : 'none';

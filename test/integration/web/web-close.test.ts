@@ -32,7 +32,7 @@ describe('oxprov serve closing during an import of the page', () => {
     const rows = Array.from({ length: 1000 }, (_, i) => [`${p}u${i}`, `Name${i}`, 'Test', `${p}u${i}@test.tux`, `${p}u${i}@localhost`]);
     const csv = writeCsv(work, 'many.csv', [['username', 'surname', 'givenname', 'mail', 'colocrouteaddr'], ...rows]);
     const daemon = await startDaemon(normalizeServeOptions({ port: '0', 'web-dir': path.join(work, 'web') }), {
-      createService: () => fakeCaller(() => ({})).caller,
+      createService: () => fakeCaller(() => ({ status: 'updated', message: 'ok' })).caller,
       web: { authenticate: async () => ({ dn: 'uid=mailadmin,ou=admins,dc=test' }), importSetup: { mailStore: slowMailStore } },
     });
     const web = (await daemon.web)!;

@@ -25,7 +25,7 @@ describe('the page and the passwords of an uploaded file', () => {
     ].join('\n');
     const mapping = JSON.stringify({ columns: { Benutzer: 'username', Kennwort: 'password', Nachname: 'surname', Vorname: 'givenname', Mail: 'mail' }, derive: { colocrouteaddr: '{username}@localhost' } });
     const daemon = await startDaemon(normalizeServeOptions({ port: '0', 'web-dir': path.join(work, 'web') }), {
-      createService: () => fakeCaller(() => ({})).caller,
+      createService: () => fakeCaller(() => ({ status: 'updated', message: 'ok' })).caller,
       web: { authenticate: async () => ({ dn: 'uid=mailadmin,ou=admins,dc=test' }) },
     });
     try {

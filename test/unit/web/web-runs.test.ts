@@ -46,13 +46,14 @@ describe('the page\'s runs', () => {
     const up = upload();
     const first = runs.start({ uploadId: up, kind: 'sync', mode: 'apply' }, A);
     expect(codeOf(() => runs.start({ uploadId: up, kind: 'sync', mode: 'apply' }, A))).toBe('WEB_CONFLICT');
+    expect(codeOf(() => runs.start({ uploadId: up, kind: 'sync', mode: 'plan' }, A))).toBe('WEB_CONFLICT');
     const other = runs.start({ uploadId: upload(), kind: 'import', mode: 'dry-run' }, A);
     expect(other.status).toBe('running');
     releaseAll();
     await runs.settled(first.id);
     await runs.settled(other.id);
-    // Once it has finished, the file can be run again.
-    const again = runs.start({ uploadId: up, kind: 'sync', mode: 'apply' }, A);
+    // Once a run has finished, the file can be run again (a dry run keeps it; an import or sync does not).
+    const again = runs.start({ uploadId: other.uploadId, kind: 'import', mode: 'import' }, A);
     releaseAll();
     await runs.settled(again.id);
     expect(runs.get(again.id)?.status).toBe('done');
@@ -108,7 +109,7 @@ describe('the page\'s runs', () => {
     const dir = tmpDir('web-runs');
     const { runs, upload, releaseAll } = fakeRuns(dir);
     const up = upload();
-    const r = runs.start({ uploadId: up, kind: 'import', mode: 'import' }, A);
+    const r = runs.start({ uploadId: up, kind: 'import', mode: 'dry-run' }, A);
     const old = new Date(Date.now() - 40 * 86_400_000);
     for (const d of [path.join(dir, 'uploads', up), path.join(dir, 'runs', r.id)]) {
       for (const f of fs.readdirSync(d)) fs.utimesSync(path.join(d, f), old, old);
@@ -122,5 +123,25 @@ describe('the page\'s runs', () => {
     // Ended, its folder was just written (the record): kept until it is old; the upload goes.
     expect(sweepOld(runs.uploadsDir, 30 * 86_400_000, busy)).toEqual([up]);
     expect(sweepOld(runs.runsDir, 30 * 86_400_000, busy)).toEqual([]);
+  });
+
+  it('deletes the uploaded file once an import or sync has written from it, not after a dry run, a plan or a blocked sync', async () => {
+    const dir = tmpDir('web-runs');
+    const { runs, upload, releaseAll } = fakeRuns(dir);
+    const up = upload();
+    const exists = () => fs.existsSync(path.join(dir, 'uploads', up));
+    for (const mode of ['dry-run', 'import'] as const) {
+      const r = runs.start({ uploadId: up, kind: 'import', mode }, A);
+      releaseAll();
+      await runs.settled(r.id);
+      expect([mode, exists()]).toEqual([mode, mode === 'dry-run']);
+    }
+    expect(codeOf(() => runs.start({ uploadId: up, kind: 'import', mode: 'import' }, A))).toBe('WEB_NOT_FOUND');
+    // A sync blocked by the leaver threshold keeps it, to be applied with the threshold raised.
+    const s = upload();
+    Object.assign(runs as object, { runSync: async (live: { record: RunRecord }) => { live.record.status = 'blocked'; } });
+    const blocked = runs.start({ uploadId: s, kind: 'sync', mode: 'apply' }, A);
+    await runs.settled(blocked.id);
+    expect(fs.existsSync(path.join(dir, 'uploads', s, 'input.csv'))).toBe(true);
   });
 });
