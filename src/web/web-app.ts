@@ -72,6 +72,26 @@ function statusOf(err: OxprovError): number {
   return STATUS[err.code] ?? (/^(CFG|MAP|CSV|SYNC)_/.test(err.code) ? 400 : 500);
 }
 
+/**
+ * Refuses a request whose Origin header names another site than the one it was sent to. A request
+ * without the header (a script, curl, an older browser's same-origin request) is left to the
+ * session and CSRF checks.
+ * @throws OxprovError WEB_CSRF
+ */
+function checkOrigin(origin: string | undefined, host: string | undefined): void {
+  if (origin === undefined) return;
+  // Host and port only: behind a TLS proxy on loopback the page is https, the daemon http.
+  let from: string | undefined;
+  try {
+    from = new URL(origin).host;
+  } catch {
+    // "null" (a sandboxed frame, a file) or garbage: another site.
+  }
+  if (host === undefined || from === undefined || from === '' || from.toLowerCase() !== host.toLowerCase()) {
+    throw new OxprovError('WEB_CSRF', `a request from ${origin} changes nothing here: use the page itself`, { field: 'origin' });
+  }
+}
+
 /** The session the onRequest hook found; a second guard, should a route ever be marked public by mistake. */
 function sessionOf(req: FastifyRequest): Session {
   if (!req.session) throw new OxprovError('WEB_SESSION', 'not logged in, or the session has expired: log in again');
@@ -129,6 +149,10 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
   // URL as sent: the router decodes %61pi to api, so a test of the raw text could be walked around.
   // A path that matches no route needs nothing: it is answered 404 without data.
   app.addHook('onRequest', async (req) => {
+    // A browser names the page a request comes from: one from another site changes nothing, the
+    // login included (else any web page could make an administrator's browser fail logins until the
+    // throttle, shared with XML-RPC, locks that address out).
+    if (changesState(req.method)) checkOrigin(req.headers.origin, req.headers.host);
     if (req.routeOptions.url === undefined || req.routeOptions.config.public === true) return;
     const session = sessions.get(req.cookies?.[COOKIE]);
     if (!session) throw new OxprovError('WEB_SESSION', 'not logged in, or the session has expired: log in again');
@@ -158,6 +182,10 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
 
   // Login, session, logout.
   app.post(`${PREFIX}api/login`, open, async (req, reply) => {
+    // JSON only: a form of another site can send text/plain or a form without asking, JSON it cannot.
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+      throw new OxprovError('WEB_INVALID_REQUEST', 'send the login as application/json: {"user": …, "password": …}');
+    }
     const body = (req.body ?? {}) as { user?: unknown; password?: unknown };
     const user = typeof body.user === 'string' ? body.user.trim() : '';
     const password = typeof body.password === 'string' ? body.password : '';

@@ -101,6 +101,25 @@ describe('the web page of oxprov serve, over HTTP', () => {
     expect((await fetch(`${ui}api/session`, { headers: { Cookie: planted } })).status).toBe(401);
   });
 
+  it('refuses a login (or any change) sent from another site, and a login that is not JSON, without counting it as a failure', async () => {
+    const { body: b, session } = await login(ui);
+    const cross = await fetch(`${ui}api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: 'http://evil.example' }, body: JSON.stringify({ user: 'mailadmin', password: 'secret' }) });
+    expect([cross.status, ((await cross.json()) as { error: { code: string } }).error.code]).toEqual([403, 'WEB_CSRF']);
+    const other = await fetch(`${ui}api/logout`, { method: 'POST', headers: { Cookie: session, 'X-CSRF-Token': b.csrf!, Origin: 'null' } });
+    expect(other.status).toBe(403);
+    // What a form of another site can send without asking: text/plain, urlencoded, multipart.
+    const failedBefore = log.filter((l) => l.includes('ui login failed')).length;
+    for (let i = 0; i < 8; i++) {
+      const plain = await fetch(`${ui}api/login`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'user=mailadmin&password=x' });
+      expect([plain.status, ((await plain.json()) as { error: { code: string } }).error.code]).toEqual([400, 'WEB_INVALID_REQUEST']);
+    }
+    expect(log.filter((l) => l.includes('ui login failed')).length).toBe(failedBefore);
+    // The page itself (same origin) still logs in, at once.
+    const own = new URL(ui);
+    const ok = await fetch(`${ui}api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: own.origin }, body: JSON.stringify({ user: 'mailadmin', password: 'secret' }) });
+    expect(ok.status).toBe(200);
+  });
+
   it('refuses every state-changing request without the CSRF token, before reading its body', async () => {
     const { session, body } = await login(ui);
     for (const [p, init] of [
