@@ -49,6 +49,8 @@ describe('the web page of oxprov serve, over HTTP', () => {
     expect(page.headers.get('x-frame-options')).toBe('DENY');
     const html = await page.text();
     expect(html).not.toMatch(/https?:\/\//);
+    // Should the script not run, the browser's own submit posts (no password in a URL or the history).
+    expect(html).toMatch(/<form id="login-form" method="post"/);
     for (const f of ['app.js', 'app.css']) expect((await fetch(`${ui}${f}`)).status).toBe(200);
     expect((await fetch(ui.replace(/\/$/, ''), { redirect: 'manual' })).status).toBe(302);
     expect((await fetch(`${ui}nope`)).status).toBe(404);
