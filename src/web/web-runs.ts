@@ -246,25 +246,37 @@ export class WebRuns {
 
   private finish(live: Live, dir: string): void {
     const r = live.record;
+    // Nothing here may throw: an error would leave the run "running" (busy for ever, its file
+    // refused as in use) and reject a promise nobody waits on, which ends the daemon.
+    const tidy = (what: string, f: () => void) => {
+      try {
+        f();
+      } catch (err) {
+        r.messages.push(`could not delete ${what}: ${describeError(err)}`);
+      }
+    };
     // The import's journal keeps each generated password until the row is reported, so that
     // `--resume` can finish a killed run. The page offers no resume, and credentials.csv must be the
     // one copy of the passwords, deleted once downloaded: the journal goes when the run ends.
-    fs.rmSync(path.join(dir, JOURNAL_FILE), { force: true });
+    tidy('the journal of the run', () => fs.rmSync(path.join(dir, JOURNAL_FILE), { force: true }));
     // The uploaded file may hold a password column: once an import or a sync has written from it,
     // it is not kept for weeks. A dry run or plan keeps it for the run that follows; a failed or
     // blocked run too, to be tried again. The retention sweep takes what is left.
     if ((r.mode === 'import' || r.mode === 'apply') && (['done', 'cancelled'] as RunRecord['status'][]).includes(r.status)) {
-      fs.rmSync(path.join(this.uploadsDir, r.uploadId), { recursive: true, force: true });
+      tidy('the uploaded file', () => fs.rmSync(path.join(this.uploadsDir, r.uploadId), { recursive: true, force: true }));
     }
     r.finishedAt = new Date().toISOString();
-    r.files = REPORT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
+    live.job = undefined;
     try {
+      r.files = REPORT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
       writePrivate(path.join(dir, ISSUES), live.issues);
       writePrivate(path.join(dir, RECORD), r);
+      // Saved: read back from the folder from now on, so that the rows of finished runs are not
+      // held in memory for the weeks the folders are kept.
+      this.live.delete(r.id);
     } catch {
       // The folder went away (retention, an operator): the run stays visible until the daemon stops.
     }
-    live.job = undefined;
   }
 
   /**

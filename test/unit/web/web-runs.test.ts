@@ -144,4 +144,24 @@ describe('the page\'s runs', () => {
     await runs.settled(blocked.id);
     expect(fs.existsSync(path.join(dir, 'uploads', s, 'input.csv'))).toBe(true);
   });
+
+  it('holds a finished run in memory no longer (read back from its folder), and ends it even when its tidying fails', async () => {
+    const dir = tmpDir('web-runs');
+    const { runs, upload, releaseAll } = fakeRuns(dir);
+    const r = runs.start({ uploadId: upload(), kind: 'import', mode: 'dry-run' }, A);
+    for (let i = 0; i < 3; i++) (runs as unknown as { live: Map<string, { issues: unknown[] }> }).live.get(r.id)!.issues.push({ line: i + 2, status: 'rejected', code: 'MAP_INVALID_MAIL', message: 'm' });
+    releaseAll();
+    await runs.settled(r.id);
+    expect((runs as unknown as { live: Map<string, unknown> }).live.size).toBe(0);
+    expect(runs.get(r.id)).toMatchObject({ status: 'done', files: [] });
+    expect(runs.issues(r.id)).toHaveLength(3);
+    // A journal that cannot be deleted (here: a folder in its place) is said, and the run still ends.
+    const up = upload();
+    const s = runs.start({ uploadId: up, kind: 'import', mode: 'import' }, A);
+    fs.mkdirSync(path.join(dir, 'runs', s.id, JOURNAL_FILE, 'x'), { recursive: true });
+    releaseAll();
+    await runs.settled(s.id);
+    expect(runs.get(s.id)).toMatchObject({ status: 'done', messages: [expect.stringContaining('could not delete the journal')] });
+    expect(runs.busy(s.id)).toBe(false);
+  });
 });
