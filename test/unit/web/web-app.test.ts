@@ -122,6 +122,35 @@ describe('the web page of oxprov serve, over HTTP', () => {
     expect(ok.status).toBe(200);
   });
 
+  it('serves only the report files a run made, never its passwords, journal or record, nor anything outside it', async () => {
+    const { session, body } = await login(ui);
+    const id = '20260102T000000Z-reportsonlyxx';
+    const dir = path.join(work, 'runs', id);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const record = { id, uploadId: 'u', file: 'a.csv', kind: 'import', mode: 'import', owner: 'uid=other,ou=admins,dc=test,dc=tux', ownerName: 'other', createdAt: new Date(t).toISOString(), status: 'done', options: {}, messages: [], credentials: 'available', files: ['report.csv'] };
+    fs.writeFileSync(path.join(dir, 'web-run.json'), JSON.stringify(record));
+    fs.writeFileSync(path.join(dir, 'report.csv'), 'line,username\n2,=cmd|x\n');
+    fs.writeFileSync(path.join(dir, 'credentials.csv'), 'username,password\nx,Gen-Secret-1\n');
+    fs.writeFileSync(path.join(dir, 'journal.jsonl'), '{"password":"Gen-Secret-1"}\n');
+    fs.writeFileSync(path.join(work, 'outside.csv'), 'OUTSIDE-CONTENT');
+    const get = async (p: string) => {
+      const res = await fetch(`${ui}api/runs/${p}`, { headers: { Cookie: session } });
+      return [res.status, await res.text()] as const;
+    };
+    // The report, byte for byte (a value that starts with = is not changed).
+    expect(await get(`${id}/files/report.csv`)).toEqual([200, 'line,username\n2,=cmd|x\n']);
+    for (const p of [`${id}/files/credentials.csv`, `${id}/files/journal.jsonl`, `${id}/files/web-run.json`, `${id}/files/..%2F..%2Foutside.csv`, `${id}/files/%2E%2E%2Foutside.csv`,
+      `..%2F${id}/files/report.csv`, `${id}%2F..%2F..%2F/files/report.csv`, `${id}/files/rejected.csv`, `nope/files/report.csv`]) {
+      const [status, text] = await get(p);
+      expect([p, status]).toEqual([p, 404]);
+      expect(text).not.toMatch(/Gen-Secret|OUTSIDE-CONTENT/);
+    }
+    // Another administrator's passwords: refused, and still there for their owner.
+    const res = await fetch(`${ui}api/runs/${id}/credentials`, { method: 'POST', headers: { Cookie: session, 'X-CSRF-Token': body.csrf! } });
+    expect([res.status, ((await res.json()) as { error: { code: string } }).error.code]).toEqual([403, 'WEB_FORBIDDEN']);
+    expect(fs.existsSync(path.join(dir, 'credentials.csv'))).toBe(true);
+  });
+
   it('refuses every state-changing request without the CSRF token, before reading its body', async () => {
     const { session, body } = await login(ui);
     for (const [p, init] of [
