@@ -150,8 +150,9 @@ export class WebRuns {
   start(request: RunRequest, admin: { dn: string; user: string }): RunRecord {
     if (this.closing) throw new OxprovError('WEB_CONFLICT', 'the daemon is stopping: start the run again when it is back');
     const upload = this.upload(request.uploadId);
-    // Another administrator's upload is answered as unknown: its id was given to its owner only.
-    if (upload === undefined || upload.owner.toLowerCase() !== admin.dn.toLowerCase()) throw new OxprovError('WEB_NOT_FOUND', 'no such upload (deleted after its import or sync, or as too old): upload the file again', { field: 'uploadId' });
+    if (upload === undefined) throw new OxprovError('WEB_NOT_FOUND', 'no such upload (deleted after its import or sync, or as too old): upload the file again', { field: 'uploadId' });
+    // The history shows every run's upload id; the file is its uploader's to run.
+    if (upload.owner.toLowerCase() !== admin.dn.toLowerCase()) throw new OxprovError('WEB_FORBIDDEN', 'only the administrator who uploaded this file may run it: upload it yourself', { field: 'uploadId' });
     const kind = request.kind;
     const modes: Record<RunKind, RunMode[]> = { import: ['dry-run', 'import'], sync: ['plan', 'apply'] };
     if (!modes[kind]?.includes(request.mode)) {

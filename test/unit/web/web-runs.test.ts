@@ -74,7 +74,7 @@ describe('the page\'s runs', () => {
 
   it('runs an upload for the administrator who sent it only', () => {
     const { runs, upload } = fakeRuns(tmpDir('web-runs'));
-    expect(codeOf(() => runs.start({ uploadId: upload(A), kind: 'import', mode: 'dry-run' }, B))).toBe('WEB_NOT_FOUND');
+    expect(codeOf(() => runs.start({ uploadId: upload(A), kind: 'import', mode: 'dry-run' }, B))).toBe('WEB_FORBIDDEN');
     expect(codeOf(() => runs.start({ uploadId: '../uploads/x', kind: 'import', mode: 'dry-run' }, A))).toBe('WEB_NOT_FOUND');
   });
 
