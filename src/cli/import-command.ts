@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { DIRECTORY_OPTIONS, directoryInput, directoryOptions } from './directory-options.js';
 
 /** The options of `import`. */
-export const IMPORT_OPTIONS: readonly string[] = ['dry-run', 'mapping', 'encoding', 'delimiter', 'on-existing', 'generate-passwords', 'create-groups', 'concurrency', 'batch-size', 'report', 'retry-failed', 'resume', 'max-failures', 'outage-wait', 'source_only', 'progress', 'config', ...DIRECTORY_OPTIONS];
+export const IMPORT_OPTIONS: readonly string[] = ['dry-run', 'mapping', 'encoding', 'delimiter', 'on-existing', 'generate-passwords', 'create-groups', 'spread', 'concurrency', 'batch-size', 'report', 'retry-failed', 'resume', 'max-failures', 'outage-wait', 'source_only', 'progress', 'config', ...DIRECTORY_OPTIONS];
 
 /**
  * `oxprov import FILE`: the bulk import (the whitepaper's "bulk load"). No
@@ -19,6 +19,7 @@ export function importCommand(yargs: Argv, setExit: (code: number) => void): Arg
     .option('on-existing', { type: 'string', describe: 'skip (complete what is missing; default) | update | fail' })
     .option('generate-passwords', { type: 'boolean', describe: 'give new users without a password a random one, written only to credentials.csv (0600); they must change it at first login' })
     .option('create-groups', { type: 'boolean', describe: 'create the groups a row names that do not exist yet (else such a row is rejected: MAP_UNKNOWN_GROUP)' })
+    .option('spread', { type: 'boolean', describe: 'several mail servers: place new users that name none (no imapserver column or rule) on the server with the fewest users' })
     .option('concurrency', { type: 'string', describe: 'parallel LDAP operations and IMAP sessions: N, or ldap=8,imap=4 (default ldap=8,imap=4)' })
     .option('batch-size', { type: 'string', describe: 'users per SQL transaction (default 200)' })
     .option('report', { type: 'string', describe: 'report folder (default reports/<timestamp>-<file>/)' })
@@ -41,7 +42,7 @@ export function importCommand(yargs: Argv, setExit: (code: number) => void): Arg
     const run = await runImport({
       ...directory,
       file: argv.file ?? '', dryRun: argv['dry-run'], mapping: argv.mapping, encoding: argv.encoding, delimiter: argv.delimiter,
-      onExisting: argv['on-existing'], generatePasswords: argv['generate-passwords'], createGroups: argv['create-groups'], concurrency: argv.concurrency,
+      onExisting: argv['on-existing'], generatePasswords: argv['generate-passwords'], createGroups: argv['create-groups'], spread: argv.spread, concurrency: argv.concurrency,
       batchSize: argv['batch-size'], report: argv.report, retryFailed: argv['retry-failed'], sourceOnly: argv.source_only,
       progress: argv.progress, config: argv.config, resume: argv.resume, maxFailures: argv['max-failures'], outageWait: argv['outage-wait'],
     });

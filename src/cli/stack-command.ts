@@ -6,15 +6,19 @@ export function stackCommand(yargs: Argv, setExit: (code: number) => void): Argv
     y.positional('action', { choices: ['up', 'down', 'status', 'env', 'load'] as const, describe: 'what to do' })
       .positional('file', { type: 'string', describe: 'load: an LDIF file of entries (e.g. samples/company.ldif); entries already there are kept' })
       .option('mail-folders', { type: 'string', describe: 'up: on-demand (Dovecot makes each mailbox\'s folders at the first login, from oxprov dovecot-config; the default) | eager (oxprov makes them); kept for later runs' })
+      .option('mail', { type: 'string', describe: 'up: the mail servers, e.g. dovecot,dovecot,cyrus (named imap1, imap2, cyrus1; an entry may end in :eager or :on-demand); default one Dovecot; kept for later runs' })
       .check((argv) => {
         if ((argv.action === 'load') !== (argv.file !== undefined)) throw new Error(argv.action === 'load' ? 'stack load needs an LDIF file' : `stack ${argv.action} takes no file`);
         if (argv['mail-folders'] !== undefined && argv.action !== 'up') throw new Error('--mail-folders belongs to stack up');
+        if (argv.mail !== undefined && argv.action !== 'up') throw new Error('--mail belongs to stack up');
         return true;
       })
       .strict(),
   async (argv) => {
     const { LocalStack } = await import('../stack/stack.js');
-    const env = argv['mail-folders'] === undefined ? process.env : { ...process.env, OXPROV_STACK_MAIL_FOLDERS: argv['mail-folders'] as string };
+    const env = { ...process.env };
+    if (argv['mail-folders'] !== undefined) env.OXPROV_STACK_MAIL_FOLDERS = argv['mail-folders'] as string;
+    if (argv.mail !== undefined) env.OXPROV_STACK_MAIL = argv.mail as string;
     const stack = new LocalStack(env, (line) => process.stderr.write(`${line}\n`));
     switch (argv.action) {
       case 'up': {

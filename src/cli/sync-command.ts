@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { DIRECTORY_OPTIONS, directoryInput, directoryOptions } from './directory-options.js';
 
 /** The options of `sync`. */
-export const SYNC_OPTIONS: readonly string[] = ['mapping', 'key', 'feed', 'generate-passwords', 'create-groups', 'plan-only', 'empty-clears', 'emit', 'max-disable', 'delete-leavers-after', 'outage-wait', 'encoding', 'delimiter', 'report', 'config', ...DIRECTORY_OPTIONS];
+export const SYNC_OPTIONS: readonly string[] = ['mapping', 'key', 'feed', 'generate-passwords', 'create-groups', 'spread', 'plan-only', 'empty-clears', 'emit', 'max-disable', 'delete-leavers-after', 'outage-wait', 'encoding', 'delimiter', 'report', 'config', ...DIRECTORY_OPTIONS];
 
 /** `oxprov sync FILE`: a recurring HR feed — a plan first, stable identities, leavers disabled safely. */
 export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv {
@@ -13,6 +13,7 @@ export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv 
     .option('feed', { type: 'string', describe: 'the name of the feed this file is (default "default"); only its users can be leavers' })
     .option('generate-passwords', { type: 'boolean', describe: 'new people without a password get a random one, in credentials.csv (0600)' })
     .option('create-groups', { type: 'boolean', describe: 'create the groups rows name that do not exist yet' })
+    .option('spread', { type: 'boolean', describe: 'several mail servers: place new people that name none on the server with the fewest users' })
     .option('plan-only', { type: 'boolean', describe: 'write and print the plan, change nothing' })
     .option('empty-clears', { type: 'boolean', describe: 'an empty cell deletes the directory attribute of its column (telephoneNumber, title, …); without it an empty cell leaves the value alone. Names, mail and language are never cleared' })
     .option('emit', { type: 'string', describe: 'ldif: also write plan.ldif, the LDAP changes for ldapmodify' })
@@ -35,7 +36,7 @@ export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv 
     const run = await runSync({
       ...directory,
       file: argv.file ?? '', mapping: argv.mapping, key: argv.key, feed: argv.feed, generatePasswords: argv['generate-passwords'],
-      createGroups: argv['create-groups'], planOnly: argv['plan-only'], emptyClears: argv['empty-clears'], emit: argv.emit, maxDisable: argv['max-disable'],
+      createGroups: argv['create-groups'], spread: argv.spread, planOnly: argv['plan-only'], emptyClears: argv['empty-clears'], emit: argv.emit, maxDisable: argv['max-disable'],
       deleteLeaversAfter: argv['delete-leavers-after'], outageWait: argv['outage-wait'], encoding: argv.encoding, delimiter: argv.delimiter, report: argv.report, config: argv.config,
     }, { stdout: process.stdout, stderr: process.stderr });
     setExit(run.exitCode);

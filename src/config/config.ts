@@ -100,6 +100,39 @@ export interface ImapConfig {
   folders: 'eager' | 'on-demand';
 }
 
+/** The kinds of mail store oxprov speaks to. */
+export const MAIL_SERVER_KINDS = ['dovecot', 'cyrus'] as const;
+export type MailServerKind = (typeof MAIL_SERVER_KINDS)[number];
+
+/**
+ * One mail server of a multi-location setup (the paper's `imapServer`/`smtpServer` per user). Its
+ * connection settings are those of {@link ImapConfig}; for Cyrus, `masterUser`/`masterPassword` are
+ * an administrator of `imapd.conf`'s `admins` and `proxyservers` (it creates `user.NAME`, sets the
+ * quota, and creates the folders as the user through SASL PLAIN with an authorization identity).
+ */
+export interface MailServerConfig extends ImapConfig {
+  /** `imap1`, `cyrus1`: what an `imapserver` column, a derive rule and the report name. */
+  name: string;
+  kind: MailServerKind;
+  /** Domain of the users' `colocRouteAddr` on this server (`user@<routeDomain>`; the paper's `localhost` on one site). */
+  routeDomain: string;
+  /** Written to `imapServer` / `smtpServer` of its users; the user's server is found again by `imapServer`. */
+  imapServer: string;
+  smtpServer: string;
+  /**
+   * Folders on demand on Cyrus (`autocreate_inbox_folders`): the one folder style every user of the
+   * server gets (e.g. `EN_Standard`); a user of another language or style routed there is refused.
+   */
+  onDemandStyle?: string;
+}
+
+export interface MailConfig {
+  /** Every mail server, the default first. One server built from `imap` when the config names none. */
+  servers: readonly MailServerConfig[];
+  /** Where new users go unless routed elsewhere; users whose `imapServer` names no configured server live there too. */
+  defaultServer: string;
+}
+
 export interface TemplatesConfig {
   /** The paper's ImapFolders.xml. */
   imapFolders: string;
@@ -124,7 +157,9 @@ export interface Config {
   passwords: PasswordPolicy;
   ldap: LdapConfig;
   sql: SqlConfig;
+  /** The default mail server (`mail.servers[0]`): what single-server code paths and tests read. */
   imap: ImapConfig;
+  mail: MailConfig;
   templates: TemplatesConfig;
   defaults: DefaultsConfig;
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OxprovError } from '../errors.js';
-import { RENAMABLE_ATTRIBUTES, type Config, type DeepPartial, type RenamableAttribute } from './config.js';
+import { MAIL_SERVER_KINDS, RENAMABLE_ATTRIBUTES, type Config, type DeepPartial, type MailServerConfig, type RenamableAttribute } from './config.js';
 import { PACKAGE_ROOT, stackConfigFile } from './paths.js';
 import { DEFAULT_PASSWORD_POLICY } from '../model/password-policy.js';
 
@@ -32,6 +32,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
   layers.push(fromEnv(env));
   if (options.overrides) layers.push(options.overrides);
   const merged = layers.reduce<Record<string, unknown>>((acc, layer) => deepMerge(acc, layer as Record<string, unknown>), {});
+  applyMailServerEnv(merged, env);
   return deepFreeze(normalize(merged as DeepPartial<Config>));
 }
 
@@ -59,6 +60,8 @@ function resolveSecretFiles(obj: Record<string, unknown>, dir: string): Record<s
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(obj)) {
     if (value && typeof value === 'object' && !Array.isArray(value)) out[key] = resolveSecretFiles(value as Record<string, unknown>, dir);
+    // `mail.servers`: a list of server objects, each with its own secret files.
+    else if (Array.isArray(value)) out[key] = value.map((v) => (v && typeof v === 'object' && !Array.isArray(v) ? resolveSecretFiles(v as Record<string, unknown>, dir) : v));
     else if (/(PasswordFile|ApiKeyFile)$/.test(key) && typeof value === 'string') out[key.replace(/File$/, '')] = readSecretFile(path.resolve(dir, value), key);
     else if (key === 'caFile' && typeof value === 'string') out.ca = readSecretFile(path.resolve(dir, value), key);
     else out[key] = value;
@@ -125,11 +128,85 @@ function userClasses(given: unknown): string[] {
   return given;
 }
 
-function mailFolders(value: unknown): 'eager' | 'on-demand' {
+function mailFolders(value: unknown, field = 'imap.folders'): 'eager' | 'on-demand' {
   if (value === undefined || value === 'eager') return 'eager';
   if (value === 'on-demand' || value === 'ondemand') return 'on-demand';
-  throw new OxprovError('CFG_INVALID', `imap.folders must be eager or on-demand, got "${String(value)}"`, { field: 'imap.folders', value: String(value) });
+  throw new OxprovError('CFG_INVALID', `${field} must be eager or on-demand, got "${String(value)}"`, { field, value: String(value) });
 }
+
+/** The environment form of each mail server's settings: `OXPROV_MAIL_<NAME>_HOST`, `_PORT`, `_PASSWORD(_FILE)`, `_API_KEY(_FILE)`. */
+function applyMailServerEnv(merged: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  const servers = (merged.mail as { servers?: unknown } | undefined)?.servers;
+  if (!Array.isArray(servers)) return;
+  (merged.mail as { servers: unknown[] }).servers = servers.map((raw) => {
+    if (!raw || typeof raw !== 'object' || typeof (raw as { name?: unknown }).name !== 'string') return raw;
+    const server = { ...(raw as Record<string, unknown>) };
+    const key = `OXPROV_MAIL_${(server.name as string).toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+    const secret = (name: string) => (env[`${name}_FILE`] ? readSecretFile(env[`${name}_FILE`]!, `${name}_FILE`) : env[name]);
+    if (env[`${key}_HOST`]) server.host = env[`${key}_HOST`];
+    if (env[`${key}_PORT`]) server.port = Number(env[`${key}_PORT`]);
+    const password = secret(`${key}_PASSWORD`);
+    if (password !== undefined) server.masterPassword = password;
+    const apiKey = secret(`${key}_API_KEY`);
+    if (apiKey !== undefined) server.doveadmApiKey = apiKey;
+    return server;
+  });
+}
+
+/**
+ * The mail servers: `mail.servers` as given, each completed from the defaults of `imap`; without
+ * it, one Dovecot named `imap1` from `imap` and `ldap.imapServer`/`smtpServer` (the paper's single site).
+ */
+function mailServers(c: DeepPartial<Config>, imap: Config['imap'], ldap: Config['ldap']): Config['mail'] {
+  const given = (c.mail?.servers ?? []) as unknown[];
+  if (!Array.isArray(given)) throw new OxprovError('CFG_INVALID', 'mail.servers must be a list of mail servers', { field: 'mail.servers' });
+  if (given.length === 0) {
+    return { servers: [{ ...imap, name: 'imap1', kind: 'dovecot', routeDomain: 'localhost', imapServer: ldap.imapServer, smtpServer: ldap.smtpServer }], defaultServer: 'imap1' };
+  }
+  const seen = new Set<string>();
+  const hosts = new Set<string>();
+  const servers = given.map((raw, i): MailServerConfig => {
+    const field = `mail.servers[${i}]`;
+    if (!raw || typeof raw !== 'object') throw new OxprovError('CFG_INVALID', `${field} must be an object`, { field });
+    const s = raw as Partial<MailServerConfig>;
+    if (typeof s.name !== 'string' || !MAIL_SERVER_NAME.test(s.name)) throw new OxprovError('CFG_INVALID', `${field}.name must be a name of letters, digits, - and _ (e.g. imap2), got ${JSON.stringify(s.name)}`, { field: `${field}.name` });
+    const name = s.name.toLowerCase();
+    if (seen.has(name)) throw new OxprovError('CFG_INVALID', `${field}.name: a second mail server named ${name}`, { field: `${field}.name` });
+    seen.add(name);
+    const kind = s.kind ?? 'dovecot';
+    if (!(MAIL_SERVER_KINDS as readonly string[]).includes(kind)) throw new OxprovError('CFG_INVALID', `${field}.kind must be ${MAIL_SERVER_KINDS.join(' or ')}, got ${JSON.stringify(kind)}`, { field: `${field}.kind` });
+    const host = s.host ?? imap.host;
+    const port = s.port ?? imap.port;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new OxprovError('CFG_INVALID', `${field}.port must be a port number, got ${JSON.stringify(port)}`, { field: `${field}.port` });
+    const imapServer = s.imapServer ?? (port === 143 || port === 993 ? host : `${host}:${port}`);
+    if (hosts.has(imapServer.toLowerCase())) throw new OxprovError('CFG_INVALID', `${field}.imapServer: ${imapServer} is the imapServer of another mail server too; users could not be told apart`, { field: `${field}.imapServer` });
+    hosts.add(imapServer.toLowerCase());
+    const folders = mailFolders(s.folders, `${field}.folders`);
+    if (s.onDemandStyle !== undefined && (kind !== 'cyrus' || folders !== 'on-demand')) throw new OxprovError('CFG_INVALID', `${field}.onDemandStyle belongs to a Cyrus server with folders "on-demand"`, { field: `${field}.onDemandStyle` });
+    return {
+      name, kind, host, port,
+      secure: s.secure ?? false,
+      masterUser: s.masterUser ?? imap.masterUser,
+      masterPassword: s.masterPassword ?? imap.masterPassword,
+      masterSeparator: s.masterSeparator ?? imap.masterSeparator,
+      doveadmUrl: s.doveadmUrl, doveadmApiKey: s.doveadmApiKey,
+      timeoutMs: s.timeoutMs ?? imap.timeoutMs,
+      ca: s.ca,
+      folders,
+      routeDomain: s.routeDomain ?? 'localhost',
+      imapServer,
+      smtpServer: s.smtpServer ?? host,
+      onDemandStyle: s.onDemandStyle ?? (kind === 'cyrus' && folders === 'on-demand' ? 'EN_Standard' : undefined),
+    };
+  });
+  const defaultServer = (c.mail?.defaultServer ?? servers[0].name).toLowerCase();
+  if (!seen.has(defaultServer)) throw new OxprovError('CFG_INVALID', `mail.defaultServer names no configured mail server: ${defaultServer} (configured: ${[...seen].join(', ')})`, { field: 'mail.defaultServer' });
+  // The default first: single-server code paths (config.imap) see it.
+  servers.sort((a, b) => Number(b.name === defaultServer) - Number(a.name === defaultServer));
+  return { servers, defaultServer };
+}
+
+const MAIL_SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 
 function usersScope(value: unknown): 'one' | 'sub' {
   if (value === undefined || value === 'sub' || value === 'subtree') return 'sub';
@@ -184,6 +261,7 @@ function normalize(c: DeepPartial<Config>): Config {
       ca: c.imap?.ca,
       folders: mailFolders(c.imap?.folders),
     },
+    mail: { servers: [], defaultServer: 'imap1' },
     templates: {
       imapFolders: path.resolve(PACKAGE_ROOT, c.templates?.imapFolders ?? 'templates/ImapFolders.xml'),
       groupwareFolders: path.resolve(PACKAGE_ROOT, c.templates?.groupwareFolders ?? 'templates/groupware-folders.json'),
@@ -197,6 +275,10 @@ function normalize(c: DeepPartial<Config>): Config {
       quotaMB: c.defaults?.quotaMB,
     },
   };
+  config.mail = mailServers(c, config.imap, config.ldap);
+  // Single-server code paths read the default server.
+  const first = config.mail.servers[0];
+  if ((c.mail?.servers as unknown[] | undefined)?.length) config.imap = { host: first.host, port: first.port, secure: first.secure, masterUser: first.masterUser, masterPassword: first.masterPassword, masterSeparator: first.masterSeparator, doveadmUrl: first.doveadmUrl, doveadmApiKey: first.doveadmApiKey, timeoutMs: first.timeoutMs, ca: first.ca, folders: first.folders };
   const { minLength, minClasses } = config.passwords;
   if (!Number.isInteger(minLength) || minLength < 1 || minLength > 128 || !Number.isInteger(minClasses) || minClasses < 1 || minClasses > 4) {
     throw new OxprovError('CFG_INVALID', `passwords.minLength must be 1 to 128 and passwords.minClasses 1 to 4, got ${minLength} and ${minClasses}`, { field: 'passwords' });

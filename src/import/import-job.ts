@@ -34,6 +34,8 @@ export interface ImportJobOptions {
   readonly only: readonly Backend[];
   readonly generatePasswords: boolean;
   readonly createGroups: boolean;
+  /** New users that name no mail server are spread over the servers by their number of users. */
+  readonly spread?: boolean;
   /** Rows to provision (`--retry-failed`); every row is still mapped so derived names and duplicates come out the same. */
   readonly includeLine?: (line: number) => boolean;
   /** Batches at the service at once: keeps every back-end busy while bounding memory. Default 3. */
@@ -242,7 +244,7 @@ export class ImportJob {
       return password;
     };
     const call: ProvisionOptions = {
-      only: o.only, onExisting: o.onExisting, createGroups: o.createGroups, view: o.view,
+      only: o.only, onExisting: o.onExisting, createGroups: o.createGroups, spread: o.spread, view: o.view,
       generatePasswords: o.generatePasswords && (o.journal ? passwordFor : true),
     };
     try {

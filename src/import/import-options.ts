@@ -16,6 +16,8 @@ export interface ImportOptionsInput extends DirectoryInput {
   generatePasswords?: boolean;
   /** Groups named in a row that do not exist are created (else the row is refused). */
   createGroups?: boolean;
+  /** `--spread`: new users that name no mail server go to the one with the fewest users. */
+  spread?: boolean;
   /** A number for all back-ends, or `ldap=8,imap=4`. */
   concurrency?: string | number;
   batchSize?: string | number;
@@ -64,6 +66,7 @@ export interface ImportOptions {
   readonly onExisting: OnExisting;
   readonly generatePasswords: boolean;
   readonly createGroups: boolean;
+  readonly spread: boolean;
   /** Parallel LDAP operations and IMAP sessions. */
   readonly concurrency: Readonly<{ ldap: number; imap: number }>;
   /** Users per SQL transaction (and per directory look-up round). */
@@ -149,6 +152,7 @@ export function normalizeImportOptions(given: ImportOptionsInput, now = new Date
     onExisting: onExisting as OnExisting,
     generatePasswords: input.generatePasswords ?? false,
     createGroups: input.createGroups ?? false,
+    spread: input.spread ?? false,
     concurrency: Object.freeze(concurrency),
     batchSize: input.batchSize === undefined ? 200 : positiveInt('batch-size', input.batchSize, 5000),
     reportDir: input.report ?? defaultReportDir(directory ? directory.base.split(',')[0].replace(/^[^=]*=/, '') : input.file!, now),

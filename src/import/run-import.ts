@@ -140,7 +140,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     const rows = options.directory ? source : withOriginalLines(source);
     const job = new ImportJob(rows, mapper, users, {
       dryRun: options.dryRun, batchSize: options.dryRun ? Math.max(options.batchSize, 1000) : options.batchSize,
-      onExisting: options.onExisting, only: options.only, generatePasswords: options.generatePasswords, createGroups: options.createGroups,
+      onExisting: options.onExisting, only: options.only, generatePasswords: options.generatePasswords, createGroups: options.createGroups, spread: options.spread,
       includeLine: retry ? (line) => retry.has(line) : undefined,
       inputBytes: size, view, backpressure: () => report.drained(),
       journal, resume, maxFailures: options.maxFailures, inPlaceColumn: options.directory?.inPlace ? DN_COLUMN : undefined,

@@ -6,11 +6,17 @@ export const FIELDS = [
   'username', 'password', 'surname', 'givenname', 'mail', 'alias', 'colocrouteaddr',
   'timezone', 'language', 'country', 'disable', 'globaladdressbook', 'activated',
   'changepasswd', 'quotasize', 'groups', 'ox_user_create_imap_template',
+  // Several mail servers: the name of the user's server (`imap2`), written as its imapServer/smtpServer.
+  'imapserver',
 ] as const;
 export type Field = (typeof FIELDS)[number];
 
-/** The paper's mandatory parameters; `password` is added unless passwords are generated. */
-export const MANDATORY_FIELDS: readonly Field[] = ['username', 'surname', 'mail', 'colocrouteaddr'];
+/**
+ * The paper's mandatory parameters but `colocrouteaddr`, which the user service derives from the
+ * user's mail server when it is not given (`user@<routeDomain>`, `user@localhost` on one site);
+ * `password` is added unless passwords are generated.
+ */
+export const MANDATORY_FIELDS: readonly Field[] = ['username', 'surname', 'mail'];
 
 /** Fields whose cells hold a comma-separated list. */
 export const LIST_FIELDS: readonly Field[] = ['alias', 'disable', 'groups'];

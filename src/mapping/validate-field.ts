@@ -94,6 +94,11 @@ export function checkField(field: Field, value: string, env: FieldEnv, line: num
       if (isMailAddress(value)) patch.mail = value;
       else fail(sink, 'MAP_INVALID_MAIL', 'not a valid e-mail address', line, column, secret, value);
       break;
+    case 'imapserver':
+      // A configured server's name; whether it exists is the user service's rule (MAIL_UNKNOWN_SERVER).
+      if (/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/.test(value)) patch.mailServer = value.toLowerCase();
+      else fail(sink, 'MAP_INVALID_VALUE', 'imapserver must be the name of a configured mail server (letters, digits, - and _)', line, column, secret, value);
+      break;
     case 'colocrouteaddr':
       if (isMailAddress(value, true)) patch.colocrouteaddr = value;
       else fail(sink, 'MAP_INVALID_VALUE', 'colocrouteaddr must look like user@host', line, column, secret, value);

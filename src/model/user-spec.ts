@@ -37,6 +37,11 @@ export interface UserSpec {
   quotaMB?: number;
   /** Groups (besides the primary group `users`) the user becomes a member of. */
   groups: string[];
+  /**
+   * The mail server the user's mailbox lives on, by its configured name (`imapserver` column): the
+   * user service fills it from the entry, the request, `--spread` or the default server.
+   */
+  mailServer?: string;
   /** IMAP folder style, the paper's `--ox_user_create_imap_template` (e.g. `DE_Thunderbird`). */
   imapTemplate?: string;
   /** The sync feed that manages the user and the person's key in it (set by `oxprov sync` when it creates the user). */

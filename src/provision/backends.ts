@@ -1,7 +1,7 @@
 import type { AttributeSchema } from '../model/attribute-schema.js';
 import type { UserInput, UserSpec } from '../model/user-spec.js';
 import type { GroupwareFolderTemplates } from '../templates/groupware-folder-templates.js';
-import type { MailStore } from './imap/mail-store.js';
+import type { MailServers } from './imap/mail-servers.js';
 
 /**
  * The three back-ends of a user, each behind a small interface. The user
@@ -15,8 +15,8 @@ export interface Backends {
   readonly directory?: Directory;
   /** Absent when the run touches neither `sql` nor `groupware`. */
   readonly groupware?: GroupwareStore;
-  /** Absent when the run does not touch `imap`. */
-  readonly mail?: MailStore;
+  /** The mail servers, each with its store; absent when the run does not touch `imap`. */
+  readonly mail?: MailServers;
   /** Closes every back-end; safe twice, and after a failed open. */
   close(): Promise<void>;
 }
@@ -69,6 +69,8 @@ export interface Directory {
   markPending(username: string, since: string | undefined): Promise<void>;
   /** Every user, a page at a time (a large dry run reads the directory once). */
   scanUsers(pageSize?: number): AsyncIterable<readonly DirectoryListing[]>;
+  /** How many users each `imapServer` value has (lower-cased), for spreading new users over the mail servers. */
+  countByImapServer(): Promise<Map<string, number>>;
   /** Adds a user's entry with a new uidNumber; `exists` (with the entry's uidNumber) when another process added it first. */
   addUser(spec: UserSpec): Promise<{ outcome: 'created' | 'exists'; uidNumber: number }>;
   /**
@@ -202,3 +204,5 @@ export interface GroupwareResources {
 }
 
 export type { MailStore, MailboxRequest, MailboxResult } from './imap/mail-store.js';
+export type { MailServerInfo } from './imap/mail-servers.js';
+export { MailServers } from './imap/mail-servers.js';

@@ -2,8 +2,7 @@ import type { Config } from '../config/config.js';
 import { isOxprovError, OxprovError } from '../errors.js';
 import { BACKENDS, type Backend } from '../model/backends.js';
 import type { Backends, Directory, GroupwareStore, MailStore } from './backends.js';
-import { DoveadmApiMailStore } from './imap/doveadm-api-mail-store.js';
-import { DovecotMailStore } from './imap/dovecot-mail-store.js';
+import { MailServers } from './imap/mail-servers.js';
 import { LdapDirectory } from './ldap/ldap-directory.js';
 import { escapeDnValue } from './ldap/ldap-escape.js';
 import { SqlStore } from './sql/sql-store.js';
@@ -20,7 +19,7 @@ export interface OpenBackendsOptions {
   /** uidNumbers reserved per round trip to the id pool (bulk imports: more than 1). */
   readonly idBlockSize?: number;
   readonly sqlPoolSize?: number;
-  /** A different mail store (tests inject failures). */
+  /** A different store for the default mail server (tests inject failures). */
   readonly mailStore?: MailStore;
 }
 
@@ -34,15 +33,13 @@ export async function openBackends(config: Readonly<Config>, options: OpenBacken
   const wanted = new Set(options.only ?? BACKENDS);
   let directory: Directory | undefined;
   let groupware: GroupwareStore | undefined;
-  let mail: MailStore | undefined;
+  let mail: MailServers | undefined;
   const closeAll = async () => { await Promise.all([directory?.close(), groupware?.close(), mail?.close()]); };
   try {
     directory = await LdapDirectory.connect(config, { bindDn: options.bind?.dn, bindPassword: options.bind?.password, idBlockSize: options.idBlockSize });
     if (wanted.has('sql') || wanted.has('groupware')) groupware = await SqlStore.connect(config, { poolSize: options.sqlPoolSize });
     if (wanted.has('imap')) {
-      const imap = new DovecotMailStore(config.imap);
-      mail = options.mailStore ?? (config.imap.doveadmUrl && config.imap.doveadmApiKey ? new DoveadmApiMailStore(config.imap, imap) : imap);
-      await mail.init();
+      mail = await MailServers.open(config.mail.servers, config.mail.defaultServer, options.mailStore);
     }
   } catch (err) {
     await closeAll();

@@ -44,7 +44,7 @@ export async function openServices(config: Readonly<Config>, setup: ServiceSetup
   const templates = loadTemplates(config);
   const backends = await openBackends(config, { only: setup.only, bind: setup.bind, idBlockSize: setup.idBlockSize, mailStore: setup.mailStore });
   return {
-    users: new UserService(backends, templates, { ldapConcurrency: setup.ldapConcurrency, imapConcurrency: setup.imapConcurrency, retry: setup.retry, defaultQuotaMB: config.defaults.quotaMB, foldersOnDemand: config.imap.folders === 'on-demand' }),
+    users: new UserService(backends, templates, { ldapConcurrency: setup.ldapConcurrency, imapConcurrency: setup.imapConcurrency, retry: setup.retry, defaultQuotaMB: config.defaults.quotaMB, mailServers: config.mail.servers }),
     groups: new GroupService(backends, config.ldap.usersGroup),
     resources: new ResourceService(backends),
     templates,

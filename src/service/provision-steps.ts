@@ -2,11 +2,12 @@ import type pLimit from 'p-limit';
 import { OxprovError } from '../errors.js';
 import type { Backend } from '../model/backends.js';
 import type { UserInput, UserSpec } from '../model/user-spec.js';
-import type { Backends } from '../provision/backends.js';
+import type { Backends, MailStore } from '../provision/backends.js';
 import { asBackendError, bisect } from './batch-work.js';
 import { generatePassword } from './generate-password.js';
 import { addMemberships } from './memberships.js';
 import { STYLE_ATTRIBUTE } from '../templates/dovecot-folders.js';
+import type { MailRouting } from './mail-routing.js';
 import type { RetryOptions } from './retry.js';
 import type { Decision } from './user-rules.js';
 import type { FolderTemplates, ProvisionOptions, UserResult } from './user-service.js';
@@ -27,12 +28,13 @@ export interface StepContext {
   readonly backends: Backends;
   readonly templates: FolderTemplates;
   readonly ldapLimit: ReturnType<typeof pLimit>;
-  readonly imapLimit: ReturnType<typeof pLimit>;
+  /** The bound on concurrent requests to one mail server (each server has its own, so every one is kept busy). */
+  readonly imapLimit: (server: string) => ReturnType<typeof pLimit>;
   readonly retry: <T>(work: () => Promise<T>) => Promise<T>;
   readonly retryOptions?: RetryOptions;
   readonly defaultQuotaMB?: number;
-  /** The mail server makes the folders on demand: the entry names the user's style, the mail step is skipped. */
-  readonly foldersOnDemand?: boolean;
+  /** Which server each user's mailbox lives on, and how that server makes folders. */
+  readonly routing: MailRouting;
 }
 
 /**
@@ -55,8 +57,9 @@ export async function applySteps(work: Work[], options: ProvisionOptions, ctx: S
     const dir = need(ctx, 'directory', 'ldap');
     await Promise.all(ldapWork.map((w) => ctx.ldapLimit(async () => {
       try {
-        // On demand the server reads the folder style from the entry: it follows the language and the chosen style.
-        if (ctx.foldersOnDemand) w.spec = { ...w.spec, attributes: { ...w.spec.attributes, [STYLE_ATTRIBUTE]: [ctx.templates.imap.styleFor(w.spec.language, w.spec.imapTemplate)] } };
+        // On demand Dovecot reads the folder style from the entry: it follows the language and the chosen style.
+        const server = ctx.routing.serverFor(w.spec);
+        if (server.folders === 'on-demand' && server.kind === 'dovecot') w.spec = { ...w.spec, attributes: { ...w.spec.attributes, [STYLE_ATTRIBUTE]: [ctx.templates.imap.styleFor(w.spec.language, w.spec.imapTemplate)] } };
         if (w.spec.dn !== undefined) {
           // In place: the company's entry gets what it lacks, whatever the mode; its own values stay.
           const fitted = await ctx.retry(() => dir.fitUser(w.spec.dn!, w.spec));
@@ -124,29 +127,40 @@ export async function applySteps(work: Work[], options: ProvisionOptions, ctx: S
     }, (w, err) => fail(w, 'groupware', err));
   }
 
-  const imapWork = ok.filter((w) => has(w, 'imap'));
-  if (imapWork.length && ctx.foldersOnDemand) {
-    // The server makes the folders at the first access; the quota comes from the directory either way.
-    for (const w of imapWork) w.r.steps.imap = 'on demand';
-  } else if (imapWork.length) await imapStep(imapWork, fail, ctx);
+  // Grouped per mail server, all servers at once, each with its own bound.
+  const byServer = new Map<string, Work[]>();
+  for (const w of ok.filter((x) => has(x, 'imap'))) {
+    const server = ctx.routing.serverFor(w.spec);
+    // The server makes the folders at the first access (Dovecot from the entry's style, Cyrus its one set).
+    if (server.folders === 'on-demand') w.r.steps.imap = 'on demand';
+    else byServer.set(server.name, [...(byServer.get(server.name) ?? []), w]);
+  }
+  await Promise.all([...byServer].map(([server, list]) => imapStep(server, list, fail, ctx)));
 }
 
 /** Mailboxes; a store with a bulk form gets chunks of users per round trip, others one session per user. */
-async function imapStep(work: Work[], fail: (w: Work, b: Backend, err: unknown) => void, ctx: StepContext): Promise<void> {
-  const mail = need(ctx, 'mail', 'imap');
-  const todo: { w: Work; folders: string[] }[] = [];
+async function imapStep(server: string, work: Work[], fail: (w: Work, b: Backend, err: unknown) => void, ctx: StepContext): Promise<void> {
+  let mail: MailStore;
+  try {
+    mail = need(ctx, 'mail', 'imap').store(server);
+  } catch (err) {
+    for (const w of work) fail(w, 'imap', err);
+    return;
+  }
+  const limit = ctx.imapLimit(server);
+  const todo: { w: Work; folders: string[]; quotaMB?: number }[] = [];
   for (const w of work) {
     try {
-      todo.push({ w, folders: ctx.templates.imap.foldersFor(w.spec.language, w.spec.imapTemplate) });
+      todo.push({ w, folders: ctx.templates.imap.foldersFor(w.spec.language, w.spec.imapTemplate), quotaMB: w.spec.quotaMB });
     } catch (err) {
       fail(w, 'imap', err);
     }
   }
   const bulk = mail.ensureMailboxes?.bind(mail);
   if (!bulk) {
-    await Promise.all(todo.map((t) => ctx.imapLimit(async () => {
+    await Promise.all(todo.map((t) => limit(async () => {
       try {
-        t.w.r.steps.imap = (await ctx.retry(() => mail.ensureMailbox(t.w.spec.username, t.folders))).outcome;
+        t.w.r.steps.imap = (await ctx.retry(() => mail.ensureMailbox(t.w.spec.username, t.folders, { quotaMB: t.quotaMB }))).outcome;
       } catch (err) {
         fail(t.w, 'imap', err);
       }
@@ -156,13 +170,13 @@ async function imapStep(work: Work[], fail: (w: Work, b: Backend, err: unknown) 
   const chunks: (typeof todo)[] = [];
   for (let k = 0; k < todo.length; k += IMAP_CHUNK) chunks.push(todo.slice(k, k + IMAP_CHUNK));
   const attempts = ctx.retryOptions?.attempts ?? 3;
-  await Promise.all(chunks.map((chunk) => ctx.imapLimit(async () => {
+  await Promise.all(chunks.map((chunk) => limit(async () => {
     try {
       // Users whose own answer was a temporary failure go again, alone in a smaller request.
       let pending = chunk;
       for (let attempt = 1; pending.length > 0; attempt++) {
         const current = pending;
-        const answers = await ctx.retry(() => bulk(current.map((t) => ({ username: t.w.spec.username, folders: t.folders }))));
+        const answers = await ctx.retry(() => bulk(current.map((t) => ({ username: t.w.spec.username, folders: t.folders, quotaMB: t.quotaMB }))));
         pending = [];
         current.forEach((t, k) => {
           const a = answers[k];

@@ -4,11 +4,12 @@ import type { AttributeSchema } from '../model/attribute-schema.js';
 import { BACKENDS, type Backend } from '../model/backends.js';
 import type { OnExisting, StepOutcome } from '../model/outcomes.js';
 import type { UserInput } from '../model/user-spec.js';
-import type { Backends, DirectoryUser, GroupwareUser } from '../provision/backends.js';
+import type { Backends, DirectoryUser, GroupwareUser, MailServerInfo, MailStore } from '../provision/backends.js';
 import type { GroupwareFolderTemplates } from '../templates/groupware-folder-templates.js';
 import type { ImapFolderTemplates } from '../templates/imap-folder-templates.js';
 import { asBackendError } from './batch-work.js';
 import { snapshotDirectory, type UserLookupView } from './directory-snapshot.js';
+import { MailRouting } from './mail-routing.js';
 import { applySteps, type Work } from './provision-steps.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { decide, type Decision, type Found } from './user-rules.js';
@@ -49,6 +50,8 @@ export interface ProvisionOptions {
    * mail differs is that person's changed address, not another person's name.
    */
   readonly matchedByKey?: boolean;
+  /** New users that name no mail server go to the server with the fewest users (`--spread`), not the default. */
+  readonly spread?: boolean;
 }
 
 export interface UserServiceOptions {
@@ -58,8 +61,8 @@ export interface UserServiceOptions {
   readonly retry?: RetryOptions;
   /** Quota in MB for a new user whose request gives none (the config's `defaults.quotaMB`). */
   readonly defaultQuotaMB?: number;
-  /** imap.folders is on-demand: see StepContext.foldersOnDemand. */
-  readonly foldersOnDemand?: boolean;
+  /** Every configured mail server, the default first (the config's `mail.servers`); default: those of the mail back-end, else one eager Dovecot. */
+  readonly mailServers?: readonly MailServerInfo[];
 }
 
 /** The folder templates every user's folders are named from. */
@@ -81,11 +84,25 @@ export interface FolderTemplates {
 export class UserService {
   // Shared by all batches in flight, so the bound holds for the whole run.
   private readonly ldapLimit: ReturnType<typeof pLimit>;
-  private readonly imapLimit: ReturnType<typeof pLimit>;
+  /** One bound per mail server. */
+  private readonly imapLimits = new Map<string, ReturnType<typeof pLimit>>();
+  private readonly routing: MailRouting;
 
   constructor(private readonly backends: Backends, private readonly templates: FolderTemplates, private readonly options: UserServiceOptions = {}) {
     this.ldapLimit = pLimit(options.ldapConcurrency ?? 8);
-    this.imapLimit = pLimit(options.imapConcurrency ?? 4);
+    const servers = options.mailServers ?? backends.mail?.list ?? [{ name: 'imap1', kind: 'dovecot', folders: 'eager', imapServer: '127.0.0.1', smtpServer: '127.0.0.1', routeDomain: 'localhost' }];
+    this.routing = new MailRouting(servers, backends.directory, templates.imap);
+  }
+
+  private imapLimit(server: string): ReturnType<typeof pLimit> {
+    let limit = this.imapLimits.get(server);
+    if (!limit) this.imapLimits.set(server, (limit = pLimit(this.options.imapConcurrency ?? 4)));
+    return limit;
+  }
+
+  /** The store of the server a user's entry names. */
+  private mailStoreOf(entry: DirectoryUser | undefined): MailStore {
+    return this.need('mail', 'imap').store(this.routing.serverOf(entry?.attributes.imapServer?.[0]).name);
   }
 
   /** The directory's attribute types, to check extra columns; undefined without a directory. */
@@ -119,7 +136,7 @@ export class UserService {
       : { username: inputs[i].username, status: d.status, steps: { ...d.steps }, errors: [...d.errors], notes: [], ms: 0 });
     const work: Work[] = [];
     decisions.forEach((d, i) => { if (d.ok) work.push({ d, r: results[i], spec: d.spec, uidNumber: d.entry?.uidNumber }); });
-    await applySteps(work, options, { backends: this.backends, templates: this.templates, ldapLimit: this.ldapLimit, imapLimit: this.imapLimit, retry: (w) => this.retry(w), retryOptions: this.options.retry, defaultQuotaMB: this.options.defaultQuotaMB, foldersOnDemand: this.options.foldersOnDemand });
+    await applySteps(work, options, { backends: this.backends, templates: this.templates, ldapLimit: this.ldapLimit, imapLimit: (server) => this.imapLimit(server), retry: (w) => this.retry(w), retryOptions: this.options.retry, defaultQuotaMB: this.options.defaultQuotaMB, routing: this.routing });
     const ms = Math.round(performance.now() - t0);
     for (const { r } of work) {
       const steps = Object.values(r.steps);
@@ -144,11 +161,14 @@ export class UserService {
     ]);
     const found: Found = { entries, owners, rows, groups };
     const rules = { only, onExisting: options.onExisting ?? 'skip', createGroups: options.createGroups ?? false, matchedByKey: options.matchedByKey ?? false };
-    return inputs.map((input) => {
+    const decisions = inputs.map((input) => {
       const d = decide(input, found, rules);
       if (!d.ok || d.entry || !d.only.includes('ldap') || d.spec.password !== undefined || d.spec.passwordHash !== undefined || d.spec.dn !== undefined || !options.generatePasswords) return d;
       return { ...d, notes: [...d.notes, 'password generated; must be changed at first login'] };
     });
+    // The mail server of each user: its entry's, or the one it is routed to (imapServer, colocRouteAddr).
+    if (only.includes('ldap') || only.includes('imap')) await this.routing.route(decisions, inputs, options.spread ?? false);
+    return decisions;
   }
 
   /** Removes a user from the chosen back-ends, mailbox first (Dovecot needs the LDAP entry to find it). */
@@ -169,8 +189,8 @@ export class UserService {
     };
     await step('imap', async () => {
       const dir = this.backends.directory;
-      const exists = dir ? (await dir.findUsers([username])).has(username) : true;
-      return exists ? this.need('mail', 'imap').deleteMailbox(username) : 'gone';
+      const entry = dir ? (await dir.findUsers([username])).get(username) : undefined;
+      return dir && !entry ? 'gone' : this.mailStoreOf(entry).deleteMailbox(username);
     });
     await step('groupware', () => this.need('groupware', 'groupware').deleteFolders(username));
     await step('sql', () => this.need('groupware', 'sql').deleteUser(username));
@@ -216,6 +236,7 @@ export class UserService {
       const quota = directory!.quotaOf(entry);
       out['ldap.quota'] = quota === undefined ? 'the server\'s default' : quota === 0 ? 'unlimited (0)' : `${quota} MB`;
       out['ldap.imapServer'] = a('imapServer').join(', ');
+      out['ldap.mailServer'] = this.routing.serverOf(a('imapServer')[0]).name;
     } else out.ldap = 'no entry';
     const row = groupware ? (await groupware.findUsers([name])).get(name) : undefined;
     if (row && groupware) {
@@ -229,7 +250,7 @@ export class UserService {
     if (!entry && !row) throw new OxprovError('ADMIN_NO_SUCH_USER', `no user ${username} in the directory or the database`, { field: 'username', value: username });
     if (entry && mail) {
       try {
-        out.imap = (await mail.listFolders(name)).join(', ');
+        out.imap = (await this.mailStoreOf(entry).listFolders(name)).join(', ');
       } catch (err) {
         out.imap = `cannot be read (${err instanceof OxprovError ? err.code : 'IMAP_FAILED'})`;
       }
@@ -325,12 +346,23 @@ export class UserService {
 
   /**
    * setquota (paper 3.8): the quota attribute of the entry, in MB. Dovecot 2.3
-   * cannot set a quota over IMAP; it reads this attribute at every login.
+   * cannot set a quota over IMAP; it reads this attribute at every login. A store
+   * that keeps the quota itself (Cyrus) is set too, also when the entry had it already.
    * @throws ADMIN_NO_SUCH_USER
    */
   async setQuota(username: string, megabytes: number): Promise<'updated' | 'exists'> {
     const dir = this.need('directory', 'ldap');
     const user = await this.existing(username);
+    const server = this.routing.serverOf(user.attributes.imapServer?.[0]);
+    const store = this.backends.mail?.store(server.name);
+    if (store?.setQuota) {
+      try {
+        await this.retry(() => store.setQuota!(user.username, megabytes));
+      } catch (err) {
+        // A mailbox a server makes at the first login does not exist before it: the directory's quota is what it gets.
+        if (!(server.folders === 'on-demand' && err instanceof OxprovError && err.code === 'IMAP_NO_SUCH_USER')) throw err;
+      }
+    }
     if (dir.quotaOf(user) === megabytes) return 'exists';
     await this.retry(() => dir.setQuota(user, megabytes));
     return 'updated';

@@ -12,6 +12,44 @@ export interface StackLayout {
   dovecot: { dir: string; port: number; apiPort: number };
 }
 
+/** One mail server of the local stack (`stack up --mail dovecot,dovecot,cyrus`). */
+export interface StackMailServer {
+  /** `imap1`, `imap2`, … for Dovecot, `cyrus1`, … for Cyrus. */
+  name: string;
+  kind: 'dovecot' | 'cyrus';
+  /** Folders made by oxprov (eager) or by the server at the first login (on-demand). */
+  folders: 'eager' | 'on-demand';
+  dir: string;
+  port: number;
+  /** Dovecot's doveadm HTTP API. */
+  apiPort?: number;
+}
+
+/**
+ * The mail servers of `--mail`: `dovecot`, `cyrus`, each optionally `:eager` or `:on-demand`
+ * (Dovecot default: the stack's `--mail-folders`; Cyrus: eager). The first Dovecot keeps the
+ * single-server folder and ports; the others count on from them, two ports each.
+ */
+export function stackMailServers(layout: StackLayout, spec: string, dovecotFolders: 'eager' | 'on-demand'): StackMailServer[] {
+  const items = spec.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const counts = { dovecot: 0, cyrus: 0 };
+  return items.map((item, i) => {
+    const [kind, folders] = item.split(':') as [string, string | undefined];
+    if (kind !== 'dovecot' && kind !== 'cyrus') throw new Error(`--mail: ${item} is not dovecot or cyrus`);
+    if (folders !== undefined && folders !== 'eager' && folders !== 'on-demand') throw new Error(`--mail: ${item}: the folders are eager or on-demand`);
+    const n = ++counts[kind];
+    const name = kind === 'dovecot' ? `imap${n}` : `cyrus${n}`;
+    const first = kind === 'dovecot' && n === 1;
+    return {
+      name, kind,
+      folders: (folders ?? (kind === 'dovecot' ? dovecotFolders : 'eager')) as 'eager' | 'on-demand',
+      dir: first ? layout.dovecot.dir : path.join(layout.root, name),
+      port: layout.dovecot.port + 2 * i,
+      apiPort: kind === 'dovecot' ? layout.dovecot.apiPort + 2 * i : undefined,
+    };
+  });
+}
+
 export function stackLayout(env: NodeJS.ProcessEnv = process.env): StackLayout {
   const root = stackDir(env);
   const port = (name: string, fallback: number) => Number(env[name] ?? fallback);

@@ -8,16 +8,24 @@ import type { DeepPartial, Config } from '../config/config.js';
 import { stackConfigFile } from '../config/paths.js';
 import { ensurePackages } from './install-packages.js';
 import { portOpen } from './process-utils.js';
+import { StackCyrus } from './cyrus.js';
 import { StackDovecot } from './dovecot.js';
 import { StackPostgres } from './postgres.js';
 import { StackSlapd } from './slapd.js';
 import { ensureStackTls } from './stack-tls.js';
-import { STACK_ADMIN_PASSWORD, stackLayout, type StackLayout } from './stack-layout.js';
+import { STACK_ADMIN_PASSWORD, stackLayout, stackMailServers, type StackLayout, type StackMailServer } from './stack-layout.js';
+import { escapeFilterValue } from '../provision/ldap/ldap-escape.js';
 
 export interface StackStatusLine { service: string; state: 'running' | 'stopped'; pid?: number; listen: string }
 
-/** One server of the stack. */
-export type StackService = 'slapd' | 'postgres' | 'dovecot';
+/** One server of the stack: `dovecot` is the first Dovecot (imap1); several mail servers are named (`imap2`, `cyrus1`). */
+export type StackService = 'slapd' | 'postgres' | 'dovecot' | string;
+
+/** The Debian packages Cyrus needs besides the stack's (its imapd comes from the package file, see ensureCyrusImapd). */
+const CYRUS_PACKAGES = ['cyrus-common', 'sasl2-bin'];
+
+/** The Cyrus on-demand folder style of the stack: the template's default. */
+const STACK_ON_DEMAND_STYLE = 'EN_Standard';
 
 /**
  * The local stack: private slapd, PostgreSQL and Dovecot under .stack/ on
@@ -27,14 +35,47 @@ export class LocalStack {
   readonly layout: StackLayout;
   private readonly slapd: StackSlapd;
   private readonly postgres: StackPostgres;
-  private readonly dovecot: StackDovecot;
+  /** The mail servers, in `--mail` order (one Dovecot unless asked otherwise). */
+  private readonly mailServers: (StackDovecot | StackCyrus)[];
 
   constructor(private readonly environment: NodeJS.ProcessEnv = process.env, private readonly log: (line: string) => void = () => {}) {
     this.layout = stackLayout(environment);
     const tls = () => ensureStackTls(this.layout.root);
     this.slapd = new StackSlapd(this.layout, STACK_ADMIN_PASSWORD, tls);
     this.postgres = new StackPostgres(this.layout, tls);
-    this.dovecot = new StackDovecot(this.layout, this.slapd.adminDn, STACK_ADMIN_PASSWORD, () => this.secret('doveadm-api-key'));
+    const servers = this.mailLayout();
+    const multi = servers.length > 1;
+    this.mailServers = servers.map((server) => {
+      // Several servers: each serves the users whose imapServer is its own; the first also those whose imapServer names none of the others.
+      const own = `(imapServer=${escapeFilterValue(imapServerOf(server))})`;
+      const others = servers.filter((o) => o !== server).map((o) => `(imapServer=${escapeFilterValue(imapServerOf(o))})`).join('');
+      const filter = !multi ? undefined : server === servers[0] ? `(!(|${others}))` : own;
+      return server.kind === 'cyrus'
+        ? new StackCyrus(this.layout, this.slapd.adminDn, STACK_ADMIN_PASSWORD, server, filter ?? '', STACK_ON_DEMAND_STYLE)
+        : new StackDovecot(this.layout, this.slapd.adminDn, STACK_ADMIN_PASSWORD, () => this.secret('doveadm-api-key'), server, filter);
+    });
+  }
+
+  /** The first Dovecot (the single-server stack's). */
+  private get dovecot(): StackDovecot | StackCyrus {
+    return this.mailServers[0];
+  }
+
+  /** The mail servers: `OXPROV_STACK_MAIL` (`stack up --mail dovecot,dovecot,cyrus`), else what the last `up` used, else one Dovecot. */
+  mailSpec(): string {
+    return this.environment.OXPROV_STACK_MAIL ?? (fs.existsSync(this.mailSpecFile()) ? fs.readFileSync(this.mailSpecFile(), 'utf8').trim() : 'dovecot');
+  }
+
+  private mailSpecFile(): string {
+    return path.join(this.layout.root, 'mail-servers');
+  }
+
+  private mailLayout(): StackMailServer[] {
+    try {
+      return stackMailServers(this.layout, this.mailSpec(), this.mailFolders());
+    } catch (err) {
+      throw new OxprovError('CFG_INVALID', (err as Error).message, { field: '--mail', value: this.mailSpec() });
+    }
   }
 
   /** How the stack's Dovecot makes folders: `OXPROV_STACK_MAIL_FOLDERS` (`stack up --mail-folders`), else what the last `up` used, else on demand. */
@@ -58,20 +99,27 @@ export class LocalStack {
     // A stack made before the choice existed ran eager.
     const savedMode = this.savedMailFolders() ?? 'eager';
     // Another folder mode: Dovecot starts again with the other configuration.
-    if (mode !== savedMode && this.dovecot.pid()) await this.dovecot.down();
-    const allRunning = this.slapd.pid() && this.postgres.pid() && this.dovecot.pid() && fs.existsSync(this.configFile());
+    if (mode !== savedMode) for (const m of this.mailServers) if (m instanceof StackDovecot && m.pid()) await m.down();
+    // Other mail servers: every mail server starts again (their users' filters change).
+    const savedSpec = fs.existsSync(this.mailSpecFile()) ? fs.readFileSync(this.mailSpecFile(), 'utf8').trim() : 'dovecot';
+    if (savedSpec !== this.mailSpec()) await this.stopMailServers(savedSpec);
+    const allRunning = this.slapd.pid() && this.postgres.pid() && this.mailServers.every((m) => m.pid()) && fs.existsSync(this.configFile());
     if (allRunning) {
       if (!fs.existsSync(this.adminPasswordFile())) fs.writeFileSync(this.adminPasswordFile(), STACK_ADMIN_PASSWORD, { mode: 0o600 });
       this.log('stack is up');
       return;
     }
-    await ensurePackages(this.log);
+    await ensurePackages(this.log, this.mailServers.some((m) => m instanceof StackCyrus) ? CYRUS_PACKAGES : []);
     fs.mkdirSync(this.layout.root, { recursive: true, mode: 0o755 });
     const pgPassword = this.secret('pg-password');
     this.log(`slapd     ${await this.slapd.up()} on 127.0.0.1:${this.layout.ldap.port}`);
     this.log(`postgres  ${await this.postgres.up(pgPassword)} on 127.0.0.1:${this.layout.pg.port}`);
-    this.log(`dovecot   ${await this.dovecot.up(mode)} on 127.0.0.1:${this.layout.dovecot.port}${mode === 'on-demand' ? ' (folders on demand)' : ''}`);
+    for (const m of this.mailServers) {
+      const label = this.mailServers.length > 1 ? m.server.name : m.server.kind;
+      this.log(`${label.padEnd(9)} ${m instanceof StackDovecot ? await m.up(m.server.folders) : await m.up()} on 127.0.0.1:${m.server.port}${m.server.folders === 'on-demand' ? ' (folders on demand)' : ''}`);
+    }
     fs.writeFileSync(this.mailFoldersFile(), `${mode}\n`);
+    fs.writeFileSync(this.mailSpecFile(), `${this.mailSpec()}\n`);
     const settings = this.settings(pgPassword);
     const { applied } = await migrateDatabase(settings.sql!.url!);
     if (applied.length) this.log(`migrations applied: ${applied.join(', ')}`);
@@ -85,23 +133,50 @@ export class LocalStack {
   async stop(service: StackService): Promise<void> {
     if (service === 'slapd') await this.slapd.down();
     else if (service === 'postgres') await this.postgres.down();
-    else await this.dovecot.down();
+    else await this.mailServer(service).down();
   }
 
   async start(service: StackService): Promise<void> {
     if (service === 'slapd') await this.slapd.up();
     else if (service === 'postgres') await this.postgres.up(this.secret('pg-password'));
-    else await this.dovecot.up(this.mailFolders());
+    else {
+      const m = this.mailServer(service);
+      await (m instanceof StackDovecot ? m.up(m.server.folders) : m.up());
+    }
   }
 
   /** The pid of one server, while it runs. */
   pid(service: StackService): number | undefined {
-    return service === 'slapd' ? this.slapd.pid() : service === 'postgres' ? this.postgres.pid() : this.dovecot.pid();
+    return service === 'slapd' ? this.slapd.pid() : service === 'postgres' ? this.postgres.pid() : this.mailServer(service).pid();
+  }
+
+  private mailServer(service: string): StackDovecot | StackCyrus {
+    const m = service === 'dovecot' ? this.dovecot : this.mailServers.find((s) => s.server.name === service);
+    if (!m) throw new OxprovError('CFG_INVALID', `the stack has no server ${service} (mail servers: ${this.mailServers.map((s) => s.server.name).join(', ')})`, { field: 'service', value: service });
+    return m;
+  }
+
+  /** Stops the mail servers of an earlier `--mail`. */
+  private async stopMailServers(spec: string): Promise<void> {
+    let earlier: StackMailServer[];
+    try {
+      earlier = stackMailServers(this.layout, spec, this.mailFolders());
+    } catch {
+      return;
+    }
+    for (const server of earlier) {
+      await (server.kind === 'cyrus'
+        ? new StackCyrus(this.layout, this.slapd.adminDn, STACK_ADMIN_PASSWORD, server, '', STACK_ON_DEMAND_STYLE)
+        : new StackDovecot(this.layout, this.slapd.adminDn, STACK_ADMIN_PASSWORD, () => '', server)).down();
+    }
   }
 
   async down(): Promise<void> {
-    // Reverse order: Dovecot needs slapd for lookups until it stops.
-    this.log(`dovecot   ${(await this.dovecot.down()) ? 'stopped' : 'was not running'}`);
+    // Reverse order: the mail servers need slapd for lookups until they stop.
+    for (const m of [...this.mailServers].reverse()) {
+      const label = this.mailServers.length > 1 ? m.server.name : m.server.kind;
+      this.log(`${label.padEnd(9)} ${(await m.down()) ? 'stopped' : 'was not running'}`);
+    }
     this.log(`postgres  ${(await this.postgres.down()) ? 'stopped' : 'was not running'}`);
     this.log(`slapd     ${(await this.slapd.down()) ? 'stopped' : 'was not running'}`);
   }
@@ -113,7 +188,7 @@ export class LocalStack {
     return [
       await line('slapd', this.slapd.pid(), this.layout.ldap.port),
       await line('postgres', this.postgres.pid(), this.layout.pg.port),
-      await line('dovecot', this.dovecot.pid(), this.layout.dovecot.port),
+      ...(await Promise.all(this.mailServers.map((m) => line(this.mailServers.length > 1 ? m.server.name : m.server.kind, m.pid(), m.server.port)))),
     ];
   }
 
@@ -135,6 +210,7 @@ export class LocalStack {
       `OXPROV_IMAP_HOST=${q(s.imap!.host!)}`,
       `OXPROV_IMAP_PORT=${q(s.imap!.port!)}`,
       `OXPROV_IMAP_MASTER_USER=${q(s.imap!.masterUser!)}`,
+      ...(this.mailServers.length > 1 ? this.mailServers.flatMap((m) => [`OXPROV_MAIL_${m.server.name.toUpperCase()}_HOST=${q('127.0.0.1')}`, `OXPROV_MAIL_${m.server.name.toUpperCase()}_PORT=${q(m.server.port)}`]) : []),
       `OXPROV_STACK_DIR=${q(this.layout.root)}`,
       `OXPROV_ADMINPASSWD_FILE=${q(this.adminPasswordFile())}`,
     ].map((l) => `export ${l}`).join('\n');
@@ -163,9 +239,26 @@ export class LocalStack {
       imap: {
         host: '127.0.0.1', port: this.layout.dovecot.port, secure: false, masterUser: this.layout.adminUser, masterPassword: STACK_ADMIN_PASSWORD,
         doveadmUrl: `http://127.0.0.1:${this.layout.dovecot.apiPort}/doveadm/v1`, doveadmApiKey: this.secret('doveadm-api-key'),
-        folders: this.mailFolders(),
+        folders: this.mailServers[0].server.folders,
       },
-    };
+      // Several mail servers: each with its name, kind and imapServer; the first is the default.
+      ...(this.mailServers.length > 1 ? {
+        mail: {
+          servers: this.mailServers.map((m) => ({
+            name: m.server.name, kind: m.server.kind, host: '127.0.0.1', port: m.server.port, secure: false,
+            masterUser: this.layout.adminUser, masterPassword: STACK_ADMIN_PASSWORD,
+            ...(m.server.apiPort ? { doveadmUrl: `http://127.0.0.1:${m.server.apiPort}/doveadm/v1`, doveadmApiKey: this.secret('doveadm-api-key') } : {}),
+            folders: m.server.folders, routeDomain: `${m.server.name}.localhost`, imapServer: imapServerOf(m.server), smtpServer: '127.0.0.1',
+            ...(m.server.kind === 'cyrus' && m.server.folders === 'on-demand' ? { onDemandStyle: STACK_ON_DEMAND_STYLE } : {}),
+          })),
+        },
+      } : {}),
+    } as DeepPartial<Config>;
+  }
+
+  /** The stack's mail servers, as `stack status` names them. */
+  mailServerNames(): string[] {
+    return this.mailServers.map((m) => m.server.name);
   }
 
   /** A random secret of the stack (database password, API key), kept in a 0600 file. */
@@ -180,4 +273,9 @@ export class LocalStack {
       return pw;
     }
   }
+}
+
+/** What the stack writes to imapServer for the users of a mail server (several servers): host and port. */
+function imapServerOf(server: StackMailServer): string {
+  return `127.0.0.1:${server.port}`;
 }

@@ -56,7 +56,7 @@ export async function applyPlan(entries: readonly PlanEntry[], services: Service
   const creates = entries.filter((e) => e.action === 'create');
   for (let i = 0; i < creates.length; i += BATCH) {
     const part = creates.slice(i, i + BATCH);
-    const results = await users.provision(part.map((e) => e.input!), { generatePasswords: options.generatePasswords, createGroups: options.createGroups });
+    const results = await users.provision(part.map((e) => e.input!), { generatePasswords: options.generatePasswords, createGroups: options.createGroups, spread: options.spread });
     for (const [k, r] of results.entries()) {
       await markUnfinished(part[k], r);
       report(part[k], r.status === 'failed' || r.status === 'rejected' ? r.status : 'created', r);

@@ -146,7 +146,7 @@ async function checkWithService(entries: PlanEntry[], services: Services, option
   const out = [...entries];
   const check = async (indexes: number[], matchedByKey: boolean) => {
     if (indexes.length === 0) return;
-    const results = await services.users.check(indexes.map((i) => out[i].input!), { createGroups: options.createGroups, generatePasswords: options.generatePasswords, matchedByKey, onExisting: 'update' });
+    const results = await services.users.check(indexes.map((i) => out[i].input!), { createGroups: options.createGroups, spread: options.spread, generatePasswords: options.generatePasswords, matchedByKey, onExisting: 'update' });
     results.forEach((r, k) => {
       const i = indexes[k];
       if (r.status === 'rejected') out[i] = { ...out[i], action: 'rejected', errors: r.errors, changes: [] };

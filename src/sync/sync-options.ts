@@ -12,6 +12,7 @@ export interface SyncOptionsInput extends DirectoryInput {
   feed?: string;
   generatePasswords?: boolean;
   createGroups?: boolean;
+  spread?: boolean;
   planOnly?: boolean;
   /** An empty cell deletes the directory attribute its column maps to (default: an empty cell leaves it alone). */
   emptyClears?: boolean;
@@ -36,6 +37,8 @@ export interface SyncOptions {
   readonly feed: string;
   readonly generatePasswords: boolean;
   readonly createGroups: boolean;
+  /** New people that name no mail server go to the one with the fewest users. */
+  readonly spread: boolean;
   readonly planOnly: boolean;
   readonly emptyClears: boolean;
   readonly emitLdif: boolean;
@@ -69,7 +72,7 @@ export function normalizeSyncOptions(input: SyncOptionsInput, now = new Date()):
   if (!['auto', 'utf8', 'windows-1252'].includes(encoding)) throw new OxprovError('CFG_INVALID', `--encoding must be auto, utf8 or windows-1252, got "${input.encoding}"`, { field: '--encoding' });
   return Object.freeze({
     file: directory ? directory.url : input.file, directory, mapping: input.mapping, key, feed,
-    generatePasswords: input.generatePasswords ?? false, createGroups: input.createGroups ?? false,
+    generatePasswords: input.generatePasswords ?? false, createGroups: input.createGroups ?? false, spread: input.spread ?? false,
     planOnly: input.planOnly ?? false, emptyClears: input.emptyClears ?? false, emitLdif: input.emit === 'ldif',
     maxDisable: count('max-disable', input.maxDisable, 0), deleteLeaversAfter: count('delete-leavers-after', input.deleteLeaversAfter, 0),
     outageMs: input.outageWait === undefined ? 60_000 : positiveInt('outage-wait', input.outageWait, 86_400) * 1000,

@@ -61,6 +61,8 @@ export const FAULT_CODES: Readonly<Partial<Record<ErrorCode, number>>> = Object.
   SQL_CONNECT: 1500, SQL_MIGRATION: 1501, SQL_NO_SUCH_USER: 1502, SQL_FAILED: 1503,
   // IMAP
   IMAP_CONNECT: 1600, IMAP_AUTH: 1601, IMAP_NO_SUCH_USER: 1602, IMAP_FAILED: 1603,
+  // mail servers
+  MAIL_UNKNOWN_SERVER: 1650, MAIL_STYLE_MISMATCH: 1651, MAIL_SERVER_KEPT: 1652,
   // report files
   REPORT_WRITE: 1700,
   // the web page (answered as HTTP with JSON, never over XML-RPC; numbered so the table stays complete)

@@ -1,6 +1,7 @@
 import { OxprovError } from '../../src/errors.js';
 import { inMemorySchema, STANDARD_ATTRIBUTES } from '../../src/mapping/index.js';
 import type { UserInput, UserSpec } from '../../src/model/user-spec.js';
+import { MailServers } from '../../src/provision/backends.js';
 import type {
   Backends, Directory, DirectoryGroup, DirectoryGroups, DirectoryListing, DirectoryResources, DirectoryUser,
   GroupwareStore, GroupwareUser, MailboxRequest, MailboxResult, MailStore, SqlOutcome, SqlUserSpec,
@@ -64,6 +65,12 @@ export class FakeDirectory implements Directory {
   }
   async markPending(username: string, since: string | undefined) { await this.modifyByName(username, { oxprovPending: since === undefined ? [] : [since] }); }
   async clearAttributes(user: DirectoryUser, names: readonly string[]) { await this.modifyUser(user, Object.fromEntries(names.map((n) => [n, []]))); }
+
+  async countByImapServer() {
+    const counts = new Map<string, number>();
+    for (const u of this.users.values()) { const v = u.attributes.imapServer?.[0]?.toLowerCase(); if (v) counts.set(v, (counts.get(v) ?? 0) + 1); }
+    return counts;
+  }
 
   async *scanUsers(): AsyncIterable<readonly DirectoryListing[]> {
     yield [...this.users.values()].map((u) => ({ username: u.username, mail: (u.attributes.mail?.[0] ?? '').toLowerCase(), addresses: [...(u.attributes.mail ?? []), ...(u.attributes.alias ?? [])] }));
@@ -248,7 +255,7 @@ export function fakeService(faults: Faults = {}, retry = { attempts: 1, baseDela
   const directory = new FakeDirectory(faults);
   const groupware = new FakeGroupware(faults);
   const mail = new FakeMailStore(faults);
-  const backends: Backends = { directory, groupware, mail, close: async () => {} };
+  const backends: Backends = { directory, groupware, mail: MailServers.single(mail), close: async () => {} };
   const users = new UserService(backends, loadTemplates(stackConfig()), { retry });
   return { directory, groupware, mail, users };
 }

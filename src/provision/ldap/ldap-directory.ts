@@ -232,6 +232,23 @@ export class LdapDirectory implements Directory {
     }
   }
 
+  async countByImapServer(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    const wire = this.names.wire('imapServer');
+    const pages = this.client.searchPaginated(this.usersBase, { scope: this.usersScope, filter: `(&(objectClass=OXUserObject)(${wire}=*))`, attributes: [wire], paged: { pageSize: 1000 } });
+    try {
+      for await (const page of pages) {
+        for (const e of page.searchEntries) {
+          const v = this.toUser(e).attributes.imapServer?.[0]?.toLowerCase();
+          if (v !== undefined) counts.set(v, (counts.get(v) ?? 0) + 1);
+        }
+      }
+    } catch (err) {
+      throw ldapError(err, 'counting the users of each mail server');
+    }
+    return counts;
+  }
+
   async addUser(spec: UserSpec): Promise<{ outcome: 'created' | 'exists'; uidNumber: number }> {
     const uidNumber = await this.uids.allocate();
     const entry = userEntry(spec, this.config, {

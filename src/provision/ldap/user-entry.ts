@@ -12,13 +12,15 @@ const DAY_MS = 86_400_000;
  * input before it gets here).
  */
 export function userEntry(spec: UserInput, config: Readonly<Config>, ids: { uidNumber: number; passwordHash?: string }): EntryAttributes {
+  // The user's own mail server (the user service names it), else the default one (listed first).
+  const server = config.mail?.servers.find((s) => s.name === spec.mailServer) ?? config.mail?.servers[0];
   const a: EntryAttributes = {
     objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson', 'posixAccount', 'shadowAccount', 'OXUserObject', ...config.ldap.userClasses],
     uid: [spec.username],
     // The paper: only OK may log in to IMAP and receive mail; a user created deactivated cannot.
     mailEnabled: [spec.activated === false ? 'NO' : 'OK'],
-    imapServer: [config.ldap.imapServer],
-    smtpServer: [config.ldap.smtpServer],
+    imapServer: [server?.imapServer ?? config.ldap.imapServer],
+    smtpServer: [server?.smtpServer ?? config.ldap.smtpServer],
     OXAppointmentDays: [String(config.defaults.appointmentDays)],
     OXTaskDays: [String(config.defaults.taskDays)],
     OXTimeZone: [spec.timezone ?? config.defaults.timezone],

@@ -77,9 +77,10 @@ const DEFINITIONS: readonly ToolDefinition[] = [
       opt('mail', 'john@yourdomain.org', 'the default e-mail address (default sender address in groupware and web mail)', {
         mandatoryFor: ['ldap'],
       }),
-      opt('colocrouteaddr', 'john@localhost', 'the location of the physical mailbox: <user name>@localhost on a one-location site', {
-        mandatoryFor: ['ldap'],
+      opt('colocrouteaddr', 'john@localhost', 'the location of the physical mailbox (the paper lists it as mandatory); default <user name>@<route domain of the user\'s mail server>, <user name>@localhost on a one-location site', {
+        recommended: true,
       }),
+      opt('imapserver', 'imap2', 'the configured mail server the mailbox lives on (several mail servers); default the default server'),
       opt('givenname', 'Johnny', 'the given name/first name of the new user to create'),
       opt('timezone', 'Europe/Berlin', 'the time zone in which the user normally works'),
       opt('language', 'EN', 'the language of the web front-ends (DE, EN, FR); also names the mail and groupware folders', {

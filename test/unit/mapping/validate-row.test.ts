@@ -30,7 +30,16 @@ describe('row validation', () => {
     expect(spec.aliases).toEqual([]);
   });
 
-  it.each(['username', 'password', 'surname', 'mail', 'colocrouteaddr'])('%s is mandatory', (field) => {
+  it('colocrouteaddr may be left out: the user service derives it from the user\'s mail server', () => {
+    expect(specOf(mapOne({ ...VALID, colocrouteaddr: '' })).colocrouteaddr).toBeUndefined();
+  });
+
+  it('imapserver names the mail server, lower-cased; a name that cannot be one is refused', () => {
+    expect(specOf(mapOne({ ...VALID, imapserver: 'Imap2' })).mailServer).toBe('imap2');
+    expect(errorsOf(mapOne({ ...VALID, imapserver: 'imap 2' })).map((e) => [e.code, e.field])).toEqual([['MAP_INVALID_VALUE', 'imapserver']]);
+  });
+
+  it.each(['username', 'password', 'surname', 'mail'])('%s is mandatory', (field) => {
     const r = mapOne({ ...VALID, [field]: '' });
     expect(errorsOf(r).map((e) => [e.code, e.field])).toEqual([['MAP_MISSING_FIELD', field]]);
   });

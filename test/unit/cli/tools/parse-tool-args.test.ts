@@ -145,7 +145,7 @@ describe('parseToolArgs', () => {
   it('lists every missing mandatory option at once', () => {
     const err = parseError('adduser', ['--adminuser=mailadmin', '--username=smtest']);
     expect(err.code).toBe('MAP_MISSING_FIELD');
-    expect(err.message).toContain('--adminpasswd, --password, --surname, --mail, --colocrouteaddr');
+    expect(err.message).toContain('--adminpasswd, --password, --surname, --mail');
     expect(err.message).not.toContain('--alias');
     expect(parseError('addgroup', ['--groupname=g']).message).toContain('--adminuser, --adminpasswd, --members');
   });

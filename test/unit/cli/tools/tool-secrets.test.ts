@@ -99,7 +99,7 @@ describe('resolveSecrets: prompting', () => {
     })();
     expect(prompts).toEqual([]);
     expect(error.code).toBe('MAP_MISSING_FIELD');
-    expect(error.message).toContain('--surname, --mail, --colocrouteaddr');
+    expect(error.message).toContain('--surname, --mail');
   });
   it('refuses an empty password from a file or the prompt', async () => {
     const empty = secretFile('empty', '\n');

@@ -1,0 +1,121 @@
+import { ImapFlow } from 'imapflow';
+import type { ImapConfig } from '../../config/config.js';
+import { OxprovError } from '../../errors.js';
+import { imapError } from './dovecot-mail-store.js';
+import type { MailboxResult, MailStore } from './mail-store.js';
+
+type Attribute = { type: 'ATOM' | 'STRING'; value: string };
+
+/**
+ * Cyrus IMAP (3.x), as in the paper: the administrator (`masterUser`, one of
+ * `imapd.conf`'s `admins` and `proxyservers`) creates `user.NAME` and sets its
+ * quota (`SETQUOTA`, which Cyrus takes); the folders are made and subscribed in a
+ * session as the user, opened by the administrator with SASL PLAIN and the user as
+ * authorization identity, so no user password is needed. Names are those of
+ * `altnamespace: no` and `unixhierarchysep: no`: the user's folders are `INBOX.Sent`.
+ */
+export class CyrusMailStore implements MailStore {
+  constructor(private readonly config: Readonly<ImapConfig>) {}
+
+  private async session<T>(asUser: string | undefined, work: (c: ImapFlow) => Promise<T>, subject: string): Promise<T> {
+    const c = this.config;
+    const client = new ImapFlow({
+      host: c.host, port: c.port, secure: c.secure, logger: false,
+      auth: asUser === undefined ? { user: c.masterUser, pass: c.masterPassword } : { user: c.masterUser, pass: c.masterPassword, authzid: asUser, loginMethod: 'AUTH=PLAIN' },
+      connectionTimeout: Math.min(10_000, c.timeoutMs), greetingTimeout: Math.min(10_000, c.timeoutMs), socketTimeout: c.timeoutMs,
+      tls: { rejectUnauthorized: c.host !== '127.0.0.1' && c.host !== 'localhost', ca: c.ca },
+      clientInfo: { name: 'oxprov' },
+    });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+    } catch (err) {
+      throw imapError(err, subject);
+    }
+    try {
+      return await work(client);
+    } catch (err) {
+      throw imapError(err, subject);
+    } finally {
+      await client.logout().catch(() => client.close());
+    }
+  }
+
+  /** An administrator's command imapflow has no method for. `next()` releases imapflow's command queue. */
+  private static async command(client: ImapFlow, name: string, attributes: (Attribute | Attribute[])[]): Promise<void> {
+    const r = await (client as unknown as { exec(c: string, a: unknown[]): Promise<{ next(): void }> }).exec(name, attributes);
+    r.next();
+  }
+
+  private static mailbox(username: string): Attribute {
+    return { type: 'STRING', value: `user.${username}` };
+  }
+
+  private static quota(username: string, megabytes: number): (Attribute | Attribute[])[] {
+    // Cyrus counts STORAGE in KiB; an empty list removes the limit.
+    return [CyrusMailStore.mailbox(username), megabytes === 0 ? [] : [{ type: 'ATOM', value: 'STORAGE' }, { type: 'ATOM', value: String(megabytes * 1024) }]];
+  }
+
+  /** Logs in as the administrator: checks the server and the credentials before anything is written. */
+  async init(): Promise<void> {
+    await this.session(undefined, async () => {}, '(administrator)');
+  }
+
+  async ensureMailbox(username: string, folders: readonly string[], options: { quotaMB?: number } = {}): Promise<MailboxResult> {
+    const created: string[] = [];
+    await this.session(undefined, async (client) => {
+      const inbox = await client.mailboxCreate(`user.${username}`).catch((err: { responseText?: string }) => {
+        if (/exists/i.test(err.responseText ?? '')) return { created: false };
+        throw err;
+      });
+      if (inbox.created) created.push('INBOX');
+      if (options.quotaMB !== undefined) await CyrusMailStore.command(client, 'SETQUOTA', CyrusMailStore.quota(username, options.quotaMB));
+    }, username);
+    await this.session(username, async (client) => {
+      const existing = new Set((await client.list()).map((m) => m.path.normalize('NFC')));
+      for (const folder of folders) {
+        if (folder.toUpperCase() === 'INBOX') continue;
+        const path = `INBOX.${folder}`;
+        if (!existing.has(path.normalize('NFC'))) {
+          const r = await client.mailboxCreate(path);
+          if (r.created) created.push(folder);
+        }
+        await client.mailboxSubscribe(path);
+      }
+    }, username);
+    return { outcome: created.length ? 'created' : 'exists', created };
+  }
+
+  async listFolders(username: string): Promise<string[]> {
+    return this.session(username, async (client) => (await client.list()).map((m) => m.path.normalize('NFC')).sort(), username);
+  }
+
+  async deleteMailbox(username: string): Promise<'deleted' | 'gone'> {
+    return this.session(undefined, async (client) => {
+      try {
+        // An administrator may delete a mailbox only with the x right, which it may always grant itself.
+        await CyrusMailStore.command(client, 'SETACL', [CyrusMailStore.mailbox(username), { type: 'STRING', value: this.config.masterUser }, { type: 'ATOM', value: 'x' }]);
+        await CyrusMailStore.command(client, 'DELETE', [CyrusMailStore.mailbox(username)]);
+        return 'deleted';
+      } catch (err) {
+        if (/does not exist|nonexistent/i.test((err as { responseText?: string }).responseText ?? '')) return 'gone';
+        throw err;
+      }
+    }, username);
+  }
+
+  async setQuota(username: string, megabytes: number): Promise<void> {
+    await this.session(undefined, async (client) => {
+      try {
+        await CyrusMailStore.command(client, 'SETQUOTA', CyrusMailStore.quota(username, megabytes));
+      } catch (err) {
+        if (/does not exist|nonexistent/i.test((err as { responseText?: string }).responseText ?? '')) {
+          throw new OxprovError('IMAP_NO_SUCH_USER', `${username} has no mailbox on this Cyrus server`, { backend: 'imap', cause: err });
+        }
+        throw err;
+      }
+    }, username);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,98 @@
+import { OxprovError } from '../errors.js';
+import type { UserInput } from '../model/user-spec.js';
+import type { Directory, MailServerInfo } from '../provision/backends.js';
+import type { ImapFolderTemplates } from '../templates/imap-folder-templates.js';
+import type { Decision } from './user-rules.js';
+
+/**
+ * Which mail server each user lives on (the paper's multi-location setup). A user
+ * with an entry stays where its `imapServer` says, whatever a request asks: a
+ * mailbox is never moved silently (MAIL_SERVER_KEPT, a note). A new user goes to
+ * the server it names (`imapserver`), else with `spread` to the server with the
+ * fewest users, else to the default. Its `colocRouteAddr` follows the server when
+ * not given.
+ */
+export class MailRouting {
+  /** Users per server, read once from the directory at the first spread and counted on from there. */
+  private counts?: Promise<Map<string, number>>;
+
+  private readonly defaultServer: MailServerInfo;
+
+  /** `servers`: every configured mail server, the default first. */
+  constructor(private readonly servers: readonly MailServerInfo[], private readonly directory: Directory | undefined, private readonly templates: ImapFolderTemplates) {
+    if (servers.length === 0) throw new OxprovError('CFG_MISSING', 'no mail server is configured', { field: 'mail.servers' });
+    this.defaultServer = servers[0];
+  }
+
+  get list(): readonly MailServerInfo[] {
+    return this.servers;
+  }
+
+  byName(name: string | undefined): MailServerInfo | undefined {
+    return name === undefined ? undefined : this.servers.find((s) => s.name === name.toLowerCase());
+  }
+
+  /** The server whose `imapServer` this is; the default for none or an unknown one (users made before there were several). */
+  serverOf(imapServer: string | undefined): MailServerInfo {
+    const v = imapServer?.toLowerCase();
+    return this.servers.find((s) => s.imapServer.toLowerCase() === v) ?? this.defaultServer;
+  }
+
+  /** The server a spec names (set by {@link route}), else the default. */
+  serverFor(spec: Pick<UserInput, 'mailServer'>): MailServerInfo {
+    return this.byName(spec.mailServer) ?? this.defaultServer;
+  }
+
+  /** Completes each accepted decision with its server; refuses a user routed to a server that cannot take it. */
+  async route(decisions: Decision[], inputs: readonly UserInput[], spread: boolean): Promise<void> {
+    const counts = spread ? await this.loadCounts() : undefined;
+    for (let i = 0; i < decisions.length; i++) {
+      const d = decisions[i];
+      if (!d.ok) continue;
+      const asked = inputs[i].mailServer;
+      const current = d.entry?.attributes.imapServer?.[0];
+      let server: MailServerInfo;
+      const notes = [...d.notes];
+      if (current !== undefined) {
+        server = this.serverOf(current);
+        if (asked !== undefined && asked !== server.name) {
+          notes.push(`MAIL_SERVER_KEPT: ${d.spec.username} lives on ${server.name}; the request names ${asked}: the mailbox stays on ${server.name} (move it by hand, then change imapServer)`);
+        }
+      } else if (asked !== undefined) {
+        const named = this.byName(asked);
+        if (named === undefined) {
+          decisions[i] = { ok: false, status: 'rejected', errors: [new OxprovError('MAIL_UNKNOWN_SERVER', `no mail server named ${asked} is configured (configured: ${this.servers.map((s) => s.name).join(', ')})`, { field: 'imapserver', value: asked })] };
+          continue;
+        }
+        server = named;
+      } else if (counts !== undefined) {
+        server = this.servers.reduce((best, s) => ((counts.get(s.name) ?? 0) < (counts.get(best.name) ?? 0) ? s : best));
+      } else server = this.defaultServer;
+      if (current === undefined && server.onDemandStyle !== undefined) {
+        // The paper: Cyrus's own creation works only when everyone on the server has the same folders.
+        const style = this.templates.styleFor(d.spec.language, d.spec.imapTemplate);
+        if (style.toLowerCase() !== server.onDemandStyle.toLowerCase()) {
+          decisions[i] = { ok: false, status: 'rejected', errors: [new OxprovError('MAIL_STYLE_MISMATCH', `${server.name} makes every mailbox's folders itself, in the style ${server.onDemandStyle}; this user's folders are ${style} (language ${d.spec.language ?? 'default'}): route the user to another server`, { field: 'imapserver', value: server.name })] };
+          continue;
+        }
+      }
+      if (current === undefined && counts !== undefined) counts.set(server.name, (counts.get(server.name) ?? 0) + 1);
+      const spec: UserInput = { ...d.spec, mailServer: server.name, colocrouteaddr: d.spec.colocrouteaddr ?? `${d.spec.username}@${server.routeDomain}` };
+      decisions[i] = { ...d, spec, notes };
+    }
+  }
+
+  private loadCounts(): Promise<Map<string, number>> {
+    this.counts ??= (async () => {
+      const byHost = this.directory ? await this.directory.countByImapServer() : new Map<string, number>();
+      const out = new Map<string, number>();
+      for (const [host, n] of byHost) {
+        const s = this.serverOf(host);
+        out.set(s.name, (out.get(s.name) ?? 0) + n);
+      }
+      return out;
+    })();
+    this.counts.catch(() => { this.counts = undefined; });
+    return this.counts;
+  }
+}
