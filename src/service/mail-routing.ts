@@ -49,6 +49,13 @@ export class MailRouting {
     for (let i = 0; i < decisions.length; i++) {
       const d = decisions[i];
       if (!d.ok) continue;
+      let style: string;
+      try {
+        style = this.templates.styleFor(d.spec.language, d.spec.imapTemplate);
+      } catch (err) {
+        decisions[i] = { ok: false, status: 'rejected', errors: [err instanceof OxprovError ? err : new OxprovError('MAP_INVALID_TEMPLATE', String(err))] };
+        continue;
+      }
       const asked = inputs[i].mailServer;
       const current = d.entry?.attributes.imapServer?.[0];
       let server: MailServerInfo;
@@ -66,11 +73,12 @@ export class MailRouting {
         }
         server = named;
       } else if (counts !== undefined) {
-        server = this.servers.reduce((best, s) => ((counts.get(s.name) ?? 0) < (counts.get(best.name) ?? 0) ? s : best));
+        // Only the servers that can take the user: one that makes a single folder set itself takes only that set.
+        const fits = this.servers.filter((s) => s.onDemandStyle === undefined || s.onDemandStyle.toLowerCase() === style.toLowerCase());
+        server = (fits.length ? fits : [this.defaultServer]).reduce((best, s) => ((counts.get(s.name) ?? 0) < (counts.get(best.name) ?? 0) ? s : best));
       } else server = this.defaultServer;
       if (current === undefined && server.onDemandStyle !== undefined) {
         // The paper: Cyrus's own creation works only when everyone on the server has the same folders.
-        const style = this.templates.styleFor(d.spec.language, d.spec.imapTemplate);
         if (style.toLowerCase() !== server.onDemandStyle.toLowerCase()) {
           decisions[i] = { ok: false, status: 'rejected', errors: [new OxprovError('MAIL_STYLE_MISMATCH', `${server.name} makes every mailbox's folders itself, in the style ${server.onDemandStyle}; this user's folders are ${style} (language ${d.spec.language ?? 'default'}): route the user to another server`, { field: 'imapserver', value: server.name })] };
           continue;

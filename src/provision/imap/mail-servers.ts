@@ -29,6 +29,9 @@ export class MailServers {
   static async open(configs: readonly MailServerConfig[], defaultServer: string, override?: MailStore): Promise<MailServers> {
     const entries = new Map<string, { info: MailServerInfo; store: MailStore }>();
     const failures: OxprovError[] = [];
+    // With several servers one that is down is that server's users' problem, not the run's: its errors
+    // are not "unreachable" (which stops an import as a circuit breaker), only transient.
+    const local = configs.length > 1;
     for (const c of configs) {
       let store = c.name === defaultServer && override ? override : storeFor(c);
       try {
@@ -36,13 +39,13 @@ export class MailServers {
       } catch (err) {
         const e = err instanceof OxprovError ? err : new OxprovError('IMAP_FAILED', String(err), { backend: 'imap', cause: err });
         failures.push(e);
-        store = new UnreachableMailStore(withServer(e, c));
+        store = new UnreachableMailStore(withServer(e, c, local));
       }
-      entries.set(c.name, { info: infoOf(c), store: new NamedMailStore(store, c) });
+      entries.set(c.name, { info: infoOf(c), store: new NamedMailStore(store, c, local) });
     }
     if (failures.length === configs.length) {
       await Promise.all([...entries.values()].map((e) => e.store.close()));
-      throw configs.length === 1 ? failures[0] : withServer(failures[0], configs[0], `no mail server can be reached (${configs.map((c) => c.name).join(', ')}); first`);
+      throw configs.length === 1 ? failures[0] : withServer(failures[0], configs[0], false, `no mail server can be reached (${configs.map((c) => c.name).join(', ')}); first`);
     }
     return new MailServers(entries, defaultServer);
   }
@@ -93,9 +96,10 @@ function storeFor(c: MailServerConfig): MailStore {
 }
 
 /** The error with the server's name in front, so a report says which server failed. */
-function withServer(err: OxprovError, c: MailServerConfig, prefix = `mail server ${c.name}`): OxprovError {
-  if (err.message.startsWith(`mail server ${c.name}`)) return err;
-  return new OxprovError(err.code, `${prefix} (${c.host}:${c.port}): ${err.message}`, { backend: 'imap', transient: err.transient, unreachable: err.unreachable, server: err.server, field: err.field, value: err.value, cause: err });
+function withServer(err: OxprovError, c: MailServerConfig, local: boolean, prefix = `mail server ${c.name}`): OxprovError {
+  if (err.message.startsWith(`mail server ${c.name}`) && !(local && err.unreachable)) return err;
+  const message = err.message.startsWith(`mail server ${c.name}`) ? err.message : `${prefix} (${c.host}:${c.port}): ${err.message}`;
+  return new OxprovError(err.code, message, { backend: 'imap', transient: err.transient || err.unreachable, unreachable: local ? false : err.unreachable, server: err.server, field: err.field, value: err.value, cause: err });
 }
 
 /** A store whose every answer carries its server's name. */
@@ -103,10 +107,10 @@ class NamedMailStore implements MailStore {
   readonly setQuota?: (username: string, megabytes: number) => Promise<void>;
   readonly ensureMailboxes?: MailStore['ensureMailboxes'];
 
-  constructor(private readonly inner: MailStore, private readonly c: MailServerConfig) {
+  constructor(private readonly inner: MailStore, private readonly c: MailServerConfig, private readonly local: boolean) {
     if (inner.setQuota) this.setQuota = (u, mb) => this.named(() => inner.setQuota!(u, mb));
     if (inner.ensureMailboxes) {
-      this.ensureMailboxes = async (requests) => (await this.named(() => inner.ensureMailboxes!(requests))).map((r) => (r instanceof OxprovError ? withServer(r, c) : r));
+      this.ensureMailboxes = async (requests) => (await this.named(() => inner.ensureMailboxes!(requests))).map((r) => (r instanceof OxprovError ? withServer(r, c, local) : r));
     }
   }
 
@@ -114,7 +118,7 @@ class NamedMailStore implements MailStore {
     try {
       return await work();
     } catch (err) {
-      throw err instanceof OxprovError ? withServer(err, this.c) : err;
+      throw err instanceof OxprovError ? withServer(err, this.c, this.local) : err;
     }
   }
 
