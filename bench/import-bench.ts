@@ -8,7 +8,8 @@
  * one without), `resume_ratio` (a resumed half over the whole import), `sync_ratio`
  * (a sync of an unchanged feed, rows/s, over the first load of that feed by sync,
  * users/s), `ondemand_ratio` (an import with folders on demand over the ldapadd floor)
- * and `ratio` (import users/s over the slowest floor's users/s).
+ * and `ratio` (import users/s over the slowest floor's users/s). `--mail dovecot,dovecot` (or `cyrus`)
+ * measures only the import over several mail servers against their combined floor (`multi_ratio`).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,12 +24,15 @@ import { userSpec, type UserSpec } from '../src/model/user-spec.js';
 import { MODULES } from '../src/model/modules.js';
 import { stackLayout } from '../src/stack/stack-layout.js';
 import { generateUsers } from './generate-users.js';
+import { multiBench, useBenchMailStack } from './multi-bench.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
 const ROWS = Number(arg('--rows', '10000'));
 const DRY = arg('--dry-rows', '10000,100000,1000000').split(',').map(Number);
 const GROUPS = Number(arg('--groups', '5'));
+/** `--mail dovecot,dovecot`: only the import against several mail servers (bench/multi-bench.ts), on a private stack. */
+const MAIL = arg('--mail', '');
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'oxprov-bench-'));
 const tag = Date.now().toString(36);
@@ -176,6 +180,11 @@ async function imapFloor(users: UserSpec[]): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  if (MAIL) {
+    useBenchMailStack(root, MAIL);
+    await multiBench(MAIL, { root, work, rows: ROWS, tag, log, run, timed, importChild, generateUsers, specs, ldapFloor });
+    return;
+  }
   execFileSync(process.execPath, [path.join(root, 'bin/oxprov.js'), 'stack', 'up'], { stdio: 'inherit' });
   log(`oxprov bench: ${ROWS} users for the import and the floors; dry run at ${DRY.join(', ')} rows; ${os.cpus().length} cores`);
 

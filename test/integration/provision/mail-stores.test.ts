@@ -72,6 +72,7 @@ describe('checking the mail store before anything is written', () => {
   it('fails with IMAP_CONNECT on a closed port and IMAP_AUTH on a wrong API key, and opening the back-ends fails with it', async () => {
     await expect(new DovecotMailStore({ ...config.imap, port: 1 }).init()).rejects.toMatchObject({ code: 'IMAP_CONNECT' });
     await expect(new DoveadmApiMailStore({ ...config.imap, doveadmApiKey: 'wrong' }, new DovecotMailStore(config.imap)).init()).rejects.toMatchObject({ code: 'IMAP_AUTH' });
-    await expect(openBackends({ ...config, imap: { ...config.imap, doveadmApiKey: 'wrong' } })).rejects.toMatchObject({ code: 'IMAP_AUTH' });
+    const wrong = { ...config, imap: { ...config.imap, doveadmApiKey: 'wrong' }, mail: { ...config.mail, servers: config.mail.servers.map((s) => ({ ...s, doveadmApiKey: 'wrong' })) } };
+    await expect(openBackends(wrong)).rejects.toMatchObject({ code: 'IMAP_AUTH' });
   });
 });

@@ -43,7 +43,7 @@ describe('the page and the passwords of an uploaded file', () => {
         form.append('csv', new Blob([csv]), 'hr.csv');
         form.append('mapping', new Blob([mapping]), 'hr.json');
         const up = (await (await fetch(`${daemon.uiUrl}api/uploads`, { method: 'POST', headers, body: form })).json()) as { id: string };
-        const res = await fetch(`${daemon.uiUrl}api/runs`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify({ uploadId: up.id, kind, mode, feed: 'hr' }) });
+        const res = await fetch(`${daemon.uiUrl}api/runs`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify({ uploadId: up.id, kind, mode, feed: p }) });
         const { id } = (await res.json()) as { id: string };
         await web.runs.settled(id);
         const run = (await get(`runs/${id}`)).run as { status: string; files: string[] };
