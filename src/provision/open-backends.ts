@@ -4,7 +4,7 @@ import { BACKENDS, type Backend } from '../model/backends.js';
 import type { Backends, Directory, GroupwareStore, MailStore } from './backends.js';
 import { MailServers } from './imap/mail-servers.js';
 import { LdapDirectory } from './ldap/ldap-directory.js';
-import { escapeDnValue } from './ldap/ldap-escape.js';
+import { escapeDnValue } from '../model/ldap-escape.js';
 import { SqlStore } from './sql/sql-store.js';
 
 export interface OpenBackendsOptions {

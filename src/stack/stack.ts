@@ -14,7 +14,7 @@ import { StackPostgres } from './postgres.js';
 import { StackSlapd } from './slapd.js';
 import { ensureStackTls } from './stack-tls.js';
 import { STACK_ADMIN_PASSWORD, stackLayout, stackMailServers, type StackLayout, type StackMailServer } from './stack-layout.js';
-import { escapeFilterValue } from '../provision/ldap/ldap-escape.js';
+import { mailServerUsersFilter } from '../model/mail-server-filter.js';
 
 export interface StackStatusLine { service: string; state: 'running' | 'stopped'; pid?: number; listen: string }
 
@@ -44,12 +44,10 @@ export class LocalStack {
     this.slapd = new StackSlapd(this.layout, STACK_ADMIN_PASSWORD, tls);
     this.postgres = new StackPostgres(this.layout, tls);
     const servers = this.mailLayout();
-    const multi = servers.length > 1;
+    const listed = servers.map((server) => ({ name: server.name, imapServer: imapServerOf(server) }));
     this.mailServers = servers.map((server) => {
       // Several servers: each serves the users whose imapServer is its own; the first also those whose imapServer names none of the others.
-      const own = `(imapServer=${escapeFilterValue(imapServerOf(server))})`;
-      const others = servers.filter((o) => o !== server).map((o) => `(imapServer=${escapeFilterValue(imapServerOf(o))})`).join('');
-      const filter = !multi ? undefined : server === servers[0] ? `(!(|${others}))` : own;
+      const filter = mailServerUsersFilter(listed, server.name) || undefined;
       return server.kind === 'cyrus'
         ? new StackCyrus(this.layout, this.slapd.adminDn, STACK_ADMIN_PASSWORD, server, filter ?? '', STACK_ON_DEMAND_STYLE)
         : new StackDovecot(this.layout, this.slapd.adminDn, STACK_ADMIN_PASSWORD, () => this.secret('doveadm-api-key'), server, filter);
@@ -210,7 +208,7 @@ export class LocalStack {
       `OXPROV_IMAP_HOST=${q(s.imap!.host!)}`,
       `OXPROV_IMAP_PORT=${q(s.imap!.port!)}`,
       `OXPROV_IMAP_MASTER_USER=${q(s.imap!.masterUser!)}`,
-      ...(this.mailServers.length > 1 ? this.mailServers.flatMap((m) => [`OXPROV_MAIL_${m.server.name.toUpperCase()}_HOST=${q('127.0.0.1')}`, `OXPROV_MAIL_${m.server.name.toUpperCase()}_PORT=${q(m.server.port)}`]) : []),
+      ...(this.listsMailServers() ? this.mailServers.flatMap((m) => [`OXPROV_MAIL_${m.server.name.toUpperCase()}_HOST=${q('127.0.0.1')}`, `OXPROV_MAIL_${m.server.name.toUpperCase()}_PORT=${q(m.server.port)}`]) : []),
       `OXPROV_STACK_DIR=${q(this.layout.root)}`,
       `OXPROV_ADMINPASSWD_FILE=${q(this.adminPasswordFile())}`,
     ].map((l) => `export ${l}`).join('\n');
@@ -241,8 +239,8 @@ export class LocalStack {
         doveadmUrl: `http://127.0.0.1:${this.layout.dovecot.apiPort}/doveadm/v1`, doveadmApiKey: this.secret('doveadm-api-key'),
         folders: this.mailServers[0].server.folders,
       },
-      // Several mail servers: each with its name, kind and imapServer; the first is the default.
-      ...(this.mailServers.length > 1 ? {
+      // Several mail servers, or a Cyrus: each with its name, kind and imapServer; the first is the default.
+      ...(this.listsMailServers() ? {
         mail: {
           servers: this.mailServers.map((m) => ({
             name: m.server.name, kind: m.server.kind, host: '127.0.0.1', port: m.server.port, secure: false,
@@ -254,6 +252,11 @@ export class LocalStack {
         },
       } : {}),
     } as DeepPartial<Config>;
+  }
+
+  /** The config names its mail servers unless the stack has the one Dovecot of a plain `stack up`. */
+  private listsMailServers(): boolean {
+    return this.mailServers.length > 1 || this.mailServers[0].server.kind !== 'dovecot';
   }
 
   /** The stack's mail servers, as `stack status` names them. */

@@ -9,7 +9,7 @@ import { first, list } from './entry-values.js';
 import { IdAllocator } from './id-allocator.js';
 import { LdapGroups } from './ldap-groups.js';
 import { LdapResources } from './ldap-resources.js';
-import { escapeDnValue, escapeFilterValue } from './ldap-escape.js';
+import { escapeDnValue, escapeFilterValue } from '../../model/ldap-escape.js';
 import { ldapError, ldapResultCode } from './ldap-errors.js';
 import { anyEqual, inChunks, searchEntries } from './ldap-search.js';
 import { hashPassword, verifyPassword } from './password-hash.js';

@@ -2,7 +2,7 @@ import type { LdapConfig } from '../../config/config.js';
 import type { DirectoryGroup, DirectoryGroups } from '../backends.js';
 import { first, list } from './entry-values.js';
 import type { IdAllocator } from './id-allocator.js';
-import { escapeDnValue } from './ldap-escape.js';
+import { escapeDnValue } from '../../model/ldap-escape.js';
 import { ldapError, ldapResultCode } from './ldap-errors.js';
 import { anyEqual, inChunks, searchEntries } from './ldap-search.js';
 import { changeValues, deleteEntry, readValuesOrNone } from './member-values.js';

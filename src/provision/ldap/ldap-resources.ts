@@ -1,7 +1,7 @@
 import type { LdapConfig } from '../../config/config.js';
 import type { DirectoryResources, ResourceKind } from '../backends.js';
 import { list } from './entry-values.js';
-import { escapeDnValue, escapeFilterValue } from './ldap-escape.js';
+import { escapeDnValue, escapeFilterValue } from '../../model/ldap-escape.js';
 import { ldapError, ldapResultCode } from './ldap-errors.js';
 import { anyEqual, inChunks, searchEntries } from './ldap-search.js';
 import { changeValues, deleteEntry, readValuesOrNone } from './member-values.js';

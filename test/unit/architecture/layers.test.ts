@@ -20,7 +20,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   xmlrpc: ['errors'],
   web: ['errors', 'model', 'config', 'mapping', 'service', 'import', 'sync'],
   daemon: ['errors', 'model', 'config', 'service', 'xmlrpc', 'web'],
-  stack: ['errors', 'config', 'templates', 'provision'],
+  stack: ['errors', 'model', 'config', 'templates', 'provision'],
   cli: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import', 'sync', 'xmlrpc', 'daemon', 'web', 'stack'],
 };
 const DRIVERS = ['ldapts', 'pg', 'imapflow'];
