@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
-# The shared stack runs eager (oxprov makes the folders): most tests check mailboxes oxprov made.
+# The shared stack runs one Dovecot, eager (oxprov makes the folders): most tests check mailboxes oxprov made.
 # test/integration/mail/folders-on-demand.test.ts runs a stack of its own on demand.
-node bin/oxprov.js stack up --mail-folders eager
+node bin/oxprov.js stack up --mail-folders eager --mail dovecot
 npx tsc -p tsconfig.json --noEmit
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
