@@ -56,7 +56,8 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
     // One read of the feed's groupware rows: what an earlier run left undone is finished.
     const sqlRows = await services.users.findRows(feedUsers.map((u) => u.username));
     const today = new Date().toISOString().slice(0, 10);
-    let entries = planSync(rows, { feed: options.feed, byKey, byName, rows: sqlRows, quotaAttribute: config.ldap.quotaAttribute, today, deleteAfterDays: options.deleteLeaversAfter, generatePasswords: options.generatePasswords, peopleDn: config.ldap.peopleDn });
+    let entries = planSync(rows, { feed: options.feed, byKey, byName, rows: sqlRows, quotaAttribute: config.ldap.quotaAttribute, today, deleteAfterDays: options.deleteLeaversAfter, generatePasswords: options.generatePasswords, peopleDn: config.ldap.peopleDn,
+      mailServerOf: (imapServer) => (config.mail.servers.find((s) => s.imapServer.toLowerCase() === imapServer?.toLowerCase()) ?? config.mail.servers[0]).name });
     entries = await checkWithService(entries, services, options);
 
     const counts = planCounts(entries);

@@ -72,6 +72,8 @@ export interface PlanContext {
   readonly generatePasswords?: boolean;
   /** Where oxprov creates users: an entry elsewhere was fitted in place and keeps the company's password when it leaves. */
   readonly peopleDn?: string;
+  /** Several mail servers: the name of the server an entry's imapServer names (a person is never moved: a row naming another server gets MAIL_SERVER_KEPT). */
+  readonly mailServerOf?: (imapServer: string | undefined) => string;
 }
 
 /** The attributes a row's fields stand for, as the directory spells them. */
@@ -202,6 +204,10 @@ export function planSync(rows: readonly PlanRow[], ctx: PlanContext): PlanEntry[
       const returning = isDisabledLeaver(user);
       const repair = returning ? [] : unfinished(user, ctx, true);
       if (repair.length) notes.push(`finishes what an earlier run left undone: ${repair.join('; ')}`);
+      const server = ctx.mailServerOf?.(user.attributes.imapServer?.[0]);
+      if (row.input.mailServer !== undefined && server !== undefined && row.input.mailServer !== server) {
+        notes.push(`MAIL_SERVER_KEPT: ${user.username} lives on ${server}; the file names ${row.input.mailServer}: the mailbox stays on ${server} (move it by hand, then change imapServer)`);
+      }
       const action: SyncAction = returning ? 'enable' : changes.length || repair.length ? 'update' : 'unchanged';
       entries.push({ action, line: row.line, key, username: user.username, changes, errors: [], notes, input, entry: user, ...(repair.length ? { repair } : {}) });
       continue;

@@ -36,7 +36,7 @@ const USERNAME_CHUNK = 500;
 /** The attributes of a feed's users that a sync plan reads (besides the quota and the file's own columns). */
 const FEED_ATTRIBUTES: readonly string[] = [
   'objectClass', 'uid', 'sn', 'givenName', 'cn', 'mail', 'mailDomain', 'alias', 'colocRouteAddr', 'preferredLanguage', 'OXTimeZone',
-  'userCountry', 'mailEnabled', 'userPassword', 'oxprovFeed', 'oxprovKey', 'oxprovDisabledAt', 'oxprovSavedPassword', 'oxprovPending',
+  'userCountry', 'mailEnabled', 'imapServer', 'userPassword', 'oxprovFeed', 'oxprovKey', 'oxprovDisabledAt', 'oxprovSavedPassword', 'oxprovPending',
 ];
 
 /** What fitting an entry in place adds (besides a company's own inetOrgPerson values), and `deluser` takes away again. */

@@ -23,6 +23,15 @@ const ctx = (feedUsers: DirectoryUser[], others: DirectoryUser[] = [], extra: Pa
 });
 
 describe('planSync', () => {
+  it('never moves a person to another mail server: the row naming one is noted MAIL_SERVER_KEPT, nothing changes', () => {
+    const mailServerOf = (h: string | undefined) => (h === 'h2' ? 'imap2' : 'imap1');
+    const [e] = planSync([row(2, '100', input('anna.muster', { mailServer: 'imap2' }))], ctx([managed('anna.muster', '100', { imapServer: ['h1'] })], [], { mailServerOf }));
+    expect(e).toMatchObject({ action: 'unchanged', changes: [] });
+    expect(e.notes.join(' ')).toContain('MAIL_SERVER_KEPT: anna.muster lives on imap1');
+    const [same] = planSync([row(2, '100', input('anna.muster', { mailServer: 'imap2' }))], ctx([managed('anna.muster', '100', { imapServer: ['h2'] })], [], { mailServerOf }));
+    expect(same.notes).toEqual([]);
+  });
+
   it('a person found by key keeps the user name; an unchanged row is unchanged', () => {
     const [e] = planSync([row(2, '100', input('anna.muster'))], ctx([managed('anna.muster', '100')]));
     expect(e).toMatchObject({ action: 'unchanged', username: 'anna.muster', changes: [] });
