@@ -1,7 +1,7 @@
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import type { ImapConfig } from '../../config/config.js';
 import { OxprovError } from '../../errors.js';
-import { imapError } from './dovecot-mail-store.js';
+import { withImapSession } from './imap-session.js';
 import type { MailboxResult, MailStore } from './mail-store.js';
 
 type Attribute = { type: 'ATOM' | 'STRING'; value: string };
@@ -17,28 +17,10 @@ type Attribute = { type: 'ATOM' | 'STRING'; value: string };
 export class CyrusMailStore implements MailStore {
   constructor(private readonly config: Readonly<ImapConfig>) {}
 
-  private async session<T>(asUser: string | undefined, work: (c: ImapFlow) => Promise<T>, subject: string): Promise<T> {
+  private session<T>(asUser: string | undefined, work: (c: ImapFlow) => Promise<T>, subject: string): Promise<T> {
     const c = this.config;
-    const client = new ImapFlow({
-      host: c.host, port: c.port, secure: c.secure, logger: false,
-      auth: asUser === undefined ? { user: c.masterUser, pass: c.masterPassword } : { user: c.masterUser, pass: c.masterPassword, authzid: asUser, loginMethod: 'AUTH=PLAIN' },
-      connectionTimeout: Math.min(10_000, c.timeoutMs), greetingTimeout: Math.min(10_000, c.timeoutMs), socketTimeout: c.timeoutMs,
-      tls: { rejectUnauthorized: c.host !== '127.0.0.1' && c.host !== 'localhost', ca: c.ca },
-      clientInfo: { name: 'oxprov' },
-    });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-    } catch (err) {
-      throw imapError(err, subject);
-    }
-    try {
-      return await work(client);
-    } catch (err) {
-      throw imapError(err, subject);
-    } finally {
-      await client.logout().catch(() => client.close());
-    }
+    const auth = asUser === undefined ? { user: c.masterUser, pass: c.masterPassword } : { user: c.masterUser, pass: c.masterPassword, authzid: asUser, loginMethod: 'AUTH=PLAIN' };
+    return withImapSession(c, auth, subject, work);
   }
 
   /** An administrator's command imapflow has no method for. `next()` releases imapflow's command queue. */

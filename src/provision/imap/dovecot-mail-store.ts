@@ -1,8 +1,9 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import type { ImapConfig } from '../../config/config.js';
-import { OxprovError } from '../../errors.js';
+import { imapError } from './imap-error.js';
+import { withImapSession } from './imap-session.js';
 import type { MailboxResult, MailStore } from './mail-store.js';
 
 /**
@@ -13,30 +14,9 @@ import type { MailboxResult, MailStore } from './mail-store.js';
 export class DovecotMailStore implements MailStore {
   constructor(private readonly config: Readonly<ImapConfig>) {}
 
-  private async session<T>(username: string, work: (c: ImapFlow) => Promise<T>): Promise<T> {
+  private session<T>(username: string, work: (c: ImapFlow) => Promise<T>): Promise<T> {
     const c = this.config;
-    const client = new ImapFlow({
-      host: c.host, port: c.port, secure: c.secure, logger: false,
-      auth: { user: `${username}${c.masterSeparator}${c.masterUser}`, pass: c.masterPassword },
-      connectionTimeout: Math.min(10_000, c.timeoutMs), greetingTimeout: Math.min(10_000, c.timeoutMs), socketTimeout: c.timeoutMs,
-      // Local servers use self-signed certificates; real ones configure `secure` with a proper chain.
-      tls: { rejectUnauthorized: c.host !== '127.0.0.1' && c.host !== 'localhost', ca: c.ca },
-      clientInfo: { name: 'oxprov' },
-    });
-    // Without a listener a late socket error would crash the process.
-    client.on('error', () => {});
-    try {
-      await client.connect();
-    } catch (err) {
-      throw imapError(err, username);
-    }
-    try {
-      return await work(client);
-    } catch (err) {
-      throw imapError(err, username);
-    } finally {
-      await client.logout().catch(() => client.close());
-    }
+    return withImapSession(c, { user: `${username}${c.masterSeparator}${c.masterUser}`, pass: c.masterPassword }, username, work);
   }
 
   /**
@@ -94,18 +74,4 @@ export class DovecotMailStore implements MailStore {
   }
 
   async close(): Promise<void> {}
-}
-
-export function imapError(err: unknown, username: string): OxprovError {
-  if (err instanceof OxprovError) return err;
-  const e = err as { code?: string; message?: string; authenticationFailed?: boolean; responseText?: string };
-  if (e.authenticationFailed) {
-    return new OxprovError('IMAP_AUTH', `IMAP login for ${username} through the master user was refused (user unknown to the IMAP server, or wrong master credentials)`, { backend: 'imap', cause: err });
-  }
-  if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND') {
-    return new OxprovError('IMAP_CONNECT', `cannot reach the IMAP server (${e.code})`, { backend: 'imap', transient: true, unreachable: true, cause: err });
-  }
-  const lost = ['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'NoConnection', 'ETIMEOUT', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT'].includes(e.code ?? '') || /timeout|closed/i.test(e.message ?? '');
-  return new OxprovError('IMAP_FAILED', `IMAP for ${username}: ${e.responseText ?? e.message ?? String(err)}`,
-    { backend: 'imap', transient: lost, unreachable: lost, server: e.responseText ? { imapResponse: e.responseText } : undefined, cause: err });
 }
