@@ -38,6 +38,14 @@ export function useBenchMailStack(root: string, spec: string): void {
 
 export async function multiBench(spec: string, d: MultiBenchDeps): Promise<void> {
   execFileSync(process.execPath, [path.join(d.root, 'bin/oxprov.js'), 'stack', 'up'], { stdio: 'inherit' });
+  try {
+    await measure(spec, d);
+  } finally {
+    execFileSync(process.execPath, [path.join(d.root, 'bin/oxprov.js'), 'stack', 'down'], { stdio: 'inherit' });
+  }
+}
+
+async function measure(spec: string, d: MultiBenchDeps): Promise<void> {
   const config = loadConfig();
   const servers = config.mail.servers;
   const layout = stackMailServers(stackLayout(), spec, 'eager');
@@ -70,7 +78,6 @@ export async function multiBench(spec: string, d: MultiBenchDeps): Promise<void>
   d.log(`  floor: ${servers.map((s) => (s.kind === 'cyrus' ? `${s.name}: one admin connection` : `${s.name}: doveadm mailbox create -F`)).join(', ')} at the same time: ${Math.round(floor)} users/s`);
   d.log(`import ${imp.rowsPerSecond} users/s is ${(imp.rowsPerSecond / floor).toFixed(2)} × the combined floor`);
   d.log(`multi_ratio=${(imp.rowsPerSecond / floor).toFixed(2)}`);
-  execFileSync(process.execPath, [path.join(d.root, 'bin/oxprov.js'), 'stack', 'down'], { stdio: 'inherit' });
 }
 
 /** One administrator connection creating each user's mailbox and folders, as Cyrus's own fastest path over IMAP. */

@@ -181,17 +181,17 @@ function mailServers(c: DeepPartial<Config>, imap: Config['imap'], ldap: Config[
     const imapServer = s.imapServer ?? (port === 143 || port === 993 ? host : `${host}:${port}`);
     if (hosts.has(imapServer.toLowerCase())) throw new OxprovError('CFG_INVALID', `${field}.imapServer: ${imapServer} is the imapServer of another mail server too; users could not be told apart`, { field: `${field}.imapServer` });
     hosts.add(imapServer.toLowerCase());
-    const folders = mailFolders(s.folders, `${field}.folders`);
+    const folders = s.folders === undefined ? imap.folders : mailFolders(s.folders, `${field}.folders`);
     if (s.onDemandStyle !== undefined && (kind !== 'cyrus' || folders !== 'on-demand')) throw new OxprovError('CFG_INVALID', `${field}.onDemandStyle belongs to a Cyrus server with folders "on-demand"`, { field: `${field}.onDemandStyle` });
     return {
       name, kind, host, port,
-      secure: s.secure ?? false,
+      secure: s.secure ?? imap.secure,
       masterUser: s.masterUser ?? imap.masterUser,
       masterPassword: s.masterPassword ?? imap.masterPassword,
       masterSeparator: s.masterSeparator ?? imap.masterSeparator,
       doveadmUrl: s.doveadmUrl, doveadmApiKey: s.doveadmApiKey,
       timeoutMs: s.timeoutMs ?? imap.timeoutMs,
-      ca: s.ca,
+      ca: s.ca ?? imap.ca,
       folders,
       routeDomain: s.routeDomain ?? 'localhost',
       imapServer,

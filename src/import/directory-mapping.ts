@@ -1,4 +1,4 @@
-import { parseMapping, type Mapping } from '../mapping/index.js';
+import type { Mapping } from '../mapping/index.js';
 
 /**
  * The paper's `ldap.properties` as a mapping: which attribute of a company's
@@ -10,7 +10,6 @@ import { parseMapping, type Mapping } from '../mapping/index.js';
 const BUILT_IN: Readonly<Record<string, string>> = {
   uid: 'username', sn: 'surname', givenName: 'givenname', mail: 'mail', preferredLanguage: 'language', c: 'country',
 };
-const BUILT_IN_DERIVE: Readonly<Record<string, string>> = { colocrouteaddr: '{username}@localhost' };
 /** Attributes of an inetOrgPerson copied as they are, when the entry has them (and the file does not ignore them). */
 const COPIED = ['employeeNumber', 'telephoneNumber', 'mobile', 'title', 'departmentNumber'];
 /** The column that carries a person's further addresses (a `mail` with several values) to the aliases. */
@@ -40,9 +39,8 @@ export function directoryColumns(given?: Mapping): DirectoryColumns {
     columns.set(lower, { source, target });
     targets.add(target);
   }
+  // colocRouteAddr needs no rule: the user service derives it from the user's mail server.
   const derive = new Map(given?.derive ?? []);
-  const extra = parseMapping({ derive: BUILT_IN_DERIVE });
-  for (const [target, rule] of extra.derive) if (!derive.has(target) && !targets.has(target)) derive.set(target, rule);
   const mailAttribute = [...columns.values()].find((c) => c.target.toLowerCase() === 'mail')?.source;
   let aliasColumn = [...columns.values()].find((c) => c.target.toLowerCase() === 'alias')?.source;
   if (aliasColumn === undefined) {

@@ -136,7 +136,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     if (!options.dryRun && !options.resume && !options.directory) fs.writeFileSync(path.join(options.reportDir, RUN_FILE), `${JSON.stringify(runRecord(input), null, 2)}\n`);
     journal = options.dryRun || options.directory ? undefined : JournalWriter.open(options.reportDir, options.resume);
     if (resume) io.stderr.write(`oxprov import: resuming ${options.reportDir}: ${resume.done.size} rows done, ${resume.started.size} to check and finish\n`);
-    const users = services?.users ?? new UserService({ close: async () => {} }, templates);
+    const users = services?.users ?? new UserService({ close: async () => {} }, templates, { mailServers: config.mail.servers });
     const rows = options.directory ? source : withOriginalLines(source);
     const job = new ImportJob(rows, mapper, users, {
       dryRun: options.dryRun, batchSize: options.dryRun ? Math.max(options.batchSize, 1000) : options.batchSize,

@@ -2,7 +2,7 @@ import { OxprovError } from '../errors.js';
 import type { UserInput } from '../model/user-spec.js';
 import type { Directory, MailServerInfo } from '../provision/backends.js';
 import type { ImapFolderTemplates } from '../templates/imap-folder-templates.js';
-import type { Decision } from './user-rules.js';
+import { attributeOf, type Decision } from './user-rules.js';
 
 /**
  * Which mail server each user lives on (the paper's multi-location setup). A user
@@ -13,8 +13,8 @@ import type { Decision } from './user-rules.js';
  * not given.
  */
 export class MailRouting {
-  /** Users per server, read once from the directory at the first spread and counted on from there. */
-  private counts?: Promise<Map<string, number>>;
+  /** Users per server, read from the directory at a spread (again after a minute) and counted on from there. */
+  private counts?: { at: number; value: Promise<Map<string, number>> };
 
   private readonly defaultServer: MailServerInfo;
 
@@ -44,8 +44,10 @@ export class MailRouting {
   }
 
   /** Completes each accepted decision with its server; refuses a user routed to a server that cannot take it. */
-  async route(decisions: Decision[], inputs: readonly UserInput[], spread: boolean): Promise<void> {
-    const counts = spread ? await this.loadCounts() : undefined;
+  async route(decisions: Decision[], inputs: readonly UserInput[], spread: boolean, options: { commit?: boolean; matchedByKey?: boolean } = {}): Promise<void> {
+    // A check (a dry run, a sync's plan) spreads in a copy: only what is written counts.
+    const shared = spread ? await this.loadCounts() : undefined;
+    const counts = shared && options.commit === false ? new Map(shared) : shared;
     for (let i = 0; i < decisions.length; i++) {
       const d = decisions[i];
       if (!d.ok) continue;
@@ -57,12 +59,16 @@ export class MailRouting {
         continue;
       }
       const asked = inputs[i].mailServer;
-      const current = d.entry?.attributes.imapServer?.[0];
+      const current = d.entry ? attributeOf(d.entry, 'imapServer') : undefined;
       let server: MailServerInfo;
       const notes = [...d.notes];
       if (current !== undefined) {
         server = this.serverOf(current);
-        if (asked !== undefined && asked !== server.name) {
+        if (!this.servers.some((s) => s.imapServer.toLowerCase() === current.toLowerCase()) && this.servers.length > 1) {
+          notes.push(`imapServer ${current} names no configured mail server: the mailbox is taken to be on the default server ${server.name}`);
+        }
+        // A sync's plan says so itself.
+        if (asked !== undefined && asked !== server.name && !options.matchedByKey) {
           notes.push(`MAIL_SERVER_KEPT: ${d.spec.username} lives on ${server.name}; the request names ${asked}: the mailbox stays on ${server.name} (move it by hand, then change imapServer)`);
         }
       } else if (asked !== undefined) {
@@ -91,7 +97,8 @@ export class MailRouting {
   }
 
   private loadCounts(): Promise<Map<string, number>> {
-    this.counts ??= (async () => {
+    if (this.counts && Date.now() - this.counts.at < 60_000) return this.counts.value;
+    const value = (async () => {
       const byHost = this.directory ? await this.directory.countByImapServer() : new Map<string, number>();
       const out = new Map<string, number>();
       for (const [host, n] of byHost) {
@@ -100,7 +107,8 @@ export class MailRouting {
       }
       return out;
     })();
-    this.counts.catch(() => { this.counts = undefined; });
-    return this.counts;
+    this.counts = { at: Date.now(), value };
+    value.catch(() => { this.counts = undefined; });
+    return value;
   }
 }

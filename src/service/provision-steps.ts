@@ -151,7 +151,9 @@ async function imapStep(server: string, work: Work[], fail: (w: Work, b: Backend
   const todo: { w: Work; folders: string[]; quotaMB?: number }[] = [];
   for (const w of work) {
     try {
-      todo.push({ w, folders: ctx.templates.imap.foldersFor(w.spec.language, w.spec.imapTemplate), quotaMB: w.spec.quotaMB });
+      // A store that keeps the quota itself (Cyrus) gets the user's: the request's, the entry's, or the default.
+      const entryQuota = w.d.entry && ctx.backends.directory ? ctx.backends.directory.quotaOf(w.d.entry) : undefined;
+      todo.push({ w, folders: ctx.templates.imap.foldersFor(w.spec.language, w.spec.imapTemplate), quotaMB: w.spec.quotaMB ?? entryQuota ?? ctx.defaultQuotaMB });
     } catch (err) {
       fail(w, 'imap', err);
     }

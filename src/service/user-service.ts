@@ -12,7 +12,7 @@ import { snapshotDirectory, type UserLookupView } from './directory-snapshot.js'
 import { MailRouting } from './mail-routing.js';
 import { applySteps, type Work } from './provision-steps.js';
 import { withRetry, type RetryOptions } from './retry.js';
-import { decide, type Decision, type Found } from './user-rules.js';
+import { attributeOf, decide, type Decision, type Found } from './user-rules.js';
 
 /** What the service did (or, in a check, would do) for one user. */
 export interface UserResult {
@@ -102,7 +102,7 @@ export class UserService {
 
   /** The store of the server a user's entry names. */
   private mailStoreOf(entry: DirectoryUser | undefined): MailStore {
-    return this.need('mail', 'imap').store(this.routing.serverOf(entry?.attributes.imapServer?.[0]).name);
+    return this.need('mail', 'imap').store(this.routing.serverOf(entry ? attributeOf(entry, 'imapServer') : undefined).name);
   }
 
   /** The directory's attribute types, to check extra columns; undefined without a directory. */
@@ -122,7 +122,7 @@ export class UserService {
 
   /** What {@link provision} would do, writing nothing: `valid` (would be created), `exists`, `rejected` or `failed`. */
   async check(inputs: readonly UserInput[], options: ProvisionOptions = {}): Promise<UserResult[]> {
-    const decisions = await this.decideAll(inputs, options);
+    const decisions = await this.decideAll(inputs, options, false);
     return decisions.map((d, i): UserResult => d.ok
       ? { username: inputs[i].username, status: d.entry ? 'exists' : 'valid', steps: {}, errors: [], notes: d.notes.length ? [...d.notes] : [], ms: 0 }
       : { username: inputs[i].username, status: d.status, steps: d.steps ?? {}, errors: d.errors, notes: [], ms: 0 });
@@ -147,7 +147,7 @@ export class UserService {
   }
 
   /** The look-ups of a batch, in bulk, then the rules for each user. */
-  private async decideAll(inputs: readonly UserInput[], options: ProvisionOptions): Promise<Decision[]> {
+  private async decideAll(inputs: readonly UserInput[], options: ProvisionOptions, commit = true): Promise<Decision[]> {
     const only = options.only ?? BACKENDS;
     const { directory, groupware } = this.backends;
     const view = options.view ?? directory;
@@ -167,7 +167,7 @@ export class UserService {
       return { ...d, notes: [...d.notes, 'password generated; must be changed at first login'] };
     });
     // The mail server of each user: its entry's, or the one it is routed to (imapServer, colocRouteAddr).
-    if (only.includes('ldap') || only.includes('imap')) await this.routing.route(decisions, inputs, options.spread ?? false);
+    if (only.includes('ldap') || only.includes('imap')) await this.routing.route(decisions, inputs, options.spread ?? false, { commit, matchedByKey: options.matchedByKey });
     return decisions;
   }
 
@@ -353,7 +353,7 @@ export class UserService {
   async setQuota(username: string, megabytes: number): Promise<'updated' | 'exists'> {
     const dir = this.need('directory', 'ldap');
     const user = await this.existing(username);
-    const server = this.routing.serverOf(user.attributes.imapServer?.[0]);
+    const server = this.routing.serverOf(attributeOf(user, 'imapServer'));
     const store = this.backends.mail?.store(server.name);
     if (store?.setQuota) {
       try {

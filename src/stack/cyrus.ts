@@ -9,8 +9,8 @@ import type { StackLayout, StackMailServer } from './stack-layout.js';
 const CYRUS_BIN = '/usr/lib/cyrus/bin';
 
 /**
- * A private Cyrus IMAP 3.6 under .stack/<name>: `user.NAME` mailboxes (`altnamespace: no`,
- * `unixhierarchysep: no`), logins checked against the stack's slapd by a private saslauthd
+ * A private Cyrus IMAP 3.6 under .stack/<name>: `user/NAME` mailboxes (`altnamespace: no`,
+ * `unixhierarchysep: yes`), logins checked against the stack's slapd by a private saslauthd
  * (the users' directory passwords, as the paper's mail services are connected to the LDAP),
  * the stack's administrator in `admins` and `proxyservers`. On demand (the paper's
  * `autocreatequota`), Cyrus makes each mailbox and the template's folders at the first login.
@@ -67,7 +67,8 @@ export class StackCyrus {
       `admins: ${this.layout.adminUser}`,
       // The administrator opens sessions as a user (SASL PLAIN with an authorization identity) to make and subscribe folders.
       `proxyservers: ${this.layout.adminUser}`,
-      'unixhierarchysep: no',
+      // `/` separates folders, so that a user name may hold dots (anna.koch).
+      'unixhierarchysep: yes',
       'altnamespace: no',
       'sasl_pwcheck_method: saslauthd',
       `sasl_saslauthd_path: ${path.join(this.saslDir, 'mux')}`,

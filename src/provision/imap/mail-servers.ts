@@ -28,23 +28,19 @@ export class MailServers {
   /** Builds and checks every server's store. `override` replaces the default server's store (tests inject failures). */
   static async open(configs: readonly MailServerConfig[], defaultServer: string, override?: MailStore): Promise<MailServers> {
     const entries = new Map<string, { info: MailServerInfo; store: MailStore }>();
-    const failures: OxprovError[] = [];
     // With several servers one that is down is that server's users' problem, not the run's: its errors
     // are not "unreachable" (which stops an import as a circuit breaker), only transient.
     const local = configs.length > 1;
-    for (const c of configs) {
-      let store = c.name === defaultServer && override ? override : storeFor(c);
-      try {
-        await store.init();
-      } catch (err) {
-        const e = err instanceof OxprovError ? err : new OxprovError('IMAP_FAILED', String(err), { backend: 'imap', cause: err });
-        failures.push(e);
-        store = new UnreachableMailStore(withServer(e, c, local));
-      }
-      entries.set(c.name, { info: infoOf(c), store: new NamedMailStore(store, c, local) });
-    }
+    const stores = configs.map((c) => {
+      const injected = c.name === defaultServer ? override : undefined;
+      // The bulk form where the store has one: the doveadm API (or what a test injects).
+      const bulk = injected ? injected.ensureMailboxes !== undefined : c.kind === 'dovecot' && Boolean(c.doveadmUrl && c.doveadmApiKey);
+      return new NamedMailStore(() => injected ?? storeFor(c), c, local, bulk);
+    });
+    const failures = (await Promise.all(stores.map((s) => s.open()))).filter((e): e is OxprovError => e !== undefined);
+    configs.forEach((c, i) => entries.set(c.name, { info: infoOf(c), store: stores[i] }));
     if (failures.length === configs.length) {
-      await Promise.all([...entries.values()].map((e) => e.store.close()));
+      await Promise.all(stores.map((s) => s.close()));
       throw configs.length === 1 ? failures[0] : withServer(failures[0], configs[0], false, `no mail server can be reached (${configs.map((c) => c.name).join(', ')}); first`);
     }
     return new MailServers(entries, defaultServer);
@@ -96,46 +92,80 @@ function storeFor(c: MailServerConfig): MailStore {
 }
 
 /** The error with the server's name in front, so a report says which server failed. */
-function withServer(err: OxprovError, c: MailServerConfig, local: boolean, prefix = `mail server ${c.name}`): OxprovError {
+function withServer(err: OxprovError, c: MailServerConfig, local: boolean, given?: string): OxprovError {
+  // One server: its messages stay as they were; several: each names its server.
+  if (!local && given === undefined) return err;
+  const prefix = given ?? `mail server ${c.name}`;
   if (err.message.startsWith(`mail server ${c.name}`) && !(local && err.unreachable)) return err;
   const message = err.message.startsWith(`mail server ${c.name}`) ? err.message : `${prefix} (${c.host}:${c.port}): ${err.message}`;
   return new OxprovError(err.code, message, { backend: 'imap', transient: err.transient || err.unreachable, unreachable: local ? false : err.unreachable, server: err.server, field: err.field, value: err.value, cause: err });
 }
 
-/** A store whose every answer carries its server's name. */
+/** How long a server that did not answer is not asked again, with several servers (its users fail at once meanwhile). */
+const DOWN_MS = 30_000;
+
+/**
+ * A server's store, whose every error carries the server's name. With several servers, a server
+ * that did not answer (at the start or later) fails its users at once for {@link DOWN_MS}, then is
+ * tried again (a long-running daemon gets it back without a restart), so that one dead server
+ * does not hold up the others' users with retries and deadlines.
+ */
 class NamedMailStore implements MailStore {
   readonly setQuota?: (username: string, megabytes: number) => Promise<void>;
   readonly ensureMailboxes?: MailStore['ensureMailboxes'];
+  private inner?: MailStore;
+  private down?: { error: OxprovError; until: number };
 
-  constructor(private readonly inner: MailStore, private readonly c: MailServerConfig, private readonly local: boolean) {
-    if (inner.setQuota) this.setQuota = (u, mb) => this.named(() => inner.setQuota!(u, mb));
-    if (inner.ensureMailboxes) {
-      this.ensureMailboxes = async (requests) => (await this.named(() => inner.ensureMailboxes!(requests))).map((r) => (r instanceof OxprovError ? withServer(r, c, local) : r));
+  constructor(private readonly make: () => MailStore, private readonly c: MailServerConfig, private readonly local: boolean, bulk: boolean) {
+    // By kind, not by what the store at hand has: a Cyrus that was down still owes its users their quota.
+    if (c.kind === 'cyrus') this.setQuota = (u, mb) => this.named((s) => {
+      if (!s.setQuota) throw new OxprovError('IMAP_FAILED', `mail server ${c.name} cannot set a quota`, { backend: 'imap' });
+      return s.setQuota(u, mb);
+    });
+    if (bulk) {
+      this.ensureMailboxes = async (requests) => (await this.named((s) => (s.ensureMailboxes ? s.ensureMailboxes(requests) : Promise.all(requests.map((r) => s.ensureMailbox(r.username, r.folders, { quotaMB: r.quotaMB }).catch((e: unknown) => (e instanceof OxprovError ? e : new OxprovError('IMAP_FAILED', String(e), { backend: 'imap' }))))))))
+        .map((r) => (r instanceof OxprovError ? this.mark(withServer(r, c, local)) : r));
     }
   }
 
-  private async named<T>(work: () => Promise<T>): Promise<T> {
+  /** Builds and checks the store; undefined when it answers, else its error (the store then fails its users). */
+  async open(): Promise<OxprovError | undefined> {
+    const store = this.make();
     try {
-      return await work();
+      await store.init();
+      this.inner = store;
+      this.down = undefined;
+      return undefined;
     } catch (err) {
-      throw err instanceof OxprovError ? withServer(err, this.c, this.local) : err;
+      await store.close().catch(() => {});
+      const e = withServer(err instanceof OxprovError ? err : new OxprovError('IMAP_FAILED', String(err), { backend: 'imap', cause: err }), this.c, this.local);
+      this.down = { error: e, until: Date.now() + DOWN_MS };
+      return e;
     }
   }
 
-  init() { return this.named(() => this.inner.init()); }
-  ensureMailbox(username: string, folders: readonly string[], options?: { quotaMB?: number }) { return this.named(() => this.inner.ensureMailbox(username, folders, options)); }
-  listFolders(username: string) { return this.named(() => this.inner.listFolders(username)); }
-  deleteMailbox(username: string) { return this.named(() => this.inner.deleteMailbox(username)); }
-  close() { return this.inner.close(); }
-}
+  /** Remembers that the server did not answer (several servers only). */
+  private mark(e: OxprovError): OxprovError {
+    if (this.local && e.transient && /IMAP_CONNECT|IMAP_FAILED/.test(e.code) && (e.cause as OxprovError | undefined)?.unreachable) this.down = { error: e, until: Date.now() + DOWN_MS };
+    return e;
+  }
 
-/** A server that did not answer when the run began: each of its users fails with that error (a re-run or --retry-failed finishes them). */
-class UnreachableMailStore implements MailStore {
-  constructor(private readonly error: OxprovError) {}
-  private fail(): never { throw this.error; }
-  async init() { this.fail(); }
-  async ensureMailbox(): Promise<never> { this.fail(); }
-  async listFolders(): Promise<never> { this.fail(); }
-  async deleteMailbox(): Promise<never> { this.fail(); }
-  async close() {}
+  private async named<T>(work: (store: MailStore) => Promise<T>): Promise<T> {
+    if (this.down && (this.local || !this.inner)) {
+      if (Date.now() < this.down.until) throw this.down.error;
+      const failed = await this.open();
+      if (failed) throw failed;
+    }
+    try {
+      return await work(this.inner!);
+    } catch (err) {
+      throw err instanceof OxprovError ? this.mark(withServer(err, this.c, this.local)) : err;
+    }
+  }
+
+  async init() { await this.named(async () => {}); }
+  ensureMailbox(username: string, folders: readonly string[], options?: { quotaMB?: number }) { return this.named((s) => s.ensureMailbox(username, folders, options)); }
+  listFolders(username: string) { return this.named((s) => s.listFolders(username)); }
+  deleteMailbox(username: string) { return this.named((s) => s.deleteMailbox(username)); }
+  close() { return this.inner?.close() ?? Promise.resolve(); }
 }

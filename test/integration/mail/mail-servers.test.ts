@@ -53,7 +53,7 @@ async function loginOn(server: string, username: string): Promise<{ folders: str
     throw err;
   }
   try {
-    const folders = (await client.list()).map((m) => `${m.path.replace(/^INBOX\./, '')}${m.specialUse ? ` ${m.specialUse}` : ''}${m.subscribed ? '' : ' (not subscribed)'}`).sort();
+    const folders = (await client.list()).map((m) => `${m.path.replace(/^INBOX[./]/, '')}${m.specialUse ? ` ${m.specialUse}` : ''}${m.subscribed ? '' : ' (not subscribed)'}`).sort();
     const quota = await client.getQuota('INBOX');
     const limit = quota && quota.storage?.limit;
     return { folders, quotaKB: limit ? limit / 1024 : undefined };
@@ -79,7 +79,7 @@ async function cyrusMailboxes(server: string, username: string): Promise<string[
   await client.connect();
   try {
     // The administrator sees every user's mailboxes.
-    return (await client.list()).map((m) => m.path).filter((p) => p === `user.${username}` || p.startsWith(`user.${username}.`)).sort();
+    return (await client.list()).map((m) => m.path).filter((p) => p === `user/${username}` || p.startsWith(`user/${username}/`)).sort();
   } finally {
     await client.logout().catch(() => {});
   }
@@ -92,7 +92,8 @@ const EN = ['Drafts \\Drafts', 'INBOX \\Inbox', 'Sent \\Sent', 'Spam \\Junk', 'T
 describe('several mail servers: two Dovecots, Cyrus, and Cyrus on demand', () => {
   const de = uniqueName('msde');
   const fr = uniqueName('msfr');
-  const cy = uniqueName('mscy');
+  // A dotted name, as a derive rule makes them: on Cyrus `user/anna.koch`, not a folder `koch` of `anna`.
+  const cy = `${uniqueName('mscy')}.koch`;
   const od = uniqueName('msod');
 
   it('routes users by an imapserver column; each has its folder set on its own server and no mailbox on the others', async () => {
@@ -126,7 +127,7 @@ describe('several mail servers: two Dovecots, Cyrus, and Cyrus on demand', () =>
     expect(cyrus?.quotaKB).toBe(50 * 1024);
     // At the first login the on-demand Cyrus makes the configured folders, subscribed.
     expect((await loginOn('cyrus2', od))?.folders).toEqual(EN);
-    expect(await cyrusMailboxes('cyrus2', od)).toContain(`user.${od}.Sent`);
+    expect(await cyrusMailboxes('cyrus2', od)).toContain(`user/${od}/Sent`);
 
     // No server shows a mailbox to a user whose mail lives elsewhere.
     for (const [u, own] of [[de, 'imap1'], [fr, 'imap2'], [cy, 'cyrus1'], [od, 'cyrus2']] as const) {
@@ -187,7 +188,7 @@ describe('several mail servers: two Dovecots, Cyrus, and Cyrus on demand', () =>
       const admin = { adminuser: 'mailadmin', adminpasswd: 'secret' };
       expect((await svc.call('setquota', { ...admin, username: cy, quotasize: '80' })).status).toBe('updated');
       expect((await loginOn('cyrus1', cy))?.quotaKB).toBe(80 * 1024);
-      expect(await cyrusMailboxes('cyrus1', cy)).toContain(`user.${cy}`);
+      expect(await cyrusMailboxes('cyrus1', cy)).toContain(`user/${cy}`);
       const removed = await svc.call('deluser', { ...admin, username: cy });
       expect(removed.status).not.toBe('failed');
       expect(await cyrusMailboxes('cyrus1', cy)).toEqual([]);

@@ -53,5 +53,6 @@ describe('mailServerUsersFilter', () => {
     expect(mailServerUsersFilter(servers, 'imap2')).toBe('(imapServer=h\\282\\29)');
     expect(mailServerUsersFilter(servers, 'imap1')).toBe('(!(|(imapServer=h\\282\\29)(imapServer=h3)))');
     expect(mailServerUsersFilter(servers.slice(0, 1), 'imap1')).toBe('');
+    expect(mailServerUsersFilter([{ name: 'a', imapServer: 'x' }, { name: 'b', imapServer: '50%' }], 'b')).toBe('(imapServer=50%%)');
   });
 });

@@ -10,7 +10,8 @@ describe('the mapping of a directory source (the paper\'s ldap.properties)', () 
     expect(c.header[0]).toBe('dn');
     expect(c.attributes).toEqual(expect.arrayContaining(['uid', 'sn', 'givenName', 'mail', 'preferredLanguage', 'c', 'employeeNumber']));
     expect(c.mapping.columns.get('uid')).toEqual({ source: 'uid', target: 'username' });
-    expect(c.mapping.derive.has('colocrouteaddr')).toBe(true);
+    // No rule for colocrouteaddr: the user service derives it from the user's mail server.
+    expect(c.mapping.derive.has('colocrouteaddr')).toBe(false);
     expect(c.mapping.ignore.has('dn')).toBe(true);
     // Further addresses go to the aliases through a column of their own.
     expect(c.aliasColumn).toBe(MORE_ADDRESSES);
