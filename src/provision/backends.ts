@@ -36,6 +36,8 @@ export interface DirectoryListing {
   readonly mail: string;
   /** Mail and aliases, as stored. */
   readonly addresses: readonly string[];
+  /** The mail server the entry names (several mail servers). */
+  readonly imapServer?: string;
 }
 
 /** The users of the LDAP directory (`ou=people`), with their groups and the resources beside them. */

@@ -12,13 +12,16 @@ export interface UserLookupView {
  * one pass over the directory instead of a search per batch. Gives up, returning
  * undefined, when the directory holds more than `maxUsers` users — then searching
  * per batch is the cheaper way, and memory stays bounded. The users it answers
- * carry only their mail: enough for the rules of a dry run.
+ * carry only their mail and mail server: enough for the rules of a dry run.
  */
 export async function snapshotDirectory(dir: Directory, maxUsers: number): Promise<(UserLookupView & { size: number }) | undefined> {
   // Names and addresses as 64-bit hashes (see FoldedHashTable) pointing into two arrays:
   // about 60 bytes a user instead of a few hundred for Maps of strings.
   const uids: string[] = [];
   const mails: string[] = [];
+  // The mail server of each user: few distinct values, each held once.
+  const servers: (string | undefined)[] = [];
+  const serverNames = new Map<string, string>();
   const byName = new FoldedHashTable();
   const byAddress = new FoldedHashTable();
   for await (const page of dir.scanUsers(1000)) {
@@ -26,6 +29,8 @@ export async function snapshotDirectory(dir: Directory, maxUsers: number): Promi
       const index = uids.length;
       uids.push(u.username);
       mails.push(u.mail);
+      if (u.imapServer !== undefined && !serverNames.has(u.imapServer)) serverNames.set(u.imapServer, u.imapServer);
+      servers.push(u.imapServer === undefined ? undefined : serverNames.get(u.imapServer));
       byName.setIfAbsent(u.username, index);
       for (const a of u.addresses) byAddress.setIfAbsent(a, index);
     }
@@ -37,7 +42,10 @@ export async function snapshotDirectory(dir: Directory, maxUsers: number): Promi
       const out = new Map<string, DirectoryUser>();
       for (const n of names) {
         const i = byName.get(n);
-        if (i !== undefined) out.set(n.toLowerCase(), { dn: '', username: uids[i], attributes: mails[i] ? { mail: [mails[i]] } : {} });
+        if (i !== undefined) {
+          const server = servers[i];
+          out.set(n.toLowerCase(), { dn: '', username: uids[i], attributes: { ...(mails[i] ? { mail: [mails[i]] } : {}), ...(server !== undefined ? { imapServer: [server] } : {}) } });
+        }
       }
       return out;
     },

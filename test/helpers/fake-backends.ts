@@ -73,7 +73,7 @@ export class FakeDirectory implements Directory {
   }
 
   async *scanUsers(): AsyncIterable<readonly DirectoryListing[]> {
-    yield [...this.users.values()].map((u) => ({ username: u.username, mail: (u.attributes.mail?.[0] ?? '').toLowerCase(), addresses: [...(u.attributes.mail ?? []), ...(u.attributes.alias ?? [])] }));
+    yield [...this.users.values()].map((u) => ({ username: u.username, mail: (u.attributes.mail?.[0] ?? '').toLowerCase(), addresses: [...(u.attributes.mail ?? []), ...(u.attributes.alias ?? [])], imapServer: u.attributes.imapServer?.[0] }));
   }
 
   async addUser(spec: UserSpec) {
@@ -83,6 +83,8 @@ export class FakeDirectory implements Directory {
     if (existing) return { outcome: 'exists' as const, uidNumber: existing.uidNumber ?? 0 };
     const uidNumber = this.nextUid++;
     const attributes: Record<string, string[]> = { uid: [spec.username], sn: [spec.surname], mail: [spec.mail], mailEnabled: [spec.activated === false ? 'NO' : 'OK'] };
+    // The entry names its mail server as userEntry writes it: here `host-of-<name>`.
+    if (spec.mailServer) attributes.imapServer = [`host-of-${spec.mailServer}`];
     if (spec.aliases.length) attributes.alias = [...spec.aliases];
     if (spec.language) attributes.preferredLanguage = [spec.language];
     this.users.set(spec.username.toLowerCase(), { dn: `uid=${spec.username},ou=people`, username: spec.username, uidNumber, attributes });

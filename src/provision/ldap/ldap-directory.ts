@@ -218,13 +218,13 @@ export class LdapDirectory implements Directory {
 
   async *scanUsers(pageSize = 1000): AsyncIterable<readonly DirectoryListing[]> {
     const pages = this.client.searchPaginated(this.usersBase, {
-      scope: this.usersScope, filter: '(objectClass=posixAccount)', attributes: ['uid', this.names.wire('mail'), this.names.wire('alias')], paged: { pageSize },
+      scope: this.usersScope, filter: '(objectClass=posixAccount)', attributes: ['uid', this.names.wire('mail'), this.names.wire('alias'), this.names.wire('imapServer')], paged: { pageSize },
     });
     try {
       for await (const page of pages) {
         yield page.searchEntries.map((e) => {
           const { username, attributes: a } = this.toUser(e);
-          return { username, mail: (a.mail?.[0] ?? '').toLowerCase(), addresses: [...(a.mail ?? []), ...(a.alias ?? [])] };
+          return { username, mail: (a.mail?.[0] ?? '').toLowerCase(), addresses: [...(a.mail ?? []), ...(a.alias ?? [])], imapServer: a.imapServer?.[0] };
         });
       }
     } catch (err) {

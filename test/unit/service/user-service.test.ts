@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { userSpec } from '../../../src/model/user-spec.js';
 import { fill } from '../../../src/service/user-rules.js';
+import { MailServers } from '../../../src/provision/backends.js';
+import { loadTemplates } from '../../../src/service/open-services.js';
+import { UserService } from '../../../src/service/user-service.js';
 import { fakeService } from '../../helpers/fake-backends.js';
+import { stackConfig } from '../../helpers/stack-config.js';
 
 const person = (username: string, extra = {}) => userSpec({ username, password: 'Pw-123456', surname: 'S', mail: `${username}@test.tux`, colocrouteaddr: `${username}@localhost`, ...extra });
 
@@ -59,5 +63,38 @@ describe('the user service over in-memory back-ends', () => {
     expect(results.filter((r) => r.status === 'failed').map((r) => r.username)).toEqual(['b7']);
     expect(results[7].steps).toMatchObject({ ldap: 'created', sql: 'failed', groupware: 'skipped', imap: 'created' });
     expect(groupware.rows.size).toBe(15);
+  });
+});
+
+describe('the mail server of each user', () => {
+  const servers = [
+    { name: 'imap1', kind: 'dovecot' as const, folders: 'eager' as const, imapServer: 'host-of-imap1', smtpServer: 's1', routeDomain: 'one.example' },
+    { name: 'imap2', kind: 'dovecot' as const, folders: 'eager' as const, imapServer: 'host-of-imap2', smtpServer: 's2', routeDomain: 'two.example' },
+  ];
+  const service = () => {
+    const f = fakeService();
+    const users = new UserService({ directory: f.directory, groupware: f.groupware, mail: MailServers.single(f.mail), close: async () => {} }, loadTemplates(stackConfig()), { mailServers: servers });
+    return { ...f, users };
+  };
+
+  it('keeps an existing user on its server, also in a dry run that reads the directory once (a snapshot)', async () => {
+    const { users } = service();
+    await users.provision([person('kept', { mailServer: 'imap2' })]);
+    const snapshot = (await users.snapshot(100))!;
+    for (const view of [undefined, snapshot]) {
+      const [r] = await users.check([person('kept', { mailServer: 'imap1' })], { view });
+      expect(r.status).toBe('exists');
+      expect(r.notes.join(' ')).toContain('MAIL_SERVER_KEPT: kept lives on imap2');
+    }
+  });
+
+  it('a check with --spread counts in a copy: what is written starts from what was written', async () => {
+    const { users, directory } = service();
+    // A check of three people would put two on imap1 and one on imap2; none is written.
+    await users.check([person('sp0'), person('sp1'), person('sp2')], { spread: true });
+    await users.provision([person('sp3')], { spread: true });
+    expect(directory.users.get('sp3')?.attributes.imapServer).toEqual(['host-of-imap1']);
+    await users.provision([person('sp4')], { spread: true });
+    expect(directory.users.get('sp4')?.attributes.imapServer).toEqual(['host-of-imap2']);
   });
 });
