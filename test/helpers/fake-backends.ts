@@ -261,3 +261,17 @@ export function fakeService(faults: Faults = {}, retry = { attempts: 1, baseDela
   const users = new UserService(backends, loadTemplates(stackConfig()), { retry });
   return { directory, groupware, mail, users };
 }
+
+/** A mail store that takes `ms` per mailbox and writes nothing: a long import to follow or stop (the web page's tests). */
+export function slowFakeMailStore(ms: number): MailStore {
+  return {
+    init: async () => {},
+    ensureMailbox: async (_u, folders) => {
+      await new Promise((r) => setTimeout(r, ms));
+      return { outcome: 'created', created: [...folders] };
+    },
+    listFolders: async () => [],
+    deleteMailbox: async () => 'gone',
+    close: async () => {},
+  };
+}

@@ -123,7 +123,8 @@ class NamedMailStore implements MailStore {
       return s.setQuota(u, mb);
     });
     if (bulk) {
-      this.ensureMailboxes = async (requests) => (await this.named((s) => (s.ensureMailboxes ? s.ensureMailboxes(requests) : Promise.all(requests.map((r) => s.ensureMailbox(r.username, r.folders, { quotaMB: r.quotaMB }).catch((e: unknown) => (e instanceof OxprovError ? e : new OxprovError('IMAP_FAILED', String(e), { backend: 'imap' }))))))))
+      // `bulk`: the store this builds has the bulk form (the doveadm API, or what a test injects).
+      this.ensureMailboxes = async (requests) => (await this.named((s) => s.ensureMailboxes!(requests)))
         .map((r) => (r instanceof OxprovError ? this.mark(withServer(r, c, local)) : r));
     }
   }
@@ -146,7 +147,7 @@ class NamedMailStore implements MailStore {
 
   /** Remembers that the server did not answer (several servers only). */
   private mark(e: OxprovError): OxprovError {
-    if (this.local && e.transient && /IMAP_CONNECT|IMAP_FAILED/.test(e.code) && (e.cause as OxprovError | undefined)?.unreachable) this.down = { error: e, until: Date.now() + DOWN_MS };
+    if (this.local && (e.cause as OxprovError | undefined)?.unreachable) this.down = { error: e, until: Date.now() + DOWN_MS };
     return e;
   }
 

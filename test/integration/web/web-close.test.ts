@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normalizeServeOptions, startDaemon } from '../../../src/daemon/serve.js';
 import { JOURNAL_FILE } from '../../../src/import/journal.js';
-import type { MailStore } from '../../../src/provision/imap/mail-store.js';
+import { slowFakeMailStore } from '../../helpers/fake-backends.js';
 import { tmpDir, writeCsv } from '../../helpers/import-helpers.js';
 import { uniqueName } from '../../helpers/stack-config.js';
 import { fakeCaller } from '../../unit/cli/tools/tool-helpers.js';
@@ -14,16 +14,7 @@ import { fakeCaller } from '../../unit/cli/tools/tool-helpers.js';
  * web-page.test.ts): close() stops the import, does not wait for all of it,
  * and leaves no generated password on disk but credentials.csv.
  */
-const slowMailStore: MailStore = {
-  init: async () => {},
-  ensureMailbox: async (_u, folders) => {
-    await new Promise((r) => setTimeout(r, 20));
-    return { outcome: 'created', created: [...folders] };
-  },
-  listFolders: async () => [],
-  deleteMailbox: async () => 'gone',
-  close: async () => {},
-};
+const slowMailStore = slowFakeMailStore(20);
 
 describe('oxprov serve closing during an import of the page', () => {
   it('stops the import (even before its back-ends are open), writes its report, and close() returns', async () => {

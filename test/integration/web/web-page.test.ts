@@ -1,9 +1,9 @@
+import { openChromium } from '../../helpers/browser.js';
 import { screenshotDir } from '../../helpers/screenshots.js';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import iconv from 'iconv-lite';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeServeOptions, startDaemon, type RunningDaemon } from '../../../src/daemon/serve.js';
 import { createAdminService } from '../../../src/service/tools/admin-service.js';
@@ -20,7 +20,6 @@ import { stackConfigFile } from '../../../src/config/paths.js';
  * driven by playwright-core, against `oxprov serve` in front of the real
  * stack. Screenshots go to docs/screenshots/ for the README.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = screenshotDir();
 const config = stackConfig();
 const work = tmpDir('web');
@@ -63,7 +62,6 @@ const first = { user: 'mailadmin', password: 'secret' };
 const adminEntry = (a: { user: string; password: string }) => ({ objectClass: ['account', 'simpleSecurityObject'], uid: a.user, userPassword: hashPassword(a.password) });
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (scripts/ensure-deps.sh does it for npm test)`);
   // Two administrators, to show that one cannot take the other's passwords.
   await withLdapAdmin(config, async (c) => {
     await c.add(adminsDn, { objectClass: 'organizationalUnit', ou: `${p}-admins` });
@@ -78,11 +76,7 @@ beforeAll(async () => {
   });
   ui = daemon.uiUrl!;
   dir = await openDirectory(config);
-  context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'oxprov-chromium-')), {
-    executablePath: CHROMIUM, headless: true, acceptDownloads: true, viewport: { width: 1280, height: 900 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
-  page = context.pages()[0] ?? await context.newPage();
+  ({ context, page } = await openChromium());
   fs.mkdirSync(SHOTS, { recursive: true });
 }, 120_000);
 

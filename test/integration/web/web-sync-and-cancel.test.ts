@@ -1,17 +1,17 @@
+import { openChromium } from '../../helpers/browser.js';
 import { screenshotDir } from '../../helpers/screenshots.js';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import iconv from 'iconv-lite';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeServeOptions, startDaemon, type RunningDaemon } from '../../../src/daemon/serve.js';
 import { createAdminService } from '../../../src/service/tools/admin-service.js';
 import { hashPassword } from '../../../src/provision/ldap/password-hash.js';
 import { stackConfigFile } from '../../../src/config/paths.js';
 import type { Directory } from '../../../src/provision/backends.js';
-import type { MailStore } from '../../../src/provision/imap/mail-store.js';
 import { withLdapAdmin } from '../../helpers/clients.js';
+import { slowFakeMailStore } from '../../helpers/fake-backends.js';
 import { openDirectory } from '../../helpers/directory.js';
 import { tmpDir, writeCsv } from '../../helpers/import-helpers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
@@ -21,7 +21,6 @@ import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
  * applies it) and the progress and cancel of a longer import, in Debian's
  * headless Chromium against the real stack.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = screenshotDir();
 const config = stackConfig();
 const work = tmpDir('web-sync');
@@ -29,16 +28,7 @@ const p = uniqueName('ws');
 const adminsDn = `ou=${p}-admins,ou=company,${config.ldap.baseDn}`;
 const admin = { user: 'mailadmin', password: 'secret' };
 
-const slowMailStore: MailStore = {
-  init: async () => {},
-  ensureMailbox: async (_u, folders) => {
-    await new Promise((r) => setTimeout(r, 10));
-    return { outcome: 'created', created: [...folders] };
-  },
-  listFolders: async () => [],
-  deleteMailbox: async () => 'gone',
-  close: async () => {},
-};
+const slowMailStore = slowFakeMailStore(10);
 
 let daemon: RunningDaemon;
 let context: BrowserContext;
@@ -46,7 +36,6 @@ let page: Page;
 let dir: Directory;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (scripts/ensure-deps.sh does it for npm test)`);
   await withLdapAdmin(config, async (c) => {
     await c.add(adminsDn, { objectClass: 'organizationalUnit', ou: `${p}-admins` });
     await c.add(`uid=${admin.user},${adminsDn}`, { objectClass: ['account', 'simpleSecurityObject'], uid: admin.user, userPassword: hashPassword(admin.password) });
@@ -60,11 +49,7 @@ beforeAll(async () => {
     web: { importSetup: { mailStore: slowMailStore } },
   });
   dir = await openDirectory(config);
-  context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'oxprov-chromium-')), {
-    executablePath: CHROMIUM, headless: true, acceptDownloads: true, viewport: { width: 1280, height: 900 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
-  page = context.pages()[0] ?? await context.newPage();
+  ({ context, page } = await openChromium());
   await page.goto(daemon.uiUrl!);
   await page.locator('#login-user').fill(admin.user);
   await page.locator('#login-password').fill(admin.password);
