@@ -105,13 +105,16 @@ export class SqlStore implements GroupwareStore {
       }
       // Module rows: completed when missing; in update mode rewritten for users whose spec names the disabled modules.
       const disabled = specs.map((s) => s.disable.join(','));
+      // The users that got rows, once each: a look-up per user, not one per module row (a third of the statement's time).
       const modules = await c.query<{ username: string }>(
-        `INSERT INTO user_modules (user_id, module, enabled)
-         SELECT u.id, m.name, NOT (m.name = ANY (string_to_array(t.disabled, ',')))
-         FROM unnest($1::text[], $2::text[]) AS t(username, disabled)
-         JOIN users u ON u.username = t.username CROSS JOIN modules m
-         ON CONFLICT (user_id, module) DO NOTHING
-         RETURNING (SELECT username FROM users WHERE id = user_id)`, [specs.map((s) => s.username), disabled]);
+        `WITH added AS (
+           INSERT INTO user_modules (user_id, module, enabled)
+           SELECT u.id, m.name, NOT (m.name = ANY (string_to_array(t.disabled, ',')))
+           FROM unnest($1::text[], $2::text[]) AS t(username, disabled)
+           JOIN users u ON u.username = t.username CROSS JOIN modules m
+           ON CONFLICT (user_id, module) DO NOTHING
+           RETURNING user_id)
+         SELECT username FROM users WHERE id IN (SELECT user_id FROM added)`, [specs.map((s) => s.username), disabled]);
       const rewrite = mode === 'update' ? specs.filter((s) => s.disable.length > 0) : [];
       if (rewrite.length > 0) {
         const changed = await c.query<{ username: string }>(
@@ -162,9 +165,11 @@ export class SqlStore implements GroupwareStore {
            JOIN users u ON u.username = t.username
            ON CONFLICT (owner_id, module) WHERE is_default DO NOTHING
            RETURNING id, owner_id)
-         INSERT INTO folder_permissions (folder_id, user_id, folder_admin, read_level, write_level, delete_level)
-         SELECT f.id, f.owner_id, true, 4, 4, 4 FROM f
-         RETURNING (SELECT username FROM users WHERE id = user_id)`, [names, modules, folderNames]);
+         , p AS (
+           INSERT INTO folder_permissions (folder_id, user_id, folder_admin, read_level, write_level, delete_level)
+           SELECT f.id, f.owner_id, true, 4, 4, 4 FROM f
+           RETURNING user_id)
+         SELECT username FROM users WHERE id IN (SELECT user_id FROM p)`, [names, modules, folderNames]);
       for (const r of created.rows) outcomes.set(r.username, 'created');
     });
     return outcomes;
