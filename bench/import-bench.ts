@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: the import's speed and memory on the local stack, and the raw
- * rate of each back-end for the same work (the floors), measured in one run.
+ * `npm run bench`: the import's speed and memory, and the raw rate of each back-end for
+ * the same work (the floors), measured in one run on a private stack (.stack-bench, ports
+ * 27101…) that starts empty and is removed at the end.
  *   --rows N         users for the full import and the floors (default 10000)
  *   --dry-rows A,B   sizes for the dry run (default 10000,100000,1000000)
  *   --groups G       groups of the second full import (default 5)
@@ -9,9 +10,10 @@
  * (a sync of an unchanged feed, rows/s, over the first load of that feed by sync,
  * users/s), `ondemand_ratio` (an import with folders on demand over the ldapadd floor)
  * and `ratio` (import users/s over the slowest floor's users/s). `--mail dovecot,dovecot` (or `cyrus`)
- * measures only the import over several mail servers against their combined floor (`multi_ratio`).
+ * measures only the import over several mail servers against their combined floor (`multi_ratio`;
+ * `--rounds R`, default 3: imports, each between two floors, and the median of their ratios).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +26,7 @@ import { userSpec, type UserSpec } from '../src/model/user-spec.js';
 import { MODULES } from '../src/model/modules.js';
 import { stackLayout } from '../src/stack/stack-layout.js';
 import { generateUsers } from './generate-users.js';
-import { multiBench, useBenchMailStack } from './multi-bench.js';
+import { multiBench, useBenchStack } from './multi-bench.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
@@ -33,6 +35,8 @@ const DRY = arg('--dry-rows', '10000,100000,1000000').split(',').map(Number);
 const GROUPS = Number(arg('--groups', '5'));
 /** `--mail dovecot,dovecot`: only the import against several mail servers (bench/multi-bench.ts), on a private stack. */
 const MAIL = arg('--mail', '');
+/** `--mail` only: imports measured, each between two floors. */
+const ROUNDS = Number(arg('--rounds', '3'));
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'oxprov-bench-'));
 const tag = Date.now().toString(36);
@@ -181,11 +185,20 @@ async function imapFloor(users: UserSpec[]): Promise<number> {
 
 async function main(): Promise<void> {
   if (MAIL) {
-    useBenchMailStack(root, MAIL);
-    await multiBench(MAIL, { root, work, rows: ROWS, tag, log, run, timed, importChild, generateUsers, specs, ldapFloor });
+    await multiBench(MAIL, { root, work, rows: ROWS, tag, log, run, timed, importChild, generateUsers, specs, ldapFloor, rounds: ROUNDS });
     return;
   }
-  execFileSync(process.execPath, [path.join(root, 'bin/oxprov.js'), 'stack', 'up'], { stdio: 'inherit' });
+  // A private stack (.stack-bench, ports 27101…), empty at the start and removed at the end: not the tests' stack.
+  const stack = useBenchStack(root, '.stack-bench', 27101, 'dovecot');
+  stack.up();
+  try {
+    await measureAll();
+  } finally {
+    stack.done();
+  }
+}
+
+async function measureAll(): Promise<void> {
   log(`oxprov bench: ${ROWS} users for the import and the floors; dry run at ${DRY.join(', ')} rows; ${os.cpus().length} cores`);
 
   log('\ndry run (validation and directory checks, nothing written)');

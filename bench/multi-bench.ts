@@ -1,9 +1,11 @@
 /**
  * `npm run bench -- --mail dovecot,dovecot` (or `--mail cyrus`): the import against several mail
- * servers of a private stack (.stack-bench-mail, ports 27001…), new users spread evenly over them,
+ * servers of a private stack (.stack-bench-mail, ports 27001…, fresh for the run and removed after it), new users spread evenly over them,
  * against the combined floor: every server's own fastest bulk creation at the same time (one
  * `doveadm mailbox create -F` process per Dovecot, one administrator connection per Cyrus
- * creating the same folders). Prints `multi_ratio` = import users/s over the combined floor.
+ * creating the same folders). Floor and import alternate (floor, import, floor, import, …): each
+ * import is set against the mean of the floors around it, so that a drift of the machine's speed
+ * falls on both. Prints `multi_ratio` = the median of those ratios.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -26,22 +28,40 @@ export interface MultiBenchDeps {
   generateUsers: (file: string, rows: number, prefix: string) => Promise<void>;
   specs: (prefix: string, n: number) => UserSpec[];
   ldapFloor: (users: UserSpec[]) => Promise<number>;
+  /** Imports, each measured against the floors just before and after it (`--rounds`, default 3). */
+  rounds: number;
 }
 
-/** The private stack's environment: set on this process, so that every child and every loadConfig() uses it. */
-export function useBenchMailStack(root: string, spec: string): void {
+/**
+ * A private stack for one bench run: its environment is set on this process, so that every child
+ * and every loadConfig() uses it. It starts empty and is removed at the end (`done`): each run
+ * measures the same fresh servers, and none leaves its users' mailboxes behind (a maildir is a
+ * dozen inodes a user; the runs of a few weeks filled this machine's file system).
+ */
+export function useBenchStack(root: string, name: string, basePort: number, mail: string): { up: () => void; done: () => void } {
+  const dir = path.join(root, name);
   Object.assign(process.env, {
-    OXPROV_STACK_DIR: path.join(root, '.stack-bench-mail'), OXPROV_STACK_LDAP_PORT: '27001', OXPROV_STACK_PG_PORT: '27002',
-    OXPROV_STACK_IMAP_PORT: '27003', OXPROV_STACK_DOVEADM_PORT: '27004', OXPROV_STACK_MAIL: spec, OXPROV_STACK_MAIL_FOLDERS: 'eager',
+    OXPROV_STACK_DIR: dir, OXPROV_STACK_LDAP_PORT: String(basePort), OXPROV_STACK_PG_PORT: String(basePort + 1),
+    OXPROV_STACK_IMAP_PORT: String(basePort + 2), OXPROV_STACK_DOVEADM_PORT: String(basePort + 3), OXPROV_STACK_MAIL: mail, OXPROV_STACK_MAIL_FOLDERS: 'eager',
   });
+  const oxprov = (...argv: string[]) => execFileSync(process.execPath, [path.join(root, 'bin/oxprov.js'), ...argv], { stdio: 'inherit' });
+  return {
+    up: () => {
+      // What an earlier run left (one that was killed): stopped and removed first.
+      if (fs.existsSync(dir)) { oxprov('stack', 'down'); fs.rmSync(dir, { recursive: true, force: true }); }
+      oxprov('stack', 'up');
+    },
+    done: () => { oxprov('stack', 'down'); fs.rmSync(dir, { recursive: true, force: true }); },
+  };
 }
 
 export async function multiBench(spec: string, d: MultiBenchDeps): Promise<void> {
-  execFileSync(process.execPath, [path.join(d.root, 'bin/oxprov.js'), 'stack', 'up'], { stdio: 'inherit' });
+  const stack = useBenchStack(d.root, '.stack-bench-mail', 27001, spec);
+  stack.up();
   try {
     await measure(spec, d);
   } finally {
-    execFileSync(process.execPath, [path.join(d.root, 'bin/oxprov.js'), 'stack', 'down'], { stdio: 'inherit' });
+    stack.done();
   }
 }
 
@@ -49,35 +69,50 @@ async function measure(spec: string, d: MultiBenchDeps): Promise<void> {
   const config = loadConfig();
   const servers = config.mail.servers;
   const layout = stackMailServers(stackLayout(), spec, 'eager');
-  d.log(`oxprov bench: ${d.rows} users over ${servers.length} mail servers (${servers.map((s) => `${s.name} ${s.kind}`).join(', ')}), spread evenly`);
-
-  const file = path.join(d.work, 'multi.csv');
-  await d.generateUsers(file, d.rows, `mul${d.tag}x`);
-  const imp = await d.importChild(file, false, ['--spread']);
-  d.log(`${String(d.rows).padStart(10)} users  ${imp.rowsPerSecond} users/s  ${imp.maxRssMB} MB peak RSS  (created ${imp.rows.created}, failed ${imp.rows.failed}, rejected ${imp.rows.rejected})`);
+  const templates = ImapFolderTemplates.load(config.templates.imapFolders);
+  d.log(`oxprov bench: ${d.rows} users over ${servers.length} mail servers (${servers.map((s) => `${s.name} ${s.kind}`).join(', ')}), spread evenly; ${d.rounds} rounds, each import between two floors`);
 
   // The floor's users, in the directory first (each server's userdb finds only its own), a share per server.
-  const users = d.specs(`mfl${d.tag}x`, d.rows).map((u, i) => ({ ...u, mailServer: servers[i % servers.length].name }));
-  await d.ldapFloor(users);
-  const templates = ImapFolderTemplates.load(config.templates.imapFolders);
-  const perServer = servers.map((s) => users.filter((u) => u.mailServer === s.name));
-  const seconds = await d.timed(() => Promise.all(servers.map(async (s, k) => {
-    const mine = perServer[k];
-    if (s.kind === 'cyrus') return cyrusFloor(s, mine, templates);
-    const conf = path.join(layout.find((l) => l.name === s.name)!.dir, 'dovecot.conf');
-    // One doveadm process per server: the languages one after the other (each has its own folder names).
-    for (const lang of ['DE', 'EN', 'FR']) {
-      const names = mine.filter((u) => u.language === lang).map((u) => u.username);
-      if (!names.length) continue;
-      const list = path.join(d.work, `doveadm-${s.name}-${lang}.txt`);
-      fs.writeFileSync(list, `${names.join('\n')}\n`);
-      await d.run('doveadm', ['-c', conf, 'mailbox', 'create', '-s', '-F', list, ...templates.foldersFor(lang).filter((f) => f !== 'INBOX')]);
-    }
-  })));
-  const floor = d.rows / seconds;
-  d.log(`  floor: ${servers.map((s) => (s.kind === 'cyrus' ? `${s.name}: one admin connection` : `${s.name}: doveadm mailbox create -F`)).join(', ')} at the same time: ${Math.round(floor)} users/s`);
-  d.log(`import ${imp.rowsPerSecond} users/s is ${(imp.rowsPerSecond / floor).toFixed(2)} × the combined floor`);
-  d.log(`multi_ratio=${(imp.rowsPerSecond / floor).toFixed(2)}`);
+  const floor = async (k: number): Promise<number> => {
+    const users = d.specs(`mfl${d.tag}r${k}x`, d.rows).map((u, i) => ({ ...u, mailServer: servers[i % servers.length].name }));
+    await d.ldapFloor(users);
+    const perServer = servers.map((s) => users.filter((u) => u.mailServer === s.name));
+    const seconds = await d.timed(() => Promise.all(servers.map(async (s, j) => {
+      const mine = perServer[j];
+      if (s.kind === 'cyrus') return cyrusFloor(s, mine, templates);
+      const conf = path.join(layout.find((l) => l.name === s.name)!.dir, 'dovecot.conf');
+      // One doveadm process per server: the languages one after the other (each has its own folder names).
+      for (const lang of ['DE', 'EN', 'FR']) {
+        const names = mine.filter((u) => u.language === lang).map((u) => u.username);
+        if (!names.length) continue;
+        const list = path.join(d.work, `doveadm-${s.name}-${lang}.txt`);
+        fs.writeFileSync(list, `${names.join('\n')}\n`);
+        await d.run('doveadm', ['-c', conf, 'mailbox', 'create', '-s', '-F', list, ...templates.foldersFor(lang).filter((f) => f !== 'INBOX')]);
+      }
+    })));
+    const rate = d.rows / seconds;
+    d.log(`  floor ${k + 1}: ${servers.map((s) => (s.kind === 'cyrus' ? `${s.name}: one admin connection` : `${s.name}: doveadm mailbox create -F`)).join(', ')} at the same time: ${Math.round(rate)} users/s`);
+    return rate;
+  };
+
+  // The machine's speed drifts (other guests, the disk): each import is set against the floors just before and after it.
+  const ratios: number[] = [];
+  let before = await floor(0);
+  for (let r = 0; r < d.rounds; r++) {
+    const file = path.join(d.work, `multi-${r}.csv`);
+    await d.generateUsers(file, d.rows, `mul${d.tag}r${r}x`);
+    const imp = await d.importChild(file, false, ['--spread']);
+    d.log(`  import ${r + 1}: ${d.rows} users  ${imp.rowsPerSecond} users/s  ${imp.maxRssMB} MB peak RSS  (created ${imp.rows.created}, failed ${imp.rows.failed}, rejected ${imp.rows.rejected})`);
+    const after = await floor(r + 1);
+    const ratio = imp.rowsPerSecond / ((before + after) / 2);
+    d.log(`  round ${r + 1}: import ${imp.rowsPerSecond} users/s is ${ratio.toFixed(2)} × the mean of the floors around it (${Math.round(before)}, ${Math.round(after)} users/s)`);
+    ratios.push(ratio);
+    before = after;
+  }
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+  d.log(`import over the combined floor, round by round: ${ratios.map((x) => x.toFixed(2)).join(', ')}; median ${median.toFixed(2)}`);
+  d.log(`multi_ratio=${median.toFixed(2)}`);
 }
 
 /** One administrator connection creating each user's mailbox and folders, as Cyrus's own fastest path over IMAP. */
