@@ -1,14 +1,15 @@
 /**
  * `npm run bench`: the import's speed and memory, and the raw rate of each back-end for
  * the same work (the floors), measured in one run on a private stack (.stack-bench, ports
- * 27101…) that starts empty and is removed at the end.
+ * 27101…, on a file system of its own) that starts empty and is removed at the end.
  *   --rows N         users for the full import and the floors (default 10000)
  *   --dry-rows A,B   sizes for the dry run (default 10000,100000,1000000)
  *   --groups G       groups of the second full import (default 5)
  * It ends with `name=value` lines: `groups_ratio` (the import with groups over the
  * one without), `resume_ratio` (a resumed half over the whole import), `sync_ratio`
  * (a sync of an unchanged feed, rows/s, over the first load of that feed by sync,
- * users/s), `ondemand_ratio` (an import with folders on demand over the ldapadd floor)
+ * users/s), `ondemand_ratio` (an import with folders on demand over the mean of two ldapadd floors
+ * of as many entries, run just before and just after it)
  * and `ratio` (import users/s over the slowest floor's users/s). `--mail dovecot,dovecot` (or `cyrus`)
  * measures only the import over several mail servers against their combined floor (`multi_ratio`;
  * `--rounds R`, default 3: imports, each between two floors, and the median of their ratios).
@@ -113,7 +114,12 @@ function specs(prefix: string, n: number): UserSpec[] {
   }));
 }
 
+/** uidNumbers of the floors' entries: each floor its own range, never one of the id pool's. */
+let floorUid = 5_000_000;
+
 async function ldapFloor(users: UserSpec[]): Promise<number> {
+  const firstUid = floorUid;
+  floorUid += users.length;
   const config = loadConfig();
   const pwFile = path.join(work, 'ldap-pw');
   fs.writeFileSync(pwFile, config.ldap.bindPassword, { mode: 0o600 });
@@ -121,7 +127,7 @@ async function ldapFloor(users: UserSpec[]): Promise<number> {
   const files = Array.from({ length: parts }, (_, p) => {
     const file = path.join(work, `floor-${p}.ldif`);
     const ldif = users.filter((_, i) => i % parts === p).map((u, i) => {
-      const entry = userEntry(u, config, { uidNumber: 5_000_000 + i * parts + p, passwordHash: hashPassword(u.password!, config.ldap.passwordScheme) });
+      const entry = userEntry(u, config, { uidNumber: firstUid + i * parts + p, passwordHash: hashPassword(u.password!, config.ldap.passwordScheme) });
       return [`dn: uid=${u.username},${config.ldap.peopleDn}`, ...Object.entries(entry).flatMap(([k, vs]) => vs.map((v) => (/^[\x20-\x7e]*$/.test(v) && !/^[ :<]/.test(v) ? `${k}: ${v}` : `${k}:: ${Buffer.from(v).toString('base64')}`)))].join('\n');
     }).join('\n\n');
     fs.writeFileSync(file, `${ldif}\n`);
@@ -224,8 +230,13 @@ async function measureAll(): Promise<void> {
   // Folders on demand (imap.folders on-demand: the server makes them at the first login): the mail step is gone.
   const onDemandFile = path.join(work, 'on-demand.csv');
   await generateUsers(onDemandFile, ROWS, `odm${tag}x`);
+  // Set against ldapadd of as many entries just before and just after it: slapd's cost per entry moves with
+  // the size of the directory (and the machine's speed drifts), so the floor is taken where the import ran.
+  const odmBefore = await ldapFloor(specs(`ofa${tag}x`, ROWS));
   const odm = await importChild(onDemandFile, false, ['--on-demand']);
-  log(`${String(ROWS).padStart(10)} users  ${odm.rowsPerSecond} users/s  ${odm.maxRssMB} MB peak RSS  (folders on demand; created ${odm.rows.created}, failed ${odm.rows.failed}, rejected ${odm.rows.rejected})`);
+  const odmAfter = await ldapFloor(specs(`ofb${tag}x`, ROWS));
+  const odmFloor = (odmBefore + odmAfter) / 2;
+  log(`${String(ROWS).padStart(10)} users  ${odm.rowsPerSecond} users/s  ${odm.maxRssMB} MB peak RSS  (folders on demand; created ${odm.rows.created}, failed ${odm.rows.failed}, rejected ${odm.rows.rejected}; ldapadd just before ${Math.round(odmBefore)}, just after ${Math.round(odmAfter)} users/s)`);
 
   // Killed (SIGKILL) at about half of a full import, then --resume: the time of the resumed run over the whole import's.
   const resumeFile = path.join(work, 'resume.csv');
@@ -269,10 +280,9 @@ async function measureAll(): Promise<void> {
   const ratio = imp.rowsPerSecond / slowest[1];
   log(`\nimport ${imp.rowsPerSecond} users/s is ${ratio.toFixed(2)} × the slowest floor (${slowest[0]}, ${Math.round(slowest[1])} users/s)`);
   fs.rmSync(work, { recursive: true, force: true });
-  const ldapFloorRate = floors[0][1];
-  log(`folders on demand: ${odm.rowsPerSecond} users/s is ${(odm.rowsPerSecond / ldapFloorRate).toFixed(2)} × the ldapadd floor and ${(odm.rowsPerSecond / imp.rowsPerSecond).toFixed(1)} × the import with folders made up front`);
+  log(`folders on demand: ${odm.rowsPerSecond} users/s is ${(odm.rowsPerSecond / odmFloor).toFixed(2)} × the ldapadd floor around it (${Math.round(odmFloor)} users/s) and ${(odm.rowsPerSecond / imp.rowsPerSecond).toFixed(1)} × the import with folders made up front`);
   log(`groups_ratio=${(grp.rowsPerSecond / imp.rowsPerSecond).toFixed(2)}`);
-  log(`ondemand_ratio=${(odm.rowsPerSecond / ldapFloorRate).toFixed(2)}`);
+  log(`ondemand_ratio=${(odm.rowsPerSecond / odmFloor).toFixed(2)}`);
   log(`resume_ratio=${resumeRatio.toFixed(2)}`);
   log(`sync_ratio=${syncRatio.toFixed(2)}`);
   log(`ratio=${ratio.toFixed(2)}`);
