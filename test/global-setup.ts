@@ -18,6 +18,8 @@ export default function setup(): () => void {
     execFileSync(process.execPath, [path.join(root, 'bin/oxprov.js'), 'stack', 'up', '--mail-folders', 'eager', '--mail', 'dovecot'], { stdio: 'inherit' });
   }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oxprov-test-run-'));
+  // Searchable by the servers' own users (postgres, mail): the fault tests' private stacks live under it.
+  fs.chmodSync(tmp, 0o755);
   process.env.TMPDIR = tmp;
   return () => {
     if (process.env.OXPROV_KEEP_TMP === '1') process.stdout.write(`temporary files of the run kept in ${tmp}\n`);

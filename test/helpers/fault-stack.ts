@@ -32,7 +32,14 @@ export async function startFaultStack(portBase: number, extraEnv: NodeJS.Process
     ...extraEnv,
   };
   const stack = new LocalStack(env);
-  await stack.up();
+  try {
+    await stack.up();
+  } catch (err) {
+    // A start that failed half-way must not leave the servers it did start running (on the test's ports).
+    await stack.down().catch(() => {});
+    fs.rmSync(root, { recursive: true, force: true });
+    throw err;
+  }
   const config = loadConfig({ file: stack.configFile(), env: {} });
   return {
     stack, config, env,
