@@ -27,7 +27,8 @@ import { userSpec, type UserSpec } from '../src/model/user-spec.js';
 import { MODULES } from '../src/model/modules.js';
 import { stackLayout } from '../src/stack/stack-layout.js';
 import { generateUsers } from './generate-users.js';
-import { multiBench, useBenchStack } from './multi-bench.js';
+import { useBenchStack } from './bench-stack.js';
+import { multiBench } from './multi-bench.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };

@@ -34,8 +34,13 @@ export class MailRouting {
 
   /** The server whose `imapServer` this is; the default for none or an unknown one (users made before there were several). */
   serverOf(imapServer: string | undefined): MailServerInfo {
+    return this.byImapServer(imapServer) ?? this.defaultServer;
+  }
+
+  /** The configured server whose `imapServer` this is, whatever its case. */
+  private byImapServer(imapServer: string | undefined): MailServerInfo | undefined {
     const v = imapServer?.toLowerCase();
-    return this.servers.find((s) => s.imapServer.toLowerCase() === v) ?? this.defaultServer;
+    return v === undefined ? undefined : this.servers.find((s) => s.imapServer.toLowerCase() === v);
   }
 
   /** The server a spec names (set by {@link route}), else the default. */
@@ -64,7 +69,7 @@ export class MailRouting {
       const notes = [...d.notes];
       if (current !== undefined) {
         server = this.serverOf(current);
-        if (!this.servers.some((s) => s.imapServer.toLowerCase() === current.toLowerCase()) && this.servers.length > 1) {
+        if (this.servers.length > 1 && this.byImapServer(current) === undefined) {
           notes.push(`imapServer ${current} names no configured mail server: the mailbox is taken to be on the default server ${server.name}`);
         }
         // A sync's plan says so itself.
