@@ -88,6 +88,17 @@ describe('the mail server of each user', () => {
     }
   });
 
+  it('notes an entry whose imapServer names no configured server, found whatever its case', async () => {
+    const { users, directory } = service();
+    await users.provision([person('odd'), person('cased', { mailServer: 'imap2' })]);
+    directory.users.get('odd')!.attributes.imapServer = ['gone.example'];
+    directory.users.get('cased')!.attributes.imapServer = ['HOST-OF-IMAP2'];
+    const [odd, cased] = await users.check([person('odd'), person('cased', { mailServer: 'imap2' })]);
+    expect(odd.notes.join(' ')).toContain('imapServer gone.example names no configured mail server: the mailbox is taken to be on the default server imap1');
+    expect(cased.notes.join(' ')).not.toContain('names no configured mail server');
+    expect(cased.notes.join(' ')).not.toContain('MAIL_SERVER_KEPT');
+  });
+
   it('a check with --spread counts in a copy: what is written starts from what was written', async () => {
     const { users, directory } = service();
     // A check of three people would put two on imap1 and one on imap2; none is written.
