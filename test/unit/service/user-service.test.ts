@@ -91,8 +91,12 @@ describe('the mail server of each user', () => {
   it('notes an entry whose imapServer names no configured server, found whatever its case', async () => {
     const { users, directory } = service();
     await users.provision([person('odd'), person('cased', { mailServer: 'imap2' })]);
-    directory.users.get('odd')!.attributes.imapServer = ['gone.example'];
-    directory.users.get('cased')!.attributes.imapServer = ['HOST-OF-IMAP2'];
+    const setImapServer = (name: string, value: string) => {
+      const e = directory.users.get(name)!;
+      directory.users.set(name, { ...e, attributes: { ...e.attributes, imapServer: [value] } });
+    };
+    setImapServer('odd', 'gone.example');
+    setImapServer('cased', 'HOST-OF-IMAP2');
     const [odd, cased] = await users.check([person('odd'), person('cased', { mailServer: 'imap2' })]);
     expect(odd.notes.join(' ')).toContain('imapServer gone.example names no configured mail server: the mailbox is taken to be on the default server imap1');
     expect(cased.notes.join(' ')).not.toContain('names no configured mail server');
