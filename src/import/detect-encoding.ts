@@ -11,10 +11,11 @@ export type CsvEncoding = 'utf8' | 'windows-1252';
  *
  * The decision is lazy: ASCII reads the same in both, so it waits for the first
  * non-ASCII byte (an Excel export is often pure ASCII for thousands of lines before the
- * first "Müller") and then weighs the rest of that chunk: UTF-8 when it holds more
- * well-formed multi-byte sequences than stray bytes (a file that is UTF-8 but for a
- * few damaged bytes stays UTF-8, and those rows are rejected, not the whole file
- * decoded as Windows-1252, whose text almost never forms such sequences). A
+ * first "Müller") and then weighs the rest of that line: UTF-8 when it holds more
+ * well-formed multi-byte sequences than stray bytes (Windows-1252 text almost never
+ * forms such sequences). A file is one encoding: the rows in the other one are
+ * rejected, whichever came first: bytes that are not UTF-8 in a UTF-8 file decode to
+ * U+FFFD, UTF-8 sequences in a Windows-1252 file to {@link FOREIGN_UTF8}. A
  * UTF-8 sequence cut at a chunk boundary is held back and joined with the next chunk,
  * both for the decision and for decoding. Bytes that are invalid later on decode to
  * U+FFFD, which the record parser rejects row by row (CSV_ENCODING).
@@ -26,9 +27,12 @@ export class CsvDecoder {
   bom = false;
   private pending: Buffer | undefined;
   private atStart = true;
+  /** The encoding was decided from the file (not given): rows in the other one are marked, to be rejected. */
+  private readonly detected: boolean;
 
   constructor(option: CsvEncodingOption) {
     this.encoding = option === 'auto' ? undefined : option;
+    this.detected = option === 'auto';
   }
 
   write(chunk: Buffer): string {
@@ -67,9 +71,17 @@ export class CsvDecoder {
         this.pending = Buffer.from(rest);
         return buf.toString('latin1', 0, first);
       }
-      this.encoding = looksLikeUtf8(rest.subarray(0, rest.length - cut)) ? 'utf8' : 'windows-1252';
+      // A file is one encoding, the one of its first line with a non-ASCII character.
+      const lineEnd = rest.indexOf(0x0a);
+      this.encoding = looksLikeUtf8(rest.subarray(0, lineEnd < 0 ? rest.length - cut : lineEnd)) ? 'utf8' : 'windows-1252';
     }
-    if (this.encoding === 'windows-1252') return iconv.decode(buf, 'windows-1252');
+    if (this.encoding === 'windows-1252') {
+      if (!this.detected) return iconv.decode(buf, 'windows-1252');
+      // A UTF-8 sequence cut at the chunk's end waits for the rest, to be recognised as one.
+      const cut = final ? 0 : incompleteUtf8Tail(buf);
+      if (cut > 0) this.pending = Buffer.from(buf.subarray(buf.length - cut));
+      return markUtf8(buf.subarray(0, buf.length - cut));
+    }
     const cut = final ? 0 : incompleteUtf8Tail(buf);
     if (cut > 0) this.pending = Buffer.from(buf.subarray(buf.length - cut));
     return iconv.decode(buf.subarray(0, buf.length - cut), 'utf8', { stripBOM: false });
@@ -79,6 +91,36 @@ export class CsvDecoder {
     this.pending = Buffer.from(buf);
     return '';
   }
+}
+
+/**
+ * Stands for a UTF-8 sequence found in a file read as Windows-1252: the record
+ * parser rejects its row (CSV_ENCODING) instead of storing "MÃ¼ller". A noncharacter,
+ * which no Windows-1252 byte decodes to.
+ */
+export const FOREIGN_UTF8 = '\uFFFE';
+
+/** Windows-1252 text with every well-formed UTF-8 multi-byte sequence replaced by {@link FOREIGN_UTF8}. */
+function markUtf8(buf: Buffer): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < buf.length; i++) {
+    const size = utf8SequenceAt(buf, i);
+    if (size < 2) continue;
+    out += iconv.decode(buf.subarray(from, i), 'windows-1252') + FOREIGN_UTF8;
+    i += size - 1;
+    from = i + 1;
+  }
+  return from === 0 ? iconv.decode(buf, 'windows-1252') : out + iconv.decode(buf.subarray(from), 'windows-1252');
+}
+
+/** The length of the well-formed UTF-8 multi-byte sequence starting at `i`, else 0. */
+function utf8SequenceAt(buf: Buffer, i: number): number {
+  const b = buf[i];
+  const size = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+  if (size === 0 || i + size > buf.length) return 0;
+  for (let k = 1; k < size; k++) if ((buf[i + k] & 0xc0) !== 0x80) return 0;
+  return size;
 }
 
 /** True when `buf` holds more well-formed UTF-8 multi-byte sequences than bytes that fit none. */

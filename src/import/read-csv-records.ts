@@ -1,6 +1,7 @@
 import { OxprovError } from '../errors.js';
 import type { SourceRow } from './source.js';
 import { detectDelimiter } from './detect-delimiter.js';
+import { FOREIGN_UTF8 } from './detect-encoding.js';
 
 /** Excel's first line `sep=;` (any one character). */
 const SEP_LINE = /^sep=(.)\s*$/i;
@@ -103,6 +104,11 @@ export class CsvRecordParser {
       if (this.openText.length > this.options.maxRecordChars) return this.giveUp(out, `within ${this.options.maxRecordChars} characters`);
       return undefined;
     }
+    // A quote opened on one line and "closed" by the opening quote of a field of a later row leaves text
+    // after the closing quote: the quote was unclosed, and the lines after its first are rows of their own.
+    if (this.open.length > 1 && this.header !== undefined && result.kind === 'junk') {
+      return this.giveUp(out, `before line ${line.line}, where a quote of another row ends it`);
+    }
     const start = this.open[0].line;
     if (this.header === undefined && this.open[0].eol !== '') this.eol = this.open[0].eol;
     const raw = this.openText;
@@ -133,7 +139,10 @@ export class CsvRecordParser {
       return this.reject(out, line, raw, new OxprovError('CSV_INVALID', `line ${line}: text after the closing quote in column ${result.column}${field === undefined ? '' : ` (${field})`}`, { line, field }));
     }
     if (raw.indexOf('\uFFFD') !== -1) {
-      return this.reject(out, line, raw, new OxprovError('CSV_ENCODING', `line ${line}: bytes that are not valid in the file's encoding; save the file as "CSV UTF-8" or pass the encoding`, { line }));
+      return this.reject(out, line, raw, new OxprovError('CSV_ENCODING', `line ${line}: bytes that are not valid in the file's encoding (UTF-8, as its first line with accented letters is): save the whole file as "CSV UTF-8", or pass --encoding`, { line }));
+    }
+    if (raw.indexOf(FOREIGN_UTF8) !== -1) {
+      return this.reject(out, line, raw, new OxprovError('CSV_ENCODING', `line ${line}: written in UTF-8, but the file is Windows-1252 (as its first line with accented letters is): save the whole file in one encoding, or pass --encoding`, { line }));
     }
     if (fields.length < header.length || (fields.length > header.length && !allEmpty(fields, header.length))) {
       return this.reject(out, line, raw, new OxprovError('CSV_INCONSISTENT_COLUMNS', `line ${line}: ${fields.length} cells, the header has ${header.length}`, { line }));

@@ -112,3 +112,40 @@ describe('a UTF-8 file with a few damaged bytes', () => {
     expect(records.map((r) => r.record.name)).toEqual(['Müller', 'Weiß']);
   });
 });
+
+describe('a file of two encodings', () => {
+  const win = iconv.encode('Müller;Jürgen;Weg\n', 'windows-1252');
+  const utf = Buffer.from('Müller;Jürgen;Gasse\n', 'utf8');
+  const ascii = Buffer.from('Weber;Ana;Platz\n');
+  const head = Buffer.from('name;first;street\n');
+
+  it('Windows-1252 first: a later UTF-8 row is rejected at its line, never stored as "MÃ¼ller"', async () => {
+    const { simple, source, rows } = await readAll(Buffer.concat([head, win, utf, ascii]));
+    expect(source.encoding).toBe('windows-1252');
+    expect(simple).toEqual([
+      { line: 2, record: { name: 'Müller', first: 'Jürgen', street: 'Weg' } },
+      { line: 3, code: 'CSV_ENCODING' },
+      { line: 4, record: { name: 'Weber', first: 'Ana', street: 'Platz' } },
+    ]);
+    expect(('error' in rows[1]) && rows[1].error.message).toContain('written in UTF-8, but the file is Windows-1252');
+  });
+
+  it('UTF-8 first: a later Windows-1252 row is rejected at its line', async () => {
+    const { simple, source } = await readAll(Buffer.concat([head, utf, win, ascii]));
+    expect(source.encoding).toBe('utf8');
+    expect(simple.map((r) => ('code' in r ? r.code : r.record.street))).toEqual(['Gasse', 'CSV_ENCODING', 'Platz']);
+  });
+
+  it('the first line decides even when the other encoding has more rows, and whatever the chunks', async () => {
+    const bytes = Buffer.concat([head, win, utf, utf, utf, ascii]);
+    for (const at of [5, 20, 25, 37, 40]) {
+      const { simple } = await readAll(cut(bytes, at));
+      expect(simple.map((r) => ('code' in r ? r.code : r.record.street))).toEqual(['Weg', 'CSV_ENCODING', 'CSV_ENCODING', 'CSV_ENCODING', 'Platz']);
+    }
+  });
+
+  it('--encoding windows-1252 reads every row as Windows-1252, as told', async () => {
+    const { simple } = await readAll(Buffer.concat([head, win, utf]), { encoding: 'windows-1252' });
+    expect(simple.map((r) => ('code' in r ? r.code : r.record.name))).toEqual(['Müller', 'MÃ¼ller']);
+  });
+});

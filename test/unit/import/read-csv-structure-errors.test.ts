@@ -53,6 +53,16 @@ describe('structure errors', () => {
     ]);
   });
 
+  it('an unclosed quote that a quote of a later row would close costs its own row only', async () => {
+    const { simple } = await readAll('a,b,c\n1,"open,x\n2,y,z\n3,"q, r",s\n4,t,u\n');
+    expect(simple).toEqual([
+      { line: 2, code: 'CSV_UNCLOSED_QUOTE' },
+      { line: 3, record: { a: '2', b: 'y', c: 'z' } },
+      { line: 4, record: { a: '3', b: 'q, r', c: 's' } },
+      { line: 5, record: { a: '4', b: 't', c: 'u' } },
+    ]);
+  });
+
   it('rejects text after a closing quote with CSV_INVALID', async () => {
     const { simple } = await readAll('a,b\n"x"y,1\n2,3\n');
     expect(simple).toEqual([
