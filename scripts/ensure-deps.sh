@@ -12,3 +12,7 @@ if [ ! -x /usr/bin/chromium ]; then
   "${sudo_[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq || true
   "${sudo_[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 fi
+# npm 11 runs a project's own bin (`npx oxprov`) through a link it makes in its npx cache; the first
+# call makes it. Made here, once, before tests call npx side by side: concurrent first calls have
+# left a half-made cache entry (no package.json) that failed every later `npx oxprov` with ENOENT.
+npx --yes oxprov --version >/dev/null 2>&1 || { rm -rf "$(npm config get cache)/_npx"; npx --yes oxprov --version >/dev/null; }
