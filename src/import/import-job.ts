@@ -1,5 +1,7 @@
 import { OxprovError } from '../errors.js';
-import type { RowMapper } from '../mapping/index.js';
+import type { MapResult, PreparedRow, RowMapper } from '../mapping/row-mapper.js';
+import { claimRows } from '../service/claim-rows.js';
+import type { NameLookupCache } from '../service/name-lookup-cache.js';
 import type { Backend } from '../model/backends.js';
 import type { OnExisting } from '../model/outcomes.js';
 import type { UserInput } from '../model/user-spec.js';
@@ -10,10 +12,12 @@ import { InOrder } from './in-order.js';
 import { ImportCounters, type BackendCounts, type RowCounts } from './import-counters.js';
 import type { JournalState } from './journal.js';
 import type { RowOutcome } from './row-outcome.js';
-import { isRowError, type RowSource } from './source.js';
+import { isRowError, type RowSource, type SourceRecord, type SourceRowError } from './source.js';
 
 /** What the job needs of the user service; the real one, or one over fake back-ends in unit tests. */
 export interface UserProvisioning {
+  /** A look-up of the names rows ask for, through `view` or the directory (see src/service/claim-rows.ts). */
+  nameLookup(view?: UserLookupView): NameLookupCache;
   check(inputs: readonly UserInput[], options: ProvisionOptions): Promise<UserResult[]>;
   provision(inputs: readonly UserInput[], options: ProvisionOptions): Promise<UserResult[]>;
   hasPassword(username: string, password: string): Promise<boolean>;
@@ -94,8 +98,15 @@ type RowListener = (o: RowOutcome) => void;
 
 /** Outcomes waiting for earlier rows before they are emitted (file order), at most this many. */
 const MAX_HELD = 10_000;
+/** Rows read but not yet decided (rejected ones between the valid rows of a batch), at most this many before they are decided. */
+const MAX_UNDECIDED = 2_000;
 
 interface Pending { line: number; raw: string; record: Readonly<Record<string, string>>; input: UserInput; notes: string[] }
+
+/** A row read, waiting for its names to be decided with the rows around it. */
+type Undecided =
+  | { readonly kind: 'error'; readonly slot: number; readonly row: SourceRowError }
+  | { readonly kind: 'row'; readonly slot?: number; readonly row: SourceRecord; readonly prepared: PreparedRow; readonly replay?: Omit<RowOutcome, 'raw' | 'record'> };
 
 const PASSWORD_NOTE = 'password generated; must be changed at first login';
 
@@ -156,6 +167,7 @@ export class ImportJob {
     if (this.state === 'done') return;
     this.cancelled = true;
     if (this.state === 'running') this.state = 'cancelling';
+    this.order.wake();
   }
 
   snapshot(): ImportSnapshot {
@@ -179,15 +191,22 @@ export class ImportJob {
     const inFlight = new Set<Promise<void>>();
     const maxInFlight = this.options.batchesInFlight ?? 3;
     const include = this.options.includeLine ?? (() => true);
-    let batch: { slot: number; p: Pending }[] = [];
+    let undecided: Undecided[] = [];
+    let valid = 0;
 
+    // Decides the names of the rows read so far, in file order, and sends the valid ones to the service.
     const flush = async () => {
-      if (batch.length === 0) return;
-      const b = batch;
-      batch = [];
-      while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-      const p = this.processBatch(b).finally(() => inFlight.delete(p));
-      inFlight.add(p);
+      if (undecided.length === 0) return;
+      const rows = undecided;
+      undecided = [];
+      valid = 0;
+      const batch = await this.decide(rows);
+      for (let k = 0; k < batch.length; k += this.options.batchSize) {
+        const part = batch.slice(k, k + this.options.batchSize);
+        while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+        const p = this.processBatch(part).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+      }
     };
 
     try {
@@ -197,31 +216,26 @@ export class ImportJob {
         this.bytesRead += Buffer.byteLength(row.raw) + 1;
         const drained = this.options.backpressure?.();
         if (drained) await drained;
-        while (this.order.waiting >= MAX_HELD) await this.order.moved();
+        if (this.order.waiting >= MAX_HELD) {
+          // The rows held back wait for earlier ones: those read but not sent go first, or nothing moves.
+          await flush();
+          while (this.order.waiting >= MAX_HELD && !this.cancelled) await this.order.moved();
+          if (this.cancelled) break;
+        }
         if (isRowError(row)) {
-          if (include(row.line)) this.settle(this.order.slot(), { line: row.line, raw: row.raw, status: 'rejected', steps: {}, errors: [row.error], notes: [], ms: 0 });
-          continue;
+          if (include(row.line)) undecided.push({ kind: 'error', slot: this.order.slot(), row });
+        } else {
+          // Every row is decided, replayed and excluded ones too: the duplicate checks and derived names must come out the same.
+          const prepared = this.mapper.prepare(row.record, row.line);
+          const replay = include(row.line) ? this.options.resume?.done.get(row.line) : undefined;
+          undecided.push({ kind: 'row', slot: include(row.line) ? this.order.slot() : undefined, row, prepared, replay });
+          if (include(row.line) && !replay && prepared.first.issues.length === 0) valid++;
         }
-        // Every row is mapped, replayed ones too: the duplicate checks and derived names must come out the same.
-        const m = this.mapper.map(row.record, row.line);
-        if (!include(row.line)) continue;
-        const replay = this.options.resume?.done.get(row.line);
-        if (replay) {
-          const o: RowOutcome = { ...replay, raw: row.raw, record: row.record };
-          this.replayed.add(o);
-          this.settle(this.order.slot(), o);
-          continue;
-        }
-        if (!m.ok) {
-          this.settle(this.order.slot(), { line: row.line, raw: row.raw, record: row.record, username: m.username, status: 'rejected', steps: {}, errors: m.errors, notes: m.notes, ms: 0 });
-          continue;
-        }
-        batch.push({ slot: this.order.slot(), p: { line: row.line, raw: row.raw, record: row.record, input: requestOf(m.spec, row, this.options.inPlaceColumn), notes: m.notes } });
-        if (batch.length >= this.options.batchSize) await flush();
+        if (valid >= this.options.batchSize || undecided.length >= MAX_UNDECIDED) await flush();
       }
       if (!this.cancelled) this.sourceEnded = true;
       if (!this.cancelled) await flush();
-      else for (const { slot } of batch) this.order.skip(slot);
+      else for (const u of undecided) if (u.slot !== undefined) this.order.skip(u.slot);
     } finally {
       // Whatever ended the reading (the end, an I/O error, a cancel), the batches already
       // sent to the back-ends are finished and reported before this returns.
@@ -230,6 +244,51 @@ export class ImportJob {
       this.state = 'done';
     }
     return this.snapshot();
+  }
+
+  /**
+   * Decides the names of rows read (src/service/claim-rows.ts): one look-up of the
+   * directory for the batch, then each row in file order. Rejected and replayed
+   * rows are reported here; the valid rows are returned for the service.
+   */
+  private async decide(rows: readonly Undecided[]): Promise<{ slot: number; p: Pending }[]> {
+    const prepared = rows.flatMap((u) => (u.kind === 'row' ? [u.prepared] : []));
+    let claimed: MapResult[];
+    let lookupFailed: OxprovError | undefined;
+    try {
+      claimed = await claimRows(this.mapper, prepared, this.users.nameLookup(this.options.view), () => ({ identity: 'import' }));
+    } catch (err) {
+      // The directory went away: the rows are decided on the file alone (so later rows come out the same) and fail.
+      lookupFailed = err instanceof OxprovError ? err : new OxprovError('LDAP_FAILED', `looking up the rows' names failed: ${String(err)}`, { backend: 'ldap', cause: err });
+      claimed = prepared.map((p) => this.mapper.claim(p) as MapResult);
+    }
+    const batch: { slot: number; p: Pending }[] = [];
+    let k = 0;
+    for (const u of rows) {
+      if (u.kind === 'error') {
+        this.settle(u.slot, { line: u.row.line, raw: u.row.raw, status: 'rejected', steps: {}, errors: [u.row.error], notes: [], ms: 0 });
+        continue;
+      }
+      const m = claimed[k++];
+      const { row } = u;
+      if (u.slot === undefined) continue;
+      if (u.replay) {
+        const o: RowOutcome = { ...u.replay, raw: row.raw, record: row.record };
+        this.replayed.add(o);
+        this.settle(u.slot, o);
+        continue;
+      }
+      if (!m.ok) {
+        this.settle(u.slot, { line: row.line, raw: row.raw, record: row.record, username: m.username, status: 'rejected', steps: {}, errors: m.errors, notes: m.notes, ms: 0 });
+        continue;
+      }
+      if (lookupFailed) {
+        this.settle(u.slot, { line: row.line, raw: row.raw, record: row.record, username: m.spec.username, status: 'failed', steps: {}, errors: [lookupFailed], notes: m.notes, ms: 0 });
+        continue;
+      }
+      batch.push({ slot: u.slot, p: { line: row.line, raw: row.raw, record: row.record, input: requestOf({ ...m.spec, derived: m.derived }, row, this.options.inPlaceColumn), notes: m.notes } });
+    }
+    return batch;
   }
 
   private async processBatch(batch: readonly { slot: number; p: Pending }[]): Promise<void> {

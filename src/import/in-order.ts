@@ -38,6 +38,13 @@ export class InOrder<T> {
     return new Promise((resolve) => { this.waiter = resolve; });
   }
 
+  /** Wakes a reader waiting in {@link moved} (a cancel: it must not wait for the head). */
+  wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
   private release(): void {
     let moved = false;
     for (let v = this.held.get(this.head); v !== undefined; v = this.held.get(this.head)) {

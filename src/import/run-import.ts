@@ -153,8 +153,14 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     // Ctrl-C finishes the batches in flight and writes the report: no row is left done but unreported.
     let interrupts = 0;
     const onSignal = () => {
-      if (interrupts++ > 0) process.exit(130);
-      io.stderr.write('oxprov import: interrupted: finishing the batches in flight and writing the report (again to stop at once)\n');
+      if (interrupts++ > 0) {
+        // Stopped at once: say what the report then lacks, and how to finish it.
+        const s = job.snapshot();
+        const lacking = Math.max(0, s.rowsRead - s.rowsDone);
+        io.stderr.write(`oxprov import: stopped at once: the report lacks ${lacking} rows read but not reported (the batches in flight)${journal ? `; run again with --resume ${options.reportDir} to check and finish them` : ''}\n`);
+        process.exit(130);
+      }
+      io.stderr.write('oxprov import: interrupted: stopped reading; finishing the batches in flight and writing the report (again to stop at once)\n');
       job.cancel();
     };
     hooks.signal?.addEventListener('abort', onSignal, { once: true });

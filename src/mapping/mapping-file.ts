@@ -1,6 +1,6 @@
 import { OxprovError } from '../errors.js';
 import { fieldByName, isSecretField } from './fields.js';
-import { parseTemplate, templateRefs, TemplateSyntaxError, type TemplatePart } from './template.js';
+import { ITERATION_REF, parseTemplate, templateRefs, TemplateSyntaxError, type TemplatePart } from './template.js';
 
 /**
  * A mapping file, parsed and checked for structure. Targets are adduser field
@@ -216,7 +216,7 @@ function checkCycles(derive: ReadonlyMap<string, DeriveRule>): void {
       throw bad(`derive.${path[0]}`, `derive rules form a cycle: ${[...path, node.target].join(' → ')}`);
     }
     state.set(lower, 'visiting');
-    for (const ref of templateRefs(node.rule.parts)) visit((fieldByName(ref) ?? ref).toLowerCase(), [...path, node.target]);
+    for (const ref of templateRefs(node.rule.parts)) if (ref !== ITERATION_REF) visit((fieldByName(ref) ?? ref).toLowerCase(), [...path, node.target]);
     state.set(lower, 'done');
   };
   for (const lower of byLower.keys()) visit(lower, []);

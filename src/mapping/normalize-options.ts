@@ -5,7 +5,7 @@ import { MANDATORY_FIELDS, isSecretField, type Field } from './fields.js';
 import { EMPTY_MAPPING, type DateFormat, type Mapping } from './mapping-file.js';
 import { SeenTracker } from './seen-tracker.js';
 import { resolveTarget, type Target } from './target.js';
-import type { TemplatePart } from './template.js';
+import { ITERATION_REF, type TemplatePart } from './template.js';
 import { validateAttribute } from './validate-attribute.js';
 import { validateField, type FieldEnv } from './validate-field.js';
 
@@ -23,12 +23,6 @@ export interface RowMapperOptions {
   generatePasswords?: boolean;
   /** What a password must hold (default: DEFAULT_PASSWORD_POLICY). */
   passwordPolicy?: PasswordPolicy;
-  /**
-   * People are identified by a key (a sync): a derived user name is neither suffixed
-   * nor checked for duplicates here; the sync gives suffixes to new people only,
-   * against the directory and the file, so that a rejected row takes none.
-   */
-  keyIdentity?: boolean;
   /** Name, in each mapped row, the directory attributes whose column the file has but whose cell is empty (a sync's `--empty-clears`). */
   reportEmpty?: boolean;
   /**
@@ -73,7 +67,6 @@ export interface NormalizedOptions {
   readonly values: ReadonlyMap<string, ReadonlyMap<string, string>>;
   /** Target key → the export's date format, from the mapping's `dates`. */
   readonly dates: ReadonlyMap<string, DateFormat>;
-  readonly keyIdentity: boolean;
   readonly reportEmpty: boolean;
 }
 
@@ -102,7 +95,7 @@ export function normalizeOptions(options: RowMapperOptions): NormalizedOptions {
     const t = target(name, `derive.${name}`);
     const refs = new Map<string, Target>();
     for (const part of rule.parts) {
-      if (typeof part !== 'string') refs.set(part.ref, target(part.ref, `derive.${name}`));
+      if (typeof part !== 'string' && part.ref !== ITERATION_REF) refs.set(part.ref, target(part.ref, `derive.${name}`));
     }
     derive.set(t.key, { target: t, rule: { template: rule.template, parts: rule.parts, refs } });
   }
@@ -124,7 +117,7 @@ export function normalizeOptions(options: RowMapperOptions): NormalizedOptions {
     : options.generatePasswords ? [...MANDATORY_FIELDS] : [...MANDATORY_FIELDS, 'password'];
   return Object.freeze({
     env, schema: options.schema, reserved, ignore: mapping.ignore, columns, derive, defaults,
-    mandatory: Object.freeze(mandatory), seen: options.seen ?? new SeenTracker(), values, dates, keyIdentity: options.keyIdentity ?? false, reportEmpty: options.reportEmpty ?? false,
+    mandatory: Object.freeze(mandatory), seen: options.seen ?? new SeenTracker(), values, dates, reportEmpty: options.reportEmpty ?? false,
   });
 }
 

@@ -1,14 +1,16 @@
 import type { OxprovError } from '../errors.js';
+import type { NameHolder } from '../model/name-lookup.js';
 import type { UserInput, UserSpec } from '../model/user-spec.js';
+import { claimNames, type ClaimContext, type NeedNames, type Rendered } from './claim-names.js';
 import { isSecretField } from './fields.js';
 import { planColumns, type PlannedColumn } from './normalize-header.js';
 import { normalizeOptions, type NormalizedOptions, type RowMapperOptions } from './normalize-options.js';
-import { resolveRow } from './resolve-row.js';
+import { FIRST_CHOICE, resolveRow, type RenderAt } from './resolve-row.js';
 import { readDate } from './mapping-file.js';
 import { rowIssue } from './row-issue.js';
 import type { Target } from './target.js';
 import { validateAttribute } from './validate-attribute.js';
-import { looksLikeLostCharacter } from './value-syntax.js';
+import { cellValue, looksLikeLostCharacter } from './value-syntax.js';
 import { checkField, type FieldSink } from './validate-field.js';
 
 /** The outcome of mapping one row. Notes say what the mapper changed on its own (suffixes, dropped repeats). */
@@ -19,8 +21,21 @@ export type MapResult =
     derived: ReadonlySet<string>;
     /** With `reportEmpty`: the directory attributes whose column is in the file and empty in this row. */
     emptyAttributes?: readonly string[];
+    /** The iteration of the row's derived names (0: its first choice; see claim-names.ts). */
+    iteration?: number;
+    /** The user of the directory found under a derived name as this row's person (a sync's take-over, an import's re-run). */
+    holder?: NameHolder;
   }
   | { ok: false; line: number; errors: OxprovError[]; notes: string[]; /** The user name, when the row gives a valid one. */ username?: string };
+
+/** A row read and checked, whose names are not decided yet: see {@link RowMapper.claim}. */
+export interface PreparedRow {
+  readonly line: number;
+  readonly record: Readonly<Record<string, string | undefined>>;
+  /** The row at its first choice of derived names. */
+  readonly first: Rendered;
+  readonly emptyAttributes?: readonly string[];
+}
 
 /** Validates and maps the rows of one input, keeping track of duplicates across them. */
 export interface RowMapper {
@@ -30,7 +45,16 @@ export interface RowMapper {
    * with errors are skipped in every row. Must be called before {@link map}.
    */
   header(columns: readonly string[], line?: number): OxprovError[];
-  /** Maps one record keyed by the header names; `line` is where the row starts (1-based). */
+  /** Reads and checks one record keyed by the header names (`line`: where the row starts, 1-based); its names are decided by {@link claim}. */
+  prepare(record: Readonly<Record<string, string | undefined>>, line: number): PreparedRow;
+  /**
+   * Decides the row's names against the earlier rows and, with a look-up, the
+   * directory (src/mapping/claim-names.ts). Rows must be claimed in input order.
+   * Returns `need` when the directory must be asked about more names first: ask,
+   * then claim the row again.
+   */
+  claim(row: PreparedRow, ctx?: ClaimContext): MapResult | NeedNames;
+  /** {@link prepare} and {@link claim} against the earlier rows only. */
   map(record: Readonly<Record<string, string | undefined>>, line: number): MapResult;
 }
 
@@ -58,6 +82,8 @@ interface FilePlan {
   present: Uint8Array;
 }
 
+const NO_DERIVED: ReadonlySet<string> = new Set();
+
 /**
  * Creates a row mapper. Options are checked once here and throw `CFG_INVALID` or
  * `MAP_INVALID_MAPPING`; rows never throw, they return every problem found.
@@ -65,15 +91,42 @@ interface FilePlan {
 export function createRowMapper(options: RowMapperOptions): RowMapper {
   const opts = normalizeOptions(options);
   let plan: FilePlan | undefined;
+  const planned = () => {
+    if (plan === undefined) throw new Error('RowMapper.prepare() called before header()');
+    return plan;
+  };
+  const prepare = (record: Readonly<Record<string, string | undefined>>, line: number): PreparedRow => {
+    const p = planned();
+    const first = renderRow(record, line, p, opts, FIRST_CHOICE);
+    const emptyAttributes = opts.reportEmpty && first.issues.length === 0
+      ? p.targets.flatMap((t) => (t.target.kind === 'attribute' && !first.spec.attributes[t.target.key]?.length ? [t.target.key] : []))
+      : undefined;
+    return { line, record, first, emptyAttributes };
+  };
+  const claim = (row: PreparedRow, ctx: ClaimContext = {}): MapResult | NeedNames => {
+    const p = planned();
+    const c = claimNames(row.first, row.line, opts.seen, (at) => renderRow(row.record, row.line, p, opts, at), ctx);
+    if ('need' in c) return c;
+    if (!c.ok) return { ok: false, line: row.line, errors: c.errors, notes: c.notes, username: c.username };
+    const v = c.rendered;
+    return {
+      ok: true, line: row.line, spec: v.spec as UserInput, notes: [...v.notes, ...c.notes], derived: v.derived, iteration: c.iteration,
+      ...(c.holder ? { holder: c.holder } : {}), ...(row.emptyAttributes ? { emptyAttributes: row.emptyAttributes } : {}),
+    };
+  };
   return {
     header(headers, line = 1) {
-      const planned = planColumns(headers, opts, line);
-      plan = filePlan(planned.columns, opts);
-      return planned.errors;
+      const columns = planColumns(headers, opts, line);
+      plan = filePlan(columns.columns, opts);
+      return columns.errors;
     },
+    prepare,
+    claim,
     map(record, line) {
-      if (plan === undefined) throw new Error('RowMapper.map() called before header()');
-      return mapRow(record, line, plan, opts);
+      const r = claim(prepare(record, line));
+      // Without a look-up nothing is ever asked of the directory.
+      if ('need' in r) throw new Error('a claim without a look-up asked for one');
+      return r;
     },
   };
 }
@@ -95,18 +148,19 @@ function filePlan(columns: readonly PlannedColumn[], opts: NormalizedOptions): F
     fieldOf: (key) => headerOf.get(key) ?? key, present: new Uint8Array(targets.length) };
 }
 
-function mapRow(record: Readonly<Record<string, string | undefined>>, line: number, plan: FilePlan, opts: NormalizedOptions): MapResult {
+/** One row's values at one choice of its derived names (and, for a person found by key, their own user name), checked. */
+function renderRow(record: Readonly<Record<string, string | undefined>>, line: number, plan: FilePlan, opts: NormalizedOptions, at: RenderAt): Rendered {
   // The spec is built in place; its optional fields appear only when a value gives them.
   const spec = { aliases: [], disable: [], groups: [], attributes: {} } as Partial<UserSpec> & { attributes: Record<string, string[]> };
   const sink: FieldSink = { patch: spec, issues: [], notes: [], notePrefix: '' };
   const { issues } = sink;
   let fieldOf: (key: string) => string;
-  const derived = new Set<string>();
-  if (plan.cellsOnly) {
+  let derived: ReadonlySet<string> = NO_DERIVED;
+  if (plan.cellsOnly && at.username === undefined) {
     const { targets, present } = plan;
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i];
-      const value = record[t.header]?.trim() ?? '';
+      const value = cellValue(record[t.header]);
       present[i] = value === '' ? 0 : 1;
       if (value !== '') checkValue(t.target, value, t.header, t.secret, t.notePrefix, line, spec, sink, opts);
     }
@@ -115,7 +169,7 @@ function mapRow(record: Readonly<Record<string, string | undefined>>, line: numb
     }
     fieldOf = plan.fieldOf;
   } else {
-    const resolved = resolveRow(record, plan.columns, opts, line);
+    const resolved = resolveRow(record, plan.columns, opts, line, at);
     issues.push(...resolved.issues);
     sink.notes.push(...resolved.notes);
     const { values } = resolved;
@@ -128,13 +182,11 @@ function mapRow(record: Readonly<Record<string, string | undefined>>, line: numb
       if (!values.has(m.field) && !failedToDerive) issues.push(rowIssue('MAP_MISSING_FIELD', missingText(m.field), { line, field: m.column }));
     }
     fieldOf = (key) => values.get(key)?.field ?? key;
-    for (const [key, v] of values) if (v.origin === 'derive') derived.add(key);
+    const d = new Set<string>();
+    for (const [key, v] of values) if (v.origin === 'derive') d.add(key);
+    derived = d;
   }
-  checkDuplicates(spec, fieldOf, line, opts, issues, opts.keyIdentity && derived.has('username'));
-  if (issues.length > 0) return { ok: false, line, errors: issues, notes: sink.notes, username: spec.username };
-  if (!opts.reportEmpty) return { ok: true, line, spec: spec as UserInput, notes: sink.notes, derived };
-  const emptyAttributes = plan.targets.flatMap((t) => (t.target.kind === 'attribute' && !spec.attributes[t.target.key]?.length ? [t.target.key] : []));
-  return { ok: true, line, spec: spec as UserInput, notes: sink.notes, derived, emptyAttributes };
+  return { spec, issues, notes: sink.notes, derived, fieldOf };
 }
 
 function checkValue(
@@ -162,34 +214,6 @@ function checkValue(
     if (out.value !== undefined) spec.attributes[target.info.name] = [out.value];
     else sink.issues.push(...out.issues);
     if (out.value !== undefined && !secret && looksLikeLostCharacter(out.value)) sink.notes.push(lostNote(field, out.value));
-  }
-}
-
-/**
- * The first row to use a name or address claims it, even if that row is
- * rejected for something else: the rejects are meant to be fixed and loaded
- * again, and must not then collide with a row imported after them.
- */
-function checkDuplicates(patch: Partial<UserSpec>, field: (key: string) => string, line: number, opts: NormalizedOptions, issues: OxprovError[], nameBySync = false): void {
-  const { seen } = opts;
-  if (patch.username !== undefined && !nameBySync) {
-    const owner = seen.usernameOwner(patch.username);
-    if (owner !== undefined) {
-      issues.push(rowIssue('MAP_DUPLICATE_USERNAME', `user name ${patch.username} is already used on line ${owner}`, { line, field: field('username'), value: patch.username }));
-    } else seen.claimUsername(patch.username, line);
-  }
-  if (patch.mail !== undefined) {
-    const owner = seen.addressOwner(patch.mail);
-    if (owner !== undefined) {
-      issues.push(rowIssue('MAP_DUPLICATE_MAIL', `address ${patch.mail} is already used as ${owner.kind} on line ${owner.line}`, { line, field: field('mail'), value: patch.mail }));
-    } else seen.claimAddress(patch.mail, line, 'mail');
-  }
-  for (const alias of patch.aliases ?? []) {
-    const owner = seen.addressOwner(alias);
-    // A user's own mail repeated among its aliases is harmless (and common in OX exports).
-    if (owner !== undefined && owner.line !== line) {
-      issues.push(rowIssue('MAP_DUPLICATE_ALIAS', `alias ${alias} is already used as ${owner.kind} on line ${owner.line}`, { line, field: field('alias'), value: alias }));
-    } else seen.claimAddress(alias, line, 'alias');
   }
 }
 

@@ -29,6 +29,8 @@ export class SeenTracker {
   readonly #addresses = new FoldedHashTable();
   /** Next suffix to try per base name, so that 1,000 "thomas.mueller" stay linear; only bases that collided are here. */
   readonly #nextSuffix = new Map<string, number>();
+  /** Per stem of derived names, the first iteration not known to be used by the input (see claim-names.ts). */
+  readonly #firstIteration = new Map<string, number>();
 
   /** The line that first used `username`, if any. */
   usernameOwner(username: string): number | undefined {
@@ -49,6 +51,21 @@ export class SeenTracker {
   /** Lines must be below 2³¹. */
   claimAddress(address: string, line: number, kind: AddressOwner['kind']): void {
     this.#addresses.setIfAbsent(address, checkLine(line) * 2 + (kind === 'alias' ? 1 : 0));
+  }
+
+  /**
+   * Where a row whose derived names start as `stem` begins to look for free ones:
+   * every iteration below it is used by earlier rows of the input, so that a
+   * thousand namesakes stay linear. Only stems that collided take memory.
+   */
+  firstIteration(stem: string): number {
+    return this.#firstIteration.get(stem.toLowerCase()) ?? 0;
+  }
+
+  /** Every iteration of `stem` below `n` is used by rows of the input. */
+  usedBelow(stem: string, n: number): void {
+    const key = stem.toLowerCase();
+    if (n > (this.#firstIteration.get(key) ?? 0)) this.#firstIteration.set(key, n);
   }
 
   /**

@@ -10,6 +10,13 @@ export const TEMPLATE_FILTERS = {
 } as const satisfies Record<string, (value: string) => string>;
 export type TemplateFilter = keyof typeof TEMPLATE_FILTERS;
 
+/**
+ * The reference that places the iteration token in a template (`{givenname}.{surname}{n}`):
+ * nothing for a row's first choice, then `2`, `3`, … when its derived names clash (see
+ * src/mapping/claim-names.ts).
+ */
+export const ITERATION_REF = 'n';
+
 /** A parsed derive template: literal text and references to other fields. */
 export type TemplatePart = string | { ref: string; filters: TemplateFilter[] };
 
@@ -63,7 +70,8 @@ export function renderTemplate(
     if (typeof p === 'string') { out += p; continue; }
     const raw = lookup(p.ref);
     const v = raw === undefined ? '' : p.filters.reduce((acc, f) => TEMPLATE_FILTERS[f](acc), raw);
-    if (v === '') missing.push(p.ref);
+    // The iteration token is empty at a row's first choice: that is not a missing value.
+    if (v === '' && p.ref !== ITERATION_REF) missing.push(p.ref);
     out += v;
   }
   return missing.length > 0 ? { missing } : { value: out };

@@ -119,3 +119,17 @@ const LOST_CHAR_RE = /\p{L}\?\p{L}/u;
 export function looksLikeLostCharacter(value: string): boolean {
   return LOST_CHAR_RE.test(value);
 }
+
+// White space of every kind (tab, NBSP, NEL, ideographic space, …), control and format characters (zero-width space, BOM).
+const INVISIBLE_ONLY = /^[\p{White_Space}\p{Cc}\p{Cf}]*$/u;
+
+/**
+ * A cell as the mapper reads it: trimmed, and empty when it holds nothing
+ * visible, so that a surname of only non-breaking or ideographic spaces is a
+ * missing surname, not an invisible one.
+ */
+export function cellValue(raw: string | undefined): string {
+  if (raw === undefined) return '';
+  const v = raw.trim();
+  return v !== '' && INVISIBLE_ONLY.test(v) ? '' : v;
+}

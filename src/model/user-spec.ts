@@ -55,6 +55,13 @@ export interface UserSpec {
   passwordHash?: string;
   /** Any other LDAP attributes (the paper's `--anyattribute`), values as strings. */
   attributes: Record<string, string[]>;
+  /**
+   * The fields a mapping derived (not the person's own cells): for an existing user the
+   * mailbox's location (`colocrouteaddr`) never moves by derivation.
+   */
+  derived?: ReadonlySet<string>;
+  /** Directory attributes an update deletes (a sync's `--empty-clears`: their cells are empty). */
+  clear?: readonly string[];
 }
 
 /** A spec with every optional list filled, for callers that build specs by hand. */

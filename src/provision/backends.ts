@@ -1,3 +1,4 @@
+import type { AttributeChange } from '../model/attribute-change.js';
 import type { AttributeSchema } from '../model/attribute-schema.js';
 import type { UserInput, UserSpec } from '../model/user-spec.js';
 import type { GroupwareFolderTemplates } from '../templates/groupware-folder-templates.js';
@@ -60,13 +61,15 @@ export interface Directory {
   listFeed(feed: string, extraAttributes?: readonly string[]): Promise<DirectoryUser[]>;
   /** Makes an existing user one of a feed's, with the person's key (a first sync over users made by an import). */
   manage(user: DirectoryUser, feed: string, key: string): Promise<void>;
+  /** What {@link manage} writes, without writing it (a sync's plan shows exactly this). */
+  manageChanges(user: DirectoryUser, feed: string, key: string): AttributeChange[];
   /**
    * Disables a user (mail refused, IMAP login refused, LDAP bind refused: the password hash is put
    * aside, the date recorded) or enables it again (the hash put back). `exists` when it already was so.
    */
   setEnabled(user: DirectoryUser, enabled: boolean, today: string): Promise<'updated' | 'exists'>;
-  /** Deletes attributes of a user (`--empty-clears`). */
-  clearAttributes(user: DirectoryUser, names: readonly string[]): Promise<void>;
+  /** What {@link setEnabled} writes, without writing it; empty when the user already is so. */
+  enableChanges(user: DirectoryUser, enabled: boolean, today: string): AttributeChange[];
   /** Marks a feed's user that a sync left unfinished in some back-end (`since` a date), or clears the mark (undefined). */
   markPending(username: string, since: string | undefined): Promise<void>;
   /** Every user, a page at a time (a large dry run reads the directory once). */
@@ -81,8 +84,10 @@ export interface Directory {
    * password included. `exists` when nothing was missing. @throws LDAP_NO_SUCH_OBJECT
    */
   fitUser(dn: string, spec: UserInput): Promise<{ outcome: 'created' | 'exists'; uidNumber: number }>;
-  /** Rewrites the attributes of `existing` that `spec` gives differently (never the ids, the password or the classes). */
+  /** Rewrites the attributes of `existing` that `spec` gives differently (never the ids, the password or the classes), and deletes those of `spec.clear`. */
   updateUser(existing: DirectoryUser, spec: UserInput): Promise<'updated' | 'exists'>;
+  /** What {@link updateUser} writes, without writing it: a sync's plan is this list. */
+  updateChanges(existing: DirectoryUser, spec: UserInput): AttributeChange[];
   /** Replaces these attributes of a user (found before: its entry may live anywhere under the users' base). @throws LDAP_NO_SUCH_OBJECT */
   modifyUser(user: DirectoryUser, attributes: Readonly<Record<string, readonly string[]>>): Promise<void>;
   /** Stores a new password hash (`mustChange`: shadowLastChange 0). @throws LDAP_NO_SUCH_OBJECT */

@@ -1,6 +1,7 @@
 import { OxprovError } from '../errors.js';
 import type { UserInput } from '../model/user-spec.js';
 import type { Directory, MailServerInfo } from '../provision/backends.js';
+import { STYLE_ATTRIBUTE } from '../templates/dovecot-folders.js';
 import type { ImapFolderTemplates } from '../templates/imap-folder-templates.js';
 import { attributeOf, type Decision } from './user-rules.js';
 
@@ -96,7 +97,9 @@ export class MailRouting {
         }
       }
       if (current === undefined && counts !== undefined) counts.set(server.name, (counts.get(server.name) ?? 0) + 1);
-      const spec: UserInput = { ...d.spec, mailServer: server.name, colocrouteaddr: d.spec.colocrouteaddr ?? `${d.spec.username}@${server.routeDomain}` };
+      // On demand Dovecot reads the folder style from the entry: it follows the language and the chosen style.
+      const attributes = server.folders === 'on-demand' && server.kind === 'dovecot' ? { ...d.spec.attributes, [STYLE_ATTRIBUTE]: [style] } : d.spec.attributes;
+      const spec: UserInput = { ...d.spec, mailServer: server.name, colocrouteaddr: d.spec.colocrouteaddr ?? `${d.spec.username}@${server.routeDomain}`, attributes };
       decisions[i] = { ...d, spec, notes };
     }
   }

@@ -6,7 +6,6 @@ import type { Backends, MailStore } from '../provision/backends.js';
 import { asBackendError, bisect } from './batch-work.js';
 import { generatePassword } from './generate-password.js';
 import { addMemberships } from './memberships.js';
-import { STYLE_ATTRIBUTE } from '../templates/dovecot-folders.js';
 import type { MailRouting } from './mail-routing.js';
 import type { RetryOptions } from './retry.js';
 import type { Decision } from './user-rules.js';
@@ -57,9 +56,6 @@ export async function applySteps(work: Work[], options: ProvisionOptions, ctx: S
     const dir = need(ctx, 'directory', 'ldap');
     await Promise.all(ldapWork.map((w) => ctx.ldapLimit(async () => {
       try {
-        // On demand Dovecot reads the folder style from the entry: it follows the language and the chosen style.
-        const server = ctx.routing.serverFor(w.spec);
-        if (server.folders === 'on-demand' && server.kind === 'dovecot') w.spec = { ...w.spec, attributes: { ...w.spec.attributes, [STYLE_ATTRIBUTE]: [ctx.templates.imap.styleFor(w.spec.language, w.spec.imapTemplate)] } };
         if (w.spec.dn !== undefined) {
           // In place: the company's entry gets what it lacks, whatever the mode; its own values stay.
           const fitted = await ctx.retry(() => dir.fitUser(w.spec.dn!, w.spec));

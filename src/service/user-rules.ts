@@ -3,6 +3,7 @@ import { normalDn } from '../model/dn.js';
 import type { Backend } from '../model/backends.js';
 import type { OnExisting } from '../model/outcomes.js';
 import type { UserInput } from '../model/user-spec.js';
+import { samePerson, type NameHolder } from '../model/name-lookup.js';
 import type { DirectoryUser, GroupwareUser } from '../provision/backends.js';
 
 /**
@@ -67,6 +68,12 @@ export function attributeOf(entry: Pick<DirectoryUser, 'attributes'>, name: stri
   return attributeValues(entry, name)[0];
 }
 
+/** What deciding names needs of a user: its name, its addresses and the feed that manages it. */
+export function holderOf(u: Pick<DirectoryUser, 'username' | 'attributes'>): NameHolder {
+  const mail = attributeOf(u, 'mail');
+  return { username: u.username, mail, addresses: [...(mail ? [mail] : []), ...attributeValues(u, 'alias')], feed: attributeOf(u, 'oxprovFeed') };
+}
+
 export function decide(input: UserInput, found: Found, options: RuleOptions): Decision {
   const name = input.username.toLowerCase();
   const entry = found.entries?.get(name);
@@ -75,12 +82,10 @@ export function decide(input: UserInput, found: Found, options: RuleOptions): De
 
   // A user name that belongs to another person (another mail address) is never taken over. The
   // person's own old address (kept as an alias when a sync changed the mail) is still the person.
-  const entryMail = entry && attributeOf(entry, 'mail');
-  const ownAddress = (mail: string) => [entryMail!, ...attributeValues(entry!, 'alias')].some((a) => a.toLowerCase() === mail.toLowerCase());
   // In place the request names its entry: the user name is the person's when it is that entry's.
   if (input.dn !== undefined && entry !== undefined && normalDn(entry.dn) !== normalDn(input.dn)) {
     errors.push(new OxprovError('MAP_EXISTS_USERNAME', `user name ${input.username} already belongs to ${entry.dn}`, { field: 'username', value: input.username }));
-  } else if (input.dn === undefined && !options.matchedByKey && entryMail && input.mail && !ownAddress(input.mail)) {
+  } else if (input.dn === undefined && !options.matchedByKey && entry !== undefined && !samePerson(holderOf(entry), input.mail)) {
     errors.push(new OxprovError('MAP_EXISTS_USERNAME', `user name ${input.username} already belongs to a user with another mail address`, { field: 'username', value: input.username }));
   }
   // An address of another user would make mail routing ambiguous.
@@ -136,13 +141,24 @@ export function fill(input: UserInput, entry: Pick<DirectoryUser, 'attributes'> 
   if (entry === undefined && row === undefined) return input;
   const spec: UserInput = { ...input };
   if (entry !== undefined) {
+    // A person's mailbox never moves by derivation: a routing address derived from a name is a new user's, not theirs.
+    if (input.derived?.has('colocrouteaddr')) spec.colocrouteaddr = undefined;
     for (const [field, attribute] of FILL_FROM_ENTRY) {
       if (spec[field] !== undefined) continue;
       const value = attributeOf(entry, attribute);
       if (value !== undefined && value !== '') spec[field] = field === 'language' ? value.toUpperCase() : value;
     }
+    // A changed mail keeps the old address as an alias, so that mail sent to it still arrives.
+    const oldMail = attributeOf(entry, 'mail');
+    let aliases = input.aliases.length || input.clear?.some((a) => a.toLowerCase() === 'alias') ? [...input.aliases] : [...attributeValues(entry, 'alias')];
+    const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+    if (spec.mail && oldMail && !same(spec.mail, oldMail) && !aliases.some((a) => same(a, oldMail))) aliases.push(oldMail);
+    if (spec.mail) aliases = aliases.filter((a) => !same(a, spec.mail!));
+    spec.aliases = aliases;
   }
-  if (row !== undefined) spec.language ??= row.language;
+  // The database's language stands in only where there is no entry (`--source_only=sql`, …): an entry's
+  // language is the entry's, and a request that gives none must not write one to it.
+  if (row !== undefined && entry === undefined) spec.language ??= row.language;
   if (input.activated === undefined) {
     // Disabled in either back-end stays disabled: a file without `activated` never switches anyone on.
     const enabled = entry === undefined ? undefined : attributeOf(entry, 'mailEnabled');

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import { OxprovError } from '../errors.js';
+import type { AttributeChange } from '../model/attribute-change.js';
 import type { AttributeSchema } from '../model/attribute-schema.js';
 import { BACKENDS, type Backend } from '../model/backends.js';
 import type { OnExisting, StepOutcome } from '../model/outcomes.js';
@@ -10,6 +11,7 @@ import type { ImapFolderTemplates } from '../templates/imap-folder-templates.js'
 import { asBackendError } from './batch-work.js';
 import { snapshotDirectory, type UserLookupView } from './directory-snapshot.js';
 import { MailRouting } from './mail-routing.js';
+import { NameLookupCache } from './name-lookup-cache.js';
 import { applySteps, type Work } from './provision-steps.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { attributeOf, decide, type Decision, type Found } from './user-rules.js';
@@ -27,6 +29,17 @@ export interface UserResult {
   ms: number;
   /** A password generated for a user created in this call: for the caller's 0600 file, nowhere else. */
   generatedPassword?: string;
+}
+
+/** What provisioning a request would do: see {@link UserService.preview}. */
+export interface Preview {
+  readonly result: UserResult;
+  /** The changes of an existing user's entry (none for a new user or a rejected request). */
+  readonly changes: readonly AttributeChange[];
+  /** The request completed from what exists, as it would be written. */
+  readonly spec?: UserInput;
+  readonly entry?: DirectoryUser;
+  readonly row?: GroupwareUser;
 }
 
 /** How one call treats its users. */
@@ -122,10 +135,24 @@ export class UserService {
 
   /** What {@link provision} would do, writing nothing: `valid` (would be created), `exists`, `rejected` or `failed`. */
   async check(inputs: readonly UserInput[], options: ProvisionOptions = {}): Promise<UserResult[]> {
+    return (await this.preview(inputs, options)).map((p) => p.result);
+  }
+
+  /**
+   * What {@link provision} with `onExisting: 'update'` would do, without writing:
+   * each request's outcome by the rules (`valid` for a new user, `exists` for one
+   * that exists, or `rejected`), the request completed from what exists, and the
+   * changes the directory would make to an existing user's entry: a sync's plan is
+   * this list, computed by the code that writes it.
+   */
+  async preview(inputs: readonly UserInput[], options: ProvisionOptions = {}): Promise<Preview[]> {
     const decisions = await this.decideAll(inputs, options, false);
-    return decisions.map((d, i): UserResult => d.ok
-      ? { username: inputs[i].username, status: d.entry ? 'exists' : 'valid', steps: {}, errors: [], notes: d.notes.length ? [...d.notes] : [], ms: 0 }
-      : { username: inputs[i].username, status: d.status, steps: d.steps ?? {}, errors: d.errors, notes: [], ms: 0 });
+    const dir = this.backends.directory;
+    return decisions.map((d, i): Preview => {
+      if (!d.ok) return { result: { username: inputs[i].username, status: d.status, steps: d.steps ?? {}, errors: d.errors, notes: [], ms: 0 }, changes: [] };
+      const changes = d.entry && dir && d.spec.dn === undefined ? dir.updateChanges(d.entry, d.spec) : [];
+      return { result: { username: inputs[i].username, status: d.entry ? 'exists' : 'valid', steps: {}, errors: [], notes: [...d.notes], ms: 0 }, changes, spec: d.spec, entry: d.entry, row: d.row };
+    });
   }
 
   async provision(inputs: readonly UserInput[], options: ProvisionOptions = {}): Promise<UserResult[]> {
@@ -235,7 +262,9 @@ export class UserService {
       out['ldap.timezone'] = a('OXTimeZone').join(', ');
       const quota = directory!.quotaOf(entry);
       out['ldap.quota'] = quota === undefined ? 'the server\'s default' : quota === 0 ? 'unlimited (0)' : `${quota} MB`;
+      out['ldap.colocRouteAddr'] = a('colocRouteAddr').join(', ');
       out['ldap.imapServer'] = a('imapServer').join(', ');
+      out['ldap.smtpServer'] = a('smtpServer').join(', ');
       out['ldap.mailServer'] = this.routing.serverOf(a('imapServer')[0]).name;
     } else out.ldap = 'no entry';
     const row = groupware ? (await groupware.findUsers([name])).get(name) : undefined;
@@ -280,9 +309,22 @@ export class UserService {
     await this.retry(() => this.need('directory', 'ldap').markPending(username, since));
   }
 
-  /** Deletes optional attributes of a user (a sync with `--empty-clears`). */
-  async clearAttributes(user: DirectoryUser, names: readonly string[]): Promise<void> {
-    await this.retry(() => this.need('directory', 'ldap').clearAttributes(user, names));
+  /** What {@link manage} writes: the plan of a take-over. */
+  manageChanges(user: DirectoryUser, feed: string, key: string): AttributeChange[] {
+    return this.need('directory', 'ldap').manageChanges(user, feed, key);
+  }
+
+  /** What {@link setEnabled} writes to the entry: the plan of a leaver or a returner. */
+  enableChanges(user: DirectoryUser, enabled: boolean, today: string): AttributeChange[] {
+    return this.need('directory', 'ldap').enableChanges(user, enabled, today);
+  }
+
+  /**
+   * A look-up of the names rows ask for, to decide them in input order
+   * (src/service/claim-rows.ts): through `view` (a dry run's snapshot) or the directory.
+   */
+  nameLookup(view?: UserLookupView): NameLookupCache {
+    return new NameLookupCache(view ?? this.backends.directory, (w) => this.retry(w));
   }
 
   /**

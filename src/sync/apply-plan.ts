@@ -59,7 +59,8 @@ export async function applyPlan(entries: readonly PlanEntry[], services: Service
     const results = await users.provision(part.map((e) => e.input!), { generatePasswords: options.generatePasswords, createGroups: options.createGroups, spread: options.spread });
     for (const [k, r] of results.entries()) {
       await markUnfinished(part[k], r);
-      report(part[k], r.status === 'failed' || r.status === 'rejected' ? r.status : 'created', r);
+      // A create that found the user made meanwhile (another run) is `exists`, not `created`.
+      report(part[k], r.status === 'failed' || r.status === 'rejected' || r.status === 'exists' ? r.status : 'created', r);
     }
   }
 
@@ -71,23 +72,8 @@ export async function applyPlan(entries: readonly PlanEntry[], services: Service
       report(e, r.status, r);
       return;
     }
-    if (r) {
-      // What becomes empty (an alias list emptied, a cell emptied with --empty-clears) is deleted: an update only writes values.
-      const emptied = e.changes.filter((c) => c.new.length === 0).map((c) => c.attribute);
-      if (emptied.length) {
-        try {
-          await users.clearAttributes(e.entry!, emptied);
-        } catch (err) {
-          r.status = 'failed';
-          r.errors.push(asBackendError(err, 'ldap'));
-          await markUnfinished(e, r);
-          report(e, 'failed', r);
-          return;
-        }
-      }
-      // Finished: the mark goes (if that fails, the next sync only repeats a repair that finds nothing to do).
-      if (attribute(e.entry!, 'oxprovPending').length) await users.markPending(e.username, undefined).catch(() => {});
-    }
+    // Finished: the mark goes (if that fails, the next sync only repeats a repair that finds nothing to do).
+    if (r && attribute(e.entry!, 'oxprovPending').length) await users.markPending(e.username, undefined).catch(() => {});
     if (e.action === 'enable') {
       const enabled = await users.setEnabled(e.entry!, true, today);
       report(e, enabled.status === 'failed' ? 'failed' : 'enabled', enabled.status === 'failed' ? enabled : r ?? enabled);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { csvRow } from '../import/csv-write.js';
+import { changeText, type AttributeChange } from '../model/attribute-change.js';
 import { planCounts, type PlanEntry } from './sync-plan.js';
 
 /** What a plan says, in the words of its files and its printed summary. */
@@ -15,7 +16,9 @@ export interface PlanSummary {
   readonly blocked: boolean;
 }
 
-const changesText = (e: PlanEntry) => e.changes.map((c) => `${c.attribute}: ${c.old.join('|') || '(none)'} → ${c.new.join('|') || '(none)'}`).join('; ');
+const changesText = (e: PlanEntry) => e.changes.map(changeText).join('; ');
+/** A change as plan.json holds it: a password hash is never written, only that it moves. */
+const changeJson = (c: AttributeChange) => ({ attribute: c.attribute, ...(c.op ? { op: c.op } : {}), ...(c.secret ? { secret: true, old: c.old.length ? ['(hidden)'] : [], new: c.new.length ? ['(hidden)'] : [] } : { old: c.old, new: c.new }) });
 
 /** plan.json (counts and one entry per user) and plan.csv, in the report folder (0700, the files 0600). */
 export function writePlanFiles(dir: string, summary: PlanSummary, entries: readonly PlanEntry[]): void {
@@ -25,7 +28,7 @@ export function writePlanFiles(dir: string, summary: PlanSummary, entries: reado
     maxDisable: summary.maxDisable, blocked: summary.blocked,
     entries: entries.map((e) => ({
       action: e.action, line: e.line, key: e.key, username: e.username,
-      changes: e.changes.map((c) => ({ attribute: c.attribute, old: c.old, new: c.new })),
+      changes: e.changes.map(changeJson),
       errors: e.errors.map((x) => ({ code: x.code, field: x.field, value: x.value, message: x.message })),
       notes: e.notes,
     })),
@@ -40,17 +43,17 @@ export function writePlanFiles(dir: string, summary: PlanSummary, entries: reado
 
 /**
  * plan.ldif: the LDAP changes of the plan for existing users (updates, users taken
- * over, leavers, returners, deletions), loadable with `ldapmodify`. New users are
- * not in it: their ids come from the id pool when they are written, and they exist
- * in the other back-ends too. The one change left out is the move of a leaver's
- * password hash (a hash is a secret): a comment says where `oxprov sync` makes it.
+ * over, leavers, returners, deletions), loadable with `ldapmodify`: exactly the
+ * changes the apply writes. New users are not in it: their ids come from the id
+ * pool when they are written, and they exist in the other back-ends too. A password
+ * hash that moves (a leaver's, a returner's) is left out, being a secret: a comment
+ * says where `oxprov sync` moves it.
  */
-export function writePlanLdif(dir: string, entries: readonly PlanEntry[], today: string, feed: string, names: Readonly<Record<string, string>> = {}): void {
+export function writePlanLdif(dir: string, entries: readonly PlanEntry[], names: Readonly<Record<string, string>> = {}): void {
   const out: string[] = [];
   // The directory's own names of the groupware attributes (`ldap.attributes`).
   const byLower = new Map(Object.entries(names).map(([k, v]) => [k.toLowerCase(), v]));
   const wire = (attr: string) => byLower.get(attr.toLowerCase()) ?? attr;
-  const enabledAttr = wire('mailEnabled');
   const value = (attr: string, v: string) => (/^[\x20-\x7e]*$/.test(v) && !/^[ :<]/.test(v) && !v.endsWith(' ') ? `${attr}: ${v}` : `${attr}:: ${Buffer.from(v, 'utf8').toString('base64')}`);
   for (const e of entries) {
     if (!e.entry) continue;
@@ -61,23 +64,14 @@ export function writePlanLdif(dir: string, entries: readonly PlanEntry[], today:
     }
     const mods: string[][] = [];
     const comments: string[] = [];
-    if (e.adopt) {
-      if (!(e.entry.attributes.objectClass ?? []).some((c) => c.toLowerCase() === 'oxprovmanaged')) mods.push(['add: objectClass', 'objectClass: oxprovManaged']);
-      mods.push(['replace: oxprovFeed', value('oxprovFeed', feed)], ['replace: oxprovKey', value('oxprovKey', e.key)]);
-    }
-    if (e.action === 'update' || e.action === 'enable') {
-      for (const c of e.changes) {
-        const a = wire(c.attribute);
-        mods.push(c.new.length ? [`replace: ${a}`, ...c.new.map((v) => value(a, v))] : [`delete: ${a}`]);
+    for (const c of e.changes) {
+      const a = wire(c.attribute);
+      if (c.secret) {
+        comments.push(`# oxprov sync also ${c.new.length ? `puts a password hash into ${a}` : `takes the password hash out of ${a}`} (a secret: not in this file)`);
+        continue;
       }
-    }
-    if (e.action === 'enable') {
-      mods.push([`replace: ${enabledAttr}`, `${enabledAttr}: OK`], ['delete: oxprovDisabledAt']);
-      comments.push('# oxprov sync also puts back the password hash kept in oxprovSavedPassword');
-    }
-    if (e.action === 'disable' && !e.repair) {
-      mods.push([`replace: ${enabledAttr}`, `${enabledAttr}: NO`], ['replace: oxprovDisabledAt', `oxprovDisabledAt: ${today}`]);
-      comments.push('# oxprov sync also moves the password hash from userPassword to oxprovSavedPassword (no bind)');
+      if (c.op === 'add') mods.push([`add: ${a}`, ...c.new.map((v) => value(a, v))]);
+      else mods.push(c.new.length ? [`replace: ${a}`, ...c.new.map((v) => value(a, v))] : [`delete: ${a}`]);
     }
     if (mods.length === 0) continue;
     out.push(`${comments.map((c) => `${c}\n`).join('')}${dn}\nchangetype: modify\n${mods.map((m) => m.join('\n')).join('\n-\n')}\n-\n`);

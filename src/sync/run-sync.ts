@@ -8,6 +8,8 @@ import { directoryColumns, DN_COLUMN } from '../import/directory-mapping.js';
 import { openDirectory } from '../import/read-directory.js';
 import type { Config } from '../config/config.js';
 import { createRowMapper, parseMapping } from '../mapping/index.js';
+import type { PreparedRow, RowMapper } from '../mapping/row-mapper.js';
+import { claimRows } from '../service/claim-rows.js';
 import { fieldByName } from '../mapping/fields.js';
 import type { UserInput } from '../model/user-spec.js';
 import type { DirectoryUser } from '../service/user-service.js';
@@ -15,7 +17,8 @@ import { openServices, type Services } from '../service/open-services.js';
 import { applyPlan } from './apply-plan.js';
 import { renderPlan, writePlanFiles, writePlanLdif, type PlanSummary } from './plan-files.js';
 import { defaultMaxDisable, normalizeSyncOptions, type SyncOptions, type SyncOptionsInput } from './sync-options.js';
-import { attribute, planCounts, planSync, suffixCandidates, type PlanEntry, type PlanRow } from './sync-plan.js';
+import { completePlan } from './plan-changes.js';
+import { attribute, planCounts, planSync, type PlanEntry, type PlanRow } from './sync-plan.js';
 
 export interface SyncRun {
   /** 0 done (or a clean plan), 1 rows rejected or failed, 2 could not run or refused by the leaver threshold. */
@@ -36,12 +39,12 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
     const options = normalizeSyncOptions(input);
     const config = loadConfig({ file: options.config });
     services = await openServices(config, { only: options.planOnly ? ['ldap', 'sql'] : undefined, retry: { outageMs: options.outageMs } });
-    const { rows, keyTarget } = await readRows(options, services, config);
+    const { rows: read, keyTarget, mapper } = await readRows(options, services, config);
     // The file's own directory attributes are compared too.
     const extra = new Set<string>();
-    for (const r of rows) {
-      for (const name of Object.keys(r.input?.attributes ?? {})) extra.add(name);
-      for (const name of r.clears ?? []) extra.add(name);
+    for (const r of read) {
+      for (const name of Object.keys(r.prepared?.first.spec.attributes ?? {})) extra.add(name);
+      for (const name of r.prepared?.emptyAttributes ?? []) extra.add(name);
     }
     const feedUsers = await services.users.feedUsers(options.feed, [...extra]);
     const byKey = new Map<string, DirectoryUser>();
@@ -49,16 +52,12 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
       const key = attribute(u, 'oxprovKey')[0];
       if (key !== undefined) byKey.set(key.toLowerCase(), u);
     }
-    // One bulk look-up of the user names new people ask for, and of their suffixed forms.
-    const unknown = rows.filter((r) => r.key && r.input && !byKey.has(r.key.toLowerCase()));
-    const names = unknown.flatMap((r) => (r.derivedUsername ? suffixCandidates(r.input!.username.toLowerCase()) : [r.input!.username.toLowerCase()]));
-    const byName = await services.users.findUsers(names);
+    const rows = await decideNames(read, mapper, byKey, services);
     // One read of the feed's groupware rows: what an earlier run left undone is finished.
     const sqlRows = await services.users.findRows(feedUsers.map((u) => u.username));
     const today = new Date().toISOString().slice(0, 10);
-    let entries = planSync(rows, { feed: options.feed, byKey, byName, rows: sqlRows, quotaAttribute: config.ldap.quotaAttribute, today, deleteAfterDays: options.deleteLeaversAfter, generatePasswords: options.generatePasswords, peopleDn: config.ldap.peopleDn,
-      mailServerOf: (imapServer) => (config.mail.servers.find((s) => s.imapServer.toLowerCase() === imapServer?.toLowerCase()) ?? config.mail.servers[0]).name });
-    entries = await checkWithService(entries, services, options);
+    const classified = planSync(rows, { feed: options.feed, byKey, rows: sqlRows, today, deleteAfterDays: options.deleteLeaversAfter, generatePasswords: options.generatePasswords, peopleDn: config.ldap.peopleDn });
+    const entries = await completePlan(classified, services.users, { feed: options.feed, today, createGroups: options.createGroups, spread: options.spread, generatePasswords: options.generatePasswords });
 
     const counts = planCounts(entries);
     const maxDisable = options.maxDisable ?? defaultMaxDisable(feedUsers.length);
@@ -69,7 +68,7 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
       maxDisable, blocked: leavers > maxDisable,
     };
     writePlanFiles(options.reportDir, summary, entries);
-    if (options.emitLdif) writePlanLdif(options.reportDir, entries, today, options.feed, config.ldap.attributes);
+    if (options.emitLdif) writePlanLdif(options.reportDir, entries, config.ldap.attributes);
     io.stdout.write(renderPlan(summary, entries));
     io.stdout.write(`  plan        ${path.join(options.reportDir, 'plan.json')}, plan.csv${options.emitLdif ? ', plan.ldif' : ''}\n`);
     if (summary.blocked) {
@@ -92,16 +91,27 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
   }
 }
 
-/** Every row of the file, mapped, with its key. The plan needs the whole desired state, so it is read whole. */
-async function readRows(options: SyncOptions, services: Services, config: Readonly<Config>): Promise<{ rows: PlanRow[]; keyTarget: string }> {
+/** A row of the feed as read: checked but for its names, with its key; or why it was refused. */
+interface ReadRow {
+  readonly line: number;
+  readonly key?: string;
+  readonly prepared?: PreparedRow;
+  readonly errors: readonly OxprovError[];
+  /** In place, the entry the row is; from another directory, the person's password hash. */
+  readonly dn?: string;
+  readonly passwordHash?: string;
+}
+
+/** Every row of the file, checked, with its key. The plan needs the whole desired state, so it is read whole. */
+async function readRows(options: SyncOptions, services: Services, config: Readonly<Config>): Promise<{ rows: ReadRow[]; keyTarget: string; mapper: RowMapper }> {
   const fileMapping = options.mapping ? parseMapping(readText(options.mapping)) : undefined;
   const fromDirectory = options.directory ? directoryColumns(fileMapping) : undefined;
   const mapping = fromDirectory?.mapping ?? fileMapping;
   const schema = await services.users.schema()!;
   const mapper = createRowMapper({
-    languages: services.templates.imap.languages, imapStyles: services.templates.imap.styles, schema, mapping,
+    languages: services.templates.imap.languages, imapStyles: services.templates.imap.styles, schema, mapping, passwordPolicy: config.passwords,
     // A password is needed for new people only: the plan asks for it where it creates someone.
-    generatePasswords: true, keyIdentity: true, reportEmpty: options.emptyClears,
+    generatePasswords: true, reportEmpty: options.emptyClears,
   });
   // A directory that is down or refuses the bind ends the run here, before any write.
   const source: RowSource = options.directory
@@ -113,49 +123,77 @@ async function readRows(options: SyncOptions, services: Services, config: Readon
     const field = fieldByName(options.key);
     const attr = field === undefined ? schema.attribute(options.key)?.name : undefined;
     if (field === undefined && attr === undefined) throw new OxprovError('CFG_INVALID', `--key ${options.key} is neither a field nor an attribute of the directory`, { field: '--key' });
-    const keyOf = (spec: UserInput): string | undefined => (field !== undefined ? (spec as unknown as Record<string, unknown>)[field] as string | undefined : spec.attributes[attr!]?.[0]);
-    const rows: PlanRow[] = [];
+    const keyOf = (spec: Partial<UserInput>): string | undefined => (field !== undefined ? (spec as unknown as Record<string, unknown>)[field] as string | undefined : spec.attributes?.[attr!]?.[0]);
+    const rows: ReadRow[] = [];
+    const seenKeys = new Map<string, number>();
     for await (const row of source.rows) {
       if (isRowError(row)) {
-        rows.push({ line: row.line, errors: [row.error], notes: [], derivedUsername: false, derivedMail: false });
+        rows.push({ line: row.line, errors: [row.error] });
         continue;
       }
-      const m = mapper.map(row.record, row.line);
-      if (!m.ok) {
-        rows.push({ line: row.line, errors: m.errors, notes: m.notes, derivedUsername: false, derivedMail: false });
+      const prepared = mapper.prepare(row.record, row.line);
+      const extra = { dn: options.directory?.inPlace ? row.record[DN_COLUMN] : undefined, passwordHash: row.passwordHash };
+      if (prepared.first.issues.length) {
+        rows.push({ line: row.line, prepared, errors: [], ...extra });
         continue;
       }
-      const key = keyOf(m.spec);
+      const key = keyOf(prepared.first.spec);
       if (key === undefined || key === '') {
         const e = new OxprovError('MAP_MISSING_KEY', `line ${row.line}: the key ${options.key} is empty: the row names no person`, { line: row.line, field: options.key });
-        rows.push({ line: row.line, errors: [e], notes: m.notes, derivedUsername: false, derivedMail: false });
+        rows.push({ line: row.line, errors: [e] });
         continue;
       }
-      // In place each row names the entry it is; from another directory it may carry the person's password hash.
-      const input = options.directory?.inPlace ? { ...m.spec, dn: row.record[DN_COLUMN] }
-        : row.passwordHash !== undefined && m.spec.password === undefined ? { ...m.spec, passwordHash: row.passwordHash } : m.spec;
-      rows.push({ line: row.line, key, input, errors: [], notes: m.notes, derivedUsername: m.derived.has('username'), derivedMail: m.derived.has('mail'), derived: m.derived, clears: m.emptyAttributes });
+      const first = seenKeys.get(key.toLowerCase());
+      if (first !== undefined) {
+        const e = new OxprovError('MAP_DUPLICATE_KEY', `line ${row.line}: key ${key} is already used on line ${first}`, { line: row.line, field: 'key', value: key });
+        rows.push({ line: row.line, key, errors: [e] });
+        continue;
+      }
+      seenKeys.set(key.toLowerCase(), row.line);
+      rows.push({ line: row.line, key, prepared, errors: [], ...extra });
     }
-    return { rows, keyTarget: field ?? attr! };
+    return { rows, keyTarget: field ?? attr!, mapper };
   } finally {
     await source.close();
   }
 }
 
-/** The user service's own rules (addresses of other users, unknown groups, …) for what the plan writes: a refused row is rejected in the plan too. */
-async function checkWithService(entries: PlanEntry[], services: Services, options: SyncOptions): Promise<PlanEntry[]> {
-  const out = [...entries];
-  const check = async (indexes: number[], matchedByKey: boolean) => {
-    if (indexes.length === 0) return;
-    const results = await services.users.check(indexes.map((i) => out[i].input!), { createGroups: options.createGroups, spread: options.spread, generatePasswords: options.generatePasswords, matchedByKey, onExisting: 'update' });
-    results.forEach((r, k) => {
-      const i = indexes[k];
-      if (r.status === 'rejected') out[i] = { ...out[i], action: 'rejected', errors: r.errors, changes: [] };
-    });
-  };
-  await check(out.flatMap((e, i) => (e.action === 'create' ? [i] : [])), false);
-  await check(out.flatMap((e, i) => ((e.action === 'update' || e.action === 'enable') && e.changes.length ? [i] : [])), true);
-  return out;
+/**
+ * Decides every row's names in file order (src/service/claim-rows.ts): a person
+ * found by key keeps the user name they have, and what derives from it follows;
+ * a new person's derived names are free in the file and the directory, or belong
+ * to the user an import made for them (taken over).
+ */
+async function decideNames(read: readonly ReadRow[], mapper: RowMapper, byKey: ReadonlyMap<string, DirectoryUser>, services: Services): Promise<PlanRow[]> {
+  const prepared = read.flatMap((r) => (r.prepared ? [r.prepared] : []));
+  const keyOfLine = new Map(read.map((r) => [r.line, r.key]));
+  const claimed = await claimRows(mapper, prepared, services.users.nameLookup(), (row) => {
+    const existing = byKey.get(keyOfLine.get(row.line)?.toLowerCase() ?? '');
+    return existing ? { identity: 'sync', existing: { username: existing.username } } : { identity: 'sync' };
+  });
+  // The users to take over, read whole (their entries are written).
+  const takeOvers = await services.users.findUsers(claimed.flatMap((m) => (m.ok && m.holder ? [m.holder.username] : [])));
+  const rows: PlanRow[] = [];
+  let k = 0;
+  for (const r of read) {
+    if (!r.prepared) {
+      rows.push({ line: r.line, key: r.key, errors: r.errors, notes: [] });
+      continue;
+    }
+    const m = claimed[k++];
+    const given = r.prepared.first.derived.has('username') ? undefined : r.prepared.first.spec.username;
+    if (!m.ok) {
+      rows.push({ line: r.line, key: r.key, errors: m.errors, notes: m.notes, givenUsername: m.username ?? given });
+      continue;
+    }
+    // In place each row names the entry it is; from another directory it may carry the person's password hash.
+    let input: UserInput = { ...m.spec, derived: m.derived, ...(m.emptyAttributes?.length ? { clear: m.emptyAttributes } : {}) };
+    if (r.dn !== undefined) input = { ...input, dn: r.dn };
+    else if (r.passwordHash !== undefined && input.password === undefined) input = { ...input, passwordHash: r.passwordHash };
+    const takeOver = m.holder && !byKey.has(r.key!.toLowerCase()) ? takeOvers.get(m.holder.username.toLowerCase()) : undefined;
+    rows.push({ line: r.line, key: r.key, input, errors: [], notes: m.notes, givenUsername: given, takeOver });
+  }
+  return rows;
 }
 
 function readText(file: string): string {

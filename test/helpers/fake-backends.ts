@@ -1,6 +1,8 @@
 import { OxprovError } from '../../src/errors.js';
 import { inMemorySchema, STANDARD_ATTRIBUTES } from '../../src/mapping/index.js';
+import type { AttributeChange } from '../../src/model/attribute-change.js';
 import type { UserInput, UserSpec } from '../../src/model/user-spec.js';
+import { enableChanges, manageChanges, updateChanges } from '../../src/provision/ldap/entry-changes.js';
 import { MailServers } from '../../src/provision/backends.js';
 import type {
   Backends, Directory, DirectoryGroup, DirectoryGroups, DirectoryListing, DirectoryResources, DirectoryUser,
@@ -57,14 +59,22 @@ export class FakeDirectory implements Directory {
   }
 
   async listFeed(feed: string) { return [...this.users.values()].filter((u) => u.attributes.oxprovFeed?.[0] === feed); }
-  async manage(user: DirectoryUser, feed: string, key: string) { await this.modifyUser(user, { oxprovFeed: [feed], oxprovKey: [key] }); }
+  // The changes are the real directory's (pure functions): what the fake writes is what a plan shows.
+  manageChanges(user: DirectoryUser, feed: string, key: string) { return manageChanges(user, feed, key); }
+  async manage(user: DirectoryUser, feed: string, key: string) { await this.applyChanges(user, manageChanges(user, feed, key)); }
+  enableChanges(user: DirectoryUser, enabled: boolean, today: string) { return enableChanges(user, enabled, today, stackConfig()); }
   async setEnabled(user: DirectoryUser, enabled: boolean, today: string): Promise<'updated' | 'exists'> {
-    if ((user.attributes.mailEnabled?.[0] === 'OK') === enabled) return 'exists';
-    await this.modifyUser(user, { mailEnabled: [enabled ? 'OK' : 'NO'], oxprovDisabledAt: enabled ? [] : [today] });
+    const changes = enableChanges(user, enabled, today, stackConfig());
+    if (changes.length === 0) return 'exists';
+    await this.applyChanges(user, changes);
     return 'updated';
   }
   async markPending(username: string, since: string | undefined) { await this.modifyByName(username, { oxprovPending: since === undefined ? [] : [since] }); }
-  async clearAttributes(user: DirectoryUser, names: readonly string[]) { await this.modifyUser(user, Object.fromEntries(names.map((n) => [n, []]))); }
+
+  private async applyChanges(user: DirectoryUser, changes: readonly AttributeChange[]) {
+    const current = this.users.get(user.username.toLowerCase()) ?? user;
+    await this.modifyUser(user, Object.fromEntries(changes.map((c) => [c.attribute, c.op === 'add' ? [...(current.attributes[c.attribute] ?? []), ...c.new] : [...c.new]])));
+  }
 
   async countByImapServer() {
     const counts = new Map<string, number>();
@@ -101,14 +111,14 @@ export class FakeDirectory implements Directory {
     return { outcome: 'created' as const, uidNumber };
   }
 
+  updateChanges(existing: DirectoryUser, spec: UserInput) { return updateChanges(existing, spec, stackConfig()); }
+
   async updateUser(existing: DirectoryUser, spec: UserInput): Promise<'updated' | 'exists'> {
     await this.faults.ldap?.([spec.username]);
-    const attrs = { ...existing.attributes } as Record<string, readonly string[]>;
-    let changed = false;
-    const set = (k: string, v: string | undefined) => { if (v !== undefined && attrs[k]?.[0] !== v) { attrs[k] = [v]; changed = true; } };
-    set('sn', spec.surname); set('mail', spec.mail); set('preferredLanguage', spec.language);
-    if (changed) this.users.set(existing.username.toLowerCase(), { ...existing, attributes: attrs });
-    return changed ? 'updated' : 'exists';
+    const changes = updateChanges(existing, spec, stackConfig());
+    if (changes.length === 0) return 'exists';
+    await this.applyChanges(existing, changes);
+    return 'updated';
   }
 
   async modifyUser(user: DirectoryUser, attributes: Readonly<Record<string, readonly string[]>>) {

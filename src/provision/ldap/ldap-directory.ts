@@ -14,7 +14,9 @@ import { ldapError, ldapResultCode } from './ldap-errors.js';
 import { anyEqual, inChunks, searchEntries } from './ldap-search.js';
 import { hashPassword, verifyPassword } from './password-hash.js';
 import { LdapAttributeSchema } from './subschema.js';
-import { updatableAttributes, userEntry, type EntryAttributes } from './user-entry.js';
+import { userEntry, type EntryAttributes } from './user-entry.js';
+import { enableChanges, manageChanges, updateChanges } from './entry-changes.js';
+import type { AttributeChange } from '../../model/attribute-change.js';
 import { AttributeNames } from './attribute-names.js';
 
 export interface LdapDirectoryOptions {
@@ -172,48 +174,28 @@ export class LdapDirectory implements Directory {
     return users;
   }
 
+  manageChanges(user: DirectoryUser, feed: string, key: string): AttributeChange[] {
+    return manageChanges(user, feed, key);
+  }
+
   async manage(user: DirectoryUser, feed: string, key: string): Promise<void> {
-    const classes = (user.attributes.objectClass ?? []).map((c) => c.toLowerCase());
-    const changes: Change[] = [];
-    if (!classes.includes('oxprovmanaged')) changes.push(new Change({ operation: 'add', modification: new Attribute({ type: 'objectClass', values: ['oxprovManaged'] }) }));
-    changes.push(new Change({ operation: 'replace', modification: new Attribute({ type: 'oxprovFeed', values: [feed] }) }));
-    changes.push(new Change({ operation: 'replace', modification: new Attribute({ type: 'oxprovKey', values: [key] }) }));
-    await this.modify(user.dn, changes, `giving ${user.username} to feed ${feed}`);
+    await this.apply(user, manageChanges(user, feed, key), `giving ${user.username} to feed ${feed}`);
+  }
+
+  enableChanges(user: DirectoryUser, enabled: boolean, today: string): AttributeChange[] {
+    return enableChanges(user, enabled, today, this.config);
   }
 
   async setEnabled(user: DirectoryUser, enabled: boolean, today: string): Promise<'updated' | 'exists'> {
-    const enabledNow = attributeValue(user, 'mailEnabled') === 'OK';
-    const saved = attributeValue(user, 'oxprovSavedPassword');
-    const password = attributeValue(user, 'userPassword');
-    const replace = (type: string, values: string[]) => new Change({ operation: 'replace', modification: new Attribute({ type: this.names.wire(type), values }) });
-    const changes: Change[] = [];
-    if (enabled) {
-      if (enabledNow && saved === undefined) return 'exists';
-      changes.push(replace('mailEnabled', ['OK']), replace('oxprovDisabledAt', []));
-      // The password the person had before leaving comes back with them.
-      if (saved !== undefined) changes.push(replace('userPassword', [saved]), replace('oxprovSavedPassword', []));
-    } else {
-      if (!enabledNow && (password === undefined || !this.ownEntry(user.dn))) return 'exists';
-      const classes = (user.attributes.objectClass ?? []).map((c) => c.toLowerCase());
-      if (!classes.includes('oxprovmanaged')) changes.push(new Change({ operation: 'add', modification: new Attribute({ type: 'objectClass', values: ['oxprovManaged'] }) }));
-      changes.push(replace('mailEnabled', ['NO']), replace('oxprovDisabledAt', [today]));
-      // Without a password hash no bind succeeds; the hash waits for a return. An entry fitted in place
-      // keeps the company's password: binding to the company's directory is the company's to decide.
-      if (password !== undefined && this.ownEntry(user.dn)) changes.push(replace('oxprovSavedPassword', [password]), replace('userPassword', []));
-    }
-    await this.modify(user.dn, changes, `${enabled ? 'enabling' : 'disabling'} ${user.username}`);
+    const changes = enableChanges(user, enabled, today, this.config);
+    if (changes.length === 0) return 'exists';
+    await this.apply(user, changes, `${enabled ? 'enabling' : 'disabling'} ${user.username}`);
     return 'updated';
   }
 
   async markPending(username: string, since: string | undefined): Promise<void> {
     const change = new Change({ operation: 'replace', modification: new Attribute({ type: 'oxprovPending', values: since === undefined ? [] : [since] }) });
     await this.modify(await this.dnOf(username), [change], `${since === undefined ? 'clearing' : 'setting'} the unfinished mark of ${username}`);
-  }
-
-  async clearAttributes(user: DirectoryUser, names: readonly string[]): Promise<void> {
-    if (names.length === 0) return;
-    const changes = names.map((type) => new Change({ operation: 'replace', modification: new Attribute({ type: this.names.wire(type), values: [] }) }));
-    await this.modify(user.dn, changes, `clearing ${names.join(', ')} of ${user.username}`);
   }
 
   async *scanUsers(pageSize = 1000): AsyncIterable<readonly DirectoryListing[]> {
@@ -301,16 +283,14 @@ export class LdapDirectory implements Directory {
     }
   }
 
+  updateChanges(existing: DirectoryUser, spec: UserInput): AttributeChange[] {
+    return updateChanges(existing, spec, this.config);
+  }
+
   async updateUser(existing: DirectoryUser, spec: UserInput): Promise<'updated' | 'exists'> {
-    const wanted = updatableAttributes(userEntry(spec, this.config, { uidNumber: existing.uidNumber ?? 0 }), spec);
-    const have = new Map(Object.entries(existing.attributes).map(([k, v]) => [k.toLowerCase(), v]));
-    const changes: Change[] = [];
-    for (const [type, values] of Object.entries(wanted)) {
-      if (sameValues(have.get(type.toLowerCase()) ?? [], values)) continue;
-      changes.push(new Change({ operation: 'replace', modification: new Attribute({ type: this.names.wire(type), values }) }));
-    }
+    const changes = updateChanges(existing, spec, this.config);
     if (changes.length === 0) return 'exists';
-    await this.modify(existing.dn, changes, `updating ${existing.username}`);
+    await this.apply(existing, changes, `updating ${existing.username}`);
     return 'updated';
   }
 
@@ -374,6 +354,15 @@ export class LdapDirectory implements Directory {
     if (changes.length) await this.modify(user.dn, changes, `taking the groupware from ${user.dn}`);
   }
 
+  /** Writes exactly these changes (see entry-changes.ts), in one modify. */
+  private async apply(user: DirectoryUser, changes: readonly AttributeChange[], what: string): Promise<void> {
+    if (changes.length === 0) return;
+    await this.modify(user.dn, changes.map((c) => new Change({
+      operation: c.op === 'add' ? 'add' : 'replace',
+      modification: new Attribute({ type: c.attribute === 'objectClass' ? c.attribute : this.names.wire(c.attribute), values: [...c.new] }),
+    })), what);
+  }
+
   private async modify(dn: string, changes: Change[], what: string): Promise<void> {
     try {
       await this.client.modify(dn, changes);
@@ -399,12 +388,6 @@ function attributeValue(user: DirectoryUser, name: string): string | undefined {
   const lower = name.toLowerCase();
   const key = Object.keys(user.attributes).find((k) => k.toLowerCase() === lower);
   return key === undefined ? undefined : user.attributes[key][0];
-}
-
-function sameValues(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  const set = new Set(a);
-  return b.every((v) => set.has(v));
 }
 
 function toUser(e: Entry, names: AttributeNames): DirectoryUser {

@@ -7,6 +7,7 @@ import { userSpec } from '../../../src/model/user-spec.js';
 import { openServices, type Services } from '../../../src/service/open-services.js';
 import { ldapBindAs, sqlQuery, withImapLogin, withLdapAdmin } from '../../helpers/clients.js';
 import { sink, tmpDir } from '../../helpers/import-helpers.js';
+import { snapshotEntries, unplannedChanges } from '../../helpers/plan-snapshot.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
 /**
@@ -123,8 +124,12 @@ describe('a year of an HR feed', () => {
     // Nothing changed yet.
     expect(await ldapBindAs(config, leaverNames[1], pw(leavers[1]))).toBe(true);
 
+    // The apply writes exactly what the plan lists, no attribute more, none less.
+    const scope = `(|(oxprovFeed=${feed})(uid=*${tag}*)(uid=${handMade}))`;
+    const snapshot = await snapshotEntries(config, scope);
     const applied = await sync(f);
     expect(applied.exitCode).toBe(0);
+    expect(unplannedChanges(snapshot, await snapshotEntries(config, scope), applied.entries!)).toEqual([]);
     // Leavers: no LDAP bind, no IMAP login, no mail delivery, groupware off; the mailbox keeps its mail.
     for (const [i, name] of leaverNames.entries()) {
       expect(await ldapBindAs(config, name, pw(leavers[i]))).toBe(false);

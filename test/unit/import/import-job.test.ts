@@ -56,6 +56,34 @@ describe('the import job', () => {
     expect(mail.mailboxes.get('user0')).toEqual(['INBOX', 'Gesendete Objekte', 'Entwürfe', 'Papierkorb', 'Spam']);
   });
 
+  it('never waits on itself: one valid row followed by 20,000 rejected rows is provisioned and every row reported', async () => {
+    const src = source(20_001, { bad: (i) => i > 0 });
+    const { j, rows, directory } = job(src, {}, { batchSize: 500 });
+    const end = await j.run();
+    expect(end.rows).toMatchObject({ read: 20_001, created: 1, rejected: 20_000 });
+    expect(rows).toHaveLength(20_001);
+    expect(directory.users.has('user0')).toBe(true);
+  });
+
+  it('never waits on itself: 40,000 rows of one user name are one user and 39,999 duplicates', async () => {
+    let read = 0;
+    const rows: RowOutcome[] = [];
+    async function* same(): AsyncGenerator<SourceRow> {
+      for (let i = 0; i < 40_000; i++) {
+        read++;
+        const record = { username: 'solo', password: 'Pw-123456', surname: 'Job', mail: 'solo@test.tux', colocrouteaddr: 'solo@localhost', language: 'DE' };
+        yield { line: i + 2, record, raw: 'solo' };
+      }
+    }
+    const fake = fakeService();
+    const j = new ImportJob({ header: HEADER, rows: same(), close: async () => {} }, mapper(), fake.users, { ...OPTIONS, batchSize: 500 });
+    j.onRow((o) => rows.push(o));
+    const end = await j.run();
+    expect(read).toBe(40_000);
+    expect(end.rows).toMatchObject({ read: 40_000, created: 1, rejected: 39_999 });
+    expect(new Set(rows.slice(1).map((r) => r.errors[0].code))).toEqual(new Set(['MAP_DUPLICATE_USERNAME']));
+  });
+
   it('applies backpressure: reads no further than the batches in flight while the back-ends are slow', async () => {
     let inFlightMax = 0;
     let done = 0;
