@@ -259,23 +259,50 @@ function showNext(run) {
   const next = $('next');
   const checked = run.status === 'done' || run.status === 'blocked';
   box.hidden = !(checked && (run.mode === 'dry-run' || run.mode === 'plan'));
-  $('max-disable-label').hidden = !(run.plan && run.plan.blocked);
-  if (run.plan) $('max-disable').value = String(Math.max(run.plan.maxDisable, run.plan.counts.disable));
+  const blocked = Boolean(run.plan && run.plan.blocked);
+  $('max-disable-label').hidden = !blocked;
+  // How many people may be disabled is the administrator's decision: the field starts empty, never with the plan's own count.
+  $('max-disable').value = '';
+  $('confirm-box').hidden = true;
+  $('max-disable-status').textContent = '';
   next.textContent = run.mode === 'dry-run' ? 'Start the import with these options' : 'Apply this plan';
-  next.onclick = async () => {
+  const send = async (maxDisable) => {
     next.disabled = true;
+    $('confirm').disabled = true;
     try {
       const o = run.options;
       const request = run.kind === 'import'
         ? { uploadId: run.uploadId, kind: 'import', mode: 'import', onExisting: o.onExisting, generatePasswords: o.generatePasswords, createGroups: o.createGroups, only: o.only }
         : { uploadId: run.uploadId, kind: 'sync', mode: 'apply', feed: o.feed, key: o.key, generatePasswords: o.generatePasswords, createGroups: o.createGroups,
-          ...(run.plan.blocked ? { maxDisable: Number($('max-disable').value) } : {}) };
+          ...(maxDisable === undefined ? {} : { maxDisable }) };
       await startRun(request);
     } catch (err) {
       say('run-status', err);
     } finally {
       next.disabled = false;
+      $('confirm').disabled = false;
     }
+  };
+  next.onclick = async () => {
+    if (!blocked) return send(undefined);
+    // Over the threshold: only with a number the administrator typed, and only after saying once more what it does.
+    const typed = $('max-disable').value.trim();
+    const leavers = run.plan.counts.disable;
+    if (!/^\d+$/.test(typed)) {
+      $('max-disable-status').textContent = `This plan disables ${leavers} users, more than the threshold of ${run.plan.maxDisable}. Type in "Disable at most" how many may be disabled, then apply.`;
+      $('max-disable').focus();
+      return;
+    }
+    if (Number(typed) < leavers) {
+      $('max-disable-status').textContent = `This plan disables ${leavers} users; at most ${typed} would refuse it again. Type ${leavers} or more to apply it.`;
+      return;
+    }
+    $('max-disable-status').textContent = '';
+    $('confirm-text').textContent = `This disables ${leavers} users of feed ${run.plan.feed} (LDAP bind, IMAP login and mail refused; nothing is deleted).`;
+    $('confirm').textContent = `Disable ${leavers} users and apply the plan`;
+    $('confirm').onclick = () => send(Number(typed));
+    $('confirm-box').hidden = false;
+    $('confirm').focus();
   };
 }
 

@@ -235,6 +235,12 @@ export class WebRuns {
     const r = live.record;
     r.exitCode = run.exitCode;
     r.messages = messagesOf(stderr.text(), 'oxprov sync: ');
+    const blocked = run.summary?.blocked ? run.summary : undefined;
+    if (blocked) {
+      // The page's own words: its field, not the command line's option.
+      const leavers = blocked.counts.disable;
+      r.messages = [`SYNC_TOO_MANY_LEAVERS: the plan disables ${leavers} users of feed ${blocked.feed}, more than ${blocked.maxDisable}; nothing was changed. If they really left, type ${leavers} in "Disable at most" and apply the plan again.`];
+    }
     r.plan = run.summary;
     for (const e of run.entries ?? []) {
       if (e.action === 'rejected') live.issues.push(...issuesOf({ line: e.line, name: e.username || e.key, status: 'rejected', errors: e.errors }));

@@ -109,6 +109,10 @@ describe('every admin tool through the daemon, with the CLI\'s --server path', (
     expect(shown.out).toMatch(new RegExp(`ldap.dn +uid=${smtest},ou=people`));
     expect(shown.out).toMatch(/ldap\.quota +50 MB/);
     expect(shown.out).toMatch(/ldap\.enabled +yes/);
+    // Where the mailbox lives, as the mail system routes it.
+    expect(shown.out).toMatch(new RegExp(`ldap\\.colocRouteAddr +${smtest}@localhost`));
+    expect(shown.out).toMatch(/ldap\.imapServer +127\.0\.0\.1/);
+    expect(shown.out).toMatch(/ldap\.smtpServer +127\.0\.0\.1/);
     expect(shown.out).toMatch(/sql\.activated +yes/);
     expect(shown.out).toMatch(/imap +.*INBOX/);
     expect(await cli(`./showuser ${ADMIN} --username=${uniqueName('ghost')}`)).toMatchObject({ code: 2, err: expect.stringMatching(/ADMIN_NO_SUCH_USER/) });

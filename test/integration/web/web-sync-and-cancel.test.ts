@@ -115,9 +115,41 @@ describe('a sync in the page', () => {
     expect(await page.locator('#threshold').textContent()).toMatch(/this plan disables 7\. It is over the threshold/);
     await page.locator('#plan-action').selectOption('disable');
     await expect.poll(async () => new Set((await cells('#plan')).map((r) => r[1]))).toEqual(new Set(['disable']));
-    expect(await page.locator('#max-disable').inputValue()).toBe('7');
-    await page.locator('#run').screenshot({ path: path.join(SHOTS, 'sync-plan-blocked.png') });
+    // The number is the administrator's to type: the field starts empty, and Apply without one sends nothing.
+    expect(await page.locator('#max-disable').inputValue()).toBe('');
+    const planTitle = await page.locator('#run-title').textContent();
     await page.locator('#next').click();
+    expect(await page.locator('#max-disable-status').textContent()).toContain('This plan disables 7 users, more than the threshold of 5');
+    expect(await page.locator('#run-title').textContent()).toBe(planTitle);
+    expect(await page.locator('#confirm-box').isVisible()).toBe(false);
+    // The server refuses the same request without the number, in the page's words: nothing is disabled.
+    const refused = await page.evaluate(async (feed) => {
+      const s = await (await fetch('/ui/api/session')).json() as { csrf: string };
+      const { runs } = await (await fetch('/ui/api/runs')).json() as { runs: { uploadId: string }[] };
+      const post = await fetch('/ui/api/runs', { method: 'POST', headers: { 'X-CSRF-Token': s.csrf, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ uploadId: runs[0].uploadId, kind: 'sync', mode: 'apply', feed, key: 'employeeNumber', generatePasswords: true }) });
+      const { id } = await post.json() as { id: string };
+      for (;;) {
+        const { run: r } = await (await fetch(`/ui/api/runs/${id}`)).json() as { run: { status: string; messages: string[] } };
+        if (r.status !== 'running') return r;
+        await new Promise((done) => setTimeout(done, 100));
+      }
+    }, p);
+    expect(refused.status).toBe('blocked');
+    expect(refused.messages.join(' ')).toContain('type 7 in "Disable at most"');
+    expect(refused.messages.join(' ')).not.toContain('--max-disable');
+    // Too few refuses again; enough asks once more, saying how many, before anything is sent.
+    await page.locator('#max-disable').fill('6');
+    await page.locator('#next').click();
+    expect(await page.locator('#max-disable-status').textContent()).toContain('Type 7 or more');
+    await page.locator('#max-disable').fill('7');
+    await page.locator('#next').click();
+    expect(await page.locator('#confirm-text').textContent()).toContain('This disables 7 users of feed');
+    expect(await page.locator('#run-title').textContent()).toBe(planTitle);
+    const stillThere = await dir.findUsers([`soeren.schaefer.${p}`]);
+    expect(Object.entries(stillThere.get(`soeren.schaefer.${p}`)!.attributes).find(([k]) => k.toLowerCase() === 'mailenabled')?.[1]).toEqual(['OK']);
+    await page.locator('#run').screenshot({ path: path.join(SHOTS, 'sync-plan-blocked.png') });
+    await page.locator('#confirm').click();
     await page.locator('#run-title', { hasText: 'Sync of hr-export-next.csv' }).waitFor();
     await page.locator('#run[data-status=done]').waitFor({ timeout: 60_000 });
     // The leavers are disabled in the directory.
