@@ -1,11 +1,12 @@
 import yargs from 'yargs';
 import { describeError, isOxprovError, OxprovError } from '../errors.js';
-import { editDistance } from '../service/tools/tool-params.js';
+import { editDistance } from '../model/edit-distance.js';
 import { SERVE_OPTIONS, serveCommand } from './serve-command.js';
 import { IMPORT_OPTIONS, importCommand } from './import-command.js';
 import { SYNC_OPTIONS, syncCommand } from './sync-command.js';
 import { stackCommand } from './stack-command.js';
 import { dovecotConfigCommand } from './dovecot-config-command.js';
+import { configCommand } from './config-command.js';
 import { runToolFromProcess, toolCommands, toolOf } from './tool-commands.js';
 
 /** The options of each command, for the "did you mean" of an unknown one. */
@@ -33,6 +34,7 @@ export async function main(args: string[]): Promise<number> {
   syncCommand(cli, setExit);
   serveCommand(cli, setExit);
   dovecotConfigCommand(cli);
+  configCommand(cli, setExit);
   toolCommands(cli, args, setExit);
   if (args.length === 0) {
     // The commands, not just a complaint: this is where a new administrator starts.

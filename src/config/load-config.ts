@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { OxprovError } from '../errors.js';
 import { MAIL_SERVER_KINDS, RENAMABLE_ATTRIBUTES, type Config, type DeepPartial, type MailServerConfig, type RenamableAttribute } from './config.js';
+import { checkConfigFile } from './check-config.js';
 import { PACKAGE_ROOT, stackConfigFile } from './paths.js';
 import { DEFAULT_PASSWORD_POLICY } from '../model/password-policy.js';
 
@@ -33,6 +34,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
   if (options.overrides) layers.push(options.overrides);
   const merged = layers.reduce<Record<string, unknown>>((acc, layer) => deepMerge(acc, layer as Record<string, unknown>), {});
   applyMailServerEnv(merged, env);
+  if (file) requireServers(merged as DeepPartial<Config>, file);
   return deepFreeze(normalize(merged as DeepPartial<Config>));
 }
 
@@ -52,7 +54,25 @@ function readJson(file: string, explicit: boolean): DeepPartial<Config> {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new OxprovError('CFG_INVALID', `config file ${file} must hold a JSON object`);
   }
+  // Every key checked once, here: a typo is refused with the key it meant, never silently ignored.
+  checkConfigFile(data, `config file ${file}`);
   return resolveSecretFiles(data as Record<string, unknown>, path.dirname(path.resolve(file))) as DeepPartial<Config>;
+}
+
+/**
+ * With a config file, the servers come from it (or the environment), never from the
+ * local stack's defaults: a section left out or misspelled must not send oxprov to
+ * another server.
+ */
+function requireServers(c: DeepPartial<Config>, file: string): void {
+  const missing = [
+    ['ldap.url', c.ldap?.url, 'OXPROV_LDAP_URL'], ['ldap.baseDn', c.ldap?.baseDn, 'OXPROV_LDAP_BASE'], ['sql.url', c.sql?.url, 'OXPROV_PG_URL'],
+    ['imap.host', c.imap?.host ?? ((c.mail?.servers as unknown[] | undefined)?.length ? 'mail.servers' : undefined), 'OXPROV_IMAP_HOST'],
+  ].filter(([, value]) => value === undefined || value === '');
+  if (missing.length) {
+    const names = missing.map(([key, , variable]) => `${key} (or ${variable})`).join(', ');
+    throw new OxprovError('CFG_MISSING', `config file ${file} does not set ${names}: with a config file nothing falls back to the local stack's servers`, { field: missing[0][0] });
+  }
 }
 
 /** `{"bindPasswordFile": "x"}` becomes `{"bindPassword": <contents of x>}`; `{"caFile": "ca.pem"}` becomes `{"ca": <PEM>}`. */
@@ -62,7 +82,7 @@ function resolveSecretFiles(obj: Record<string, unknown>, dir: string): Record<s
     if (value && typeof value === 'object' && !Array.isArray(value)) out[key] = resolveSecretFiles(value as Record<string, unknown>, dir);
     // `mail.servers`: a list of server objects, each with its own secret files.
     else if (Array.isArray(value)) out[key] = value.map((v) => (v && typeof v === 'object' && !Array.isArray(v) ? resolveSecretFiles(v as Record<string, unknown>, dir) : v));
-    else if (/(PasswordFile|ApiKeyFile)$/.test(key) && typeof value === 'string') out[key.replace(/File$/, '')] = readSecretFile(path.resolve(dir, value), key);
+    else if (/(PasswordFile|ApiKeyFile|^urlFile)$/.test(key) && typeof value === 'string') out[key.replace(/File$/, '')] = readSecretFile(path.resolve(dir, value), key);
     else if (key === 'caFile' && typeof value === 'string') out.ca = readSecretFile(path.resolve(dir, value), key);
     else out[key] = value;
   }

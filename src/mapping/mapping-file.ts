@@ -1,3 +1,4 @@
+import { nearest } from '../model/edit-distance.js';
 import { OxprovError } from '../errors.js';
 import { fieldByName, isSecretField } from './fields.js';
 import { ITERATION_REF, parseTemplate, templateRefs, TemplateSyntaxError, type TemplatePart } from './template.js';
@@ -63,7 +64,10 @@ export function parseMapping(input: unknown): Mapping {
   }
   if (!isObject(doc)) throw bad(undefined, 'must be a JSON object');
   for (const key of Object.keys(doc)) {
-    if (!KEYS.includes(key) && !key.startsWith('$')) throw bad(key, `unknown key (known: ${KEYS.join(', ')})`);
+    if (!KEYS.includes(key) && !key.startsWith('$')) {
+      const near = nearest(key, KEYS);
+      throw bad(key, `unknown key${near ? `; did you mean ${near}?` : ''} (known: ${KEYS.join(', ')})`);
+    }
   }
   const ignore = parseIgnore(doc.ignore);
   const columns = parseColumns(doc.columns, ignore);

@@ -1,7 +1,8 @@
 import { OxprovError } from '../errors.js';
 import type { PasswordPolicy } from '../model/password-policy.js';
 import type { AttributeSchema } from './attribute-schema.js';
-import { MANDATORY_FIELDS, isSecretField, type Field } from './fields.js';
+import { FIELDS, MANDATORY_FIELDS, isSecretField, type Field } from './fields.js';
+import { nearest } from '../model/edit-distance.js';
 import { EMPTY_MAPPING, type DateFormat, type Mapping } from './mapping-file.js';
 import { SeenTracker } from './seen-tracker.js';
 import { resolveTarget, type Target } from './target.js';
@@ -84,7 +85,10 @@ export function normalizeOptions(options: RowMapperOptions): NormalizedOptions {
   const mapping = options.mapping ?? EMPTY_MAPPING;
   const target = (name: string, key: string): Target => {
     const t = resolveTarget(name, options.schema, reserved);
-    if (t === 'unknown') throw invalid(key, `"${name}" is neither an adduser field nor an attribute of the directory's schema`, name);
+    if (t === 'unknown') {
+      const near = nearest(name, FIELDS);
+      throw invalid(key, `"${name}" is neither an adduser field nor an attribute of the directory's schema${near ? `; did you mean ${near}?` : ''}`, name);
+    }
     if (t === 'reserved') throw invalid(key, `"${name}" is set by oxprov itself and cannot be mapped`, name);
     return t;
   };

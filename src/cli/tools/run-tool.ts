@@ -1,7 +1,7 @@
 import { describeError, isOxprovError } from '../../errors.js';
 import { chooseTarget, defaultToolCallerFactory, type ToolCallerFactory } from './create-tool-caller.js';
 import { parseToolArgs } from './parse-tool-args.js';
-import { editDistance } from '../../service/tools/tool-params.js';
+import { editDistance } from '../../model/edit-distance.js';
 import type { ToolCaller, ToolName, ToolResult } from '../../service/tools/tool-contract.js';
 import { toolDefinition } from '../../service/tools/tool-definitions.js';
 import { formatToolHelp } from './tool-help.js';

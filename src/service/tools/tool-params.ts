@@ -1,3 +1,4 @@
+import { editDistance } from '../../model/edit-distance.js';
 import { OxprovError, type ErrorCode } from '../../errors.js';
 import { GROUPNAME_RE, USERNAME_RE } from '../../mapping/value-syntax.js';
 import type { ToolName } from './tool-contract.js';
@@ -83,15 +84,6 @@ export function suggestion(tool: ToolName, name: string): string {
   return best ? ` (did you mean --${best.o.name}?)` : '';
 }
 
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length];
-}
 
 /** A comma list, trimmed, without empty items, each name once (compared without case). */
 export function listParam(params: Readonly<Record<string, string>>, name: string): string[] {

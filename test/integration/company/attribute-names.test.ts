@@ -99,7 +99,7 @@ describe('ldap.attributes: the directory\'s own names of the groupware attribute
     const stack = JSON.parse(fs.readFileSync(file, 'utf8'));
     const bad = path.join(dir, 'bad.json');
     fs.writeFileSync(bad, JSON.stringify({ ...stack, ldap: { ...stack.ldap, attributes: { telephoneNumber: 'x' } } }));
-    expect(() => loadConfig({ file: bad, env: {} })).toThrow(/renamable ones are mail, alias/);
+    expect(() => loadConfig({ file: bad, env: {} })).toThrow(/ldap.attributes.telephoneNumber: unknown key \(known here: mail, alias, /);
     fs.writeFileSync(bad, JSON.stringify({ ...stack, ldap: { ...stack.ldap, attributes: { alias: 'mail' } } }));
     expect(() => loadConfig({ file: bad, env: {} })).toThrow(/mail and alias would both be written to mail/);
   });

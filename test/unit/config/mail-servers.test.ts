@@ -5,10 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { mailServerUsersFilter } from '../../../src/model/mail-server-filter.js';
 
-function configFile(data: unknown): string {
+/** A config file: the servers a file must name, and `data` over them. */
+function configFile(data: Record<string, Record<string, unknown>>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxprov-cfg-'));
   const file = path.join(dir, 'config.json');
-  fs.writeFileSync(file, JSON.stringify(data));
+  const base = { ldap: { url: 'ldap://ldap.example.org', baseDn: 'dc=example,dc=org' }, sql: { url: 'postgres://oxprov@db.example.org/groupware' } };
+  fs.writeFileSync(file, JSON.stringify({ ...data, ldap: { ...base.ldap, ...data.ldap }, sql: { ...base.sql, ...data.sql } }));
   fs.writeFileSync(path.join(dir, 'cyrus.pw'), 'cyrus-secret\n');
   return file;
 }
@@ -38,7 +40,7 @@ describe('mail.servers', () => {
   });
 
   it('refuses two servers of one name or one imapServer, an unknown kind and an unknown default', () => {
-    const bad = (servers: unknown[], extra = {}) => code(() => loadConfig({ file: configFile({ mail: { servers, ...extra } }), env: {} }));
+    const bad = (servers: unknown[], extra: Record<string, unknown> = {}) => code(() => loadConfig({ file: configFile({ mail: { servers, ...extra } }), env: {} }));
     expect(bad([{ name: 'a' }, { name: 'A' }])).toEqual(['CFG_INVALID', 'mail.servers[1].name']);
     expect(bad([{ name: 'a', imapServer: 'x' }, { name: 'b', imapServer: 'X' }])).toEqual(['CFG_INVALID', 'mail.servers[1].imapServer']);
     expect(bad([{ name: 'a', kind: 'exchange' }])).toEqual(['CFG_INVALID', 'mail.servers[0].kind']);
