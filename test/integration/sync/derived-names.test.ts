@@ -106,6 +106,10 @@ describe('derived names decided once', () => {
       // The same file again: everyone is found under the name they got.
       const again = await importFile(csv(`${tag}-i.csv`, header, rows(100)), { mapping, generatePasswords: true });
       expect(again.report.map((r) => r.status)).toEqual(['exists', 'exists', 'exists']);
+      // The first sync of that file takes the three over, each under the name the import gave, none rejected.
+      const takeOver = await checkedSync(csv(`${tag}-i.csv`, header, rows(100)), mapping, uniqueName('nst'), `(uid=thomas.mueller${tag}*)`);
+      expect(takeOver.summary!.counts).toMatchObject({ create: 0, update: 3, rejected: 0 });
+      expect(takeOver.entries!.map((e) => [e.key, e.username, e.adopt])).toEqual(['', '2', '3'].map((n, i) => [String(101 + i), `thomas.mueller${tag}${n}`, true]));
 
       // The same through sync, for three namesakes of their own: the same names, and the second run finds them by key.
       const stag = `${tag}s`;
