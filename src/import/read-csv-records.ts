@@ -136,16 +136,16 @@ export class CsvRecordParser {
     if (allEmpty(fields, 0)) return;
     if (result.kind === 'junk') {
       const field = header[result.column - 1];
-      return this.reject(out, line, raw, new OxprovError('CSV_INVALID', `line ${line}: text after the closing quote in column ${result.column}${field === undefined ? '' : ` (${field})`}`, { line, field }));
+      return this.reject(out, line, raw, OxprovError.rowProblem('CSV_INVALID', `line ${line}: text after the closing quote in column ${result.column}${field === undefined ? '' : ` (${field})`}`, { line, field }));
     }
     if (raw.indexOf('\uFFFD') !== -1) {
-      return this.reject(out, line, raw, new OxprovError('CSV_ENCODING', `line ${line}: bytes that are not valid in the file's encoding (UTF-8, as its first line with accented letters is): save the whole file as "CSV UTF-8", or pass --encoding`, { line }));
+      return this.reject(out, line, raw, OxprovError.rowProblem('CSV_ENCODING', `line ${line}: bytes that are not valid in the file's encoding (UTF-8, as its first line with accented letters is): save the whole file as "CSV UTF-8", or pass --encoding`, { line }));
     }
     if (raw.indexOf(FOREIGN_UTF8) !== -1) {
-      return this.reject(out, line, raw, new OxprovError('CSV_ENCODING', `line ${line}: written in UTF-8, but the file is Windows-1252 (as its first line with accented letters is): save the whole file in one encoding, or pass --encoding`, { line }));
+      return this.reject(out, line, raw, OxprovError.rowProblem('CSV_ENCODING', `line ${line}: written in UTF-8, but the file is Windows-1252 (as its first line with accented letters is): save the whole file in one encoding, or pass --encoding`, { line }));
     }
     if (fields.length < header.length || (fields.length > header.length && !allEmpty(fields, header.length))) {
-      return this.reject(out, line, raw, new OxprovError('CSV_INCONSISTENT_COLUMNS', `line ${line}: ${fields.length} cells, the header has ${header.length}`, { line }));
+      return this.reject(out, line, raw, OxprovError.rowProblem('CSV_INCONSISTENT_COLUMNS', `line ${line}: ${fields.length} cells, the header has ${header.length}`, { line }));
     }
     const record: Record<string, string> = {};
     for (let k = 0; k < header.length; k++) record[header[k]] = fields[k];

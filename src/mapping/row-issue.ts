@@ -13,7 +13,7 @@ export interface IssueContext {
 /** An {@link OxprovError} for a mapping problem, with the secret value left out. */
 export function rowIssue(code: ErrorCode, message: string, ctx: IssueContext = {}): OxprovError {
   const where = ctx.line === undefined ? '' : `line ${ctx.line}: `;
-  return new OxprovError(code, where + message, {
+  return OxprovError.rowProblem(code, where + message, {
     line: ctx.line,
     field: ctx.field,
     value: ctx.secret ? undefined : ctx.value,
