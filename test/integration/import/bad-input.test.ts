@@ -80,6 +80,31 @@ describe('bad input', () => {
     expect((await svc.users.findUser(u[3]))!.attributes.sn).toEqual(['Ok, Fine']);
   }, 60_000);
 
+  it('2,000 people on 80 name combinations: the import and a sync\'s plan give every one a name of their own, none rejected', async () => {
+    const tag = uniqueName('c80');
+    const first = ['Anna', 'Hans', 'Lukas', 'Maria', 'Thomas', 'Petra', 'Jan', 'Eva'];
+    const last = ['Müller', 'Schmidt', 'Schneider', 'Fischer', 'Weber', 'Meyer', 'Wagner', 'Becker', 'Schulz', 'Hoffmann'];
+    const rows = Array.from({ length: 2000 }, (_, i) => [String(10_000 + i), first[i % 8], last[Math.floor(i / 8) % 10]].join(';'));
+    const file = path.join(dir, 'c80.csv');
+    fs.writeFileSync(file, `Personalnummer;Vorname;Nachname\n${rows.join('\n')}\n`);
+    const mapping = path.join(dir, 'c80.json');
+    fs.writeFileSync(mapping, JSON.stringify({
+      columns: { Personalnummer: 'employeeNumber', Vorname: 'givenname', Nachname: 'surname' },
+      derive: { username: `{givenname|ascii|lower}.{surname|ascii|lower}.${tag}`, mail: `{username}@firma.tux` },
+    }));
+    const plan = cli(['sync', file, '--mapping', mapping, '--key', 'employeeNumber', '--feed', tag, '--generate-passwords', '--plan-only', '--report', path.join(dir, uniqueName('r'))]);
+    expect(plan.status).toBe(0);
+    expect(plan.stdout).toMatch(/create +2000\b/);
+    expect(plan.stdout).toMatch(/rejected +0\b/);
+    const report = path.join(dir, uniqueName('r'));
+    const imported = cli(['import', file, '--mapping', mapping, '--generate-passwords', '--source_only', 'ldap', '--report', report, '--progress', 'none']);
+    expect(imported.status).toBe(0);
+    const names = readCsv(path.join(report, 'report.csv')).map((o) => o.username);
+    expect(new Set(names).size).toBe(2000);
+    expect(names.filter((n) => n.startsWith(`hans.mueller.${tag}`))).toHaveLength(25);
+    expect((await svc.users.findUser(`hans.mueller.${tag}25`))!.attributes.mail).toEqual([`hans.mueller.${tag}25@firma.tux`]);
+  }, 120_000);
+
   it('SIGTERM stops reading, finishes the batches in flight and writes the report; a second one ends at once and says what the report lacks', async () => {
     const p = uniqueName('sig');
     const file = path.join(dir, 'sig.csv');
