@@ -147,6 +147,11 @@ export type SqlUserSpec = Pick<UserSpec, 'username' | 'disable' | 'groups'> &
     uidNumber?: number;
   };
 
+/** A lock taken with {@link GroupwareStore.tryLock}. */
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
 /** A user's row in the groupware database. */
 export interface GroupwareUser {
   readonly username: string;
@@ -171,6 +176,13 @@ export interface GroupwareStore {
   ensureFolders(users: readonly { username: string; language?: string }[], templates: GroupwareFolderTemplates): Promise<Map<string, SqlOutcome | 'missing'>>;
   /** The user's module permissions (module → enabled). */
   modulesOf(username: string): Promise<Map<string, boolean>>;
+  /** How many default groupware folders each of these users has, in one read: name → count (a user without a row is absent). */
+  folderCounts(usernames: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * Takes a named lock that holds across processes and machines (a PostgreSQL advisory lock on a
+   * connection of its own) until released, or until the process dies; undefined while another holds it.
+   */
+  tryLock(name: string): Promise<HeldLock | undefined>;
   /** Activates or deactivates a user in the groupware; `exists` when it already was so, `missing` without a row. */
   setActivated(username: string, activated: boolean): Promise<'updated' | 'exists' | 'missing'>;
   /** The user's default groupware folders (module → name). */

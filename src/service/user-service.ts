@@ -361,6 +361,24 @@ export class UserService {
     return user !== undefined && this.need('directory', 'ldap').hasPassword(user, password);
   }
 
+  /**
+   * Makes sure only one sync of a feed runs at a time, across processes and machines: the lock is
+   * the database's, and a process that dies releases it. @throws SYNC_FEED_LOCKED while another holds it.
+   */
+  async lockFeed(feed: string): Promise<{ release(): Promise<void> }> {
+    const lock = await this.retry(() => this.need('groupware', 'sql').tryLock(`feed:${feed}`));
+    if (lock === undefined) {
+      throw new OxprovError('SYNC_FEED_LOCKED', `another sync of feed ${feed} is running: wait for it to end (a sync that died releases the feed by itself)`, { field: '--feed', value: feed });
+    }
+    return lock;
+  }
+
+  /** How many default groupware folders each user has, in one read: lower-cased name → count. */
+  async folderCounts(usernames: readonly string[]): Promise<Map<string, number>> {
+    const counts = await this.retry(() => this.need('groupware', 'groupware').folderCounts(usernames));
+    return new Map([...counts].map(([n, c]) => [n.toLowerCase(), c]));
+  }
+
   /** The groupware rows of these users, in one read: lower-cased name → row. */
   async findRows(usernames: readonly string[]): Promise<Map<string, GroupwareUser>> {
     const rows = await this.retry(() => this.need('groupware', 'sql').findUsers(usernames));

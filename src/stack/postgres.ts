@@ -34,8 +34,8 @@ listen_addresses = '127.0.0.1'
 port = ${this.layout.pg.port}
 unix_socket_directories = '${this.layout.pg.socketDir}'
 unix_socket_permissions = 0700
-# Local stack only: commits need not wait for the disk.
-synchronous_commit = off
+# A commit is on disk before it is answered: a crash loses no user's folders (see ensureDatabase).
+synchronous_commit = on
 max_connections = 100
 `);
     }
@@ -67,6 +67,10 @@ max_connections = 100
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'oxprov') THEN CREATE ROLE oxprov LOGIN; END IF;
 END $$;
 ALTER ROLE oxprov PASSWORD ${literal};
+-- Stacks made before kept synchronous_commit off: a PostgreSQL killed during a sync lost committed
+-- folders, and the next sync called them unchanged. Committed work must stay committed.
+ALTER SYSTEM SET synchronous_commit = on;
+SELECT pg_reload_conf();
 `);
     const exists = await this.asOwner('psql', ['-X', '-tA', '-h', this.layout.pg.socketDir, '-p', String(this.layout.pg.port),
       '-U', 'postgres', '-d', 'postgres', '-c', "SELECT 1 FROM pg_database WHERE datname = 'oxprov'"]);

@@ -35,10 +35,13 @@ export interface SyncRun {
  */
 export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<SyncRun> {
   let services: Services | undefined;
+  let lock: { release(): Promise<void> } | undefined;
   try {
     const options = normalizeSyncOptions(input);
     const config = loadConfig({ file: options.config });
     services = await openServices(config, { only: options.planOnly ? ['ldap', 'sql'] : undefined, retry: { outageMs: options.outageMs } });
+    // One sync of a feed at a time, across processes and machines: two at once made people twice.
+    if (!options.planOnly) lock = await services.users.lockFeed(options.feed);
     const { rows: read, keyTarget, mapper } = await readRows(options, services, config);
     // The file's own directory attributes are compared too.
     const extra = new Set<string>();
@@ -55,8 +58,10 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
     const rows = await decideNames(read, mapper, byKey, services);
     // One read of the feed's groupware rows: what an earlier run left undone is finished.
     const sqlRows = await services.users.findRows(feedUsers.map((u) => u.username));
+    const folderCounts = await services.users.folderCounts(feedUsers.map((u) => u.username));
+    const folders = { counts: folderCounts, expected: (language: string) => services!.templates.groupware.foldersFor(language).length };
     const today = new Date().toISOString().slice(0, 10);
-    const classified = planSync(rows, { feed: options.feed, byKey, rows: sqlRows, today, deleteAfterDays: options.deleteLeaversAfter, generatePasswords: options.generatePasswords, peopleDn: config.ldap.peopleDn });
+    const classified = planSync(rows, { feed: options.feed, byKey, rows: sqlRows, folders, today, deleteAfterDays: options.deleteLeaversAfter, generatePasswords: options.generatePasswords, peopleDn: config.ldap.peopleDn });
     const entries = await completePlan(classified, services.users, { feed: options.feed, today, createGroups: options.createGroups, spread: options.spread, generatePasswords: options.generatePasswords });
 
     const counts = planCounts(entries);
@@ -87,6 +92,7 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
     io.stderr.write(`oxprov sync: ${err instanceof OxprovError ? `${err.code}: ` : ''}${describeError(err)}\n`);
     return { exitCode: 2 };
   } finally {
+    await lock?.release();
     await services?.close();
   }
 }

@@ -65,6 +65,8 @@ export interface PlanContext {
   readonly generatePasswords?: boolean;
   /** Where oxprov creates users: an entry elsewhere was fitted in place and keeps the company's password when it leaves. */
   readonly peopleDn?: string;
+  /** The default groupware folders each of the feed's users has (one SQL read), and how many a user of a language should have. */
+  readonly folders?: { readonly counts: ReadonlyMap<string, number>; readonly expected: (language: string) => number };
 }
 
 /** Every value of a user's attribute, its name matched without case. */
@@ -88,6 +90,11 @@ function unfinished(user: DirectoryUser, ctx: PlanContext, shouldBeActive: boole
     const row = ctx.rows.get(user.username.toLowerCase());
     if (!row) why.push('no groupware row');
     else if (row.activated !== shouldBeActive) why.push(`groupware ${row.activated ? 'activated' : 'deactivated'} but the entry is ${shouldBeActive ? 'enabled' : 'disabled'}`);
+    // Folders lost behind oxprov's back (deleted, or a database that lost committed work) are made again.
+    if (row && ctx.folders) {
+      const missing = ctx.folders.expected(row.language) - (ctx.folders.counts.get(user.username.toLowerCase()) ?? 0);
+      if (missing > 0) why.push(`groupware folders missing: ${missing}`);
+    }
   }
   return why;
 }

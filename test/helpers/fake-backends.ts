@@ -217,6 +217,18 @@ export class FakeGroupware implements GroupwareStore {
   }
 
   async modulesOf() { return new Map<string, boolean>(); }
+  async folderCounts(names: readonly string[]) {
+    const out = new Map<string, number>();
+    for (const n of names) { const r = this.rows.get(n); if (r) out.set(n, r.folders); }
+    return out;
+  }
+  /** Locks of this fake: held in memory, as one process would see them. */
+  readonly locks = new Set<string>();
+  async tryLock(name: string) {
+    if (this.locks.has(name)) return undefined;
+    this.locks.add(name);
+    return { release: async () => { this.locks.delete(name); } };
+  }
   async setActivated(username: string, activated: boolean): Promise<'updated' | 'exists' | 'missing'> {
     const r = this.rows.get(username);
     if (!r) return 'missing';

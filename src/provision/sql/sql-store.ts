@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Config } from '../../config/config.js';
 import { OxprovError } from '../../errors.js';
 import type { GroupwareFolderTemplates } from '../../templates/groupware-folder-templates.js';
-import type { GroupwareStore, GroupwareUser, SqlOutcome, SqlUserSpec } from '../backends.js';
+import type { GroupwareStore, GroupwareUser, HeldLock, SqlOutcome, SqlUserSpec } from '../backends.js';
 import { sqlError } from './sql-errors.js';
 import { SqlGroups } from './sql-groups.js';
 import { SqlResources } from './sql-resources.js';
@@ -211,6 +211,41 @@ export class SqlStore implements GroupwareStore {
   async deleteFolders(username: string): Promise<'deleted' | 'gone'> {
     const r = await this.db.query('DELETE FROM folders f USING users u WHERE f.owner_id = u.id AND u.username = $1', [username], `deleting folders of ${username}`);
     return r.rowCount ? 'deleted' : 'gone';
+  }
+
+  async folderCounts(usernames: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (usernames.length === 0) return counts;
+    const r = await this.db.query<{ username: string; n: string }>(
+      `SELECT u.username, count(f.id) AS n FROM users u LEFT JOIN folders f ON f.owner_id = u.id AND f.is_default
+       WHERE u.username = ANY($1::text[]) GROUP BY u.username`, [[...usernames]], 'counting groupware folders');
+    for (const row of r.rows) counts.set(row.username, Number(row.n));
+    return counts;
+  }
+
+  async tryLock(name: string): Promise<HeldLock | undefined> {
+    // A connection of its own: the lock lives as long as the session, so a process that dies
+    // (kill -9, a machine gone) releases it when PostgreSQL ends its session.
+    const client = new pg.Client({ connectionString: this.config.sql.url, connectionTimeoutMillis: 10_000, query_timeout: this.config.sql.timeoutMs, ...this.tls() });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [`oxprov:${name}`]);
+      if (r.rows[0]?.ok) {
+        let released: Promise<void> | undefined;
+        return { release: () => (released ??= client.end().catch(() => {})) };
+      }
+      await client.end().catch(() => {});
+      return undefined;
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw sqlError(err, `taking the lock ${name}`);
+    }
+  }
+
+  private tls(): { ssl?: pg.ClientConfig['ssl'] } {
+    const { ssl, ca } = this.config.sql;
+    return ssl === undefined ? {} : { ssl: ssl === 'disable' ? false : ssl === 'require' ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ca } };
   }
 
   async close(): Promise<void> {
