@@ -7,6 +7,7 @@ import { SYNC_OPTIONS, syncCommand } from './sync-command.js';
 import { stackCommand } from './stack-command.js';
 import { dovecotConfigCommand } from './dovecot-config-command.js';
 import { configCommand } from './config-command.js';
+import { runsCommand } from './runs-command.js';
 import { runToolFromProcess, toolCommands, toolOf } from './tool-commands.js';
 
 /** The options of each command, for the "did you mean" of an unknown one. */
@@ -35,6 +36,7 @@ export async function main(args: string[]): Promise<number> {
   serveCommand(cli, setExit);
   dovecotConfigCommand(cli);
   configCommand(cli, setExit);
+  runsCommand(cli, setExit);
   toolCommands(cli, args, setExit);
   if (args.length === 0) {
     // The commands, not just a complaint: this is where a new administrator starts.

@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { DIRECTORY_OPTIONS, directoryInput, directoryOptions } from './directory-options.js';
 
 /** The options of `sync`. */
-export const SYNC_OPTIONS: readonly string[] = ['mapping', 'key', 'feed', 'generate-passwords', 'create-groups', 'spread', 'plan-only', 'empty-clears', 'emit', 'max-disable', 'delete-leavers-after', 'outage-wait', 'encoding', 'delimiter', 'report', 'config', ...DIRECTORY_OPTIONS];
+export const SYNC_OPTIONS: readonly string[] = ['mapping', 'key', 'feed', 'generate-passwords', 'create-groups', 'spread', 'plan-only', 'empty-clears', 'emit', 'max-disable', 'delete-leavers-after', 'outage-wait', 'encoding', 'delimiter', 'report', 'config', 'resume', ...DIRECTORY_OPTIONS];
 
 /** `oxprov sync FILE`: a recurring HR feed — a plan first, stable identities, leavers disabled safely. */
 export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv {
@@ -24,8 +24,9 @@ export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv 
     .option('delimiter', { type: 'string', describe: 'auto | , | ; | tab | | (default auto)' })
     .option('report', { type: 'string', describe: 'report folder (default reports/<timestamp>-sync-<file>/)' })
     .option('config', { type: 'string', describe: 'config file (default: the local stack\'s settings)' })
+    .option('resume', { type: 'string', describe: 'continue the sync of this report folder (killed, or stopped), with its own file and options: plans again what is left, finishes what it started, loses no generated password' })
     .check((argv) => {
-      if (argv.file === undefined && argv['from-ldap'] === undefined) throw new Error('name the feed\'s CSV file (or --from-ldap URL)');
+      if (argv.file === undefined && argv['from-ldap'] === undefined && argv.resume === undefined) throw new Error('name the feed\'s CSV file (or --from-ldap URL, or --resume DIR)');
       return true;
     })
     .strict(),
@@ -38,6 +39,7 @@ export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv 
       file: argv.file ?? '', mapping: argv.mapping, key: argv.key, feed: argv.feed, generatePasswords: argv['generate-passwords'],
       createGroups: argv['create-groups'], spread: argv.spread, planOnly: argv['plan-only'], emptyClears: argv['empty-clears'], emit: argv.emit, maxDisable: argv['max-disable'],
       deleteLeaversAfter: argv['delete-leavers-after'], outageWait: argv['outage-wait'], encoding: argv.encoding, delimiter: argv.delimiter, report: argv.report, config: argv.config,
+      resume: argv.resume,
     }, { stdout: process.stdout, stderr: process.stderr });
     setExit(run.exitCode);
   });

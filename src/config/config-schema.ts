@@ -76,6 +76,10 @@ export const ConfigFileSchema = Section('An oxprov config file (`--config FILE` 
     ca: Str('PEM CA certificate(s) for `verify-full`.'),
     caFile: Str('A file holding `ca`.'),
   })),
+  runs: Type.Optional(Section('oxprov\'s own records of its runs and their ledgers (schema `oxprov_runs`).', {
+    url: Str('The database that holds them (default: the groupware database, `sql.url`; secret: prefer `urlFile` or `OXPROV_RUNS_URL_FILE`).'),
+    urlFile: Str('A file holding `url`.'),
+  })),
   imap: Type.Optional(Section('The mail store (one Dovecot), or the defaults of every server of `mail.servers`. `host` is required with a config file unless `mail.servers` is given.', imapProperties)),
   mail: Type.Optional(Section('Several mail servers (the paper\'s multi-location setup).', {
     servers: Type.Optional(Type.Array(Section('One mail server; what it leaves out comes from `imap`.', {

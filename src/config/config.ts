@@ -152,11 +152,17 @@ export interface DefaultsConfig {
   quotaMB?: number;
 }
 
+export interface RunsConfig {
+  /** The database of oxprov's run records and ledgers (schema `oxprov_runs`); default the groupware database (`sql.url`). */
+  url: string;
+}
+
 export interface Config {
   /** What every password set by oxprov must hold (the tools, the daemon, the import). */
   passwords: PasswordPolicy;
   ldap: LdapConfig;
   sql: SqlConfig;
+  runs: RunsConfig;
   /** The default mail server (`mail.servers[0]`): what single-server code paths and tests read. */
   imap: ImapConfig;
   mail: MailConfig;

@@ -113,6 +113,7 @@ function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<Config> {
       ca: env.OXPROV_LDAP_CA_FILE ? readSecretFile(env.OXPROV_LDAP_CA_FILE, 'OXPROV_LDAP_CA_FILE') : undefined,
     },
     sql: { url: secret('OXPROV_PG_URL') },
+    runs: { url: secret('OXPROV_RUNS_URL') },
     imap: {
       host: env.OXPROV_IMAP_HOST, port: int('OXPROV_IMAP_PORT'),
       secure: env.OXPROV_IMAP_SECURE === undefined ? undefined : /^(1|true|yes)$/i.test(env.OXPROV_IMAP_SECURE),
@@ -268,6 +269,7 @@ function normalize(c: DeepPartial<Config>): Config {
       ca: c.ldap?.ca,
     },
     sql: { url: c.sql?.url ?? 'postgres://oxprov@127.0.0.1:55432/oxprov', timeoutMs: c.sql?.timeoutMs ?? 60_000, ssl: c.sql?.ssl, ca: c.sql?.ca },
+    runs: { url: c.runs?.url ?? c.sql?.url ?? 'postgres://oxprov@127.0.0.1:55432/oxprov' },
     imap: {
       host: c.imap?.host ?? '127.0.0.1',
       port: c.imap?.port ?? 1143,

@@ -1,4 +1,5 @@
-import { OxprovError } from '../errors.js';
+import { OxprovError, type ErrorCode } from '../errors.js';
+import type { LedgerRow } from '../run/run-recorder.js';
 import type { MapResult, PreparedRow, RowMapper } from '../mapping/row-mapper.js';
 import { claimRows } from '../service/claim-rows.js';
 import type { NameLookupCache } from '../service/name-lookup-cache.js';
@@ -7,10 +8,10 @@ import type { OnExisting } from '../model/outcomes.js';
 import type { UserInput } from '../model/user-spec.js';
 import type { UserLookupView } from '../service/directory-snapshot.js';
 import type { ProvisionOptions, UserResult } from '../service/user-service.js';
-import { generatePassword } from '../service/generate-password.js';
 import { InOrder } from './in-order.js';
 import { ImportCounters, type BackendCounts, type RowCounts } from './import-counters.js';
-import type { JournalState } from './journal.js';
+import { generatePassword } from '../service/generate-password.js';
+import type { LedgerOutcome, LedgerState } from '../run/run-recorder.js';
 import type { RowOutcome } from './row-outcome.js';
 import { isRowError, type RowSource, type SourceRecord, type SourceRowError } from './source.js';
 
@@ -23,12 +24,20 @@ export interface UserProvisioning {
   hasPassword(username: string, password: string): Promise<boolean>;
 }
 
-/** Where the job records what it does, so that a killed run can be resumed (see journal.ts). */
+/**
+ * Where the job records what it does, so that a killed run can be resumed: the
+ * run's ledger (src/run/run-recorder.ts). The rows of a batch, with the passwords
+ * generated for them, are recorded before the batch is sent; the outcomes after.
+ */
 export interface ImportJournal {
-  started(lines: readonly number[]): void;
-  password(line: number, password: string): void;
-  done(o: RowOutcome): void;
+  started(rows: readonly { item: string; line: number; username: string; password?: string }[]): Promise<void>;
+  done(o: LedgerOutcome): void;
+  /** Waits until every outcome so far is recorded. */
+  flush(): Promise<void>;
 }
+
+/** A row's item in the ledger. */
+export const itemOf = (line: number): string => `L${line}`;
 
 export interface ImportJobOptions {
   readonly dryRun: boolean;
@@ -51,8 +60,8 @@ export interface ImportJobOptions {
   /** Answers the directory look-ups of a dry run from memory (a snapshot of the directory). */
   readonly view?: UserLookupView;
   readonly journal?: ImportJournal;
-  /** The journal of a run that stopped: its done rows are reported as they were, its started rows finished. */
-  readonly resume?: JournalState;
+  /** The ledger of a run that stopped: its done rows are reported as they were, its started rows finished. */
+  readonly resume?: LedgerState;
   /** Stop the run after this many failed rows (`--max-failures`). */
   readonly maxFailures?: number;
   /**
@@ -227,7 +236,8 @@ export class ImportJob {
         } else {
           // Every row is decided, replayed and excluded ones too: the duplicate checks and derived names must come out the same.
           const prepared = this.mapper.prepare(row.record, row.line);
-          const replay = include(row.line) ? this.options.resume?.done.get(row.line) : undefined;
+          const done = include(row.line) ? this.options.resume?.done.get(itemOf(row.line)) : undefined;
+          const replay = done && outcomeOf(done);
           undecided.push({ kind: 'row', slot: include(row.line) ? this.order.slot() : undefined, row, prepared, replay });
           if (include(row.line) && !replay && prepared.first.issues.length === 0) valid++;
         }
@@ -240,6 +250,7 @@ export class ImportJob {
       // Whatever ended the reading (the end, an I/O error, a cancel), the batches already
       // sent to the back-ends are finished and reported before this returns.
       await Promise.allSettled(inFlight);
+      await this.flushJournal();
       this.finishedMs = performance.now() - this.t0;
       this.state = 'done';
     }
@@ -273,7 +284,9 @@ export class ImportJob {
       const { row } = u;
       if (u.slot === undefined) continue;
       if (u.replay) {
-        const o: RowOutcome = { ...u.replay, raw: row.raw, record: row.record };
+        // A user the stopped run created keeps the password it was given (sealed in the ledger): credentials.csv lists it again.
+        const password = u.replay.status === 'created' ? this.options.resume?.passwords.get(itemOf(row.line)) : undefined;
+        const o: RowOutcome = { ...u.replay, raw: row.raw, record: row.record, ...(m.ok ? { mail: m.spec.mail, displayName: displayName(m.spec) } : {}), ...(password ? { generatedPassword: password } : {}) };
         this.replayed.add(o);
         this.settle(u.slot, o);
         continue;
@@ -294,21 +307,22 @@ export class ImportJob {
   private async processBatch(batch: readonly { slot: number; p: Pending }[]): Promise<void> {
     const t0 = performance.now();
     const o = this.options;
-    const lineOf = new Map(batch.map(({ p }) => [p.input.username, p.line]));
-    // A generated password is recorded before its user is written: a run killed in between does not lose it.
-    const passwordFor = (username: string): string => {
-      const line = lineOf.get(username)!;
-      const password = o.resume?.passwords.get(line) ?? generatePassword();
-      o.journal?.password(line, password);
-      return password;
-    };
+    // Passwords are generated before the batch and recorded (sealed) with its rows: a run killed
+    // after a user was written, before its outcome was recorded, does not lose the password.
+    const passwords = new Map<string, string>();
+    if (o.generatePasswords && !o.dryRun && o.journal) {
+      for (const { p } of batch) {
+        const i = p.input;
+        if (i.password === undefined && i.passwordHash === undefined && i.dn === undefined) passwords.set(i.username, o.resume?.passwords.get(itemOf(p.line)) ?? generatePassword());
+      }
+    }
     const call: ProvisionOptions = {
       only: o.only, onExisting: o.onExisting, createGroups: o.createGroups, spread: o.spread, view: o.view,
-      generatePasswords: o.generatePasswords && (o.journal ? passwordFor : true),
+      generatePasswords: o.generatePasswords && (passwords.size ? (username: string) => passwords.get(username) ?? generatePassword() : true),
     };
     try {
       const inputs = batch.map((b) => b.p.input);
-      if (!o.dryRun) o.journal?.started(batch.map(({ p }) => p.line));
+      if (!o.dryRun) await o.journal?.started(batch.map(({ p }) => ({ item: itemOf(p.line), line: p.line, username: p.input.username, password: passwords.get(p.input.username) })));
       const results = o.dryRun ? await this.users.check(inputs, call) : await this.users.provision(inputs, call);
       for (const [i, r] of results.entries()) {
         const { slot, p } = batch[i];
@@ -317,9 +331,10 @@ export class ImportJob {
           notes: [...p.notes, ...r.notes], ms: r.ms, generatedPassword: r.generatedPassword,
           mail: p.input.mail, displayName: displayName(p.input),
         };
-        if (o.resume?.started.has(p.line)) outcome.notes.push('started by the run that stopped: checked and finished');
+        const item = itemOf(p.line);
+        if (o.resume?.started.has(item)) outcome.notes.push('started by the run that stopped: checked and finished');
         // A user the stopped run created with a generated password, whose outcome it could not record: it is ours.
-        const pending = o.resume?.started.has(p.line) ? o.resume.passwords.get(p.line) : undefined;
+        const pending = o.resume?.started.has(item) ? o.resume.passwords.get(item) : undefined;
         if (pending !== undefined && r.steps.ldap === 'exists' && await this.users.hasPassword(r.username, pending).catch(() => false)) {
           outcome.generatedPassword = pending;
           outcome.notes.push(PASSWORD_NOTE);
@@ -334,12 +349,27 @@ export class ImportJob {
         this.settle(slot, { line: p.line, raw: p.raw, record: p.record, username: p.input.username, status: 'failed', steps: {}, errors: [e], notes: p.notes, ms });
       }
     }
+    await this.flushJournal();
+  }
+
+  /** The outcomes so far into the ledger; a ledger that cannot be written stops the run (its rows would be unaccounted for). */
+  private async flushJournal(): Promise<void> {
+    try {
+      await this.options.journal?.flush();
+    } catch (err) {
+      if (this.stopped) return;
+      const e = err instanceof OxprovError ? err : new OxprovError('SQL_FAILED', String(err), { backend: 'sql', cause: err });
+      this.stopped = { reason: 'unreachable', backend: 'sql', code: e.code, message: `the run's ledger could not be written (${e.code}: ${e.message})` };
+      this.cancel();
+    }
   }
 
   /** Journals a row's outcome as soon as it is done, then lets it wait for earlier rows. */
   private settle(slot: number, outcome: RowOutcome): void {
     // Journaled before it waits for earlier rows: a kill loses no finished row.
-    if (!this.replayed.has(outcome)) this.options.journal?.done(outcome);
+    if (!this.replayed.has(outcome) && !this.options.dryRun) {
+      this.options.journal?.done({ item: itemOf(outcome.line), line: outcome.line, username: outcome.username, status: outcome.status, steps: outcome.steps, errors: outcome.errors, notes: outcome.notes });
+    }
     // The breaker looks at rows as they finish, not in file order: the first back-end found down is named.
     if (outcome.status === 'failed' && !this.replayed.has(outcome)) this.onFailure(outcome);
     this.order.fill(slot, outcome);
@@ -370,4 +400,16 @@ function requestOf(spec: UserInput, row: { record: Readonly<Record<string, strin
   if (inPlaceColumn !== undefined) return { ...spec, dn: row.record[inPlaceColumn] };
   if (row.passwordHash !== undefined && spec.password === undefined) return { ...spec, passwordHash: row.passwordHash };
   return spec;
+}
+
+/** A row a stopped run finished, as its ledger recorded it: reported again as it was. */
+function outcomeOf(r: LedgerRow): Omit<RowOutcome, 'raw' | 'record'> {
+  const codes = r.errorCode ? r.errorCode.split('|') as ErrorCode[] : [];
+  const fields = r.field?.split('|') ?? [];
+  const messages = r.message?.split(' | ') ?? [];
+  return {
+    line: r.line ?? 0, username: r.username, status: r.status as RowOutcome['status'], steps: (r.steps ?? {}) as RowOutcome['steps'],
+    errors: codes.map((code, i) => OxprovError.rowProblem(code, messages[i] ?? messages[0] ?? code, { line: r.line, field: fields[i] })),
+    notes: r.notes ? r.notes.split(' | ') : [], ms: 0,
+  };
 }

@@ -43,9 +43,9 @@ export class ReportWriter {
     /** A source column that names each row besides its line (`dn` for a directory): the report's second column. */
     private readonly idColumn?: string,
   ) {
-    // A resumed run writes the whole report anew (the journal holds what the stopped run did).
+    // A resumed run writes the whole report anew (the ledger holds what the stopped run did).
     const flags = resume ? 'w' : 'wx';
-    this.report = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'report.csv'), flags) }));
+    this.report = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'report.csv'), flags, 0o600) }));
     this.report.write(`${csvRow(idColumn ? ['line', idColumn, ...REPORT_COLUMNS.slice(1)] : [...REPORT_COLUMNS])}\n`);
     // 0600: a row that could not be parsed is kept as written, and may hold a password.
     // Written as the source was (encoding, BOM, line ending, Excel's sep= line), so that German Excel
@@ -117,12 +117,12 @@ export class ReportWriter {
 
   private openCredentials(): BufferedOutput {
     const file = path.join(this.dir, 'credentials.csv');
-    // A resumed run adds to the stopped run's file: one file of passwords per run.
-    const existed = this.resume && fs.existsSync(file);
+    // A resumed run writes the file anew: every user the run created is reported again, with the
+    // password its ledger holds (sealed), those the stopped run reported and those it could not.
     // Created 0600 before the first byte is written: the passwords are never readable by others.
-    const out = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(file, this.resume ? 'a' : 'wx', 0o600) }));
+    const out = new BufferedOutput(fs.createWriteStream('', { fd: fs.openSync(file, this.resume ? 'w' : 'wx', 0o600) }));
     // Mail and name beside each password, for the letter or mail merge that hands them out.
-    if (!existed) out.write('username,password,mail,displayname\n');
+    out.write('username,password,mail,displayname\n');
     return out;
   }
 
@@ -133,7 +133,7 @@ export class ReportWriter {
 
   async close(summary: unknown): Promise<void> {
     const closed = await Promise.allSettled([this.report.close(), this.rejected.close(), this.credentials?.close()]);
-    fs.writeFileSync(path.join(this.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    fs.writeFileSync(path.join(this.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
     const failed = closed.find((c): c is PromiseRejectedResult => c.status === 'rejected');
     if (failed) throw failed.reason;
   }

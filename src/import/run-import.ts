@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
@@ -8,7 +9,9 @@ import { UserService } from '../service/user-service.js';
 import { ImportJob } from './import-job.js';
 import { ImportMonitor, renderSummary, type ImportSummary, type ProgressMode } from './import-monitor.js';
 import { normalizeImportOptions, RUN_FILE, runRecord, type ImportOptions, type ImportOptionsInput } from './import-options.js';
-import { JournalWriter, readJournal, type JournalState } from './journal.js';
+import { currentUser, RunRecorder, type LedgerState } from '../run/run-recorder.js';
+import { withRetry } from '../service/retry.js';
+import { openRunStore, type RunStore } from '../service/open-services.js';
 import { openCsv } from './read-csv.js';
 import { LINE_COLUMN, ReportWriter } from './report-writer.js';
 import { isRowError, type RowSource, type SourceRow } from './source.js';
@@ -38,6 +41,9 @@ export interface ImportHooks {
   snapshotMaxUsers?: number;
   /** Called with the job once it is built, before it runs: a page reads its snapshots and its rows. */
   onJob?: (job: ImportJob) => void;
+  /** Which door starts the run and who, for its record (default `cli` and this process's user). */
+  door?: string;
+  startedBy?: string;
 }
 
 export interface ImportRun {
@@ -62,13 +68,14 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
   let options: ImportOptions;
   let services: Services | undefined;
   let source: RowSource | undefined;
-  let journal: JournalWriter | undefined;
+  let runs: RunStore | undefined;
+  let recorder: RunRecorder | undefined;
+  let finished = false;
   try {
     options = normalizeImportOptions(input);
     if (options.resume && (options.dryRun || options.retryFailed)) {
-      throw new OxprovError('CFG_INVALID', 'a dry run or a --retry-failed run writes no journal and cannot be resumed; run it again instead', { field: '--resume' });
+      throw new OxprovError('CFG_INVALID', 'a dry run or a --retry-failed run keeps no ledger and cannot be resumed; run it again instead', { field: '--resume' });
     }
-    const resume: JournalState | undefined = options.resume ? readJournal(options.reportDir) : undefined;
     const config = loadConfig({ file: options.config });
     const fileMapping = options.mapping ? readMapping(options.mapping) : undefined;
     const fromDirectory = options.directory ? directoryColumns(fileMapping) : undefined;
@@ -132,10 +139,33 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     const report = ReportWriter.open(options.reportDir, source.header, csv?.delimiter ?? ',', secretColumns(source.header, mapping), {
       resume: options.resume, idColumn: options.directory ? DN_COLUMN : undefined, source: csv ? { encoding: () => csv!.encoding, format: csv.format } : { encoding: () => 'utf8', format: { bom: false, eol: '\n', sepLine: false } },
     });
-    // What a killed run needs to be resumed: its options, and a journal of every row it touched.
-    if (!options.dryRun && !options.resume && !options.directory) fs.writeFileSync(path.join(options.reportDir, RUN_FILE), `${JSON.stringify(runRecord(input), null, 2)}\n`);
-    journal = options.dryRun || options.directory ? undefined : JournalWriter.open(options.reportDir, options.resume);
-    if (resume) io.stderr.write(`oxprov import: resuming ${options.reportDir}: ${resume.done.size} rows done, ${resume.started.size} to check and finish\n`);
+    // The run in oxprov's records: its ledger accounts for every row touched, so that a killed run can be resumed.
+    // A dry run is recorded without a ledger; one whose database is down goes on unrecorded.
+    runs = await openRunStore(config).catch((err) => {
+      if (!options.dryRun) throw err;
+      io.stderr.write(`oxprov import: the run is not recorded (${describeError(err)})\n`);
+      return undefined;
+    });
+    let resume: LedgerState | undefined;
+    const reportDir = path.resolve(options.reportDir);
+    // The ledger rides out a short outage of its database as the back-ends do.
+    const ledgerRetry = <T>(work: () => Promise<T>) => withRetry(work, { outageMs: options.outageMs });
+    if (options.resume) {
+      const stopped = await runs!.byReportDir(reportDir);
+      if (!stopped) throw new OxprovError('CFG_INVALID', `no run of oxprov's records wrote to ${options.reportDir}: it cannot be resumed`, { field: '--resume' });
+      recorder = await RunRecorder.resume(runs!, stopped, { retry: ledgerRetry });
+      resume = await recorder.state();
+      io.stderr.write(`oxprov import: resuming run ${recorder.id} (${options.reportDir}): ${resume.done.size} rows done, ${resume.started.size} to check and finish\n`);
+    } else if (runs) {
+      recorder = await RunRecorder.start(runs, {
+        kind: 'import', mode: options.dryRun ? 'dry-run' : 'run', door: hooks.door ?? 'cli', startedBy: hooks.startedBy ?? currentUser(),
+        source: options.directory ? { directory: options.file, base: options.directory.base } : { file: path.resolve(options.file), sha256: sha256Of(options.file), mapping: options.mapping && path.resolve(options.mapping) },
+        options: { ...runRecord(input) }, reportDir, passwords: !options.dryRun && (options.generatePasswords || options.directory !== undefined),
+      }, { retry: ledgerRetry });
+    }
+    // What a killed run needs to be resumed: its options (the ledger holds the rest).
+    if (!options.dryRun && !options.resume && !options.directory) fs.writeFileSync(path.join(options.reportDir, RUN_FILE), `${JSON.stringify({ ...runRecord(input), runId: recorder?.id }, null, 2)}\n`, { mode: 0o600 });
+    const journal = options.dryRun ? undefined : recorder;
     const users = services?.users ?? new UserService({ close: async () => {} }, templates, { mailServers: config.mail.servers });
     const rows = options.directory ? source : withOriginalLines(source);
     const job = new ImportJob(rows, mapper, users, {
@@ -177,16 +207,35 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
       io.stdout.write(renderSummary(summary));
     }
     const r = summary.rows;
+    const counters = Object.fromEntries(Object.entries(r).filter((kv): kv is [string, number] => typeof kv[1] === 'number'));
+    finished = true;
+    // The report is written: a run database gone for good now costs the record of the end, not the run's outcome.
+    await recorder?.finish(summary.stopped ? 'failed' : summary.interrupted ? 'stopped' : 'done', counters, summary.stopped?.message)
+      .catch((err) => io.stderr.write(`oxprov import: the end of run ${recorder!.id} is not recorded (${describeError(err)}); it shows as interrupted, and --resume finishes it\n`));
     // A back-end down for good (or too many failures) ended the run early: it could not do its work.
     if (summary.stopped) return { exitCode: 2, summary };
     return { exitCode: r.failed + r.rejected > 0 || summary.interrupted ? 1 : 0, summary };
   } catch (err) {
     return fatal(err);
   } finally {
-    journal?.close();
+    if (recorder && !finished) await recorder.finish('failed', {}).catch(() => {});
+    await runs?.close();
     await source?.close();
     await services?.close();
   }
+}
+
+/** The SHA-256 of a file, to tell later which file a run read. */
+function sha256Of(file: string): string {
+  const hash = crypto.createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let n = fs.readSync(fd, buf); n > 0; n = fs.readSync(fd, buf)) hash.update(buf.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 function readMapping(file: string): Mapping {

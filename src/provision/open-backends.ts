@@ -6,6 +6,8 @@ import { MailServers } from './imap/mail-servers.js';
 import { LdapDirectory } from './ldap/ldap-directory.js';
 import { escapeDnValue } from '../model/ldap-escape.js';
 import { SqlStore } from './sql/sql-store.js';
+import { SqlRunStore } from './sql/sql-run-store.js';
+import type { RunStore } from './run-store.js';
 
 export interface OpenBackendsOptions {
   /**
@@ -47,6 +49,11 @@ export async function openBackends(config: Readonly<Config>, options: OpenBacken
   }
   let closing: Promise<void> | undefined;
   return { directory, groupware, mail, close: () => (closing ??= closeAll()) };
+}
+
+/** oxprov's records of its runs and their ledgers (`runs.url`, default the groupware database). @throws SQL_CONNECT, SQL_MIGRATION */
+export function openRunStore(config: Readonly<Config>): Promise<RunStore> {
+  return SqlRunStore.open(config);
 }
 
 /** The DN an administrator named by `--adminuser` binds as. */

@@ -2,6 +2,9 @@ import type { Config } from '../config/config.js';
 import type { Backend } from '../model/backends.js';
 import type { MailStore } from '../provision/backends.js';
 import { openBackends } from '../provision/open-backends.js';
+
+export { openRunStore } from '../provision/open-backends.js';
+export type { LedgerRow, RunRow, RunStore } from '../provision/run-store.js';
 import { GroupwareFolderTemplates } from '../templates/groupware-folder-templates.js';
 import { ImapFolderTemplates } from '../templates/imap-folder-templates.js';
 import { GroupService } from './group-service.js';

@@ -104,6 +104,10 @@ export class LocalStack {
     const allRunning = this.slapd.pid() && this.postgres.pid() && this.mailServers.every((m) => m.pid()) && fs.existsSync(this.configFile());
     if (allRunning) {
       if (!fs.existsSync(this.adminPasswordFile())) fs.writeFileSync(this.adminPasswordFile(), STACK_ADMIN_PASSWORD, { mode: 0o600 });
+      // A checkout newer than the running stack may bring migrations (applied once, under a lock).
+      const running = JSON.parse(fs.readFileSync(this.configFile(), 'utf8')) as { sql?: { url?: string } };
+      const { applied } = running.sql?.url ? await migrateDatabase(running.sql.url) : { applied: [] };
+      if (applied.length) this.log(`migrations applied: ${applied.join(', ')}`);
       this.log('stack is up');
       return;
     }

@@ -6,6 +6,8 @@ import { asBackendError } from '../service/batch-work.js';
 import { csvDataRow, csvRow } from '../import/csv-write.js';
 import type { Services } from '../service/open-services.js';
 import type { UserResult } from '../service/user-service.js';
+import { generatePassword } from '../service/generate-password.js';
+import type { LedgerOutcome } from '../run/run-recorder.js';
 import type { SyncOptions } from './sync-options.js';
 import { attribute, type PlanEntry } from './sync-plan.js';
 
@@ -18,27 +20,51 @@ export interface Applied {
 const BATCH = 200;
 
 /**
+ * A plan entry's item in the run's ledger: its person's key (the same person across a resumed run), else
+ * its line; a rejected row by its line (the second row of one key is rejected, the first is the person).
+ */
+export const itemOfEntry = (e: Pick<PlanEntry, 'key' | 'line' | 'action'>): string => (e.key && e.action !== 'rejected' ? `K${e.key.toLowerCase()}` : `L${e.line ?? 0}`);
+
+/** Where applying a plan records what it does: the run's ledger (src/run/run-recorder.ts). */
+export interface ApplyJournal {
+  started(rows: readonly { item: string; line?: number; key?: string; username?: string; action?: string; password?: string }[]): Promise<void>;
+  done(o: LedgerOutcome): void;
+  flush(): Promise<void>;
+  /** The passwords the ledger holds for items (a stopped run's), opened with the run's key. */
+  readonly passwords?: ReadonlyMap<string, string>;
+}
+
+/**
  * Applies a plan through the user service: new people in batches, then each
  * changed person (a user the feed takes over is marked first), returners, and
- * leavers last (disabled, or deleted with --delete-leavers-after). Writes
- * report.csv as it goes, one line per entry, and credentials.csv (0600) for
- * generated passwords.
+ * leavers last (disabled, or deleted with --delete-leavers-after). Every batch is
+ * recorded in the run's ledger before it is sent (with the passwords generated for
+ * it, sealed) and after; report.csv and credentials.csv (0600) are written at the end.
  */
-export async function applyPlan(entries: readonly PlanEntry[], services: Services, options: SyncOptions, today: string): Promise<Applied> {
+export async function applyPlan(entries: readonly PlanEntry[], services: Services, options: SyncOptions, today: string, journal?: ApplyJournal): Promise<Applied> {
   const { users } = services;
   const statuses: Record<string, number> = {};
   const lines = [csvRow(['line', 'key', 'username', 'action', 'status', 'ldap', 'sql', 'groupware', 'imap', 'changes', 'error_code', 'field', 'value', 'message', 'notes'])];
   const credentials: string[] = [];
+  const credited = new Set<string>();
+  const credit = (e: PlanEntry, password: string) => {
+    credited.add(itemOfEntry(e));
+    credentials.push(csvDataRow([e.username, password, e.input?.mail ?? '', [e.input?.givenname, e.input?.surname].filter(Boolean).join(' ')]));
+  };
   const report = (e: PlanEntry, status: string, r?: UserResult) => {
     statuses[status] = (statuses[status] ?? 0) + 1;
     const errors = r?.errors ?? e.errors;
+    const notes = [...e.notes, ...(r?.notes ?? [])];
     lines.push(csvRow([
       e.line ?? '', e.key, e.username, e.action, status, r?.steps.ldap, r?.steps.sql, r?.steps.groupware, r?.steps.imap,
       e.changes.map((c) => c.attribute).join('|'), errors.map((x) => x.code).join('|'), errors.map((x) => x.field).filter(Boolean).join('|'),
-      errors.map((x) => x.value).filter((v) => v !== undefined).join('|'), errors.map((x) => x.message).join(' | '), [...e.notes, ...(r?.notes ?? [])].join(' | '),
+      errors.map((x) => x.value).filter((v) => v !== undefined).join('|'), errors.map((x) => x.message).join(' | '), notes.join(' | '),
     ]));
-    if (r?.generatedPassword) credentials.push(csvDataRow([e.username, r.generatedPassword, e.input?.mail ?? '', [e.input?.givenname, e.input?.surname].filter(Boolean).join(' ')]));
+    journal?.done({ item: itemOfEntry(e), line: e.line, key: e.key, username: e.username, action: e.action, status, steps: r?.steps, errors, notes });
+    if (r?.generatedPassword) credit(e, r.generatedPassword);
   };
+  const started = (part: readonly PlanEntry[], passwords?: ReadonlyMap<PlanEntry, string>) =>
+    journal?.started(part.map((e) => ({ item: itemOfEntry(e), line: e.line, key: e.key, username: e.username, action: e.action, password: passwords?.get(e) })));
 
   for (const e of entries) if (e.action === 'rejected') report(e, 'rejected');
   for (const e of entries) if (e.action === 'unchanged') report(e, 'unchanged');
@@ -56,12 +82,26 @@ export async function applyPlan(entries: readonly PlanEntry[], services: Service
   const creates = entries.filter((e) => e.action === 'create');
   for (let i = 0; i < creates.length; i += BATCH) {
     const part = creates.slice(i, i + BATCH);
-    const results = await users.provision(part.map((e) => e.input!), { generatePasswords: options.generatePasswords, createGroups: options.createGroups, spread: options.spread });
+    // Passwords are made before the batch and recorded (sealed) with it: a kill after a user was written loses none.
+    const passwords = new Map<PlanEntry, string>();
+    if (options.generatePasswords) {
+      for (const e of part) {
+        const i2 = e.input!;
+        if (i2.password === undefined && i2.passwordHash === undefined && i2.dn === undefined) passwords.set(e, journal?.passwords?.get(itemOfEntry(e)) ?? generatePassword());
+      }
+    }
+    await started(part, passwords);
+    const byName = new Map([...passwords].map(([e, pw]) => [e.input!.username, pw]));
+    const results = await users.provision(part.map((e) => e.input!), {
+      generatePasswords: options.generatePasswords && (byName.size ? (username: string) => byName.get(username) ?? generatePassword() : true),
+      createGroups: options.createGroups, spread: options.spread,
+    });
     for (const [k, r] of results.entries()) {
       await markUnfinished(part[k], r);
       // A create that found the user made meanwhile (another run) is `exists`, not `created`.
       report(part[k], r.status === 'failed' || r.status === 'rejected' || r.status === 'exists' ? r.status : 'created', r);
     }
+    await journal?.flush();
   }
 
   // Changed people, users taken over and returners, in batches like the new ones: one bulk look-up and a few writes per batch.
@@ -82,6 +122,7 @@ export async function applyPlan(entries: readonly PlanEntry[], services: Service
   const changing = entries.filter((x) => x.action === 'update' || x.action === 'enable');
   for (let i = 0; i < changing.length; i += BATCH) {
     const part = changing.slice(i, i + BATCH);
+    await started(part);
     const results = new Map<PlanEntry, UserResult>();
     for (const e of part.filter((x) => x.adopt)) {
       try {
@@ -97,17 +138,27 @@ export async function applyPlan(entries: readonly PlanEntry[], services: Service
       writes.forEach((e, k) => results.set(e, written[k]));
     }
     for (const e of part) await finish(e, results.get(e));
+    await journal?.flush();
   }
 
   // Leavers, then deletions: a few at a time (each is a write per back-end), reported in plan order.
   const limit = pLimit(4);
   const leaving = entries.filter((x) => x.action === 'disable');
+  const deleting = entries.filter((x) => x.action === 'delete');
+  await started([...leaving, ...deleting]);
   const disabled = await Promise.all(leaving.map((e) => limit(() => users.setEnabled(e.entry!, false, today))));
   leaving.forEach((e, k) => report(e, disabled[k].status === 'failed' ? 'failed' : 'disabled', disabled[k]));
-  const deleting = entries.filter((x) => x.action === 'delete');
   const deleted = await Promise.all(deleting.map((e) => limit(() => users.deleteUser(e.username))));
   deleting.forEach((e, k) => report(e, deleted[k].status === 'failed' ? 'failed' : 'deleted', deleted[k]));
 
+  await journal?.flush();
+  // Users a stopped run created whose outcome it could not record: the password its ledger holds is theirs if it works.
+  for (const e of entries) {
+    const item = itemOfEntry(e);
+    const pw = journal?.passwords?.get(item);
+    if (pw === undefined || credited.has(item) || !e.username) continue;
+    if (await users.hasPassword(e.username, pw).catch(() => false)) credit(e, pw);
+  }
   fs.writeFileSync(path.join(options.reportDir, 'report.csv'), `${lines.join('\n')}\n`, { mode: 0o600 });
   let credentialsFile: string | undefined;
   if (credentials.length) {

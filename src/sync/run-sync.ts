@@ -13,10 +13,13 @@ import { claimRows } from '../service/claim-rows.js';
 import { fieldByName } from '../mapping/fields.js';
 import type { UserInput } from '../model/user-spec.js';
 import type { DirectoryUser } from '../service/user-service.js';
-import { openServices, type Services } from '../service/open-services.js';
-import { applyPlan } from './apply-plan.js';
+import { openRunStore, openServices, type RunStore, type Services } from '../service/open-services.js';
+import { currentUser, RunRecorder, type LedgerState } from '../run/run-recorder.js';
+import { withRetry } from '../service/retry.js';
+import { changeText } from '../model/attribute-change.js';
+import { applyPlan, itemOfEntry } from './apply-plan.js';
 import { renderPlan, writePlanFiles, writePlanLdif, type PlanSummary } from './plan-files.js';
-import { defaultMaxDisable, normalizeSyncOptions, type SyncOptions, type SyncOptionsInput } from './sync-options.js';
+import { defaultMaxDisable, normalizeSyncOptions, SYNC_RUN_FILE, syncRecord, type SyncOptions, type SyncOptionsInput } from './sync-options.js';
 import { completePlan } from './plan-changes.js';
 import { attribute, planCounts, planSync, type PlanEntry, type PlanRow } from './sync-plan.js';
 
@@ -33,15 +36,41 @@ export interface SyncRun {
  * unless `--plan-only` applies it through the user service, leavers last, when the
  * plan passes the leaver threshold.
  */
-export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<SyncRun> {
+export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }, door: { door?: string; startedBy?: string } = {}): Promise<SyncRun> {
   let services: Services | undefined;
   let lock: { release(): Promise<void> } | undefined;
+  let runs: RunStore | undefined;
+  let recorder: RunRecorder | undefined;
+  let finished = false;
   try {
     const options = normalizeSyncOptions(input);
     const config = loadConfig({ file: options.config });
     services = await openServices(config, { only: options.planOnly ? ['ldap', 'sql'] : undefined, retry: { outageMs: options.outageMs } });
     // One sync of a feed at a time, across processes and machines: two at once made people twice.
     if (!options.planOnly) lock = await services.users.lockFeed(options.feed);
+    // The run in oxprov's records: its ledger holds the plan, then each batch before and after it is sent.
+    runs = await openRunStore(config);
+    const reportDir = path.resolve(options.reportDir);
+    const ledgerRetry = <T>(work: () => Promise<T>) => withRetry(work, { outageMs: options.outageMs });
+    let resumed: LedgerState | undefined;
+    if (options.resume) {
+      const stopped = await runs.byReportDir(reportDir);
+      if (!stopped) throw new OxprovError('CFG_INVALID', `no run of oxprov's records wrote to ${options.reportDir}: it cannot be resumed`, { field: '--resume' });
+      recorder = await RunRecorder.resume(runs, stopped, { retry: ledgerRetry });
+      resumed = await recorder.state();
+      io.stderr.write(`oxprov sync: resuming run ${recorder.id} (${options.reportDir}): ${resumed.done.size} entries recorded, ${resumed.started.size} to check and finish\n`);
+    } else {
+      const record = syncRecord(input);
+      recorder = await RunRecorder.start(runs, {
+        kind: 'sync', mode: options.planOnly ? 'plan' : 'run', door: door.door ?? 'cli', startedBy: door.startedBy ?? currentUser(),
+        source: options.directory ? { directory: options.file, base: options.directory.base } : { file: path.resolve(options.file), mapping: options.mapping && path.resolve(options.mapping) },
+        options: { ...record, feed: options.feed, key: options.key }, reportDir, passwords: !options.planOnly && options.generatePasswords,
+      }, { retry: ledgerRetry });
+      if (!options.planOnly) {
+        fs.mkdirSync(options.reportDir, { recursive: true, mode: 0o700 });
+        fs.writeFileSync(path.join(options.reportDir, SYNC_RUN_FILE), `${JSON.stringify({ ...record, runId: recorder.id }, null, 2)}\n`, { mode: 0o600 });
+      }
+    }
     const { rows: read, keyTarget, mapper } = await readRows(options, services, config);
     // The file's own directory attributes are compared too.
     const extra = new Set<string>();
@@ -72,18 +101,33 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
       feed: options.feed, key: keyTarget, file: options.file, counts, deletions: entries.filter((e) => e.action === 'delete').length,
       maxDisable, blocked: leavers > maxDisable,
     };
+    // The plan in the ledger: one row per person and change, before anything is written.
+    for (const e of entries) recorder.done({ item: itemOfEntry(e), line: e.line, key: e.key || undefined, username: e.username || undefined, action: e.action, status: e.action === 'rejected' ? 'rejected' : 'planned', errors: e.errors, notes: [...e.changes.map(changeText), ...e.notes] });
+    await recorder.flush();
     writePlanFiles(options.reportDir, summary, entries);
     if (options.emitLdif) writePlanLdif(options.reportDir, entries, config.ldap.attributes);
     io.stdout.write(renderPlan(summary, entries));
     io.stdout.write(`  plan        ${path.join(options.reportDir, 'plan.json')}, plan.csv${options.emitLdif ? ', plan.ldif' : ''}\n`);
     if (summary.blocked) {
       // A truncated or empty export must never disable a company.
-      io.stderr.write(`oxprov sync: SYNC_TOO_MANY_LEAVERS: the plan disables ${leavers} users of feed ${options.feed}, more than ${maxDisable} (${feedUsers.length} users in the feed); nothing was changed. If they really left, run again with --max-disable ${leavers}\n`);
+      const message = `SYNC_TOO_MANY_LEAVERS: the plan disables ${leavers} users of feed ${options.feed}, more than ${maxDisable} (${feedUsers.length} users in the feed); nothing was changed. If they really left, run again with --max-disable ${leavers}`;
+      io.stderr.write(`oxprov sync: ${message}\n`);
+      await recorder.finish('blocked', counts, message);
+      finished = true;
       return { exitCode: 2, summary, entries };
     }
-    if (options.planOnly) return { exitCode: counts.rejected > 0 ? 1 : 0, summary, entries };
+    if (options.planOnly) {
+      await recorder.finish('done', counts);
+      finished = true;
+      return { exitCode: counts.rejected > 0 ? 1 : 0, summary, entries };
+    }
 
-    const done = await applyPlan(entries, services, options, today);
+    const rec = recorder;
+    const done = await applyPlan(entries, services, options, today, {
+      started: (rows) => rec.started(rows), done: (o) => rec.done(o), flush: () => rec.flush(), passwords: resumed?.passwords,
+    });
+    await recorder.finish((done.statuses.failed ?? 0) > 0 ? 'failed' : 'done', done.statuses);
+    finished = true;
     fs.writeFileSync(path.join(options.reportDir, 'summary.json'), `${JSON.stringify({ ...summary, applied: done.statuses }, null, 2)}\n`, { mode: 0o600 });
     io.stdout.write(`applied: ${Object.entries(done.statuses).map(([s, n]) => `${s} ${n}`).join(', ') || 'nothing'}\n  report      ${path.join(options.reportDir, 'report.csv')}\n`);
     if (done.credentials) io.stdout.write(`  passwords   ${done.credentials} (mode 0600)\n`);
@@ -92,6 +136,8 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
     io.stderr.write(`oxprov sync: ${err instanceof OxprovError ? `${err.code}: ` : ''}${describeError(err)}\n`);
     return { exitCode: 2 };
   } finally {
+    if (recorder && !finished) await recorder.finish('failed', {}).catch(() => {});
+    await runs?.close();
     await lock?.release();
     await services?.close();
   }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { OxprovError } from '../errors.js';
 import { defaultReportDir, directorySource, positiveInt, type DirectoryInput, type DirectorySourceOptions } from '../import/import-options.js';
@@ -26,6 +27,8 @@ export interface SyncOptionsInput extends DirectoryInput {
   delimiter?: string;
   report?: string;
   config?: string;
+  /** Continue the sync whose report folder this is (its run in oxprov's records), with its own file and options. */
+  resume?: string;
 }
 
 export interface SyncOptions {
@@ -50,7 +53,12 @@ export interface SyncOptions {
   readonly delimiter: string;
   readonly reportDir: string;
   readonly config?: string;
+  /** This run continues the one recorded in `reportDir`. */
+  readonly resume: boolean;
 }
+
+/** The options a sync records in its report folder, so that `--resume` continues it exactly. */
+export const SYNC_RUN_FILE = 'run.json';
 
 const count = (name: string, v: string | number | undefined, min: number): number | undefined => {
   if (v === undefined) return undefined;
@@ -59,7 +67,8 @@ const count = (name: string, v: string | number | undefined, min: number): numbe
   return n;
 };
 
-export function normalizeSyncOptions(input: SyncOptionsInput, now = new Date()): SyncOptions {
+export function normalizeSyncOptions(given: SyncOptionsInput, now = new Date()): SyncOptions {
+  const input = given.resume !== undefined ? resumedSyncOptions(given) : given;
   const directory = directorySource(input);
   if (directory && input.file) throw new OxprovError('CFG_INVALID', `give either a file (${input.file}) or --from-ldap, not both`, { field: '--from-ldap' });
   if (!input.file && !directory) throw new OxprovError('CFG_MISSING', 'name the CSV file of the feed (or a directory with --from-ldap)', { field: 'FILE' });
@@ -78,8 +87,31 @@ export function normalizeSyncOptions(input: SyncOptionsInput, now = new Date()):
     outageMs: input.outageWait === undefined ? 60_000 : positiveInt('outage-wait', input.outageWait, 86_400) * 1000,
     encoding: encoding as SyncOptions['encoding'], delimiter: input.delimiter ?? 'auto',
     reportDir: input.report ?? defaultReportDir(`sync-${directory ? directory.base.split(',')[0].replace(/^[^=]*=/, '') : path.basename(input.file)}`, now),
-    config: input.config,
+    config: input.config, resume: given.resume !== undefined,
   });
+}
+
+/** `--resume DIR`: the options of the sync recorded in DIR, its report folder DIR. */
+function resumedSyncOptions(given: SyncOptionsInput): SyncOptionsInput {
+  const dir = given.resume!;
+  const others = Object.entries(given).filter(([k, v]) => v !== undefined && v !== '' && !['resume', 'file'].includes(k));
+  if (others.length > 0 || (given.file !== undefined && given.file !== '')) {
+    throw new OxprovError('CFG_INVALID', `--resume continues the sync recorded in ${dir} with its own file and options; give only --resume`, { field: '--resume' });
+  }
+  let saved: SyncOptionsInput;
+  try {
+    saved = JSON.parse(fs.readFileSync(path.join(dir, SYNC_RUN_FILE), 'utf8')) as SyncOptionsInput;
+  } catch (cause) {
+    throw new OxprovError('CFG_INVALID', `${dir} is not the report folder of a sync that can be resumed (no readable ${SYNC_RUN_FILE})`, { field: '--resume', cause });
+  }
+  return { ...saved, planOnly: false, report: dir, resume: dir };
+}
+
+/** What a sync records for `--resume`: its options as given, paths made absolute (never a password: none is an option). */
+export function syncRecord(input: SyncOptionsInput): SyncOptionsInput {
+  const abs = (p: string | undefined) => (p === undefined || p === '' ? p : path.resolve(p));
+  const { resume: _r, report: _d, planOnly: _p, bindPassword: _b, ...rest } = input;
+  return { ...rest, file: input.fromLdap ? input.file : abs(input.file) ?? '', mapping: abs(input.mapping), config: abs(input.config) };
 }
 
 /** The leaver threshold: the larger of 5 and a tenth of the feed. */

@@ -7,7 +7,7 @@ import type { ImportJob } from '../import/import-job.js';
 import type { ImportHooks } from '../import/run-import.js';
 import type { ImportSummary } from '../import/import-monitor.js';
 import { normalizeImportOptions, type ImportOptionsInput } from '../import/import-options.js';
-import { JOURNAL_FILE } from '../import/journal.js';
+import { RUN_KEY_FILE } from '../run/run-recorder.js';
 import type { PlanSummary } from '../sync/plan-files.js';
 import { normalizeSyncOptions, type SyncOptionsInput } from '../sync/sync-options.js';
 import { issuesOf, type RowIssue } from './row-issues.js';
@@ -208,7 +208,7 @@ export class WebRuns {
     // Loaded when first needed: the back-ends' drivers take most of a second to load, and the daemon starts without them.
     const { runImport } = await import('../import/run-import.js');
     const run = await runImport(input, { stdout, stderr }, {
-      signal: live.abort.signal, setup: this.setup,
+      signal: live.abort.signal, setup: this.setup, door: 'page', startedBy: live.record.ownerName,
       onJob: (job) => {
         live.job = job;
         job.onRow((o) => {
@@ -231,7 +231,7 @@ export class WebRuns {
     const stdout = sink();
     const stderr = sink();
     const { runSync } = await import('../sync/run-sync.js');
-    const run = await runSync(input, { stdout, stderr });
+    const run = await runSync(input, { stdout, stderr }, { door: 'page', startedBy: live.record.ownerName });
     const r = live.record;
     r.exitCode = run.exitCode;
     r.messages = messagesOf(stderr.text(), 'oxprov sync: ');
@@ -262,10 +262,10 @@ export class WebRuns {
         r.messages.push(`could not delete ${what}: ${describeError(err)}`);
       }
     };
-    // The import's journal keeps each generated password until the row is reported, so that
-    // `--resume` can finish a killed run. The page offers no resume, and credentials.csv must be the
-    // one copy of the passwords, deleted once downloaded: the journal goes when the run ends.
-    tidy('the journal of the run', () => fs.rmSync(path.join(dir, JOURNAL_FILE), { force: true }));
+    // The run's key opens the generated passwords sealed in its ledger, so that a killed run can be
+    // finished. credentials.csv must be the one copy of the passwords, deleted once downloaded: the key
+    // goes when the run ends.
+    tidy('the key of the run', () => fs.rmSync(path.join(dir, RUN_KEY_FILE), { force: true }));
     // The uploaded file may hold a password column: once an import or a sync has written from it,
     // it is not kept for weeks. A dry run or plan keeps it for the run that follows; a failed or
     // blocked run too, to be tried again. The retention sweep takes what is left.
@@ -288,7 +288,7 @@ export class WebRuns {
 
   /**
    * Tidies the runs a daemon left when it was killed during them (no close()): they are marked
-   * interrupted; the journal, which holds their generated passwords, goes; a credentials.csv they
+   * interrupted; the key that opens their sealed passwords goes; a credentials.csv they
    * wrote can still be taken once by their administrator. Called once, before the first request.
    */
   recover(): void {
@@ -304,7 +304,7 @@ export class WebRuns {
       const r = readJson<RunRecord>(path.join(dir, RECORD));
       if (!r || r.status !== 'running') continue;
       try {
-        fs.rmSync(path.join(dir, JOURNAL_FILE), { force: true });
+        fs.rmSync(path.join(dir, RUN_KEY_FILE), { force: true });
     // The uploaded file may hold a password column: once an import or a sync has written from it,
     // it is not kept for weeks. A dry run or plan keeps it for the run that follows; a failed or
     // blocked run too, to be tried again. The retention sweep takes what is left.

@@ -4,6 +4,7 @@ import { OxprovError } from '../../errors.js';
 import type { GroupwareFolderTemplates } from '../../templates/groupware-folder-templates.js';
 import type { GroupwareStore, GroupwareUser, HeldLock, SqlOutcome, SqlUserSpec } from '../backends.js';
 import { sqlError } from './sql-errors.js';
+import { sqlTls } from './sql-tls.js';
 import { SqlGroups } from './sql-groups.js';
 import { SqlResources } from './sql-resources.js';
 import { SqlRunner } from './sql-runner.js';
@@ -50,9 +51,7 @@ export class SqlStore implements GroupwareStore {
 
   static async connect(config: Readonly<Config>, options: { poolSize?: number } = {}): Promise<SqlStore> {
     // Every query has a deadline: a server that stops answering fails the query (and the caller's retry decides).
-    const { ssl, ca } = config.sql;
-    const tls = ssl === undefined ? undefined : ssl === 'disable' ? false : ssl === 'require' ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ca };
-    const pool = new pg.Pool({ connectionString: config.sql.url, max: options.poolSize ?? 4, connectionTimeoutMillis: 10_000, query_timeout: config.sql.timeoutMs, ...(tls === undefined ? {} : { ssl: tls }) });
+    const pool = new pg.Pool({ connectionString: config.sql.url, max: options.poolSize ?? 4, connectionTimeoutMillis: 10_000, query_timeout: config.sql.timeoutMs, ...sqlTls(config) });
     // An idle client that dies (server restart) must not crash the process.
     pool.on('error', () => {});
     try {
@@ -226,7 +225,7 @@ export class SqlStore implements GroupwareStore {
   async tryLock(name: string): Promise<HeldLock | undefined> {
     // A connection of its own: the lock lives as long as the session, so a process that dies
     // (kill -9, a machine gone) releases it when PostgreSQL ends its session.
-    const client = new pg.Client({ connectionString: this.config.sql.url, connectionTimeoutMillis: 10_000, query_timeout: this.config.sql.timeoutMs, ...this.tls() });
+    const client = new pg.Client({ connectionString: this.config.sql.url, connectionTimeoutMillis: 10_000, query_timeout: this.config.sql.timeoutMs, ...sqlTls(this.config) });
     client.on('error', () => {});
     try {
       await client.connect();
@@ -241,11 +240,6 @@ export class SqlStore implements GroupwareStore {
       await client.end().catch(() => {});
       throw sqlError(err, `taking the lock ${name}`);
     }
-  }
-
-  private tls(): { ssl?: pg.ClientConfig['ssl'] } {
-    const { ssl, ca } = this.config.sql;
-    return ssl === undefined ? {} : { ssl: ssl === 'disable' ? false : ssl === 'require' ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ca } };
   }
 
   async close(): Promise<void> {

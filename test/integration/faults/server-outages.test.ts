@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackService } from '../../../src/stack/stack.js';
+import { loadConfig } from '../../../src/config/load-config.js';
+import { openRunStore } from '../../../src/service/open-services.js';
 import { generateUsers } from '../../../bench/generate-users.js';
 import { startFaultStack, type FaultStack } from '../../helpers/fault-stack.js';
 import { importFile, tmpDir, type ImportOutput } from '../../helpers/import-helpers.js';
@@ -35,12 +37,18 @@ async function usersFile(): Promise<string> {
   return file;
 }
 
-/** Resolves when the run has recorded its first finished rows: the import is under way. */
+/** Resolves when the run's ledger holds its first finished rows: the import is under way. */
 async function underWay(report: string): Promise<void> {
-  const journal = path.join(report, 'journal.jsonl');
-  for (;;) {
-    if (fs.existsSync(journal) && fs.readFileSync(journal, 'utf8').includes('"d":')) return;
-    await new Promise((r) => setTimeout(r, 20));
+  const runs = await openRunStore(loadConfig({ file: configFile }));
+  try {
+    for (;;) {
+      const run = await runs.byReportDir(report);
+      const counts = run ? await runs.statusCounts(run.id) : {};
+      if (Object.entries(counts).some(([status, n]) => status !== 'started' && n > 0)) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    await runs.close();
   }
 }
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normalizeServeOptions, startDaemon } from '../../../src/daemon/serve.js';
-import { JOURNAL_FILE } from '../../../src/import/journal.js';
+import { RUN_KEY_FILE } from '../../../src/run/run-recorder.js';
 import { slowFakeMailStore } from '../../helpers/fake-backends.js';
 import { tmpDir, writeCsv } from '../../helpers/import-helpers.js';
 import { uniqueName } from '../../helpers/stack-config.js';
@@ -47,7 +47,7 @@ describe('oxprov serve closing during an import of the page', () => {
     expect(run.status).toBe('cancelled');
     expect(run.summary!.rows.created).toBeLessThan(1000);
     const dir = path.join(work, 'web', 'runs', id);
-    expect(fs.existsSync(path.join(dir, JOURNAL_FILE))).toBe(false);
+    expect(fs.existsSync(path.join(dir, RUN_KEY_FILE))).toBe(false);
     expect(fs.existsSync(path.join(dir, 'report.csv'))).toBe(true);
     // A new daemon on the same folder shows it as it ended, not as running.
     const saved = JSON.parse(fs.readFileSync(path.join(dir, 'web-run.json'), 'utf8')) as { status: string };

@@ -15,13 +15,14 @@ const ALLOWED: Record<string, readonly string[]> = {
   mapping: ['errors', 'model'],
   provision: ['errors', 'model', 'config', 'templates'],
   service: ['errors', 'model', 'config', 'templates', 'mapping', 'provision'],
-  import: ['errors', 'model', 'config', 'templates', 'mapping', 'service'],
-  sync: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import'],
+  run: ['errors', 'model', 'config', 'provision'],
+  import: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'run'],
+  sync: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import', 'run'],
   xmlrpc: ['errors'],
-  web: ['errors', 'model', 'config', 'mapping', 'service', 'import', 'sync'],
+  web: ['errors', 'model', 'config', 'mapping', 'service', 'import', 'sync', 'run'],
   daemon: ['errors', 'model', 'config', 'service', 'xmlrpc', 'web'],
   stack: ['errors', 'model', 'config', 'templates', 'provision'],
-  cli: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import', 'sync', 'xmlrpc', 'daemon', 'web', 'stack'],
+  cli: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import', 'sync', 'run', 'xmlrpc', 'daemon', 'web', 'stack'],
 };
 const DRIVERS = ['ldapts', 'pg', 'imapflow'];
 

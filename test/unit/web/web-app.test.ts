@@ -122,7 +122,7 @@ describe('the web page of oxprov serve, over HTTP', () => {
     expect(ok.status).toBe(200);
   });
 
-  it('serves only the report files a run made, never its passwords, journal or record, nor anything outside it', async () => {
+  it('serves only the report files a run made, never its passwords, its key or its record, nor anything outside it', async () => {
     const { session, body } = await login(ui);
     const id = '20260102T000000Z-reportsonlyxx';
     const dir = path.join(work, 'runs', id);
@@ -131,7 +131,7 @@ describe('the web page of oxprov serve, over HTTP', () => {
     fs.writeFileSync(path.join(dir, 'web-run.json'), JSON.stringify(record));
     fs.writeFileSync(path.join(dir, 'report.csv'), 'line,username\n2,=cmd|x\n');
     fs.writeFileSync(path.join(dir, 'credentials.csv'), 'username,password\nx,Gen-Secret-1\n');
-    fs.writeFileSync(path.join(dir, 'journal.jsonl'), '{"password":"Gen-Secret-1"}\n');
+    fs.writeFileSync(path.join(dir, 'run.key'), '-----BEGIN PRIVATE KEY-----Gen-Secret-1');
     fs.writeFileSync(path.join(work, 'outside.csv'), 'OUTSIDE-CONTENT');
     const get = async (p: string) => {
       const res = await fetch(`${ui}api/runs/${p}`, { headers: { Cookie: session } });
@@ -139,7 +139,7 @@ describe('the web page of oxprov serve, over HTTP', () => {
     };
     // The report, byte for byte (a value that starts with = is not changed).
     expect(await get(`${id}/files/report.csv`)).toEqual([200, 'line,username\n2,=cmd|x\n']);
-    for (const p of [`${id}/files/credentials.csv`, `${id}/files/journal.jsonl`, `${id}/files/web-run.json`, `${id}/files/..%2F..%2Foutside.csv`, `${id}/files/%2E%2E%2Foutside.csv`,
+    for (const p of [`${id}/files/credentials.csv`, `${id}/files/run.key`, `${id}/files/web-run.json`, `${id}/files/..%2F..%2Foutside.csv`, `${id}/files/%2E%2E%2Foutside.csv`,
       `..%2F${id}/files/report.csv`, `${id}%2F..%2F..%2F/files/report.csv`, `${id}/files/rejected.csv`, `nope/files/report.csv`]) {
       const [status, text] = await get(p);
       expect([p, status]).toEqual([p, 404]);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isOxprovError } from '../../../src/errors.js';
-import { JOURNAL_FILE } from '../../../src/import/journal.js';
+import { RUN_KEY_FILE } from '../../../src/run/run-recorder.js';
 import { sweepOld } from '../../../src/web/retention.js';
 import { WebRuns, type RunRecord } from '../../../src/web/web-runs.js';
 import { tmpDir } from '../../helpers/import-helpers.js';
@@ -86,18 +86,18 @@ describe('the page\'s runs', () => {
     expect(codeOf(() => runs.start({ uploadId: upload(), kind: 'import', mode: 'import' }, A))).toBe('WEB_CONFLICT');
   });
 
-  it('tidies a run the daemon was killed during: interrupted, its journal of passwords deleted, its credentials still taken once', () => {
+  it('tidies a run the daemon was killed during: interrupted, the key to its sealed passwords deleted, its credentials still taken once', () => {
     const dir = tmpDir('web-runs');
     const { runs, upload } = fakeRuns(dir);
     const r = runs.start({ uploadId: upload(), kind: 'import', mode: 'import' }, A);
-    // The daemon dies here: the folder holds the record saved as running, the journal, the passwords so far.
+    // The daemon dies here: the folder holds the record saved as running, the key of its sealed passwords.
     const runDir = path.join(dir, 'runs', r.id);
-    fs.writeFileSync(path.join(runDir, JOURNAL_FILE), '{"password":"Gen-123"}\n', { mode: 0o600 });
+    fs.writeFileSync(path.join(runDir, RUN_KEY_FILE), '{"password":"Gen-123"}\n', { mode: 0o600 });
     fs.writeFileSync(path.join(runDir, 'credentials.csv'), 'username,password\nx,Gen-123\n', { mode: 0o600 });
     fs.writeFileSync(path.join(runDir, 'report.csv'), 'line,username\n2,x\n');
     const next = new WebRuns(dir);
     next.recover();
-    expect(fs.existsSync(path.join(runDir, JOURNAL_FILE))).toBe(false);
+    expect(fs.existsSync(path.join(runDir, RUN_KEY_FILE))).toBe(false);
     expect(next.get(r.id)).toMatchObject({ status: 'interrupted', credentials: 'available', files: ['report.csv'] });
     expect(codeOf(() => next.takeCredentials(r.id, B.dn))).toBe('WEB_FORBIDDEN');
     expect(next.takeCredentials(r.id, A.dn).toString()).toContain('Gen-123');
@@ -155,13 +155,13 @@ describe('the page\'s runs', () => {
     expect((runs as unknown as { live: Map<string, unknown> }).live.size).toBe(0);
     expect(runs.get(r.id)).toMatchObject({ status: 'done', files: [] });
     expect(runs.issues(r.id)).toHaveLength(3);
-    // A journal that cannot be deleted (here: a folder in its place) is said, and the run still ends.
+    // A key that cannot be deleted (here: a folder in its place) is said, and the run still ends.
     const up = upload();
     const s = runs.start({ uploadId: up, kind: 'import', mode: 'import' }, A);
-    fs.mkdirSync(path.join(dir, 'runs', s.id, JOURNAL_FILE, 'x'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'runs', s.id, RUN_KEY_FILE, 'x'), { recursive: true });
     releaseAll();
     await runs.settled(s.id);
-    expect(runs.get(s.id)).toMatchObject({ status: 'done', messages: [expect.stringContaining('could not delete the journal')] });
+    expect(runs.get(s.id)).toMatchObject({ status: 'done', messages: [expect.stringContaining('could not delete the key of the run')] });
     expect(runs.busy(s.id)).toBe(false);
   });
 });

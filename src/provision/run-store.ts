@@ -1,0 +1,83 @@
+/**
+ * oxprov's own records of its runs and their ledgers (migrations/002_runs.sql),
+ * in PostgreSQL so that every process, machine and door sees the same runs. The
+ * SQL lives in src/provision/sql/sql-run-store.ts.
+ */
+
+export type RunKind = 'import' | 'sync';
+export type RunMode = 'run' | 'dry-run' | 'plan';
+export type RunState = 'running' | 'stopped' | 'done' | 'failed' | 'interrupted' | 'blocked';
+
+/** One run, as recorded. */
+export interface RunRow {
+  readonly id: string;
+  readonly kind: RunKind;
+  readonly mode: RunMode;
+  /** `cli`, `page`, `daemon`, `worker`. */
+  readonly door: string;
+  readonly startedBy: string;
+  readonly source: Readonly<Record<string, unknown>>;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly state: RunState;
+  readonly counters: Readonly<Record<string, number>>;
+  readonly reportDir?: string;
+  readonly sealKey?: string;
+  readonly host?: string;
+  readonly pid?: number;
+  readonly message?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly finishedAt?: string;
+}
+
+/** One row of a ledger: a row of the source or a planned change, and what became of it. */
+export interface LedgerRow {
+  /** `L<line>` or `K<key>`. */
+  readonly item: string;
+  readonly line?: number;
+  readonly key?: string;
+  readonly username?: string;
+  readonly action?: string;
+  /** `started`, then the outcome: `created`, `updated`, `exists`, `failed`, `rejected`, `valid`, `unchanged`, `disabled`, … */
+  readonly status: string;
+  readonly steps?: Readonly<Record<string, string>>;
+  readonly errorCode?: string;
+  readonly field?: string;
+  readonly value?: string;
+  readonly message?: string;
+  readonly notes?: string;
+  /** A generated password, sealed to the run's key (see src/run/seal.ts). */
+  readonly sealedPassword?: string;
+}
+
+/** What a new run is recorded with. */
+export type NewRun = Pick<RunRow, 'id' | 'kind' | 'mode' | 'door' | 'startedBy' | 'source' | 'options' | 'reportDir' | 'sealKey'>;
+
+/** A run's lock: held while its process runs it; a process that dies gives it back. */
+export interface RunLock {
+  release(): Promise<void>;
+}
+
+export interface RunStore {
+  /** Records a new run, `running`, held by this process (see {@link RunLock}). */
+  create(run: NewRun): Promise<RunLock>;
+  /** Takes over a run to continue it (`--resume`); undefined while another process holds it. */
+  claim(id: string): Promise<RunLock | undefined>;
+  /** The run's state, counters and message (e.g. at its end). */
+  update(id: string, change: { state?: RunState; counters?: Readonly<Record<string, number>>; message?: string; finished?: boolean }): Promise<void>;
+  /**
+   * Writes these ledger rows in one statement: new rows are added, known ones updated.
+   * A sealed password once written is kept (a later row without one does not clear it).
+   */
+  write(runId: string, rows: readonly LedgerRow[]): Promise<void>;
+  get(id: string): Promise<RunRow | undefined>;
+  /** The run whose report folder this is. */
+  byReportDir(dir: string): Promise<RunRow | undefined>;
+  /** The latest runs, newest first; a `running` run whose process is gone is shown `interrupted`. */
+  list(limit: number): Promise<RunRow[]>;
+  /** How many ledger rows of a run have each status. */
+  statusCounts(runId: string): Promise<Record<string, number>>;
+  /** Every ledger row of a run, in the order of the source (rows without a line last), a page at a time. */
+  ledger(runId: string, pageSize?: number): AsyncIterable<readonly LedgerRow[]>;
+  close(): Promise<void>;
+}
