@@ -146,6 +146,7 @@ async function openRun(id) {
   $('run').dataset.status = run.status;
   $('run').dataset.id = run.id;
   $('run-messages').replaceChildren(...run.messages.map((m) => el('li', { text: m })));
+  $('resume').hidden = !(run.status === 'interrupted' && run.resumable);
   const running = run.status === 'running';
   $('progress-box').hidden = !running;
   if (running) {
@@ -173,6 +174,18 @@ function showProgress(p, run) {
   const per = Object.entries(p.backends).map(([b, c]) => `${b} ${c.created + c.updated + c.exists}${c.failed ? ` (${c.failed} failed)` : ''}`).join(', ');
   $('progress-text').textContent = `${p.rowsDone}${of} rows, ${p.rate} rows/s${eta}; ${per}; ${p.rows.rejected} rejected, ${p.rows.failed} failed`;
 }
+
+$('resume').addEventListener('click', async () => {
+  $('resume').disabled = true;
+  try {
+    await json('POST', `runs/${encodeURIComponent(state.run.id)}/resume`);
+    await openRun(state.run.id);
+  } catch (err) {
+    say('run-status', err);
+  } finally {
+    $('resume').disabled = false;
+  }
+});
 
 $('cancel').addEventListener('click', async () => {
   try { await json('POST', `runs/${encodeURIComponent(state.run.id)}/cancel`); } catch (err) { say('run-status', err); }
@@ -339,12 +352,18 @@ function outcome(r) {
 }
 async function loadHistory() {
   try {
-    const { runs } = await json('GET', 'runs');
+    const { runs, elsewhere = [] } = await json('GET', 'runs');
     rowsOf($('history-table').tBodies[0], []);
-    $('history-table').tBodies[0].replaceChildren(...runs.map((r) => el('tr', {},
-      el('td', { text: new Date(r.createdAt).toLocaleString() }), el('td', { text: r.ownerName }), el('td', { text: r.file }),
-      el('td', { text: MODE[r.mode] }), el('td', { text: r.status }), el('td', { text: outcome(r) }),
-      el('td', {}, el('button', { type: 'button', text: 'Open', onclick: () => openRun(r.id).catch((err) => say('run-status', err)) })))));
+    // The page's own runs, and those of the other doors (the command line): newest first.
+    const rows = [
+      ...runs.map((r) => ({ at: r.createdAt, cells: [r.ownerName, r.file, MODE[r.mode], r.status, outcome(r)],
+        action: el('button', { type: 'button', text: 'Open', onclick: () => openRun(r.id).catch((err) => say('run-status', err)) }) })),
+      ...elsewhere.map((r) => ({ at: r.createdAt, cells: [`${r.startedBy} (${r.door})`, r.file, `${r.kind}${r.mode === 'run' ? '' : ` ${r.mode}`}`, r.state,
+        Object.entries(r.counters).filter(([k, n]) => n && k !== 'read').map(([k, n]) => `${n} ${k}`).join(', ')],
+        action: el('span', { text: `oxprov runs show ${r.id}` }) })),
+    ].sort((a, b) => b.at.localeCompare(a.at));
+    $('history-table').tBodies[0].replaceChildren(...rows.map((r) => el('tr', {},
+      el('td', { text: new Date(r.at).toLocaleString() }), ...r.cells.map((c) => el('td', { text: String(c ?? '') })), el('td', {}, r.action))));
   } catch {
     // shown by the next action
   }

@@ -233,7 +233,7 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
 
   // Runs: start, follow, cancel, read, download.
   app.post(`${PREFIX}api/runs`, async (req) => runs.start(runRequest(req.body), { dn: sessionOf(req).dn, user: sessionOf(req).user }));
-  app.get(`${PREFIX}api/runs`, async (req) => (sessionOf(req), { runs: runs.list() }));
+  app.get(`${PREFIX}api/runs`, async (req) => (sessionOf(req), { runs: runs.list(), elsewhere: await runs.elsewhere(20) }));
   const run = (req: FastifyRequest) => {
     sessionOf(req);
     const id = (req.params as { id: string }).id;
@@ -246,6 +246,7 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
     return { run: r, progress: runs.progress(r.id) };
   });
   app.post(`${PREFIX}api/runs/:id/cancel`, async (req) => ({ run: runs.cancel(run(req).id) }));
+  app.post(`${PREFIX}api/runs/:id/resume`, async (req) => ({ run: runs.resume(run(req).id, { dn: sessionOf(req).dn, user: sessionOf(req).user }) }));
   app.get(`${PREFIX}api/runs/:id/rejected`, async (req) => {
     const q = req.query as Record<string, string | undefined>;
     return pageIssues(runs.issues(run(req).id), { code: q.code, page: q.page, pageSize: q.pageSize });

@@ -67,6 +67,21 @@ export interface RunRecord {
   credentials: 'none' | 'available' | 'downloaded';
   /** The report files that can be downloaded. */
   files: string[];
+  /** An import or sync the daemon stopped during (killed): its ledger lets it be finished (`resume`). */
+  resumable?: boolean;
+}
+
+/** A run of another door, as the page's history lists it (its reports are where that door wrote them). */
+export interface ElsewhereRun {
+  readonly id: string;
+  readonly kind: string;
+  readonly mode: string;
+  readonly door: string;
+  readonly startedBy: string;
+  readonly state: string;
+  readonly createdAt: string;
+  readonly file: string;
+  readonly counters: Readonly<Record<string, number>>;
 }
 
 /** Files of a run folder that can be downloaded; credentials.csv has its own door. */
@@ -304,15 +319,13 @@ export class WebRuns {
       const r = readJson<RunRecord>(path.join(dir, RECORD));
       if (!r || r.status !== 'running') continue;
       try {
-        fs.rmSync(path.join(dir, RUN_KEY_FILE), { force: true });
-    // The uploaded file may hold a password column: once an import or a sync has written from it,
-    // it is not kept for weeks. A dry run or plan keeps it for the run that follows; a failed or
-    // blocked run too, to be tried again. The retention sweep takes what is left.
-    if ((r.mode === 'import' || r.mode === 'apply') && (['done', 'cancelled'] as RunRecord['status'][]).includes(r.status)) {
-      fs.rmSync(path.join(this.uploadsDir, r.uploadId), { recursive: true, force: true });
-    }
+        // An import or a sync that wrote keeps its ledger in oxprov's records: it can be finished, with
+        // the key that opens the passwords it generated and the uploaded file it reads. Others lose the key.
+        const resumable = (r.mode === 'import' || r.mode === 'apply') && fs.existsSync(path.join(dir, 'run.json')) && fs.existsSync(path.join(this.uploadsDir, r.uploadId));
+        if (!resumable) fs.rmSync(path.join(dir, RUN_KEY_FILE), { force: true });
         r.status = 'interrupted';
-        r.messages = [...(r.messages ?? []), 'the daemon stopped during this run: see report.csv for the rows it did'];
+        r.resumable = resumable;
+        r.messages = [...(r.messages ?? []), `the daemon stopped during this run: see report.csv for the rows it did${resumable ? '; resume it to finish it' : ''}`];
         r.credentials = fs.existsSync(path.join(dir, 'credentials.csv')) ? 'available' : 'none';
         r.files = REPORT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
         writePrivate(path.join(dir, RECORD), r);
@@ -320,6 +333,32 @@ export class WebRuns {
         // Not ours to change: get() still shows it as interrupted.
       }
     }
+  }
+
+  /**
+   * Finishes an import or sync the daemon was killed during, from its ledger (`--resume`): rows it
+   * did are reported as they were, rows it had started are checked and finished, the rest done; its
+   * credentials.csv then lists every user it created. Only by the administrator who started it.
+   */
+  resume(id: string, admin: { dn: string; user: string }): RunRecord {
+    if (this.closing) throw new OxprovError('WEB_CONFLICT', 'the daemon is stopping: resume the run when it is back');
+    const r = this.get(id);
+    if (!r) throw new OxprovError('WEB_NOT_FOUND', 'no such run (it may have been deleted as too old)', { field: 'id' });
+    if (r.owner.toLowerCase() !== admin.dn.toLowerCase()) throw new OxprovError('WEB_FORBIDDEN', 'only the administrator who started this run may resume it');
+    if (r.status !== 'interrupted' || !r.resumable) throw new OxprovError('WEB_CONFLICT', `this run is ${r.status}: only an import or sync the daemon stopped during can be resumed`, { field: 'id' });
+    const dir = path.join(this.runsDir, id);
+    const record: RunRecord = { ...r, status: 'running', resumable: false, finishedAt: undefined, messages: [...r.messages, `resumed by ${admin.user}`] };
+    writePrivate(path.join(dir, RECORD), record);
+    const live: Live = { record, abort: new AbortController(), issues: [], done: Promise.resolve() };
+    this.live.set(id, live);
+    const start = r.kind === 'import'
+      ? this.runImport(live, { file: '', resume: dir, progress: 'none' })
+      : this.runSync(live, { file: '', resume: dir });
+    live.done = start.catch((err) => {
+      live.record.status = 'failed';
+      live.record.messages.push(`${isOxprovError(err) ? `${err.code}: ` : ''}${describeError(err)}`);
+    }).finally(() => this.finish(live, dir));
+    return record;
   }
 
   /** A run, live or from its folder. */
@@ -418,6 +457,29 @@ export class WebRuns {
   }
 
   /** Stops the imports in progress and waits for them (their reports are written). */
+  /**
+   * The runs of the other doors (the command line, other daemons), from oxprov's records: the page's
+   * history shows them beside its own. Empty when the records cannot be read (the page goes on).
+   */
+  async elsewhere(limit: number): Promise<ElsewhereRun[]> {
+    try {
+      const { loadConfig } = await import('../config/load-config.js');
+      const { openRunStore } = await import('../service/open-services.js');
+      const store = await openRunStore(loadConfig({ file: this.configFile }));
+      try {
+        const own = path.resolve(this.runsDir);
+        return (await store.list(limit))
+          .filter((r) => !(r.reportDir && path.resolve(r.reportDir).startsWith(`${own}${path.sep}`)))
+          .map((r) => ({ id: r.id, kind: r.kind, mode: r.mode, door: r.door, startedBy: r.startedBy, state: r.state, createdAt: r.createdAt,
+            file: typeof r.source.file === 'string' ? path.basename(r.source.file) : String(r.source.directory ?? ''), counters: r.counters }));
+      } finally {
+        await store.close();
+      }
+    } catch {
+      return [];
+    }
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     for (const l of this.live.values()) l.abort.abort();
