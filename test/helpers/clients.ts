@@ -1,16 +1,22 @@
 import { Client } from 'ldapts';
+import { expect } from 'vitest';
 import { ImapFlow } from 'imapflow';
 import pg from 'pg';
 import type { Config } from '../../src/config/config.js';
 
-/** Binds to the directory as the user: the real proof that the stored password works. */
+/**
+ * Binds to the directory as the user: the real proof that the stored password works.
+ * False only for the server's own refusal (result 49, invalid credentials): a server
+ * that is down or any other failure throws, so a test of a refused login cannot pass by accident.
+ */
 export async function ldapBindAs(config: Readonly<Config>, username: string, password: string): Promise<boolean> {
   const client = new Client({ url: config.ldap.url });
   try {
     await client.bind(`uid=${username},${config.ldap.peopleDn}`, password);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    if ((err as { code?: number }).code === 49) return false;
+    throw err;
   } finally {
     await client.unbind().catch(() => {});
   }
@@ -26,6 +32,11 @@ export async function withImapLogin<T>(config: Readonly<Config>, username: strin
   } finally {
     await client.logout().catch(() => {});
   }
+}
+
+/** Expects the IMAP server to refuse the login (AUTHENTICATIONFAILED), not any failure: a server that is down does not pass. */
+export async function expectImapRefused(login: Promise<unknown>): Promise<void> {
+  await expect(login).rejects.toMatchObject({ authenticationFailed: true, serverResponseCode: 'AUTHENTICATIONFAILED' });
 }
 
 export async function imapFolders(config: Readonly<Config>, username: string, password: string): Promise<string[]> {

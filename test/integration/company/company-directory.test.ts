@@ -8,7 +8,7 @@ import type { MailStore } from '../../../src/provision/backends.js';
 import { OxprovError } from '../../../src/errors.js';
 import { runSync } from '../../../src/sync/run-sync.js';
 import { openServices } from '../../../src/service/open-services.js';
-import { imapFolders, ldapBindAs, sqlQuery, withLdapAdmin } from '../../helpers/clients.js';
+import { imapFolders, ldapBindAs, sqlQuery, withLdapAdmin, expectImapRefused } from '../../helpers/clients.js';
 import { importFile, sink, tmpDir } from '../../helpers/import-helpers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
@@ -201,7 +201,7 @@ describe('--retry-failed from a directory: rows are named by their DN', () => {
     expect(after1.mailenabled).toBeUndefined();
     expect(after1.uidnumber).toBeUndefined();
     expect(await bindDn(dns[0], password(`${t}-r1`))).toBe(true);
-    await expect(imapFolders(config, `${t}-r1`, password(`${t}-r1`))).rejects.toThrow();
+    await expectImapRefused(imapFolders(config, `${t}-r1`, password(`${t}-r1`)));
     expect(await sqlQuery(config, 'SELECT 1 FROM users WHERE username = $1', [`${t}-r1`])).toEqual([]);
   }, 60_000);
 });
@@ -269,7 +269,7 @@ describe('sync --from-ldap --in-place: the company tree as a feed, fitted where 
     const left = await sync();
     expect(left.exitCode).toBe(0);
     expect(left.summary!.counts).toMatchObject({ disable: 1, unchanged: 3 });
-    await expect(imapFolders(config, leaver.uid, password(leaver.uid))).rejects.toThrow();
+    await expectImapRefused(imapFolders(config, leaver.uid, password(leaver.uid)));
     const [row] = await sqlQuery<{ activated: boolean }>(config, 'SELECT activated FROM users WHERE username = $1', [leaver.uid]);
     expect(row.activated).toBe(false);
     const moved = await entry(`uid=${leaver.uid},${FORMER}`);

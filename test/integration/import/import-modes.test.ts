@@ -5,7 +5,7 @@ import { DoveadmApiMailStore } from '../../../src/provision/imap/doveadm-api-mai
 import { DovecotMailStore } from '../../../src/provision/imap/dovecot-mail-store.js';
 import type { MailStore } from '../../../src/provision/imap/mail-store.js';
 import { openServices } from '../../../src/service/open-services.js';
-import { sqlQuery, withImapLogin } from '../../helpers/clients.js';
+import { sqlQuery, withImapLogin, expectImapRefused } from '../../helpers/clients.js';
 import { importFile, tmpDir, writeCsv } from '../../helpers/import-helpers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
@@ -67,7 +67,7 @@ describe('--on-existing update and a disabled user', () => {
     expect(entry.attributes.mailEnabled).toEqual(['NO']);
     const [row] = await sqlQuery<{ activated: boolean }>(config, 'SELECT activated FROM users WHERE username = $1', [u]);
     expect(row.activated).toBe(false);
-    await expect(withImapLogin(config, u, 'Pw-abcdefgh', async () => 1)).rejects.toThrow();
+    await expectImapRefused(withImapLogin(config, u, 'Pw-abcdefgh', async () => 1));
     // Said in the file, it is switched on.
     await importFile(writeCsv(dir, `${u}-3.csv`, [[...cols, 'activated'], [...values, 'yes']]), { onExisting: 'update' });
     expect(await withImapLogin(config, u, 'Pw-abcdefgh', async () => 1)).toBe(1);

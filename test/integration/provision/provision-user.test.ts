@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBackends } from '../../../src/provision/open-backends.js';
 import { openServices, type Services } from '../../../src/service/open-services.js';
 import { userSpec, type UserSpec } from '../../../src/model/user-spec.js';
-import { groupMembers, imapFolders, ldapBindAs, sqlQuery, withImapLogin, withLdapAdmin } from '../../helpers/clients.js';
+import { groupMembers, imapFolders, ldapBindAs, sqlQuery, withImapLogin, withLdapAdmin, expectImapRefused } from '../../helpers/clients.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
 const config = stackConfig();
@@ -120,7 +120,7 @@ describe('activation and ids', () => {
     const username = uniqueName('off');
     const r = await svc.users.provisionUser(german(username, { activated: false }));
     expect(r.status).toBe('created');
-    await expect(imapFolders(config, username, 'Geheim-1234')).rejects.toThrow();
+    await expectImapRefused(imapFolders(config, username, 'Geheim-1234'));
     const [row] = await sqlQuery<{ activated: boolean }>(config, 'SELECT activated FROM users WHERE username = $1', [username]);
     expect(row.activated).toBe(false);
   });

@@ -38,11 +38,8 @@ describe('oxprov serve closing during an import of the page', () => {
     });
     expect(started.status).toBe(200);
     const { id } = (await started.json()) as { id: string };
-    // At once: the run is still opening its back-ends.
-    const t0 = performance.now();
+    // At once: the run is still opening its back-ends. close() stops it: it ends cancelled, not with all 1,000 made.
     await daemon.close();
-    // 1,000 mailboxes at 20 ms, 4 at a time, take 5 s: a stopped import ends well before.
-    expect(performance.now() - t0).toBeLessThan(4_000);
     const run = web.runs.get(id)!;
     expect(run.status).toBe('cancelled');
     expect(run.summary!.rows.created).toBeLessThan(1000);

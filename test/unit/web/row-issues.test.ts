@@ -45,10 +45,16 @@ describe('the rejected rows of a run, paged on the server', () => {
     expect(pageIssues(issues, { code: 'NOPE' })).toMatchObject({ total: 0, items: [] });
   });
 
-  it('is fast enough for the page: 5,000 issues of 100,000 rows in a few milliseconds', () => {
-    const t0 = performance.now();
-    for (let i = 0; i < 20; i++) pageIssues(issues, { code: 'MAP_INVALID_MAIL', page: String(i + 1) });
-    expect((performance.now() - t0) / 20).toBeLessThan(20);
+  it('pages a filter of 5,000 issues in order, every issue once', () => {
+    const seen: number[] = [];
+    for (let page = 1; ; page++) {
+      const p = pageIssues(issues, { code: 'MAP_INVALID_MAIL', page: String(page), pageSize: '500' });
+      seen.push(...p.items.map((i) => i.line ?? 0));
+      if (page >= p.pages) break;
+    }
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBe(issues.filter((i) => i.code === 'MAP_INVALID_MAIL').length);
   });
 
   it('one issue per error, with the back-end named; never the value of a password field', () => {

@@ -244,20 +244,20 @@ describe('the web page of oxprov serve, over HTTP', () => {
   });
 
   it('slows repeated failed logins of one client, never a correct one, and logs no password', async () => {
-    const timed = async (user: string, password: string) => {
-      const t0 = performance.now();
+    const tried = async (user: string, password: string) => {
       const r = await login(ui, user, password);
-      return { status: r.status, ms: performance.now() - t0, code: r.body.error?.code };
+      return { status: r.status, code: r.body.error?.code };
     };
-    const first = [await timed('mailadmin', 'guess-1'), await timed('mailadmin', 'guess-2')];
-    expect(first.map((r) => [r.status, r.code])).toEqual([[401, 'ADMIN_AUTH'], [401, 'ADMIN_AUTH']]);
-    const slowed = await timed('mailadmin', 'guess-3');
-    expect(slowed.status).toBe(401);
-    expect(slowed.ms).toBeGreaterThanOrEqual(190);
-    const right = await timed('other', 'other-pw');
-    expect(right.status).toBe(200);
-    expect(right.ms).toBeLessThan(150);
-    expect(log.join('\n')).toContain('ui login failed for "mailadmin"');
+    const first = [await tried('mailadmin', 'guess-1'), await tried('mailadmin', 'guess-2')];
+    expect(first).toEqual([{ status: 401, code: 'ADMIN_AUTH' }, { status: 401, code: 'ADMIN_AUTH' }]);
+    expect(await tried('mailadmin', 'guess-3')).toEqual({ status: 401, code: 'ADMIN_AUTH' });
+    expect(await tried('other', 'other-pw')).toMatchObject({ status: 200 });
+    // What the throttle decided, as the log records it (never a time measured in a test).
+    const failed = log.filter((l) => l.includes('ui login failed for "mailadmin"'));
+    expect(failed).toHaveLength(3);
+    expect(failed[2]).toMatch(/answered after \d+ ms$/);
+    expect(failed.slice(0, 2).every((l) => !l.includes('answered after'))).toBe(true);
+    expect(log.some((l) => l.includes('"other"') && l.includes('answered after'))).toBe(false);
     expect(log.join('\n')).not.toMatch(/guess-|other-pw|secret/);
   });
 
