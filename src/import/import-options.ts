@@ -169,7 +169,9 @@ export function normalizeImportOptions(given: ImportOptionsInput, now = new Date
 /** `--from-ldap URL --base DN …`: checked here, once; the options that need it are refused without it. */
 export function directorySource(input: DirectoryInput): DirectorySourceOptions | undefined {
   const url = input.fromLdap;
-  if (url === undefined || url === '') {
+  // Given, but empty (an unset shell variable, `--from-ldap ""`): said as such, not as "not given".
+  if (url !== undefined && url.trim() === '') throw new OxprovError('CFG_INVALID', '--from-ldap is empty: give the URL of the company\'s directory, e.g. ldaps://ldap.example.com (an unset shell variable?)', { field: '--from-ldap', value: url });
+  if (url === undefined) {
     for (const [name, v] of [['base', input.base], ['scope', input.scope], ['filter', input.filter], ['bind-dn', input.bindDn], ['in-place', input.inPlace || undefined]] as const) {
       if (v !== undefined) throw new OxprovError('CFG_INVALID', `--${name} belongs to --from-ldap, which is not given`, { field: `--${name}` });
     }

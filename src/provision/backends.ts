@@ -158,6 +158,8 @@ export interface GroupwareUser {
   readonly uidNumber?: number;
   readonly language: string;
   readonly activated: boolean;
+  /** The groupware asks for a new password at the next login (`--changepasswd`, a generated password). */
+  readonly changePassword?: boolean;
 }
 
 export type SqlOutcome = 'created' | 'exists' | 'updated';

@@ -261,7 +261,9 @@ export class UserService {
       out['ldap.language'] = a('preferredLanguage').join(', ');
       out['ldap.timezone'] = a('OXTimeZone').join(', ');
       const quota = directory!.quotaOf(entry);
-      out['ldap.quota'] = quota === undefined ? 'the server\'s default' : quota === 0 ? 'unlimited (0)' : `${quota} MB`;
+      out['ldap.quota'] = quota === undefined ? 'none set: the IMAP server\'s default (the stack\'s Dovecot: no limit)' : quota === 0 ? 'unlimited (0)' : `${quota} MB`;
+      // shadowLastChange 0 is the shadow convention for "must change at the next login"; the directory itself does not enforce it.
+      if (a('shadowLastChange')[0] === '0') out['ldap.passwordChange'] = 'due (shadowLastChange 0)';
       out['ldap.colocRouteAddr'] = a('colocRouteAddr').join(', ');
       out['ldap.imapServer'] = a('imapServer').join(', ');
       out['ldap.smtpServer'] = a('smtpServer').join(', ');
@@ -271,6 +273,8 @@ export class UserService {
     if (row && groupware) {
       const [modules, folders, groups] = await Promise.all([groupware.modulesOf(name), groupware.foldersOf(name), groupware.groupsOf(name)]);
       out['sql.activated'] = row.activated ? 'yes' : 'no';
+      // What asks for a new password at the first login: the groupware's login, from this flag.
+      out['sql.changePassword'] = row.changePassword ? 'yes (at the next groupware login)' : 'no';
       out['sql.language'] = row.language;
       out['sql.disabled'] = [...modules].filter(([, on]) => !on).map(([m]) => m).sort().join(', ') || 'none';
       out['sql.groups'] = groups.join(', ') || 'none';

@@ -68,9 +68,9 @@ export class SqlStore implements GroupwareStore {
   async findUsers(usernames: readonly string[]): Promise<Map<string, GroupwareUser>> {
     const found = new Map<string, GroupwareUser>();
     if (usernames.length === 0) return found;
-    const r = await this.db.query<{ username: string; uid_number: number | null; language: string; activated: boolean }>(
-      'SELECT username, uid_number, language, activated FROM users WHERE username = ANY($1::text[])', [[...usernames]], 'looking up users in SQL');
-    for (const row of r.rows) found.set(row.username, { username: row.username, uidNumber: row.uid_number ?? undefined, language: row.language, activated: row.activated });
+    const r = await this.db.query<{ username: string; uid_number: number | null; language: string; activated: boolean; change_password: boolean }>(
+      'SELECT username, uid_number, language, activated, change_password FROM users WHERE username = ANY($1::text[])', [[...usernames]], 'looking up users in SQL');
+    for (const row of r.rows) found.set(row.username, { username: row.username, uidNumber: row.uid_number ?? undefined, language: row.language, activated: row.activated, changePassword: row.change_password });
     return found;
   }
 

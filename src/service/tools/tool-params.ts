@@ -50,7 +50,12 @@ export function validateToolParams(tool: ToolName, params: Readonly<Record<strin
   const pending = new Set(options.pending ?? []);
   const missing = def.options.filter((o) => isMandatory(o, backends) && (out[o.name] ?? '').trim() === '' && !pending.has(o.name));
   if (missing.length > 0) {
-    const names = missing.map((o) => `--${o.name}`);
+    // adduser takes any LDAP attribute: a misspelt option (`usrname`) arrives as one; say which was meant.
+    const extras = Object.keys(params).filter((n) => findToolOption(tool, n) === undefined);
+    const names = missing.map((o) => {
+      const near = extras.find((n) => editDistance(n.toLowerCase(), o.name) <= 2);
+      return `--${o.name}${near ? ` (--${near} was given: did you mean --${o.name}?)` : ''}`;
+    });
     throw new OxprovError('MAP_MISSING_FIELD', `missing mandatory option${names.length > 1 ? 's' : ''} ${names.join(', ')}`, { field: missing[0].name });
   }
   return out;

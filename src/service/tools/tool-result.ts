@@ -38,12 +38,18 @@ export function changeToolResult(tool: string, name: string, r: ChangeResult): T
 }
 
 /**
- * Several issues as one error: the first one's code and field, every message,
- * worded for options instead of CSV lines and columns. Issues never carry a
- * password (the mapper drops secret values).
+ * Several issues as one error: the first one's code and field, and every problem
+ * with its own code, the option it is about and the value given, worded for
+ * options instead of CSV lines and columns (`--language: … got "IT"; MAP_INVALID_TIMEZONE:
+ * --timezone: …`). Issues never carry a password (the mapper drops secret values).
  */
 export function combined(issues: readonly OxprovError[]): OxprovError {
-  const text = (e: OxprovError) => e.message.replace(/^line \d+: /, '').replace(/column "([^"]+)"/g, '--$1');
+  const text = (e: OxprovError, i: number) => {
+    const message = e.message.replace(/^line \d+: /, '').replace(/column "([^"]+)"/g, '--$1').replace(/^[a-z_]+: /, '');
+    const option = e.field ? `--${e.field.toLowerCase()}: ` : '';
+    const got = e.value !== undefined && !message.includes(e.value) ? `, got "${e.value}"` : '';
+    return `${i === 0 ? '' : `${e.code}: `}${option}${message}${got}`;
+  };
   const first = issues[0];
   return new OxprovError(first.code, issues.map(text).join('; '), { field: first.field, value: first.value, backend: first.backend });
 }
