@@ -165,13 +165,14 @@ async function openRun(id) {
 
 function showProgress(p, run) {
   $('cancel').hidden = run.kind !== 'import';
-  if (!p) { $('progress').removeAttribute('value'); $('progress-text').textContent = 'working…'; return; }
+  if (!p) { $('progress').removeAttribute('value'); $('progress-text').textContent = run.kind === 'import' ? 'opening the back-ends and reading the file…' : 'reading the feed and the directory, making the plan…'; return; }
   const total = p.rowsTotal ?? 0;
   $('progress').max = Math.max(1, total);
   $('progress').value = p.rowsDone;
   const of = p.rowsTotal === undefined ? '' : ` of ${p.totalIsExact ? '' : 'about '}${p.rowsTotal}`;
-  const eta = p.etaSeconds === undefined ? '' : `, about ${p.etaSeconds} s left`;
-  const per = Object.entries(p.backends).map(([b, c]) => `${b} ${c.created + c.updated + c.exists}${c.failed ? ` (${c.failed} failed)` : ''}`).join(', ');
+  // Once the file is read the total is exact, and once every row is done there is no time left to guess.
+  const eta = p.etaSeconds === undefined || p.state === 'done' || p.rowsDone >= (p.rowsTotal ?? Infinity) ? '' : `, about ${p.etaSeconds} s left`;
+  const per = Object.entries(p.backends).map(([b, c]) => `${b} ${c.created + c.updated + c.exists}${c['on demand'] ? ` (+${c['on demand']} on demand)` : ''}${c.failed ? ` (${c.failed} failed)` : ''}`).join(', ');
   $('progress-text').textContent = `${p.rowsDone}${of} rows, ${p.rate} rows/s${eta}; ${per}; ${p.rows.rejected} rejected, ${p.rows.failed} failed`;
 }
 
@@ -192,7 +193,8 @@ $('cancel').addEventListener('click', async () => {
 });
 
 function rowsOf(tbody, rows) {
-  tbody.replaceChildren(...rows.map((cells) => el('tr', {}, ...cells.map((c, i) => el(i === 0 ? 'th' : 'td', { text: String(c ?? ''), ...(i === 0 ? { scope: 'row' } : {}) })))));
+  // A row header is never empty (a leaver of a plan has no line): screen readers name each row by it.
+  tbody.replaceChildren(...rows.map((cells) => el('tr', {}, ...cells.map((c, i) => el(i === 0 ? 'th' : 'td', { text: i === 0 && (c ?? '') === '' ? '—' : String(c ?? ''), ...(i === 0 ? { scope: 'row' } : {}) })))));
 }
 
 async function showResult(run) {
@@ -213,7 +215,8 @@ async function showResult(run) {
       ['rejected', r.rejected], ['time', `${s.seconds} s`], ['rate', `${s.rowsPerSecond} rows/s`],
       ...(s.stopped ? [['stopped', s.stopped.message]] : []),
     ]);
-    const cols = ['created', 'updated', 'exists', 'failed', 'skipped'];
+    // 'on demand': the mail server makes the folders at the first login (the stack's default), not a zero.
+    const cols = ['created', 'updated', 'exists', 'failed', 'skipped', 'on demand'];
     $('backends').tHead.replaceChildren(el('tr', {}, el('th', { text: 'back-end' }), ...cols.map((c) => el('th', { text: c }))));
     rowsOf($('backends').tBodies[0], s.dryRun ? [] : Object.entries(s.backends).map(([b, c]) => [b, ...cols.map((k) => c[k])]));
     $('backends').hidden = s.dryRun;
@@ -362,8 +365,9 @@ async function loadHistory() {
         Object.entries(r.counters).filter(([k, n]) => n && k !== 'read').map(([k, n]) => `${n} ${k}`).join(', ')],
         action: el('span', { text: `oxprov runs show ${r.id}` }) })),
     ].sort((a, b) => b.at.localeCompare(a.at));
-    $('history-table').tBodies[0].replaceChildren(...rows.map((r) => el('tr', {},
-      el('td', { text: new Date(r.at).toLocaleString() }), ...r.cells.map((c) => el('td', { text: String(c ?? '') })), el('td', {}, r.action))));
+    $('history-table').tBodies[0].replaceChildren(...(rows.length ? rows.map((r) => el('tr', {},
+      el('td', { text: new Date(r.at).toLocaleString() }), ...r.cells.map((c) => el('td', { text: String(c ?? '') })), el('td', {}, r.action)))
+      : [el('tr', {}, el('td', { colspan: '7', text: 'no runs yet' }))]));
   } catch {
     // shown by the next action
   }

@@ -7,6 +7,8 @@ const FILES: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
+  // Named by the page itself: the browser asks for it instead of /favicon.ico, which the daemon does not serve.
+  'icon.svg': 'image/svg+xml',
 };
 
 /** The page's files, read once (they are small and part of the release). */

@@ -119,7 +119,7 @@ declare module 'fastify' {
 export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<WebApp> {
   const now = deps.now ?? Date.now;
   const sessions = new SessionStore({ ...DEFAULT_SESSIONS, idleMs: options.sessionIdleMs }, now);
-  const runs = new WebRuns(options.dataDir, deps.configFile, deps.importSetup);
+  const runs = new WebRuns(options.dataDir, deps.configFile, deps.importSetup, deps.log);
   const files = loadStaticFiles();
   let config: ReturnType<typeof loadConfig> | undefined;
   const authenticate = deps.authenticate ?? (async (user: string, password: string) => {

@@ -132,7 +132,20 @@ export class WebRuns {
   private closing = false;
 
   /** `setup`: the import's seam for tests (e.g. a slower mail store), as runImport's hooks. */
-  constructor(private readonly dataDir: string, private readonly configFile?: string, private readonly setup?: ImportHooks['setup']) {}
+  constructor(private readonly dataDir: string, private readonly configFile?: string, private readonly setup?: ImportHooks['setup'], private readonly log?: (line: string) => void) {}
+
+  /** The audit line of a page action: which run, what it is, by whom, and what it did (never a password). */
+  private audit(r: RunRecord, what: string): void {
+    const feed = typeof r.options.feed === 'string' ? `, feed ${r.options.feed}` : '';
+    this.log?.(`${new Date().toISOString()} ui run ${r.id} (${r.kind} ${r.mode} of ${JSON.stringify(r.file)}${feed}) by ${JSON.stringify(r.ownerName)}: ${what}`);
+  }
+
+  /** What a run did, in counts, for the audit line. */
+  private static did(r: RunRecord): string {
+    const rows = r.summary?.rows as Record<string, unknown> | undefined;
+    const counts = rows ? Object.entries(rows).filter(([k, v]) => typeof v === 'number' && v > 0 && k !== 'read') : Object.entries(r.applied ?? r.plan?.counts ?? {}).filter(([, v]) => v);
+    return counts.map(([k, v]) => `${k} ${String(v)}`).join(', ') || 'nothing';
+  }
 
   get uploadsDir(): string {
     return path.join(this.dataDir, 'uploads');
@@ -210,6 +223,7 @@ export class WebRuns {
     writePrivate(path.join(dir, RECORD), record);
     const live: Live = { record, abort: new AbortController(), issues: [], done: Promise.resolve() };
     this.live.set(id, live);
+    this.audit(record, 'started');
     live.done = start(live).catch((err) => {
       live.record.status = 'failed';
       live.record.messages.push(`${isOxprovError(err) ? `${err.code}: ` : ''}${describeError(err)}`);
@@ -288,6 +302,7 @@ export class WebRuns {
       tidy('the uploaded file', () => fs.rmSync(path.join(this.uploadsDir, r.uploadId), { recursive: true, force: true }));
     }
     r.finishedAt = new Date().toISOString();
+    this.audit(r, `${r.status}: ${WebRuns.did(r)}`);
     live.job = undefined;
     try {
       r.files = REPORT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
@@ -351,6 +366,7 @@ export class WebRuns {
     writePrivate(path.join(dir, RECORD), record);
     const live: Live = { record, abort: new AbortController(), issues: [], done: Promise.resolve() };
     this.live.set(id, live);
+    this.audit(record, `resumed by ${JSON.stringify(admin.user)}`);
     const start = r.kind === 'import'
       ? this.runImport(live, { file: '', resume: dir, progress: 'none' })
       : this.runSync(live, { file: '', resume: dir });
@@ -401,6 +417,7 @@ export class WebRuns {
       throw new OxprovError('WEB_CONFLICT', `the run has ended already (${r.status}): there is nothing to cancel`, { field: 'id' });
     }
     if (live.record.kind !== 'import') throw new OxprovError('WEB_INVALID_REQUEST', 'a sync applies its plan in one go and cannot be stopped halfway', { field: 'id' });
+    this.audit(live.record, `cancel asked (${live.job?.snapshot().rowsDone ?? 0} rows done)`);
     live.abort.abort();
     return live.record;
   }
@@ -442,6 +459,7 @@ export class WebRuns {
     fs.rmSync(file, { force: true });
     r.credentials = 'downloaded';
     writePrivate(path.join(this.runsDir, id, RECORD), r);
+    this.audit(r, `credentials.csv downloaded (${Math.max(0, data.toString('utf8').trim().split('\n').length - 1)} passwords) and deleted from the server`);
     return data;
   }
 

@@ -15,3 +15,13 @@ export async function openChromium(): Promise<{ context: BrowserContext; page: P
   });
   return { context, page: context.pages()[0] ?? await context.newPage() };
 }
+
+/** axe-core in the page: the violations of impact serious or critical, and every empty table header (none may stay). */
+export async function accessibility(page: Page): Promise<string[]> {
+  const axe = fs.readFileSync(path.join(process.cwd(), 'node_modules/axe-core/axe.min.js'), 'utf8');
+  const { passes, found } = await page.evaluate(`(async () => { ${axe}\n const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return { passes: r.passes.length, found: r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) })) }; })()`) as { passes: number; found: { id: string; impact: string; nodes: string[] }[] };
+  // Not vacuous: axe ran its rules on the page.
+  if (passes < 10) throw new Error(`axe-core ran ${passes} rules only`);
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical' || v.id === 'empty-table-header').map((v) => `${v.id} (${v.impact}): ${v.nodes.join(', ')}`);
+}

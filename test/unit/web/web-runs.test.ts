@@ -40,6 +40,26 @@ const codeOf = (f: () => unknown): string | undefined => {
   return undefined;
 };
 
+describe('the page\'s audit lines', () => {
+  it('name what each page action did: the run, its file and feed, who, the counts', async () => {
+    const lines: string[] = [];
+    const dir = tmpDir('web-audit');
+    const runs = new WebRuns(dir, undefined, undefined, (l) => lines.push(l));
+    Object.assign(runs as object, {
+      runSync: async (live: { record: RunRecord }) => { live.record.status = 'done'; live.record.applied = { created: 13, disabled: 57 }; },
+    });
+    const { id: upId, dir: d } = runs.newUpload();
+    fs.writeFileSync(path.join(d, 'input.csv'), 'username\nx\n', { mode: 0o600 });
+    runs.saveUpload({ id: upId, owner: A.dn, name: 'hr.csv', size: 11, createdAt: new Date().toISOString() });
+    const r = runs.start({ uploadId: upId, kind: 'sync', mode: 'apply', feed: 'hr', maxDisable: 57 }, A);
+    await runs.settled(r.id);
+    expect(lines.map((l) => l.replace(/^\S+ /, ''))).toEqual([
+      `ui run ${r.id} (sync apply of "hr.csv", feed hr) by "a": started`,
+      `ui run ${r.id} (sync apply of "hr.csv", feed hr) by "a": done: created 13, disabled 57`,
+    ]);
+  });
+});
+
 describe('the page\'s runs', () => {
   it('refuses a second run of the same file while one is going (no double apply), not of another file', async () => {
     const { runs, upload, releaseAll } = fakeRuns(tmpDir('web-runs'));
