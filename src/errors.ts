@@ -125,3 +125,13 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message.split('\n')[0];
   return String(err);
 }
+
+/**
+ * A back-end that cannot be reached, as remote callers (the daemon's, the page's) see it: by its code
+ * and back-end alone, decided by the error's `unreachable` field. Its message would show internal
+ * addresses and bind DNs to anyone who can reach the daemon, before their credentials were even checked.
+ */
+export function withoutTopology<E>(err: E): E | OxprovError {
+  if (!(err instanceof OxprovError) || !err.unreachable) return err;
+  return new OxprovError(err.code, `the ${err.backend ?? 'back-end'} server is not reachable from the admin daemon`, { backend: err.backend, transient: err.transient, unreachable: true });
+}

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { describeError, isOxprovError, OxprovError } from '../errors.js';
+import { describeError, isOxprovError, OxprovError, withoutTopology } from '../errors.js';
 import { loadConfig } from '../config/load-config.js';
 import { readPem } from '../config/read-pem.js';
 import { TOOL_NAMES, type ToolCaller } from '../service/tools/tool-contract.js';
@@ -67,16 +67,6 @@ export function normalizeServeOptions(raw: RawServeOptions): ServeOptions {
     configFile: raw.config,
     web: normalizeWebOptions(raw),
   });
-}
-
-/**
- * A back-end that cannot be reached is reported to remote callers by its code
- * alone: the message would show internal addresses and bind DNs to anyone who
- * can reach the daemon, before their credentials were even checked.
- */
-function withoutTopology(err: unknown): unknown {
-  if (!(err instanceof OxprovError) || !err.code.endsWith('_CONNECT')) return err;
-  return new OxprovError(err.code, `the ${err.backend ?? 'back-end'} server is not reachable from the admin daemon`, { backend: err.backend, transient: err.transient });
 }
 
 /**

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import { BACKENDS } from '../model/backends.js';
-import { describeError, isOxprovError, OxprovError, type Backend } from '../errors.js';
+import { describeError, isOxprovError, OxprovError, withoutTopology, type Backend } from '../errors.js';
 import { loadConfig } from '../config/load-config.js';
 import { checkAdmin } from '../service/tools/admin-auth.js';
 import { changesState, checkCsrf, CSRF_HEADER } from './csrf.js';
@@ -164,8 +164,8 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
     const e = asWebError(err);
     // No stack and no message of an unexpected error to the client: both can reveal internals.
     if (e.code === 'WEB_FAILED') deps.log?.(`${new Date(now()).toISOString()} ${req.ip} ui ${req.method} ${req.url.split('?')[0]} internal error: ${describeError(err)}`);
-    // A back-end that cannot be reached is named, not located: see serve.ts's withoutTopology.
-    const message = e.code.endsWith('_CONNECT') ? `the ${e.backend ?? 'back-end'} server is not reachable from the admin daemon` : e.message;
+    // A back-end that cannot be reached is named, not located (see withoutTopology).
+    const { message } = withoutTopology(e);
     return reply.code(statusOf(e)).send({ error: { code: e.code, message, field: e.field } });
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'WEB_NOT_FOUND', message: `nothing at ${req.url.split('?')[0]}` } }));

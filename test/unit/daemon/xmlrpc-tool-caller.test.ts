@@ -18,7 +18,7 @@ function fakeService() {
   return fakeCaller((tool: ToolName, params): ToolResult => {
     if (params.adminpasswd !== 'secret') throw new OxprovError('ADMIN_AUTH', `invalid credentials for ${params.adminuser}`);
     if (tool === 'deluser') throw new OxprovError('ADMIN_NO_SUCH_USER', `no user ${params.username}`);
-    if (tool === 'changepasswd') throw new OxprovError('LDAP_CONNECT', 'cannot reach the LDAP server at ldap://10.1.2.3:389 as uid=mailadmin,ou=admins,dc=corp', { backend: 'ldap' });
+    if (tool === 'changepasswd') throw new OxprovError('LDAP_CONNECT', 'cannot reach the LDAP server at ldap://10.1.2.3:389 as uid=mailadmin,ou=admins,dc=corp', { backend: 'ldap', unreachable: true });
     if (tool === 'adduser') return { status: 'created', message: `user ${params.username} created`, steps: { ldap: 'created', sql: 'created', groupware: 'created', imap: 'created' } };
     return { status: 'updated', message: 'ok' };
   });
