@@ -10,6 +10,7 @@ import { ImportJob } from './import-job.js';
 import { ImportMonitor, renderSummary, type ImportSummary, type ProgressMode } from './import-monitor.js';
 import { normalizeImportOptions, RUN_FILE, runRecord, type ImportOptions, type ImportOptionsInput } from './import-options.js';
 import { currentUser, RunRecorder, type LedgerState } from '../run/run-recorder.js';
+import { RunMessages } from '../run/run-messages.js';
 import { withRetry } from '../service/retry.js';
 import { openRunStore, type RunStore } from '../service/open-services.js';
 import { openCsv } from './read-csv.js';
@@ -50,6 +51,8 @@ export interface ImportRun {
   /** 0 every row fine, 1 some rows rejected or failed, 2 could not run. */
   exitCode: 0 | 1 | 2;
   summary?: ImportSummary;
+  /** What the run said besides its rows, in order (also written to stderr with the command's prefix). */
+  messages: readonly string[];
 }
 
 /**
@@ -60,10 +63,12 @@ export interface ImportRun {
  * before anything is written, with exit code 2.
  */
 export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdout: process.stdout, stderr: process.stderr }, hooks: ImportHooks = {}): Promise<ImportRun> {
+  const log = new RunMessages(io.stderr, 'oxprov import: ');
+  const say = (text: string) => log.say(text);
   const fatal = (err: unknown): ImportRun => {
     const e = err as OxprovError;
-    io.stderr.write(`oxprov import: ${e.code ? `${e.code}: ` : ''}${describeError(err)}\n`);
-    return { exitCode: 2 };
+    say(`${e.code ? `${e.code}: ` : ''}${describeError(err)}`);
+    return { exitCode: 2, messages: log.list };
   };
   let options: ImportOptions;
   let services: Services | undefined;
@@ -82,7 +87,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     const mapping = fromDirectory?.mapping ?? fileMapping;
     const retried = options.retryFailed ? await failedRows(options.retryFailed) : undefined;
     const retry = retried && !options.directory ? retried.lines : undefined;
-    if (retried && retried.lines.size === 0) io.stderr.write(`oxprov import: ${options.retryFailed} lists no failed rows; nothing to retry\n`);
+    if (retried && retried.lines.size === 0) say(`${options.retryFailed} lists no failed rows; nothing to retry`);
 
     let size = 0;
     let csv: CsvSource | undefined;
@@ -105,7 +110,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     if (options.dryRun) {
       // A dry run reads the directory only, and goes on without it when it is down.
       services = await openServices(config, { ...setup, only: ['ldap'], mailStore: undefined }).catch((err) => {
-        io.stderr.write(`oxprov import: the directory is not reachable (${describeError(err)}); checking the file without it\n`);
+        say(`the directory is not reachable (${describeError(err)}); checking the file without it`);
         return undefined;
       });
     } else {
@@ -120,11 +125,11 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     const headerErrors = mapper.header(source.header);
     if (headerErrors.length) {
       // A handful is enough to see what is wrong; a header of 100,000 unknown columns must not flood the terminal.
-      for (const e of headerErrors.slice(0, HEADER_ERRORS_SHOWN)) io.stderr.write(`oxprov import: ${e.code}: ${e.message.replace(/^line \d+: /, `line ${e.line ?? 1}: `)}\n`);
+      for (const e of headerErrors.slice(0, HEADER_ERRORS_SHOWN)) say(`${e.code}: ${e.message.replace(/^line \d+: /, `line ${e.line ?? 1}: `)}`);
       if (headerErrors.length > HEADER_ERRORS_SHOWN) {
         const codes = new Map<string, number>();
         for (const e of headerErrors.slice(HEADER_ERRORS_SHOWN)) codes.set(e.code, (codes.get(e.code) ?? 0) + 1);
-        io.stderr.write(`oxprov import: … and ${headerErrors.length - HEADER_ERRORS_SHOWN} more problems of the header (${[...codes].map(([c, n]) => `${c} ${n}`).join(', ')})\n`);
+        say(`… and ${headerErrors.length - HEADER_ERRORS_SHOWN} more problems of the header (${[...codes].map(([c, n]) => `${c} ${n}`).join(', ')})`);
       }
       throw new OxprovError(headerErrors[0].code, `the header of ${options.file} has ${headerErrors.length} problem(s); nothing was imported`);
     }
@@ -134,7 +139,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     const view = options.dryRun && services && estimatedRows >= SNAPSHOT_MIN_ROWS
       ? await services.users.snapshot(hooks.snapshotMaxUsers ?? Math.min(SNAPSHOT_MAX_USERS, estimatedRows / 2))
       : undefined;
-    if (view) io.stderr.write(`oxprov import: read the directory's ${view.size} users once for the checks\n`);
+    if (view) say(`read the directory's ${view.size} users once for the checks`);
 
     const report = ReportWriter.open(options.reportDir, source.header, csv?.delimiter ?? ',', secretColumns(source.header, mapping), {
       resume: options.resume, idColumn: options.directory ? DN_COLUMN : undefined, source: csv ? { encoding: () => csv!.encoding, format: csv.format } : { encoding: () => 'utf8', format: { bom: false, eol: '\n', sepLine: false } },
@@ -143,7 +148,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     // A dry run is recorded without a ledger; one whose database is down goes on unrecorded.
     runs = await openRunStore(config).catch((err) => {
       if (!options.dryRun) throw err;
-      io.stderr.write(`oxprov import: the run is not recorded (${describeError(err)})\n`);
+      say(`the run is not recorded (${describeError(err)})`);
       return undefined;
     });
     let resume: LedgerState | undefined;
@@ -155,7 +160,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
       if (!stopped) throw new OxprovError('CFG_INVALID', `no run of oxprov's records wrote to ${options.reportDir}: it cannot be resumed`, { field: '--resume' });
       recorder = await RunRecorder.resume(runs!, stopped, { retry: ledgerRetry });
       resume = await recorder.state();
-      io.stderr.write(`oxprov import: resuming run ${recorder.id} (${options.reportDir}): ${resume.done.size} rows done, ${resume.started.size} to check and finish\n`);
+      say(`resuming run ${recorder.id} (${options.reportDir}): ${resume.done.size} rows done, ${resume.started.size} to check and finish`);
     } else if (runs) {
       recorder = await RunRecorder.start(runs, {
         kind: 'import', mode: options.dryRun ? 'dry-run' : 'run', door: hooks.door ?? 'cli', startedBy: hooks.startedBy ?? currentUser(),
@@ -187,10 +192,10 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
         // Stopped at once: say what the report then lacks, and how to finish it.
         const s = job.snapshot();
         const lacking = Math.max(0, s.rowsRead - s.rowsDone);
-        io.stderr.write(`oxprov import: stopped at once: the report lacks ${lacking} rows read but not reported (the batches in flight)${journal ? `; run again with --resume ${options.reportDir} to check and finish them` : ''}\n`);
+        say(`stopped at once: the report lacks ${lacking} rows read but not reported (the batches in flight)${journal ? `; run again with --resume ${options.reportDir} to check and finish them` : ''}`);
         process.exit(130);
       }
-      io.stderr.write('oxprov import: interrupted: stopped reading; finishing the batches in flight and writing the report (again to stop at once)\n');
+      say('interrupted: stopped reading; finishing the batches in flight and writing the report (again to stop at once)');
       job.cancel();
     };
     hooks.signal?.addEventListener('abort', onSignal, { once: true });
@@ -211,10 +216,10 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     finished = true;
     // The report is written: a run database gone for good now costs the record of the end, not the run's outcome.
     await recorder?.finish(summary.stopped ? 'failed' : summary.interrupted ? 'stopped' : 'done', counters, summary.stopped?.message)
-      .catch((err) => io.stderr.write(`oxprov import: the end of run ${recorder!.id} is not recorded (${describeError(err)}); it shows as interrupted, and --resume finishes it\n`));
+      .catch((err) => say(`the end of run ${recorder!.id} is not recorded (${describeError(err)}); it shows as interrupted, and --resume finishes it`));
     // A back-end down for good (or too many failures) ended the run early: it could not do its work.
-    if (summary.stopped) return { exitCode: 2, summary };
-    return { exitCode: r.failed + r.rejected > 0 || summary.interrupted ? 1 : 0, summary };
+    if (summary.stopped) return { exitCode: 2, summary, messages: log.list };
+    return { exitCode: r.failed + r.rejected > 0 || summary.interrupted ? 1 : 0, summary, messages: log.list };
   } catch (err) {
     return fatal(err);
   } finally {

@@ -15,6 +15,7 @@ import type { UserInput } from '../model/user-spec.js';
 import type { DirectoryUser } from '../service/user-service.js';
 import { openRunStore, openServices, type RunStore, type Services } from '../service/open-services.js';
 import { currentUser, RunRecorder, type LedgerState } from '../run/run-recorder.js';
+import { RunMessages } from '../run/run-messages.js';
 import { withRetry } from '../service/retry.js';
 import { changeText } from '../model/attribute-change.js';
 import { applyPlan, itemOfEntry } from './apply-plan.js';
@@ -28,6 +29,12 @@ export interface SyncRun {
   exitCode: 0 | 1 | 2;
   summary?: PlanSummary;
   entries?: readonly PlanEntry[];
+  /** What the apply did, by outcome (a plan only: none). */
+  applied?: Readonly<Record<string, number>>;
+  /** credentials.csv, when the apply generated passwords. */
+  credentialsFile?: string;
+  /** What the run said besides its plan, in order (also written to stderr with the command's prefix). */
+  messages: readonly string[];
 }
 
 /**
@@ -42,6 +49,8 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
   let runs: RunStore | undefined;
   let recorder: RunRecorder | undefined;
   let finished = false;
+  const log = new RunMessages(io.stderr, 'oxprov sync: ');
+  const say = (text: string) => log.say(text);
   try {
     const options = normalizeSyncOptions(input);
     const config = loadConfig({ file: options.config });
@@ -58,7 +67,7 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
       if (!stopped) throw new OxprovError('CFG_INVALID', `no run of oxprov's records wrote to ${options.reportDir}: it cannot be resumed`, { field: '--resume' });
       recorder = await RunRecorder.resume(runs, stopped, { retry: ledgerRetry });
       resumed = await recorder.state();
-      io.stderr.write(`oxprov sync: resuming run ${recorder.id} (${options.reportDir}): ${resumed.done.size} entries recorded, ${resumed.started.size} to check and finish\n`);
+      say(`resuming run ${recorder.id} (${options.reportDir}): ${resumed.done.size} entries recorded, ${resumed.started.size} to check and finish`);
     } else {
       const record = syncRecord(input);
       recorder = await RunRecorder.start(runs, {
@@ -111,15 +120,15 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
     if (summary.blocked) {
       // A truncated or empty export must never disable a company.
       const message = `SYNC_TOO_MANY_LEAVERS: the plan disables ${leavers} users of feed ${options.feed}, more than ${maxDisable} (${feedUsers.length} users in the feed); nothing was changed. If they really left, run again with --max-disable ${leavers}`;
-      io.stderr.write(`oxprov sync: ${message}\n`);
+      say(message);
       await recorder.finish('blocked', counts, message);
       finished = true;
-      return { exitCode: 2, summary, entries };
+      return { exitCode: 2, summary, entries, messages: log.list };
     }
     if (options.planOnly) {
       await recorder.finish('done', counts);
       finished = true;
-      return { exitCode: counts.rejected > 0 ? 1 : 0, summary, entries };
+      return { exitCode: counts.rejected > 0 ? 1 : 0, summary, entries, messages: log.list };
     }
 
     const rec = recorder;
@@ -131,10 +140,10 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
     fs.writeFileSync(path.join(options.reportDir, 'summary.json'), `${JSON.stringify({ ...summary, applied: done.statuses }, null, 2)}\n`, { mode: 0o600 });
     io.stdout.write(`applied: ${Object.entries(done.statuses).map(([s, n]) => `${s} ${n}`).join(', ') || 'nothing'}\n  report      ${path.join(options.reportDir, 'report.csv')}\n`);
     if (done.credentials) io.stdout.write(`  passwords   ${done.credentials} (mode 0600)\n`);
-    return { exitCode: (done.statuses.failed ?? 0) + counts.rejected > 0 ? 1 : 0, summary, entries };
+    return { exitCode: (done.statuses.failed ?? 0) + counts.rejected > 0 ? 1 : 0, summary, entries, applied: done.statuses, credentialsFile: done.credentials, messages: log.list };
   } catch (err) {
-    io.stderr.write(`oxprov sync: ${err instanceof OxprovError ? `${err.code}: ` : ''}${describeError(err)}\n`);
-    return { exitCode: 2 };
+    say(`${err instanceof OxprovError ? `${err.code}: ` : ''}${describeError(err)}`);
+    return { exitCode: 2, messages: log.list };
   } finally {
     if (recorder && !finished) await recorder.finish('failed', {}).catch(() => {});
     await runs?.close();

@@ -100,12 +100,8 @@ interface Live {
 
 const newId = (now: Date) => `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(9).toString('base64url')}`;
 
-function sink(): Writable & { text(): string } {
-  const chunks: string[] = [];
-  const w = new Writable({ write(c, _e, done) { chunks.push(String(c)); done(); } }) as Writable & { text(): string };
-  w.text = () => chunks.join('');
-  return w;
-}
+/** The command line's printed summary and plan: the page shows them from the run's result instead. */
+const discard = (): Writable => new Writable({ write(_c, _e, done) { done(); } });
 
 function writePrivate(file: string, data: unknown): void {
   const tmp = `${file}.tmp`;
@@ -232,11 +228,9 @@ export class WebRuns {
   }
 
   private async runImport(live: Live, input: ImportOptionsInput): Promise<void> {
-    const stdout = sink();
-    const stderr = sink();
     // Loaded when first needed: the back-ends' drivers take most of a second to load, and the daemon starts without them.
     const { runImport } = await import('../import/run-import.js');
-    const run = await runImport(input, { stdout, stderr }, {
+    const run = await runImport(input, { stdout: discard(), stderr: discard() }, {
       signal: live.abort.signal, setup: this.setup, door: 'page', startedBy: live.record.ownerName,
       onJob: (job) => {
         live.job = job;
@@ -247,7 +241,7 @@ export class WebRuns {
     });
     const r = live.record;
     r.exitCode = run.exitCode;
-    r.messages = messagesOf(stderr.text(), 'oxprov import: ');
+    r.messages = [...run.messages];
     if (run.summary) {
       const { reportDir: _d, credentialsFile, ...summary } = run.summary;
       r.summary = { ...summary, file: r.file };
@@ -257,13 +251,11 @@ export class WebRuns {
   }
 
   private async runSync(live: Live, input: SyncOptionsInput): Promise<void> {
-    const stdout = sink();
-    const stderr = sink();
     const { runSync } = await import('../sync/run-sync.js');
-    const run = await runSync(input, { stdout, stderr }, { door: 'page', startedBy: live.record.ownerName });
+    const run = await runSync(input, { stdout: discard(), stderr: discard() }, { door: 'page', startedBy: live.record.ownerName });
     const r = live.record;
     r.exitCode = run.exitCode;
-    r.messages = messagesOf(stderr.text(), 'oxprov sync: ');
+    r.messages = [...run.messages];
     const blocked = run.summary?.blocked ? run.summary : undefined;
     if (blocked) {
       // The page's own words: its field, not the command line's option.
@@ -274,9 +266,8 @@ export class WebRuns {
     for (const e of run.entries ?? []) {
       if (e.action === 'rejected') live.issues.push(...issuesOf({ line: e.line, name: e.username || e.key, status: 'rejected', errors: e.errors }));
     }
-    const dir = path.join(this.runsDir, r.id);
-    r.applied = readJson<{ applied?: Record<string, number> }>(path.join(dir, 'summary.json'))?.applied;
-    if (fs.existsSync(path.join(dir, 'credentials.csv'))) r.credentials = 'available';
+    r.applied = run.applied && { ...run.applied };
+    if (run.credentialsFile) r.credentials = 'available';
     r.status = run.summary?.blocked ? 'blocked' : run.exitCode === 2 ? 'failed' : 'done';
   }
 
@@ -522,6 +513,3 @@ export interface PlanFileEntry {
 }
 
 /** The error stream of a run as lines, without the command's prefix. */
-function messagesOf(text: string, prefix: string): string[] {
-  return text.split('\n').map((l) => (l.startsWith(prefix) ? l.slice(prefix.length) : l)).filter((l) => l.trim() !== '');
-}
