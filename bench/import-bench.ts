@@ -24,7 +24,7 @@ import { GroupwareFolderTemplates } from '../src/templates/groupware-folder-temp
 import { hashPassword } from '../src/provision/ldap/password-hash.js';
 import { userEntry } from '../src/provision/ldap/user-entry.js';
 import { userSpec, type UserSpec } from '../src/model/user-spec.js';
-import { MODULES } from '../src/model/modules.js';
+import { ALL_MODULE_BITS } from '../src/model/modules.js';
 import { stackLayout } from '../src/stack/stack-layout.js';
 import { generateUsers } from './generate-users.js';
 import { useBenchStack } from './bench-stack.js';
@@ -143,15 +143,15 @@ async function sqlFloor(users: UserSpec[]): Promise<number> {
   const url = new URL(config.sql.url);
   const env = { ...process.env, PGPASSWORD: decodeURIComponent(url.password) };
   const conn = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', url.hostname, '-p', url.port, '-U', decodeURIComponent(url.username), '-d', url.pathname.slice(1)];
-  const tables = ['users', 'user_modules', 'folders', 'folder_permissions'];
+  // Exactly the rows the import writes: since migration 003 a user's modules are one column of its row.
+  const tables = ['users', 'folders', 'folder_permissions'];
   await run('psql', [...conn, '-c', tables.map((t) => `DROP TABLE IF EXISTS bench_${t}; CREATE UNLOGGED TABLE bench_${t} (LIKE ${t} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);`).join('\n')], env);
   const gw = GroupwareFolderTemplates.load(config.templates.groupwareFolders);
-  const data = { users: [] as string[], user_modules: [] as string[], folders: [] as string[], folder_permissions: [] as string[] };
+  const data = { users: [] as string[], folders: [] as string[], folder_permissions: [] as string[] };
   let folderId = 0;
   users.forEach((u, i) => {
     const id = i + 1;
-    data.users.push(`${id}\t${u.username}\t\\N\tFloor, Bench\t${u.mail}\t${u.language}\tEurope/Berlin\t\\N\tt\tf\tf`);
-    for (const m of MODULES) data.user_modules.push(`${id}\t${m}\tt`);
+    data.users.push(`${id}\t${u.username}\t\\N\tFloor, Bench\t${u.mail}\t${u.language}\tEurope/Berlin\t\\N\tt\tf\tf\t${ALL_MODULE_BITS}`);
     for (const f of gw.foldersFor(u.language)) {
       folderId++;
       data.folders.push(`${folderId}\t${id}\t${f.module}\t${f.name}\tt`);
@@ -159,8 +159,8 @@ async function sqlFloor(users: UserSpec[]): Promise<number> {
     }
   });
   const cols: Record<string, string> = {
-    users: 'id, username, uid_number, display_name, mail, language, timezone, country, activated, change_password, global_addressbook_write',
-    user_modules: 'user_id, module, enabled', folders: 'id, owner_id, module, name, is_default',
+    users: 'id, username, uid_number, display_name, mail, language, timezone, country, activated, change_password, global_addressbook_write, permissions',
+    folders: 'id, owner_id, module, name, is_default',
     folder_permissions: 'folder_id, user_id, folder_admin, read_level, write_level, delete_level',
   };
   const script = tables.map((t) => {

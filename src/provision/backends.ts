@@ -160,6 +160,8 @@ export interface GroupwareUser {
   readonly activated: boolean;
   /** The groupware asks for a new password at the next login (`--changepasswd`, a generated password). */
   readonly changePassword?: boolean;
+  /** The module permissions as one mask, Open-Xchange's bits (src/model/modules.ts); none recorded yet: undefined. */
+  readonly permissions?: number;
 }
 
 export type SqlOutcome = 'created' | 'exists' | 'updated';
@@ -171,7 +173,7 @@ export interface GroupwareStore {
   /**
    * The `sql` step for many users in one transaction: missing rows created,
    * existing ones left (`skip`) or brought in line with what a spec gives
-   * (`update`); missing module rows and a missing uidNumber always completed.
+   * (`update`); missing permissions and a missing uidNumber always completed.
    */
   ensureUsers(specs: readonly SqlUserSpec[], mode: 'skip' | 'update'): Promise<Map<string, SqlOutcome>>;
   /** The `groupware` step: each user's default folders named in the user's language; `missing` for a user without a row. */

@@ -277,6 +277,8 @@ export class UserService {
       out['sql.changePassword'] = row.changePassword ? 'yes (at the next groupware login)' : 'no';
       out['sql.language'] = row.language;
       out['sql.disabled'] = [...modules].filter(([, on]) => !on).map(([m]) => m).sort().join(', ') || 'none';
+      // The mask itself, as Open-Xchange's user_configuration.permissions holds it (bits: src/model/modules.ts).
+      out['sql.permissions'] = row.permissions === undefined ? 'none recorded (completed at the next provisioning)' : String(row.permissions);
       out['sql.groups'] = groups.join(', ') || 'none';
       out.groupware = [...folders].map(([m, f]) => `${m}: ${f}`).join(', ') || 'no folders';
     } else out.sql = 'no row';

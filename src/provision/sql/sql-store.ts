@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Config } from '../../config/config.js';
 import { OxprovError } from '../../errors.js';
+import { ALL_MODULE_BITS, permissionsOf } from '../../model/modules.js';
 import type { GroupwareFolderTemplates } from '../../templates/groupware-folder-templates.js';
 import type { GroupwareStore, GroupwareUser, HeldLock, SqlOutcome, SqlUserSpec } from '../backends.js';
 import { sqlError } from './sql-errors.js';
@@ -26,11 +27,22 @@ const USER_COLUMNS: readonly UnnestColumn<SqlUserSpec>[] = [
   { name: 'activated', type: 'bool', value: (s) => s.activated ?? null },
   { name: 'change_password', type: 'bool', value: (s) => s.changepasswd ?? null },
   { name: 'global_addressbook_write', type: 'bool', value: (s) => s.globaladdressbook ?? null },
+  // Given when the spec names modules to deny; a new row without gets every module.
+  { name: 'permissions', type: 'bigint', value: (s) => (s.disable.length ? permissionsOf(s.disable) : null) },
 ];
 
 /** Defaults of a new row for columns a spec leaves out (the table's own defaults, and the configured time zone). */
 const NEW_ROW_DEFAULT: Readonly<Record<string, string>> = {
-  language: `'EN'`, activated: 'true', change_password: 'false', global_addressbook_write: 'false',
+  language: `'EN'`, activated: 'true', change_password: 'false', global_addressbook_write: 'false', permissions: String(ALL_MODULE_BITS),
+};
+
+/**
+ * An existing row's value updated from a spec's (null: kept). The permissions change
+ * only in the bits of oxprov's modules: a bit that Open-Xchange's own tools set (ActiveSync,
+ * WebDAV, …) stays as it is.
+ */
+const UPDATED_VALUE: Readonly<Record<string, (n: string) => string>> = {
+  permissions: (n) => `CASE WHEN t.${n} IS NULL THEN u.${n} ELSE (coalesce(u.${n}, 0) & ~${ALL_MODULE_BITS}::bigint) | t.${n} END`,
 };
 
 /**
@@ -68,9 +80,14 @@ export class SqlStore implements GroupwareStore {
   async findUsers(usernames: readonly string[]): Promise<Map<string, GroupwareUser>> {
     const found = new Map<string, GroupwareUser>();
     if (usernames.length === 0) return found;
-    const r = await this.db.query<{ username: string; uid_number: number | null; language: string; activated: boolean; change_password: boolean }>(
-      'SELECT username, uid_number, language, activated, change_password FROM users WHERE username = ANY($1::text[])', [[...usernames]], 'looking up users in SQL');
-    for (const row of r.rows) found.set(row.username, { username: row.username, uidNumber: row.uid_number ?? undefined, language: row.language, activated: row.activated, changePassword: row.change_password });
+    const r = await this.db.query<{ username: string; uid_number: number | null; language: string; activated: boolean; change_password: boolean; permissions: string | null }>(
+      'SELECT username, uid_number, language, activated, change_password, permissions FROM users WHERE username = ANY($1::text[])', [[...usernames]], 'looking up users in SQL');
+    for (const row of r.rows) {
+      found.set(row.username, {
+        username: row.username, uidNumber: row.uid_number ?? undefined, language: row.language, activated: row.activated, changePassword: row.change_password,
+        permissions: row.permissions === null ? undefined : Number(row.permissions),
+      });
+    }
     return found;
   }
 
@@ -86,14 +103,17 @@ export class SqlStore implements GroupwareStore {
          ON CONFLICT (username) DO NOTHING RETURNING username`, [...t.params, this.config.defaults.timezone]);
       const created = new Set(inserted.rows.map((r) => r.username));
       for (const s of specs) outcomes.set(s.username, created.has(s.username) ? 'created' : 'exists');
-      // A row written before its LDAP entry existed (`--source_only=sql` first) gets the uidNumber now.
-      const withUid = await c.query<{ username: string }>(
-        `UPDATE users u SET uid_number = t.uid_number, updated_at = now() FROM ${t.from}
-         WHERE u.username = t.username AND u.uid_number IS NULL AND t.uid_number IS NOT NULL RETURNING u.username`, t.params);
-      for (const r of withUid.rows) if (!created.has(r.username)) outcomes.set(r.username, 'updated');
+      // Completed whatever the mode: a row written before its LDAP entry existed (`--source_only=sql`
+      // first) gets the uidNumber now, and a row without permissions (never given, or from before
+      // migration 003 without module rows) gets them.
+      const completed = await c.query<{ username: string }>(
+        `UPDATE users u SET uid_number = COALESCE(u.uid_number, t.uid_number),
+           permissions = COALESCE(u.permissions, t.permissions, ${ALL_MODULE_BITS}), updated_at = now() FROM ${t.from}
+         WHERE u.username = t.username AND ((u.uid_number IS NULL AND t.uid_number IS NOT NULL) OR u.permissions IS NULL) RETURNING u.username`, t.params);
+      for (const r of completed.rows) if (!created.has(r.username)) outcomes.set(r.username, 'updated');
       if (mode === 'update') {
         const settable = t.names.filter((n) => n !== 'username');
-        const kept = (n: string) => `COALESCE(t.${n}, u.${n})`;
+        const kept = (n: string) => UPDATED_VALUE[n]?.(n) ?? `COALESCE(t.${n}, u.${n})`;
         const updated = await c.query<{ username: string }>(
           `UPDATE users u SET ${settable.map((n) => `${n} = ${kept(n)}`).join(', ')}, updated_at = now()
            FROM ${t.from}
@@ -102,29 +122,6 @@ export class SqlStore implements GroupwareStore {
            RETURNING u.username`, [...t.params, [...created]]);
         for (const r of updated.rows) outcomes.set(r.username, 'updated');
       }
-      // Module rows: completed when missing; in update mode rewritten for users whose spec names the disabled modules.
-      const disabled = specs.map((s) => s.disable.join(','));
-      // The users that got rows, once each: a look-up per user, not one per module row (a third of the statement's time).
-      const modules = await c.query<{ username: string }>(
-        `WITH added AS (
-           INSERT INTO user_modules (user_id, module, enabled)
-           SELECT u.id, m.name, NOT (m.name = ANY (string_to_array(t.disabled, ',')))
-           FROM unnest($1::text[], $2::text[]) AS t(username, disabled)
-           JOIN users u ON u.username = t.username CROSS JOIN modules m
-           ON CONFLICT (user_id, module) DO NOTHING
-           RETURNING user_id)
-         SELECT username FROM users WHERE id IN (SELECT user_id FROM added)`, [specs.map((s) => s.username), disabled]);
-      const rewrite = mode === 'update' ? specs.filter((s) => s.disable.length > 0) : [];
-      if (rewrite.length > 0) {
-        const changed = await c.query<{ username: string }>(
-          `UPDATE user_modules um SET enabled = NOT (um.module = ANY (string_to_array(t.disabled, ',')))
-           FROM unnest($1::text[], $2::text[]) AS t(username, disabled) JOIN users u ON u.username = t.username
-           WHERE um.user_id = u.id AND um.enabled = (um.module = ANY (string_to_array(t.disabled, ',')))
-           RETURNING u.username`, [rewrite.map((s) => s.username), rewrite.map((s) => s.disable.join(','))]);
-        modules.rows.push(...changed.rows);
-      }
-      // A user whose row existed but whose permissions were missing or changed was completed: that is an update.
-      for (const r of modules.rows) if (outcomes.get(r.username) === 'exists') outcomes.set(r.username, 'updated');
       await this.addMemberships(c, specs.flatMap((s) => s.groups.map((g) => [g, s.username] as const)));
     });
     return outcomes;
@@ -175,6 +172,7 @@ export class SqlStore implements GroupwareStore {
   }
 
   async modulesOf(username: string): Promise<Map<string, boolean>> {
+    // The view of migration 003: the user's permissions, one row per module.
     const r = await this.db.query<{ module: string; enabled: boolean }>(
       'SELECT m.module, m.enabled FROM user_modules m JOIN users u ON u.id = m.user_id WHERE u.username = $1', [username], `reading modules of ${username}`);
     return new Map(r.rows.map((x) => [x.module, x.enabled]));

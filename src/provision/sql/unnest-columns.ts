@@ -1,7 +1,7 @@
 /** One column of a set-based statement over `unnest`: its name, its SQL type and how a row gives its value. */
 export interface UnnestColumn<T> {
   readonly name: string;
-  readonly type: 'text' | 'int' | 'bool';
+  readonly type: 'text' | 'int' | 'bigint' | 'bool';
   readonly value: (row: T) => string | number | boolean | null;
 }
 

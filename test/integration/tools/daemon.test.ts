@@ -1,3 +1,4 @@
+import { ALL_MODULE_BITS } from '../../../src/model/modules.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminService } from '../../../src/service/tools/admin-service.js';
 import { runTool } from '../../../src/cli/tools/run-tool.js';
@@ -115,6 +116,10 @@ describe('every admin tool through the daemon, with the CLI\'s --server path', (
     expect(shown.out).toMatch(/ldap\.smtpServer +127\.0\.0\.1/);
     expect(shown.out).toMatch(/sql\.activated +yes/);
     expect(shown.out).toMatch(/imap +.*INBOX/);
+    // The modules from the one mask (migration 003), Open-Xchange's bits: all but forum (64) and pinboard (128).
+    const paper = await cli(`./showuser ${ADMIN} --username=${sm}`);
+    expect(paper.out).toMatch(/sql\.disabled +forum, pinboard\n/);
+    expect(paper.out).toMatch(new RegExp(`sql\\.permissions +${ALL_MODULE_BITS - 64 - 128}\n`));
     expect(await cli(`./showuser ${ADMIN} --username=${uniqueName('ghost')}`)).toMatchObject({ code: 2, err: expect.stringMatching(/ADMIN_NO_SUCH_USER/) });
     const listed = await cli(`./listusers ${ADMIN} --filter=${smtest.slice(0, -2)}*`);
     expect(listed.code).toBe(0);
