@@ -1,11 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError, isOxprovError, OxprovError, withoutTopology } from '../errors.js';
 import { loadConfig } from '../config/load-config.js';
 import { readPem } from '../config/read-pem.js';
 import { TOOL_NAMES, type ToolCaller } from '../service/tools/tool-contract.js';
 import { LoginThrottle, type ThrottleSettings } from './login-throttle.js';
 import { toolParamsFromXmlRpc, toolResultToXmlRpc } from './tool-wire.js';
-import { createXmlRpcServer, type XmlRpcLogEntry, type XmlRpcMethod } from '../xmlrpc/index.js';
+import type { XmlRpcLogEntry, XmlRpcMethod } from '../xmlrpc/index.js';
+import { createDaemonServer } from './daemon-server.js';
 import { normalizeWebOptions, UI_PREFIX, type RawWebOptions, type WebOptions } from '../web/web-options.js';
 import type { WebApp, WebDeps } from '../web/web-app.js';
 
@@ -147,31 +147,29 @@ export async function startDaemon(options: ServeOptions, deps: DaemonDeps = {}):
   }))(options);
   // One throttle for both doors: guessing through the page counts against XML-RPC too, and back.
   const throttle = new LoginThrottle(deps.throttle);
-  // The page is built beside the listening socket (fastify and the import take a while to load):
-  // XML-RPC answers at once, a request for /ui/ waits until the page is ready.
-  const web: Promise<WebApp | undefined> = options.web
-    ? import('../web/web-app.js').then(({ createWebApp }) =>
-      createWebApp(options.web!, { secure: options.tls !== undefined, throttle, configFile: options.configFile, env: deps.env, log: deps.log, ...deps.web }))
-    : Promise.resolve(undefined);
-  web.catch((err) => deps.log?.(`${new Date().toISOString()} the web page could not start: ${describeError(err)}`));
-  const uiHandler = (req: IncomingMessage, res: ServerResponse) => {
-    web.then((w) => w!.handler(req, res), () => {
-      res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
-      res.end('the web page could not start: see the daemon\'s log\n');
-    });
-  };
-  const server = createXmlRpcServer({
+  // The page is a plugin of the one server: built first (its folder, its runs left by a daemon killed before).
+  let web: WebApp | undefined;
+  try {
+    if (options.web) {
+      const { createWebApp } = await import('../web/web-app.js');
+      web = await createWebApp(options.web, { secure: options.tls !== undefined, throttle, configFile: options.configFile, env: deps.env, log: deps.log, ...deps.web });
+    }
+  } catch (err) {
+    await service.close().catch(() => {});
+    throw err;
+  }
+  const server = createDaemonServer({
     methods: createToolMethods(service, { throttle, log: deps.log }),
     bodyLimit: options.bodyLimit,
     tls: options.tls,
     log: deps.log === undefined ? undefined : (entry) => deps.log!(formatLogEntry(entry)),
-    mount: options.web ? { prefix: UI_PREFIX, handler: uiHandler } : undefined,
+    plugins: web ? [{ plugin: web.plugin, prefix: web.prefix }] : [],
   });
   let address;
   try {
     address = await server.listen(options.port, options.listen);
   } catch (err) {
-    await web.then((w) => w?.close()).catch(() => {});
+    await web?.close().catch(() => {});
     await service.close().catch(() => {});
     throw err;
   }
@@ -181,9 +179,9 @@ export async function startDaemon(options: ServeOptions, deps: DaemonDeps = {}):
   return {
     url,
     uiUrl: options.web ? `${url}${UI_PREFIX.slice(1)}` : undefined,
-    web: options.web ? web : undefined,
+    web: web ? Promise.resolve(web) : undefined,
     // The page's imports are stopped first (their reports written), then the server, then the service.
-    close: () => (closing ??= web.then((w) => w?.close()).catch(() => {}).then(() => server.close()).finally(() => service.close())),
+    close: () => (closing ??= Promise.resolve(web?.close()).catch(() => {}).then(() => server.close()).finally(() => service.close())),
   };
 }
 

@@ -2,6 +2,7 @@ import { OxprovError } from '../errors.js';
 import { callXmlRpc } from '../xmlrpc/index.js';
 import type { ToolCaller } from '../service/tools/tool-contract.js';
 import { toolResultFromXmlRpc } from './tool-wire.js';
+import { DAEMON_FAULT_CODES } from './fault-codes.js';
 
 /** Options of {@link createXmlRpcToolCaller}. */
 export interface XmlRpcToolCallerOptions {
@@ -35,7 +36,7 @@ export function createXmlRpcToolCaller(url: string, options: XmlRpcToolCallerOpt
   return {
     async call(tool, params) {
       const struct: Record<string, string> = Object.assign(Object.create(null), params);
-      const value = await callXmlRpc(target, tool, [struct], { ca: options.ca, timeoutMs: options.timeoutMs ?? 120_000 });
+      const value = await callXmlRpc(target, tool, [struct], { ca: options.ca, timeoutMs: options.timeoutMs ?? 120_000, faults: DAEMON_FAULT_CODES });
       return toolResultFromXmlRpc(value);
     },
     async close() {},

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-import type http from 'node:http';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import { BACKENDS } from '../model/backends.js';
@@ -43,8 +42,10 @@ export interface WebDeps {
 
 /** A started page. */
 export interface WebApp {
-  /** Hands a request for /ui/ to the page. */
-  readonly handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  /** The page's routes, hooks and error handling, registered by the daemon's server in a scope of their own at `prefix`. */
+  readonly plugin: (app: FastifyInstance) => Promise<void>;
+  /** `/ui`: where the daemon mounts {@link plugin}. */
+  readonly prefix: string;
   readonly runs: WebRuns;
   /** Stops the imports in progress (their reports are written) and the sweep. */
   close(): Promise<void>;
@@ -109,9 +110,9 @@ declare module 'fastify' {
 }
 
 /**
- * The web page of the admin daemon, at /ui/: a fastify instance that the
- * daemon's own HTTP server hands the requests under /ui/ to (fastify's
- * `routing`), so XML-RPC keeps its server, limits and tests as they are.
+ * The web page of the admin daemon, at /ui/: a fastify plugin that the daemon's
+ * one server (src/daemon/daemon-server.ts) registers beside XML-RPC, in a scope
+ * of its own (its hooks, error and not-found handlers concern only the page).
  * Login against the directory as the tools do; a session cookie (HttpOnly,
  * SameSite=Strict, Secure under TLS) and a CSRF token on every request that
  * changes something.
@@ -129,59 +130,60 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
   const log = (req: FastifyRequest, status: number) =>
     deps.log?.(`${new Date(now()).toISOString()} ${req.ip} ui ${req.method} ${req.url.split('?')[0]} ${status}${req.session ? ` by ${JSON.stringify(req.session.user)}` : ''}`);
 
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 64 * 1024, return503OnClosing: false });
-  await app.register(cookie);
-  await app.register(multipart, { limits: { fileSize: options.uploadLimit, files: 2, fields: 4, parts: 6 } });
+  const plugin = async (app: FastifyInstance): Promise<void> => {
+    await app.register(cookie);
+    await app.register(multipart, { limits: { fileSize: options.uploadLimit, files: 2, fields: 4, parts: 6 } });
 
-  app.addHook('onSend', async (_req, reply, payload) => {
-    // Nothing from another site, no framing, no guessing of types, no referrer leaking run ids.
-    reply.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'no-referrer');
-    reply.header('X-Frame-Options', 'DENY');
-    if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
-    return payload;
-  });
-  app.addHook('onResponse', async (req, reply) => log(req, reply.statusCode));
+    app.addHook('onSend', async (_req, reply, payload) => {
+      // Nothing from another site, no framing, no guessing of types, no referrer leaking run ids.
+      reply.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
+      reply.header('X-Content-Type-Options', 'nosniff');
+      reply.header('Referrer-Policy', 'no-referrer');
+      reply.header('X-Frame-Options', 'DENY');
+      if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
+      return payload;
+    });
+    app.addHook('onResponse', async (req, reply) => log(req, reply.statusCode));
 
-  // Every route needs a session unless it is marked public (the page's own files, the login), and
-  // what changes something needs its CSRF token too. Decided by the route that matched, not by the
-  // URL as sent: the router decodes %61pi to api, so a test of the raw text could be walked around.
-  // A path that matches no route needs nothing: it is answered 404 without data.
-  app.addHook('onRequest', async (req) => {
-    // A browser names the page a request comes from: one from another site changes nothing, the
-    // login included (else any web page could make an administrator's browser fail logins until the
-    // throttle, shared with XML-RPC, locks that address out).
-    if (changesState(req.method)) checkOrigin(req.headers.origin, req.headers.host);
-    if (req.routeOptions.url === undefined || req.routeOptions.config.public === true) return;
-    const session = sessions.get(req.cookies?.[COOKIE]);
-    if (!session) throw new OxprovError('WEB_SESSION', 'not logged in, or the session has expired: log in again');
-    req.session = session;
-    if (changesState(req.method)) checkCsrf(session, req.headers[CSRF_HEADER]);
-  });
+    // Every route needs a session unless it is marked public (the page's own files, the login), and
+    // what changes something needs its CSRF token too. Decided by the route that matched, not by the
+    // URL as sent: the router decodes %61pi to api, so a test of the raw text could be walked around.
+    // A path that matches no route needs nothing: it is answered 404 without data.
+    app.addHook('onRequest', async (req) => {
+      // A browser names the page a request comes from: one from another site changes nothing, the
+      // login included (else any web page could make an administrator's browser fail logins until the
+      // throttle, shared with XML-RPC, locks that address out).
+      if (changesState(req.method)) checkOrigin(req.headers.origin, req.headers.host);
+      if (req.routeOptions.url === undefined || req.routeOptions.config.public === true) return;
+      const session = sessions.get(req.cookies?.[COOKIE]);
+      if (!session) throw new OxprovError('WEB_SESSION', 'not logged in, or the session has expired: log in again');
+      req.session = session;
+      if (changesState(req.method)) checkCsrf(session, req.headers[CSRF_HEADER]);
+    });
 
-  app.setErrorHandler((err, req, reply) => {
-    const e = asWebError(err);
-    // No stack and no message of an unexpected error to the client: both can reveal internals.
-    if (e.code === 'WEB_FAILED') deps.log?.(`${new Date(now()).toISOString()} ${req.ip} ui ${req.method} ${req.url.split('?')[0]} internal error: ${describeError(err)}`);
-    // A back-end that cannot be reached is named, not located (see withoutTopology).
-    const { message } = withoutTopology(e);
-    return reply.code(statusOf(e)).send({ error: { code: e.code, message, field: e.field } });
-  });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'WEB_NOT_FOUND', message: `nothing at ${req.url.split('?')[0]}` } }));
+    app.setErrorHandler((err, req, reply) => {
+      const e = asWebError(err);
+      // No stack and no message of an unexpected error to the client: both can reveal internals.
+      if (e.code === 'WEB_FAILED') deps.log?.(`${new Date(now()).toISOString()} ${req.ip} ui ${req.method} ${req.url.split('?')[0]} internal error: ${describeError(err)}`);
+      // A back-end that cannot be reached is named, not located (see withoutTopology).
+      const { message } = withoutTopology(e);
+      return reply.code(statusOf(e)).send({ error: { code: e.code, message, field: e.field } });
+    });
+    app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'WEB_NOT_FOUND', message: `nothing at ${req.url.split('?')[0]}` } }));
 
-  // The page.
-  const open = { config: { public: true } };
-  app.get('/ui', open, (_req, reply) => reply.redirect(PREFIX));
-  const sendFile = (name: string) => (_req: FastifyRequest, reply: FastifyReply) => {
-    const f = files.get(name)!;
-    return reply.header('Cache-Control', 'no-cache').type(f.type).send(f.body);
+    // The page.
+    const open = { config: { public: true } };
+    // The scope is mounted at /ui: '/' with no slash is /ui, with one /ui/.
+    app.get('/', { ...open, prefixTrailingSlash: 'no-slash' }, (_req, reply) => reply.redirect(PREFIX));
+    const sendFile = (name: string) => (_req: FastifyRequest, reply: FastifyReply) => {
+      const f = files.get(name)!;
+      return reply.header('Cache-Control', 'no-cache').type(f.type).send(f.body);
   };
-  app.get(PREFIX, open, sendFile('index.html'));
-  for (const name of files.keys()) app.get(`${PREFIX}${name}`, open, sendFile(name));
+  app.get('/', { ...open, prefixTrailingSlash: 'slash' }, sendFile('index.html'));
+  for (const name of files.keys()) app.get(`/${name}`, open, sendFile(name));
 
   // Login, session, logout.
-  app.post(`${PREFIX}api/login`, open, async (req, reply) => {
+  app.post(`/api/login`, open, async (req, reply) => {
     // JSON only: a form of another site can send text/plain or a form without asking, JSON it cannot.
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
       throw new OxprovError('WEB_INVALID_REQUEST', 'send the login as application/json: {"user": …, "password": …}');
@@ -214,15 +216,15 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
     reply.setCookie(COOKIE, s.id, { path: PREFIX, httpOnly: true, sameSite: 'strict', secure: deps.secure, maxAge: sessions.cookieMaxAgeSeconds });
     return { user: s.user, csrf: s.csrf, uploadLimit: options.uploadLimit, backends: BACKENDS };
   });
-  app.get(`${PREFIX}api/session`, async (req) => ({ user: sessionOf(req).user, csrf: sessionOf(req).csrf, uploadLimit: options.uploadLimit, backends: BACKENDS }));
-  app.post(`${PREFIX}api/logout`, async (req, reply) => {
+  app.get(`/api/session`, async (req) => ({ user: sessionOf(req).user, csrf: sessionOf(req).csrf, uploadLimit: options.uploadLimit, backends: BACKENDS }));
+  app.post(`/api/logout`, async (req, reply) => {
     sessions.destroy(sessionOf(req).id);
     reply.clearCookie(COOKIE, { path: PREFIX, httpOnly: true, sameSite: 'strict', secure: deps.secure });
     return { ok: true };
   });
 
   // Upload: streamed to a private folder.
-  app.post(`${PREFIX}api/uploads`, async (req) => {
+  app.post(`/api/uploads`, async (req) => {
     if (!req.isMultipart()) throw new OxprovError('WEB_INVALID_REQUEST', 'send the file as multipart/form-data (fields csv and mapping)');
     const { id, dir } = runs.newUpload();
     const saved = await saveUpload(req.parts() as AsyncIterable<UploadPart>, dir, options.uploadLimit);
@@ -232,8 +234,8 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
   });
 
   // Runs: start, follow, cancel, read, download.
-  app.post(`${PREFIX}api/runs`, async (req) => runs.start(runRequest(req.body), { dn: sessionOf(req).dn, user: sessionOf(req).user }));
-  app.get(`${PREFIX}api/runs`, async (req) => (sessionOf(req), { runs: runs.list(), elsewhere: await runs.elsewhere(20) }));
+  app.post(`/api/runs`, async (req) => runs.start(runRequest(req.body), { dn: sessionOf(req).dn, user: sessionOf(req).user }));
+  app.get(`/api/runs`, async (req) => (sessionOf(req), { runs: runs.list(), elsewhere: await runs.elsewhere(20) }));
   const run = (req: FastifyRequest) => {
     sessionOf(req);
     const id = (req.params as { id: string }).id;
@@ -241,17 +243,17 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
     if (!r) throw new OxprovError('WEB_NOT_FOUND', 'no such run (it may have been deleted as too old)', { field: 'id' });
     return r;
   };
-  app.get(`${PREFIX}api/runs/:id`, async (req) => {
+  app.get(`/api/runs/:id`, async (req) => {
     const r = run(req);
     return { run: r, progress: runs.progress(r.id) };
   });
-  app.post(`${PREFIX}api/runs/:id/cancel`, async (req) => ({ run: runs.cancel(run(req).id) }));
-  app.post(`${PREFIX}api/runs/:id/resume`, async (req) => ({ run: runs.resume(run(req).id, { dn: sessionOf(req).dn, user: sessionOf(req).user }) }));
-  app.get(`${PREFIX}api/runs/:id/rejected`, async (req) => {
+  app.post(`/api/runs/:id/cancel`, async (req) => ({ run: runs.cancel(run(req).id) }));
+  app.post(`/api/runs/:id/resume`, async (req) => ({ run: runs.resume(run(req).id, { dn: sessionOf(req).dn, user: sessionOf(req).user }) }));
+  app.get(`/api/runs/:id/rejected`, async (req) => {
     const q = req.query as Record<string, string | undefined>;
     return pageIssues(runs.issues(run(req).id), { code: q.code, page: q.page, pageSize: q.pageSize });
   });
-  app.get(`${PREFIX}api/runs/:id/plan`, async (req) => {
+  app.get(`/api/runs/:id/plan`, async (req) => {
     const q = req.query as Record<string, string | undefined>;
     const action = q.action?.trim() || undefined;
     const entries = runs.planEntries(run(req).id);
@@ -259,7 +261,7 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
     for (const e of entries) actions[e.action] = (actions[e.action] ?? 0) + 1;
     return { ...pageBy(entries, (e) => e.action !== 'unchanged' && (action === undefined || e.action === action), q), actions };
   });
-  app.get(`${PREFIX}api/runs/:id/files/:name`, async (req, reply) => {
+  app.get(`/api/runs/:id/files/:name`, async (req, reply) => {
     const r = run(req);
     const name = (req.params as { name: string }).name;
     const file = runs.reportFile(r.id, name);
@@ -270,12 +272,12 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
       .send(fs.createReadStream(file));
   });
   // POST: it deletes the file as it hands it out.
-  app.post(`${PREFIX}api/runs/:id/credentials`, async (req, reply) => {
+  app.post(`/api/runs/:id/credentials`, async (req, reply) => {
     const data = runs.takeCredentials(run(req).id, sessionOf(req).dn);
     return reply.type('text/csv').header('Content-Disposition', 'attachment; filename="credentials.csv"').send(data);
   });
 
-  await app.ready();
+  };
 
   runs.recover();
   // Old uploads and reports go; now, then every hour.
@@ -290,12 +292,12 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
   timer.unref();
 
   return {
-    handler: (req, res) => app.routing(req, res),
+    plugin,
+    prefix: PREFIX.replace(/\/$/, ''),
     runs,
     close: async () => {
       clearInterval(timer);
       await runs.close();
-      await app.close();
     },
   };
 }

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { describeError, isOxprovError, OxprovError } from '../errors.js';
 import { normalizeLimits, type XmlRpcLimits } from './xmlrpc-limits.js';
 import { parseMethodResponse } from './xmlrpc-parse.js';
+import type { FaultTable } from './faults.js';
 import { serializeMethodCall } from './xmlrpc-serialize.js';
 import type { XmlRpcValue } from './xmlrpc-value.js';
 
@@ -16,6 +17,8 @@ export interface XmlRpcCallOptions {
   readonly maxResponseBytes?: number;
   /** Caps on the parsed response; items and values default far higher than for requests. */
   readonly limits?: Partial<XmlRpcLimits>;
+  /** The server's table of fault numbers (the daemon's: src/daemon/fault-codes.ts); without it, a code is read from the faultString. */
+  readonly faults?: FaultTable;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -26,7 +29,7 @@ const RESPONSE_LIMITS: Partial<XmlRpcLimits> = { maxItems: 10_000_000, maxValues
  * Calls one XML-RPC method over http or https and returns its value.
  *
  * @throws OxprovError with the code the server's method threw (the fault code
- *   mapped back through fault-codes.ts); RPC_TOO_LARGE for HTTP 413;
+ *   mapped back through `faults` and the protocol's numbers); RPC_TOO_LARGE for HTTP 413;
  *   RPC_CONNECT (transient unless TLS) when the server cannot be reached;
  *   RPC_TIMEOUT (transient) past `timeoutMs`; RPC_FAILED for any other HTTP status;
  *   RPC_INVALID_VALUE when a param cannot be sent.
@@ -98,7 +101,7 @@ export async function callXmlRpc(
   } catch (err) {
     throw new OxprovError('RPC_PARSE', 'response body is not UTF-8', { cause: err });
   }
-  return parseMethodResponse(text, limits);
+  return parseMethodResponse(text, limits, options.faults);
 }
 
 /** Classifies a socket-level failure; TLS verification failures are not worth retrying. */

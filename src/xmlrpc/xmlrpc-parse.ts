@@ -1,7 +1,7 @@
 import { OxprovError, type ErrorCode } from '../errors.js';
 import { childrenOf, readXmlDocument, tagOf, type XmlNode } from './xml-document.js';
 import { unescapeXmlText } from './xml-text.js';
-import { errorFromFault } from './fault-codes.js';
+import { errorFromFault, type FaultTable } from './faults.js';
 import { normalizeLimits, type XmlRpcLimits } from './xmlrpc-limits.js';
 import { createStruct, type XmlRpcValue } from './xmlrpc-value.js';
 
@@ -38,10 +38,11 @@ export function parseMethodCall(xml: string, limits?: Partial<XmlRpcLimits>): Xm
 /**
  * Parses a response body and returns its one value.
  *
- * @throws OxprovError mapped from the fault code (see fault-codes.ts) when the
- *   response is a fault; RPC_PARSE or RPC_TOO_LARGE when it is not a valid response.
+ * @throws OxprovError mapped from the fault code (the protocol's numbers and `faults`, the
+ *   server's table; see faults.ts) when the response is a fault; RPC_PARSE or RPC_TOO_LARGE
+ *   when it is not a valid response.
  */
-export function parseMethodResponse(xml: string, limits?: Partial<XmlRpcLimits>): XmlRpcValue {
+export function parseMethodResponse(xml: string, limits?: Partial<XmlRpcLimits>, faults?: FaultTable): XmlRpcValue {
   const reader = new ValueReader(normalizeLimits(limits), 'RPC_PARSE');
   const root = reader.root(readXmlDocument(xml, reader.limits), 'methodResponse');
   const parts = reader.elements(root, 'methodResponse');
@@ -60,7 +61,7 @@ export function parseMethodResponse(xml: string, limits?: Partial<XmlRpcLimits>)
   const faultCode = isStruct ? (fault as Record<string, unknown>).faultCode : undefined;
   const faultString = isStruct ? (fault as Record<string, unknown>).faultString : undefined;
   if (typeof faultCode === 'number' && Number.isInteger(faultCode) && typeof faultString === 'string') {
-    throw errorFromFault(faultCode, faultString);
+    throw errorFromFault(faultCode, faultString, faults);
   }
   return reader.invalid('<fault> must be a struct of faultCode (int) and faultString (string)');
 }

@@ -4,13 +4,18 @@ import { createAdminService } from '../../../src/service/tools/admin-service.js'
 import { runTool } from '../../../src/cli/tools/run-tool.js';
 import { normalizeServeOptions, startDaemon, type RunningDaemon } from '../../../src/daemon/serve.js';
 import { TOOL_NAMES, type ToolName } from '../../../src/service/tools/tool-contract.js';
-import { FAULT_CODES } from '../../../src/xmlrpc/fault-codes.js';
+import { DAEMON_FAULT_CODES } from '../../../src/daemon/fault-codes.js';
+import { PROTOCOL_FAULTS } from '../../../src/xmlrpc/index.js';
+
 import type { Directory } from '../../../src/provision/backends.js';
 import { findUser, groupExists, openDirectory, resourceExists } from '../../helpers/directory.js';
 import { imapFolders, ldapBindAs, sqlQuery, withImapLogin } from '../../helpers/clients.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 // The wire-level probes (Python's xmlrpc.client, raw HTTP) are the ones the xmlrpc server's unit tests use.
 import { billionLaughs, faultCodeOf, pythonCall, rawRequest, streamHugeBody } from '../../helpers/xmlrpc-peers.js';
+
+/** The numbers the daemon answers with: the protocol's and its own. */
+const FAULT_CODES = { ...PROTOCOL_FAULTS, ...DAEMON_FAULT_CODES };
 
 /**
  * The issue's "done when" for the daemon: the real `oxprov serve` daemon in

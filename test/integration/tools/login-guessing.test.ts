@@ -5,7 +5,11 @@ import { createAdminService } from '../../../src/service/tools/admin-service.js'
 import { serializeMethodCall } from '../../../src/xmlrpc/index.js';
 import { faultCodeOf } from '../../helpers/xmlrpc-peers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
-import { FAULT_CODES } from '../../../src/xmlrpc/fault-codes.js';
+import { DAEMON_FAULT_CODES } from '../../../src/daemon/fault-codes.js';
+import { PROTOCOL_FAULTS } from '../../../src/xmlrpc/index.js';
+
+/** The numbers the daemon answers with: the protocol's and its own. */
+const FAULT_CODES = { ...PROTOCOL_FAULTS, ...DAEMON_FAULT_CODES };
 
 /** Password guessing against the real daemon and the real directory, from two loopback addresses. */
 const config = stackConfig();

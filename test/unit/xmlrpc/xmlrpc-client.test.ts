@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OxprovError } from '../../../src/errors.js';
-import { callXmlRpc, createXmlRpcServer, type XmlRpcServer, type XmlRpcValue } from '../../../src/xmlrpc/index.js';
+import { callXmlRpc, type XmlRpcValue } from '../../../src/xmlrpc/index.js';
+import { createDaemonServer as createXmlRpcServer, type DaemonServer as XmlRpcServer } from '../../../src/daemon/daemon-server.js';
 import { pythonCall, selfSignedCertificate } from '../../helpers/xmlrpc-peers.js';
 
 let slowAborted = false;

@@ -2,7 +2,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OxprovError } from '../../../src/errors.js';
-import { createXmlRpcServer, type XmlRpcLogEntry, type XmlRpcServer, type XmlRpcValue } from '../../../src/xmlrpc/index.js';
+import type { XmlRpcLogEntry, XmlRpcValue } from '../../../src/xmlrpc/index.js';
+import { createDaemonServer as createXmlRpcServer, type DaemonServer as XmlRpcServer } from '../../../src/daemon/daemon-server.js';
 import { billionLaughs, faultCodeOf, pythonCall, rawRequest, streamHugeBody } from '../../helpers/xmlrpc-peers.js';
 
 const logs: XmlRpcLogEntry[] = [];

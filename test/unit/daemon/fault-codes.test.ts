@@ -1,18 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, OxprovError, type ErrorCode } from '../../../src/errors.js';
-import {
-  errorFromFault,
-  FAULT_CODES,
-  faultCodeFor,
-  faultStringFor,
-  GENERIC_FAULT,
-  parseMethodResponse,
-  serializeFault,
-} from '../../../src/xmlrpc/index.js';
+import { DAEMON_FAULT_CODES, errorFromDaemonFault as errorFromFault } from '../../../src/daemon/fault-codes.js';
+import { faultStringFor, GENERIC_FAULT, parseMethodResponse, PROTOCOL_FAULTS, serializeFault, faultCodeFor as codeFor } from '../../../src/xmlrpc/index.js';
 
-describe('fault-code table', () => {
-  it('gives every code a distinct number', () => {
+/** The protocol's numbers and the daemon's table, as the daemon answers. */
+const FAULT_CODES = { ...PROTOCOL_FAULTS, ...DAEMON_FAULT_CODES };
+const faultCodeFor = (code: ErrorCode) => codeFor(code, DAEMON_FAULT_CODES);
+
+describe("the daemon's fault-code table", () => {
+  it('gives every code a distinct number, none of them a protocol number', () => {
     const numbers = Object.values(FAULT_CODES);
+    expect(Object.keys(DAEMON_FAULT_CODES).filter((c) => c in PROTOCOL_FAULTS)).toEqual([]);
     expect(new Set(numbers).size).toBe(numbers.length);
     expect(numbers).not.toContain(GENERIC_FAULT);
   });
@@ -31,7 +29,7 @@ describe('fault-code table', () => {
     const err = new OxprovError(code as ErrorCode, 'went wrong: detail');
     let back: unknown;
     try {
-      parseMethodResponse(serializeFault(faultCodeFor(err.code), faultStringFor(err)));
+      parseMethodResponse(serializeFault(faultCodeFor(err.code), faultStringFor(err)), undefined, DAEMON_FAULT_CODES);
     } catch (e) {
       back = e;
     }
