@@ -10,7 +10,7 @@ export const IMPORT_OPTIONS: readonly string[] = ['dry-run', 'mapping', 'encodin
  * out (and `--resume` can tell what was given).
  */
 export function importCommand(yargs: Argv, setExit: (code: number) => void): Argv {
-  return yargs.command('import [file]', 'import users from a CSV file (or a company directory: --from-ldap) into LDAP, SQL and IMAP (see the README for the format)', (y) => directoryOptions(y)
+  return yargs.command('import [file]', 'import users from a CSV file (or a company directory: --from-ldap) into LDAP, SQL and IMAP (the format: docs/import.md)', (y) => directoryOptions(y)
     .positional('file', { type: 'string', describe: 'the CSV file; its header names are adduser options (or see --mapping)' })
     .option('dry-run', { type: 'boolean', describe: 'check every row (and, if reachable, against the directory); write nothing' })
     .option('mapping', { type: 'string', describe: 'JSON file mapping the file\'s own columns, derived fields and defaults' })

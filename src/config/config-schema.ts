@@ -4,7 +4,7 @@ import { Type, type Static, type TObject, type TProperties, type TSchema } from 
  * The config file's schema: every key oxprov reads, its type and what it is for.
  * Checked once at load (src/config/check-config.ts): an unknown key is refused
  * with the nearest known one, a wrong type names the key and the type. The
- * README's configuration reference is generated from the descriptions here.
+ * configuration reference (docs/configuration.md, `oxprov config reference`) is generated from the descriptions here.
  * Keys starting with `$` (`$comment`) are free text.
  */
 

@@ -5,7 +5,7 @@ import type { ToolCaller, ToolName } from '../../../src/service/tools/tool-contr
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
 /**
- * The exit codes of the README, tool by tool, against the real stack: 0 done, 1 a
+ * The exit codes of docs/tools.md, tool by tool, against the real stack: 0 done, 1 a
  * back-end failed, 2 bad options, wrong credentials or an unknown user, group or resource.
  */
 const config = stackConfig();
@@ -56,7 +56,7 @@ const CASES: [string, ToolName, () => string[], number, RegExp][] = [
   ['delresourcegroup of a group that is not there: gone', 'delresourcegroup', () => [`--groupname=${uniqueName('rg')}`], 0, /^$/],
 ];
 
-describe('exit codes of the tools, as the README says', () => {
+describe('exit codes of the tools, as docs/tools.md says', () => {
   it.each(CASES)('%s', async (_name, tool, args, code, err) => {
     const got = await run(tool, args());
     expect(got.code).toBe(code);

@@ -18,7 +18,7 @@ import { stackConfigFile } from '../../../src/config/paths.js';
 /**
  * The issue's "done when" for the web page: Debian's Chromium, headless,
  * driven by playwright-core, against `oxprov serve` in front of the real
- * stack. Screenshots go to docs/screenshots/ for the README.
+ * stack. Screenshots go to docs/screenshots/ for the README and docs/daemon-and-page.md.
  */
 const SHOTS = screenshotDir();
 const config = stackConfig();

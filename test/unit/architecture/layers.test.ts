@@ -3,8 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The layers of src/ and what each may import (the README's architecture
- * section). A layer never imports one that imports it, and the drivers of the
+ * The layers of src/ and what each may import (docs/architecture.md,
+ * its table). A layer never imports one that imports it, and the drivers of the
  * back-ends (ldapts, pg, imapflow) never leave src/provision/.
  */
 const ALLOWED: Record<string, readonly string[]> = {

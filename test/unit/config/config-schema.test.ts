@@ -74,9 +74,9 @@ describe('the config file is checked against its schema', () => {
     expect(refusal({ $comment: 'comments are free', ...BASE })).toBeUndefined();
   });
 
-  it('the README\'s example config is valid', () => {
-    const readme = fs.readFileSync('README.md', 'utf8');
-    const section = readme.slice(readme.indexOf('## Configuration for real servers'));
+  it.each(['README.md', 'docs/configuration-guide.md'])('the example config of %s is valid', (file) => {
+    const text = fs.readFileSync(file, 'utf8');
+    const section = text.slice(text.indexOf('# Configuration for real servers'));
     const json = /```json\n([\s\S]*?)```/.exec(section)![1];
     const example = JSON.parse(json) as Record<string, Record<string, unknown>>;
     // Its secret files do not exist here: the schema is what is checked.
