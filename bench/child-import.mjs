@@ -1,5 +1,5 @@
 // Runs one import in its own process so that its peak RSS can be read: prints one JSON line.
-import { runImport } from '../dist/import/run-import.js';
+import { runImport } from '../dist/run/import-run.js';
 import { Writable } from 'node:stream';
 
 const [file, ...flags] = process.argv.slice(2);

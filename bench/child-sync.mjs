@@ -1,5 +1,5 @@
 // Runs one sync in its own process so that its peak RSS can be read: prints one JSON line.
-import { runSync } from '../dist/sync/run-sync.js';
+import { runSync } from '../dist/run/sync-run.js';
 import { Writable } from 'node:stream';
 
 const [file, feed, report] = process.argv.slice(2);

@@ -36,7 +36,7 @@ export function importCommand(yargs: Argv, setExit: (code: number) => void): Arg
     })
     .strict(),
   async (argv) => {
-    const { runImport } = await import('../import/run-import.js');
+    const { runImport } = await import('../run/import-run.js');
     const directory = await directoryInput('import', argv, setExit);
     if (directory === undefined) return;
     const run = await runImport({

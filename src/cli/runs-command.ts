@@ -64,7 +64,7 @@ export function runsCommand(yargs: Argv, setExit: (code: number) => void): Argv 
     async (argv) => {
       const { loadConfig } = await import('../config/load-config.js');
       const { openRunStore } = await import('../service/open-services.js');
-      const { exportRun } = await import('../run/export-run.js');
+      const { exportRun } = await import('../ledger/export-run.js');
       const runs = await openRunStore(loadConfig({ file: argv.config }));
       try {
         const written = await exportRun(runs, String(argv.id), argv.to);

@@ -31,7 +31,7 @@ export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv 
     })
     .strict(),
   async (argv) => {
-    const { runSync } = await import('../sync/run-sync.js');
+    const { runSync } = await import('../run/sync-run.js');
     const directory = await directoryInput('sync', argv, setExit);
     if (directory === undefined) return;
     const run = await runSync({

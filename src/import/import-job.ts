@@ -1,5 +1,5 @@
 import { OxprovError, type ErrorCode } from '../errors.js';
-import type { LedgerRow } from '../run/run-recorder.js';
+import type { LedgerRow } from '../ledger/run-recorder.js';
 import type { MapResult, PreparedRow, RowMapper } from '../mapping/row-mapper.js';
 import { claimRows } from '../service/claim-rows.js';
 import type { NameLookupCache } from '../service/name-lookup-cache.js';
@@ -11,7 +11,7 @@ import type { ProvisionOptions, UserResult } from '../service/user-service.js';
 import { InOrder } from './in-order.js';
 import { ImportCounters, type BackendCounts, type RowCounts } from './import-counters.js';
 import { generatePassword } from '../service/generate-password.js';
-import type { LedgerOutcome, LedgerState } from '../run/run-recorder.js';
+import type { LedgerOutcome, LedgerState } from '../ledger/run-recorder.js';
 import type { RowOutcome } from './row-outcome.js';
 import { isRowError, type RowSource, type SourceRecord, type SourceRowError } from './source.js';
 
@@ -26,7 +26,7 @@ export interface UserProvisioning {
 
 /**
  * Where the job records what it does, so that a killed run can be resumed: the
- * run's ledger (src/run/run-recorder.ts). The rows of a batch, with the passwords
+ * run's ledger (src/ledger/run-recorder.ts). The rows of a batch, with the passwords
  * generated for them, are recorded before the batch is sent; the outcomes after.
  */
 export interface ImportJournal {

@@ -46,7 +46,7 @@ export interface LedgerRow {
   readonly value?: string;
   readonly message?: string;
   readonly notes?: string;
-  /** A generated password, sealed to the run's key (see src/run/seal.ts). */
+  /** A generated password, sealed to the run's key (see src/ledger/seal.ts). */
   readonly sealedPassword?: string;
 }
 

@@ -7,7 +7,7 @@ import { csvDataRow, csvRow } from '../import/csv-write.js';
 import type { Services } from '../service/open-services.js';
 import type { UserResult } from '../service/user-service.js';
 import { generatePassword } from '../service/generate-password.js';
-import type { LedgerOutcome } from '../run/run-recorder.js';
+import type { LedgerOutcome } from '../ledger/run-recorder.js';
 import type { SyncOptions } from './sync-options.js';
 import { attribute, type PlanEntry } from './sync-plan.js';
 
@@ -25,7 +25,7 @@ const BATCH = 200;
  */
 export const itemOfEntry = (e: Pick<PlanEntry, 'key' | 'line' | 'action'>): string => (e.key && e.action !== 'rejected' ? `K${e.key.toLowerCase()}` : `L${e.line ?? 0}`);
 
-/** Where applying a plan records what it does: the run's ledger (src/run/run-recorder.ts). */
+/** Where applying a plan records what it does: the run's ledger (src/ledger/run-recorder.ts). */
 export interface ApplyJournal {
   started(rows: readonly { item: string; line?: number; key?: string; username?: string; action?: string; password?: string }[]): Promise<void>;
   done(o: LedgerOutcome): void;

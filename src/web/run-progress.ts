@@ -1,4 +1,4 @@
-import type { ImportSnapshot } from '../import/import-job.js';
+import type { ImportSnapshot } from '../run/index.js';
 
 /** What the page shows while an import runs. */
 export interface RunProgress {

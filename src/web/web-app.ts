@@ -14,7 +14,7 @@ import { loadStaticFiles } from './static-files.js';
 import { saveUpload, type UploadPart } from './upload.js';
 import { UI_PREFIX, type WebOptions } from './web-options.js';
 import { WebRuns, type RunRequest } from './web-runs.js';
-import type { ImportHooks } from '../import/run-import.js';
+import type { ImportHooks } from '../run/index.js';
 
 /** The daemon's login throttle (src/daemon/login-throttle.ts), as the page uses it. */
 export interface Throttle {

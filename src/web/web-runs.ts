@@ -3,13 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { OxprovError, isOxprovError, describeError, type Backend } from '../errors.js';
-import type { ImportJob } from '../import/import-job.js';
-import type { ImportHooks } from '../import/run-import.js';
-import type { ImportSummary } from '../import/import-monitor.js';
-import { normalizeImportOptions, type ImportOptionsInput } from '../import/import-options.js';
-import { RUN_KEY_FILE } from '../run/run-recorder.js';
-import type { PlanSummary } from '../sync/plan-files.js';
-import { normalizeSyncOptions, type SyncOptionsInput } from '../sync/sync-options.js';
+import { normalizeImportOptions, normalizeSyncOptions, RUN_KEY_FILE, type ImportHooks, type ImportJob, type ImportOptionsInput, type ImportSummary, type PlanSummary, type SyncOptionsInput } from '../run/index.js';
 import { issuesOf, type RowIssue } from './row-issues.js';
 import { progressOf, type RunProgress } from './run-progress.js';
 
@@ -120,7 +114,7 @@ function readJson<T>(file: string): T | undefined {
 /**
  * The page's uploads and runs: each in a private folder under the data folder
  * (`uploads/ID/`, `runs/ID/`, 0700, files 0600), driven through the same
- * `runImport` and `runSync` as the command line. Runs in progress live in
+ * run core (src/run/) as the command line. Runs in progress live in
  * memory; finished ones are read back from their folders for the history.
  */
 export class WebRuns {
@@ -229,7 +223,7 @@ export class WebRuns {
 
   private async runImport(live: Live, input: ImportOptionsInput): Promise<void> {
     // Loaded when first needed: the back-ends' drivers take most of a second to load, and the daemon starts without them.
-    const { runImport } = await import('../import/run-import.js');
+    const { runImport } = await import('../run/import-run.js');
     const run = await runImport(input, { stdout: discard(), stderr: discard() }, {
       signal: live.abort.signal, setup: this.setup, door: 'page', startedBy: live.record.ownerName,
       onJob: (job) => {
@@ -251,7 +245,7 @@ export class WebRuns {
   }
 
   private async runSync(live: Live, input: SyncOptionsInput): Promise<void> {
-    const { runSync } = await import('../sync/run-sync.js');
+    const { runSync } = await import('../run/sync-run.js');
     const run = await runSync(input, { stdout: discard(), stderr: discard() }, { door: 'page', startedBy: live.record.ownerName });
     const r = live.record;
     r.exitCode = run.exitCode;

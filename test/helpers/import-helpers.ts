@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { runImport, type ImportHooks, type ImportRun } from '../../src/import/run-import.js';
+import { runImport, type ImportHooks, type ImportRun } from '../../src/run/import-run.js';
 import type { ImportOptionsInput } from '../../src/import/import-options.js';
 
 /** A writable that keeps what was written, for asserting on output. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { openServices, type Services } from '../../../src/service/open-services.js';
-import { runSync } from '../../../src/sync/run-sync.js';
+import { runSync } from '../../../src/run/sync-run.js';
 import { withLdapAdmin } from '../../helpers/clients.js';
 import { stackConfigFile } from '../../../src/config/paths.js';
 import { sink, tmpDir, writeCsv } from '../../helpers/import-helpers.js';

@@ -6,7 +6,7 @@ import { hashPassword } from '../../../src/provision/ldap/password-hash.js';
 import { DovecotMailStore } from '../../../src/provision/imap/dovecot-mail-store.js';
 import type { MailStore } from '../../../src/provision/backends.js';
 import { OxprovError } from '../../../src/errors.js';
-import { runSync } from '../../../src/sync/run-sync.js';
+import { runSync } from '../../../src/run/sync-run.js';
 import { openServices } from '../../../src/service/open-services.js';
 import { imapFolders, ldapBindAs, sqlQuery, withLdapAdmin, expectImapRefused } from '../../helpers/clients.js';
 import { importFile, sink, tmpDir } from '../../helpers/import-helpers.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openRunStore, type RunStore } from '../../../src/service/open-services.js';
-import { runSync } from '../../../src/sync/run-sync.js';
+import { runSync } from '../../../src/run/sync-run.js';
 import { ldapBindAs, sqlQuery, withLdapAdmin } from '../../helpers/clients.js';
 import { readCsv, sink, tmpDir } from '../../helpers/import-helpers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';

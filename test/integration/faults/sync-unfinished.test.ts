@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServices } from '../../../src/service/open-services.js';
-import { runSync } from '../../../src/sync/run-sync.js';
+import { runSync } from '../../../src/run/sync-run.js';
 import { startFaultStack, type FaultStack } from '../../helpers/fault-stack.js';
 import { ldapBindAs, sqlQuery, withImapLogin } from '../../helpers/clients.js';
 import { readCsv, sink, tmpDir, writeCsv } from '../../helpers/import-helpers.js';

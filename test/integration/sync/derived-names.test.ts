@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userSpec } from '../../../src/model/user-spec.js';
 import { openServices, type Services } from '../../../src/service/open-services.js';
-import { runSync } from '../../../src/sync/run-sync.js';
+import { runSync } from '../../../src/run/sync-run.js';
 import { importFile, sink, tmpDir } from '../../helpers/import-helpers.js';
 import { snapshotEntries, unplannedChanges } from '../../helpers/plan-snapshot.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';

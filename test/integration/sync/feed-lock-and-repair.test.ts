@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runSync } from '../../../src/sync/run-sync.js';
+import { runSync } from '../../../src/run/sync-run.js';
 import { sqlQuery, withLdapAdmin } from '../../helpers/clients.js';
 import { sink, tmpDir, writeCsv } from '../../helpers/import-helpers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';

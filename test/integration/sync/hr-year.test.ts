@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSync, type SyncRun } from '../../../src/sync/run-sync.js';
+import { runSync, type SyncRun } from '../../../src/run/sync-run.js';
 import { userSpec } from '../../../src/model/user-spec.js';
 import { openServices, type Services } from '../../../src/service/open-services.js';
 import { ldapBindAs, sqlQuery, withImapLogin, withLdapAdmin, expectImapRefused } from '../../helpers/clients.js';

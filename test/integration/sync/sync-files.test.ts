@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSync } from '../../../src/sync/run-sync.js';
+import { runSync } from '../../../src/run/sync-run.js';
 import { openServices, type Services } from '../../../src/service/open-services.js';
 import { Attribute, Change } from 'ldapts';
 import { ldapBindAs, sqlQuery, withLdapAdmin } from '../../helpers/clients.js';

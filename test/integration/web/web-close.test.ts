@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normalizeServeOptions, startDaemon } from '../../../src/daemon/serve.js';
-import { RUN_KEY_FILE } from '../../../src/run/run-recorder.js';
+import { RUN_KEY_FILE } from '../../../src/ledger/run-recorder.js';
 import { slowFakeMailStore } from '../../helpers/fake-backends.js';
 import { tmpDir, writeCsv } from '../../helpers/import-helpers.js';
 import { uniqueName } from '../../helpers/stack-config.js';

@@ -15,14 +15,18 @@ const ALLOWED: Record<string, readonly string[]> = {
   mapping: ['errors', 'model'],
   provision: ['errors', 'model', 'config', 'templates'],
   service: ['errors', 'model', 'config', 'templates', 'mapping', 'provision'],
-  run: ['errors', 'model', 'config', 'provision'],
-  import: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'run'],
-  sync: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import', 'run'],
+  // oxprov's records of its runs: the ledger, the sealed passwords, the report as an export of them.
+  ledger: ['errors', 'model', 'config', 'provision'],
+  import: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'ledger'],
+  sync: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import', 'ledger'],
+  // The run core that every door drives: an import or a sync, recorded, from its options to its result.
+  run: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import', 'sync', 'ledger'],
   xmlrpc: ['errors'],
-  web: ['errors', 'model', 'config', 'mapping', 'service', 'import', 'sync', 'run'],
+  // The page drives runs through the run core only: it reads, maps, plans and counts nothing itself.
+  web: ['errors', 'model', 'config', 'mapping', 'service', 'run'],
   daemon: ['errors', 'model', 'config', 'service', 'xmlrpc', 'web'],
   stack: ['errors', 'model', 'config', 'templates', 'provision'],
-  cli: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import', 'sync', 'run', 'xmlrpc', 'daemon', 'web', 'stack'],
+  cli: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import', 'sync', 'ledger', 'run', 'xmlrpc', 'daemon', 'web', 'stack'],
 };
 const DRIVERS = ['ldapts', 'pg', 'imapflow'];
 

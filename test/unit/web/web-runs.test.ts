@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isOxprovError } from '../../../src/errors.js';
-import { RUN_KEY_FILE } from '../../../src/run/run-recorder.js';
+import { RUN_KEY_FILE } from '../../../src/ledger/run-recorder.js';
 import { sweepOld } from '../../../src/web/retention.js';
 import { WebRuns, type RunRecord } from '../../../src/web/web-runs.js';
 import { tmpDir } from '../../helpers/import-helpers.js';

@@ -14,15 +14,15 @@ import { fieldByName } from '../mapping/fields.js';
 import type { UserInput } from '../model/user-spec.js';
 import type { DirectoryUser } from '../service/user-service.js';
 import { openRunStore, openServices, type RunStore, type Services } from '../service/open-services.js';
-import { currentUser, RunRecorder, type LedgerState } from '../run/run-recorder.js';
-import { RunMessages } from '../run/run-messages.js';
+import { currentUser, RunRecorder, type LedgerState } from '../ledger/run-recorder.js';
+import { RunMessages } from './run-messages.js';
 import { withRetry } from '../service/retry.js';
 import { changeText } from '../model/attribute-change.js';
-import { applyPlan, itemOfEntry } from './apply-plan.js';
-import { renderPlan, writePlanFiles, writePlanLdif, type PlanSummary } from './plan-files.js';
-import { defaultMaxDisable, normalizeSyncOptions, SYNC_RUN_FILE, syncRecord, type SyncOptions, type SyncOptionsInput } from './sync-options.js';
-import { completePlan } from './plan-changes.js';
-import { attribute, planCounts, planSync, type PlanEntry, type PlanRow } from './sync-plan.js';
+import { applyPlan, itemOfEntry } from '../sync/apply-plan.js';
+import { renderPlan, writePlanFiles, writePlanLdif, type PlanSummary } from '../sync/plan-files.js';
+import { defaultMaxDisable, normalizeSyncOptions, SYNC_RUN_FILE, syncRecord, type SyncOptions, type SyncOptionsInput } from '../sync/sync-options.js';
+import { completePlan } from '../sync/plan-changes.js';
+import { attribute, planCounts, planSync, type PlanEntry, type PlanRow } from '../sync/sync-plan.js';
 
 export interface SyncRun {
   /** 0 done (or a clean plan), 1 rows rejected or failed, 2 could not run or refused by the leaver threshold. */

@@ -6,20 +6,20 @@ import { OxprovError, describeError } from '../errors.js';
 import { createRowMapper, inMemorySchema, parseMapping, STANDARD_ATTRIBUTES, type AttributeSchema, type Mapping } from '../mapping/index.js';
 import { loadTemplates, openServices, type ServiceSetup, type Services } from '../service/open-services.js';
 import { UserService } from '../service/user-service.js';
-import { ImportJob } from './import-job.js';
-import { ImportMonitor, renderSummary, type ImportSummary, type ProgressMode } from './import-monitor.js';
-import { normalizeImportOptions, RUN_FILE, runRecord, type ImportOptions, type ImportOptionsInput } from './import-options.js';
-import { currentUser, RunRecorder, type LedgerState } from '../run/run-recorder.js';
-import { RunMessages } from '../run/run-messages.js';
+import { ImportJob } from '../import/import-job.js';
+import { ImportMonitor, renderSummary, type ImportSummary, type ProgressMode } from '../import/import-monitor.js';
+import { normalizeImportOptions, RUN_FILE, runRecord, type ImportOptions, type ImportOptionsInput } from '../import/import-options.js';
+import { currentUser, RunRecorder, type LedgerState } from '../ledger/run-recorder.js';
+import { RunMessages } from './run-messages.js';
 import { withRetry } from '../service/retry.js';
 import { openRunStore, type RunStore } from '../service/open-services.js';
-import { openCsv } from './read-csv.js';
-import { LINE_COLUMN, ReportWriter } from './report-writer.js';
-import { isRowError, type RowSource, type SourceRow } from './source.js';
-import { failedRows } from './retry-failed.js';
-import { directoryColumns, DN_COLUMN } from './directory-mapping.js';
-import { openDirectory } from './read-directory.js';
-import type { CsvSource } from './read-csv.js';
+import { openCsv } from '../import/read-csv.js';
+import { LINE_COLUMN, ReportWriter } from '../import/report-writer.js';
+import { isRowError, type RowSource, type SourceRow } from '../import/source.js';
+import { failedRows } from '../import/retry-failed.js';
+import { directoryColumns, DN_COLUMN } from '../import/directory-mapping.js';
+import { openDirectory } from '../import/read-directory.js';
+import type { CsvSource } from '../import/read-csv.js';
 
 /** A dry run of at least this many rows (estimated from the file size) reads the directory once. */
 const SNAPSHOT_MIN_ROWS = 50_000;
@@ -56,9 +56,9 @@ export interface ImportRun {
 }
 
 /**
- * `oxprov import FILE`: the command-line adapter around the import job — the
- * options, the config, the services, the report folder, the progress display,
- * signals and the exit code. Problems that make the whole run impossible
+ * An import run, as every door starts it (`oxprov import FILE`, the page): the
+ * options, the config, the services, the run's record and ledger, the report
+ * folder, the progress display, signals and the exit code, around the import job. Problems that make the whole run impossible
  * (options, config, unreadable file, bad header, a back-end down) end it
  * before anything is written, with exit code 2.
  */
