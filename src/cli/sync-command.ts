@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { DIRECTORY_OPTIONS, directoryInput, directoryOptions } from './directory-options.js';
 
 /** The options of `sync`. */
-export const SYNC_OPTIONS: readonly string[] = ['mapping', 'key', 'feed', 'generate-passwords', 'create-groups', 'spread', 'plan-only', 'empty-clears', 'emit', 'max-disable', 'delete-leavers-after', 'outage-wait', 'encoding', 'delimiter', 'report', 'config', 'resume', ...DIRECTORY_OPTIONS];
+export const SYNC_OPTIONS: readonly string[] = ['mapping', 'key', 'feed', 'generate-passwords', 'create-groups', 'spread', 'plan-only', 'empty-clears', 'check-mail', 'emit', 'max-disable', 'delete-leavers-after', 'outage-wait', 'encoding', 'delimiter', 'report', 'config', 'resume', ...DIRECTORY_OPTIONS];
 
 /** `oxprov sync FILE`: a recurring HR feed — a plan first, stable identities, leavers disabled safely. */
 export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv {
@@ -15,6 +15,7 @@ export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv 
     .option('create-groups', { type: 'boolean', describe: 'create the groups rows name that do not exist yet' })
     .option('spread', { type: 'boolean', describe: 'several mail servers: place new people that name none on the server with the fewest users' })
     .option('plan-only', { type: 'boolean', describe: 'write and print the plan, change nothing' })
+    .option('check-mail', { type: 'boolean', describe: 'also list the mailbox of every known user of the feed (one IMAP session each) and plan the folders it lacks; a server that makes folders on demand is not checked' })
     .option('empty-clears', { type: 'boolean', describe: 'an empty cell deletes the directory attribute of its column (telephoneNumber, title, …); without it an empty cell leaves the value alone. Names, mail and language are never cleared' })
     .option('emit', { type: 'string', describe: 'ldif: also write plan.ldif, the LDAP changes for ldapmodify' })
     .option('max-disable', { type: 'string', describe: 'refuse the plan when it disables more users (default: the larger of 5 and 10% of the feed)' })
@@ -37,7 +38,7 @@ export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv 
     const run = await runSync({
       ...directory,
       file: argv.file ?? '', mapping: argv.mapping, key: argv.key, feed: argv.feed, generatePasswords: argv['generate-passwords'],
-      createGroups: argv['create-groups'], spread: argv.spread, planOnly: argv['plan-only'], emptyClears: argv['empty-clears'], emit: argv.emit, maxDisable: argv['max-disable'],
+      createGroups: argv['create-groups'], spread: argv.spread, planOnly: argv['plan-only'], emptyClears: argv['empty-clears'], checkMail: argv['check-mail'], emit: argv.emit, maxDisable: argv['max-disable'],
       deleteLeaversAfter: argv['delete-leavers-after'], outageWait: argv['outage-wait'], encoding: argv.encoding, delimiter: argv.delimiter, report: argv.report, config: argv.config,
       resume: argv.resume,
     }, { stdout: process.stdout, stderr: process.stderr });

@@ -22,7 +22,8 @@ import { applyPlan, itemOfEntry } from '../sync/apply-plan.js';
 import { renderPlan, writePlanFiles, writePlanLdif, type PlanSummary } from '../sync/plan-files.js';
 import { defaultMaxDisable, normalizeSyncOptions, SYNC_RUN_FILE, syncRecord, type SyncOptions, type SyncOptionsInput } from '../sync/sync-options.js';
 import { completePlan } from '../sync/plan-changes.js';
-import { attribute, planCounts, planSync, type PlanEntry, type PlanRow } from '../sync/sync-plan.js';
+import { attribute, isDisabledLeaver, planCounts, planSync, type PlanEntry, type PlanRow } from '../sync/sync-plan.js';
+import { STYLE_ATTRIBUTE } from '../templates/dovecot-folders.js';
 
 export interface SyncRun {
   /** 0 done (or a clean plan), 1 rows rejected or failed, 2 could not run or refused by the leaver threshold. */
@@ -54,7 +55,7 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
   try {
     const options = normalizeSyncOptions(input);
     const config = loadConfig({ file: options.config });
-    services = await openServices(config, { only: options.planOnly ? ['ldap', 'sql'] : undefined, retry: { outageMs: options.outageMs } });
+    services = await openServices(config, { only: options.planOnly && !options.checkMail ? ['ldap', 'sql'] : undefined, retry: { outageMs: options.outageMs } });
     // One sync of a feed at a time, across processes and machines: two at once made people twice.
     if (!options.planOnly) lock = await services.users.lockFeed(options.feed);
     // The run in oxprov's records: its ledger holds the plan, then each batch before and after it is sent.
@@ -87,6 +88,8 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
       for (const name of Object.keys(r.prepared?.first.spec.attributes ?? {})) extra.add(name);
       for (const name of r.prepared?.emptyAttributes ?? []) extra.add(name);
     }
+    // A mailbox's folders follow its entry's style.
+    if (options.checkMail) extra.add(STYLE_ATTRIBUTE);
     const feedUsers = await services.users.feedUsers(options.feed, [...extra]);
     const byKey = new Map<string, DirectoryUser>();
     for (const u of feedUsers) {
@@ -98,8 +101,9 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
     const sqlRows = await services.users.findRows(feedUsers.map((u) => u.username));
     const folderCounts = await services.users.folderCounts(feedUsers.map((u) => u.username));
     const folders = { counts: folderCounts, expected: (language: string) => services!.templates.groupware.foldersFor(language).length };
+    const mail = options.checkMail ? await checkMailboxes(read, byKey, services, say) : undefined;
     const today = new Date().toISOString().slice(0, 10);
-    const classified = planSync(rows, { feed: options.feed, byKey, rows: sqlRows, folders, today, deleteAfterDays: options.deleteLeaversAfter, generatePasswords: options.generatePasswords, peopleDn: config.ldap.peopleDn });
+    const classified = planSync(rows, { feed: options.feed, byKey, rows: sqlRows, folders, mail, today, deleteAfterDays: options.deleteLeaversAfter, generatePasswords: options.generatePasswords, peopleDn: config.ldap.peopleDn });
     const entries = await completePlan(classified, services.users, { feed: options.feed, today, createGroups: options.createGroups, spread: options.spread, generatePasswords: options.generatePasswords });
 
     const counts = planCounts(entries);
@@ -150,6 +154,27 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
     await lock?.release();
     await services?.close();
   }
+}
+
+/**
+ * `--check-mail`: the mailbox of every known, enabled person of the file listed
+ * (one session each), and the folders it lacks; what it found is said.
+ */
+async function checkMailboxes(read: readonly ReadRow[], byKey: ReadonlyMap<string, DirectoryUser>, services: Services, say: (text: string) => void): Promise<Map<string, readonly string[]>> {
+  const users = read.flatMap((r) => {
+    const u = r.key !== undefined && r.prepared && !r.errors.length ? byKey.get(r.key.toLowerCase()) : undefined;
+    return u && !isDisabledLeaver(u) ? [u] : [];
+  });
+  const gaps = await services.users.mailboxGaps(users);
+  const missing = new Map<string, readonly string[]>();
+  let onDemand = 0;
+  for (const [name, gap] of gaps) {
+    if (gap === 'on demand') onDemand++;
+    else if (gap.length) missing.set(name, gap);
+  }
+  const checked = gaps.size - onDemand;
+  say(`--check-mail: listed the mailboxes of ${checked} users, ${missing.size} lack folders${onDemand ? `; ${onDemand} users are on a server that makes their folders at the first login, not listed` : ''}`);
+  return missing;
 }
 
 /** A row of the feed as read: checked but for its names, with its key; or why it was refused. */

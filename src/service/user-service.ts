@@ -8,6 +8,7 @@ import type { UserInput } from '../model/user-spec.js';
 import type { Backends, DirectoryUser, GroupwareUser, MailServerInfo, MailStore } from '../provision/backends.js';
 import type { GroupwareFolderTemplates } from '../templates/groupware-folder-templates.js';
 import type { ImapFolderTemplates } from '../templates/imap-folder-templates.js';
+import { STYLE_ATTRIBUTE } from '../templates/dovecot-folders.js';
 import { asBackendError } from './batch-work.js';
 import { snapshotDirectory, type UserLookupView } from './directory-snapshot.js';
 import { MailRouting } from './mail-routing.js';
@@ -383,6 +384,29 @@ export class UserService {
   async folderCounts(usernames: readonly string[]): Promise<Map<string, number>> {
     const counts = await this.retry(() => this.need('groupware', 'groupware').folderCounts(usernames));
     return new Map([...counts].map(([n, c]) => [n.toLowerCase(), c]));
+  }
+
+  /**
+   * The folders each user's mailbox lacks against its template (the language and
+   * style of its entry), one listing per user, a few at a time per server:
+   * lower-cased name → the missing folders (empty: complete). A user whose server
+   * makes the folders at the first login is `on demand`, not listed.
+   * @throws OxprovError IMAP_CONNECT (or the like) when a server cannot be reached: nothing can be said of its users.
+   */
+  async mailboxGaps(users: readonly DirectoryUser[]): Promise<Map<string, readonly string[] | 'on demand'>> {
+    const gaps = new Map<string, readonly string[] | 'on demand'>();
+    await Promise.all(users.map(async (u) => {
+      const server = this.routing.serverOf(attributeOf(u, 'imapServer'));
+      if (server.folders === 'on-demand') {
+        gaps.set(u.username.toLowerCase(), 'on demand');
+        return;
+      }
+      const want = this.templates.imap.foldersFor(attributeOf(u, 'preferredLanguage'), attributeOf(u, STYLE_ATTRIBUTE));
+      const have = await this.imapLimit(server.name)(() => this.retry(() => this.mailStoreOf(u).listFolders(u.username)));
+      const present = new Set(have.map((f) => (f.toUpperCase() === 'INBOX' ? 'INBOX' : f)));
+      gaps.set(u.username.toLowerCase(), want.filter((f) => !present.has(f.toUpperCase() === 'INBOX' ? 'INBOX' : f)));
+    }));
+    return gaps;
   }
 
   /** The groupware rows of these users, in one read: lower-cased name → row. */

@@ -17,6 +17,8 @@ export interface SyncOptionsInput extends DirectoryInput {
   planOnly?: boolean;
   /** An empty cell deletes the directory attribute its column maps to (default: an empty cell leaves it alone). */
   emptyClears?: boolean;
+  /** The mailboxes of the feed's users are checked too (their folders listed, one login each): missing folders are planned. */
+  checkMail?: boolean;
   /** `ldif`: also write plan.ldif. */
   emit?: string;
   maxDisable?: string | number;
@@ -44,6 +46,8 @@ export interface SyncOptions {
   readonly spread: boolean;
   readonly planOnly: boolean;
   readonly emptyClears: boolean;
+  /** The plan compares each known user's mailbox with its folder template too (a listing per user). */
+  readonly checkMail: boolean;
   readonly emitLdif: boolean;
   /** Undefined: the larger of 5 and 10% of the feed's users. */
   readonly maxDisable?: number;
@@ -82,7 +86,7 @@ export function normalizeSyncOptions(given: SyncOptionsInput, now = new Date()):
   return Object.freeze({
     file: directory ? directory.url : input.file, directory, mapping: input.mapping, key, feed,
     generatePasswords: input.generatePasswords ?? false, createGroups: input.createGroups ?? false, spread: input.spread ?? false,
-    planOnly: input.planOnly ?? false, emptyClears: input.emptyClears ?? false, emitLdif: input.emit === 'ldif',
+    planOnly: input.planOnly ?? false, emptyClears: input.emptyClears ?? false, checkMail: input.checkMail ?? false, emitLdif: input.emit === 'ldif',
     maxDisable: count('max-disable', input.maxDisable, 0), deleteLeaversAfter: count('delete-leavers-after', input.deleteLeaversAfter, 0),
     outageMs: input.outageWait === undefined ? 60_000 : positiveInt('outage-wait', input.outageWait, 86_400) * 1000,
     encoding: encoding as SyncOptions['encoding'], delimiter: input.delimiter ?? 'auto',

@@ -67,6 +67,8 @@ export interface PlanContext {
   readonly peopleDn?: string;
   /** The default groupware folders each of the feed's users has (one SQL read), and how many a user of a language should have. */
   readonly folders?: { readonly counts: ReadonlyMap<string, number>; readonly expected: (language: string) => number };
+  /** With `--check-mail`: the folders each listed mailbox lacks (lower-cased name → names; complete ones absent). */
+  readonly mail?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Every value of a user's attribute, its name matched without case. */
@@ -96,6 +98,8 @@ function unfinished(user: DirectoryUser, ctx: PlanContext, shouldBeActive: boole
       if (missing > 0) why.push(`groupware folders missing: ${missing}`);
     }
   }
+  const mail = ctx.mail?.get(user.username.toLowerCase());
+  if (mail?.length) why.push(`mail folders missing: ${mail.join(', ')}`);
   return why;
 }
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSync } from '../../../src/run/sync-run.js';
-import { sqlQuery, withLdapAdmin } from '../../helpers/clients.js';
+import { imapFolders, sqlQuery, withImapLogin, withLdapAdmin } from '../../helpers/clients.js';
 import { sink, tmpDir, writeCsv } from '../../helpers/import-helpers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
@@ -97,5 +97,36 @@ describe('repair is part of every plan', () => {
     expect(applied.exitCode).toBe(0);
     expect(await count()).toBe(before);
     expect((await sync(file, feed, { planOnly: true })).summary!.counts).toMatchObject({ update: 0, unchanged: 3 });
+  }, 60_000);
+
+  it('--check-mail lists each known mailbox: a folder deleted behind oxprov\'s back is planned "mail folders missing" and made again; without it nothing is listed', async () => {
+    const feed = uniqueName('mbx');
+    const file = writeCsv(dir, `${feed}.csv`, [HEADER, ...people(feed, 3)]);
+    expect((await sync(file, feed)).summary!.counts).toMatchObject({ create: 3 });
+    const victim = `${feed}2`;
+    const password = 'Pw-2-lock-ok';
+    const folders = () => imapFolders(config, victim, password);
+    expect(await folders()).toContain('Papierkorb');
+    await withImapLogin(config, victim, password, (c) => c.mailboxDelete('Papierkorb'));
+    expect(await folders()).not.toContain('Papierkorb');
+
+    // A plan without the option lists no mailbox: the user is unchanged, and nothing says otherwise.
+    const plain = await sync(file, feed, { planOnly: true });
+    expect(plain.summary!.counts).toMatchObject({ update: 0, unchanged: 3 });
+    expect(plain.err).not.toContain('--check-mail');
+
+    const plan = await sync(file, feed, { planOnly: true, checkMail: true });
+    expect(plan.summary!.counts).toMatchObject({ update: 1, unchanged: 2 });
+    expect(plan.entries!.find((e) => e.username === victim)!.repair).toEqual(['mail folders missing: Papierkorb']);
+    expect(plan.out).toContain('mail folders missing: Papierkorb');
+    expect(plan.err).toContain('--check-mail: listed the mailboxes of 3 users, 1 lack folders');
+
+    const applied = await sync(file, feed, { checkMail: true });
+    expect(applied.exitCode).toBe(0);
+    expect(applied.applied).toMatchObject({ updated: 1 });
+    expect(await folders()).toContain('Papierkorb');
+    const again = await sync(file, feed, { planOnly: true, checkMail: true });
+    expect(again.summary!.counts).toMatchObject({ update: 0, unchanged: 3 });
+    expect(again.err).toContain('--check-mail: listed the mailboxes of 3 users, 0 lack folders');
   }, 60_000);
 });
