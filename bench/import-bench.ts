@@ -5,16 +5,20 @@
  *   --rows N         users for the full import and the floors (default 10000)
  *   --dry-rows A,B   sizes for the dry run (default 10000,100000,1000000)
  *   --groups G       groups of the second full import (default 5)
+ *   --sync-rows A,B  feeds synced twice, for `sync_mb_per_1k` (default 10000,100000)
  * It ends with `name=value` lines: `groups_ratio` (the import with groups over the
  * one without), `resume_ratio` (a resumed half over the whole import), `sync_ratio`
  * (a sync of an unchanged feed, rows/s, over the first load of that feed by sync,
  * users/s), `ondemand_ratio` (an import with folders on demand over the mean of two ldapadd floors
  * of as many entries, run just before and just after it)
- * and `ratio` (import users/s over the slowest floor's users/s). `--mail dovecot,dovecot` (or `cyrus`)
+ * `ondemand_floor_ratio` (the same import over ldapadd and COPY of its rows run at the same time,
+ * just before and just after it), `sync_mb_per_1k` (the unchanged sync's peak RSS growth per 1,000
+ * people between the --sync-rows feeds) and `ratio` (import users/s over the slowest floor's users/s). `--mail dovecot,dovecot` (or `cyrus`)
  * measures only the import over several mail servers against their combined floor (`multi_ratio`;
  * `--rounds R`, default 3: imports, each between two floors, and the median of their ratios).
  */
 import { spawn } from 'node:child_process';
+import pg from 'pg';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +39,8 @@ const arg = (name: string, fallback: string) => { const i = args.indexOf(name); 
 const ROWS = Number(arg('--rows', '10000'));
 const DRY = arg('--dry-rows', '10000,100000,1000000').split(',').map(Number);
 const GROUPS = Number(arg('--groups', '5'));
+/** Feeds synced twice (first load, then unchanged): the peak RSS per 1,000 people between the smallest and the largest. */
+const SYNC_ROWS = arg('--sync-rows', '10000,100000').split(',').filter(Boolean).map(Number);
 /** `--mail dovecot,dovecot`: only the import against several mail servers (bench/multi-bench.ts), on a private stack. */
 const MAIL = arg('--mail', '');
 /** `--mail` only: imports measured, each between two floors. */
@@ -74,20 +80,31 @@ async function importChild(file: string, dryRun: boolean, flags: string[] = []):
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
-/** Starts a full import in a child process and kills it with SIGKILL once its journal holds half the rows as done. */
-function killAtHalf(file: string, report: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/oxprov.js'), 'import', file, '--report', report, '--progress', 'none'], { stdio: 'ignore' });
-    let done = 0;
-    const poll = setInterval(() => {
-      const journal = path.join(report, 'journal.jsonl');
-      if (!fs.existsSync(journal)) return;
-      done = (fs.readFileSync(journal, 'utf8').match(/"d":/g) ?? []).length;
-      if (done >= ROWS / 2) { clearInterval(poll); child.kill('SIGKILL'); }
-    }, 100);
-    child.on('exit', () => { clearInterval(poll); resolve(done); });
-    child.on('error', reject);
-  });
+/** Starts a full import in a child process and kills it with SIGKILL once its ledger holds half the rows as done. */
+async function killAtHalf(file: string, report: string): Promise<number> {
+  const db = new pg.Client({ connectionString: loadConfig().sql.url });
+  await db.connect();
+  try {
+    return await new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [path.join(root, 'bin/oxprov.js'), 'import', file, '--report', report, '--progress', 'none'], { stdio: 'ignore' });
+      let done = 0;
+      let asking = false;
+      const poll = setInterval(() => {
+        if (asking) return;
+        asking = true;
+        db.query<{ n: string }>(`SELECT count(*) AS n FROM oxprov_runs.ledger l JOIN oxprov_runs.runs r ON r.id = l.run_id
+          WHERE r.report_dir = $1 AND l.status <> 'started'`, [path.resolve(report)]).then((r) => {
+          asking = false;
+          done = Number(r.rows[0].n);
+          if (done >= ROWS / 2) { clearInterval(poll); child.kill('SIGKILL'); }
+        }, () => { asking = false; });
+      }, 100);
+      child.on('exit', () => { clearInterval(poll); resolve(done); });
+      child.on('error', reject);
+    });
+  } finally {
+    await db.end();
+  }
 }
 
 async function importChildResume(report: string): Promise<ChildResult> {
@@ -119,6 +136,11 @@ function specs(prefix: string, n: number): UserSpec[] {
 let floorUid = 5_000_000;
 
 async function ldapFloor(users: UserSpec[]): Promise<number> {
+  return users.length / await timed(prepareLdapFloor(users));
+}
+
+/** ldapadd of the users' entries, 4 processes: the LDIF written now, the returned work loads it. */
+function prepareLdapFloor(users: UserSpec[]): () => Promise<unknown> {
   const firstUid = floorUid;
   floorUid += users.length;
   const config = loadConfig();
@@ -134,11 +156,31 @@ async function ldapFloor(users: UserSpec[]): Promise<number> {
     fs.writeFileSync(file, `${ldif}\n`);
     return file;
   });
-  const seconds = await timed(() => Promise.all(files.map((f) => run('ldapadd', ['-x', '-H', config.ldap.url, '-D', config.ldap.bindDn, '-y', pwFile, '-f', f]))));
-  return users.length / seconds;
+  return () => Promise.all(files.map((f) => run('ldapadd', ['-x', '-H', config.ldap.url, '-D', config.ldap.bindDn, '-y', pwFile, '-f', f])));
 }
 
 async function sqlFloor(users: UserSpec[]): Promise<number> {
+  const floor = await prepareSqlFloor(users);
+  const seconds = await timed(floor.load);
+  await floor.drop();
+  return users.length / seconds;
+}
+
+/**
+ * The directory and the database loaded at the same time with their own bulk tools, as the
+ * import loads them: ldapadd (4 processes) and COPY of exactly the rows it writes. Users/s of
+ * the whole, from the start of both to the end of the slower.
+ */
+async function bothFloor(users: UserSpec[]): Promise<number> {
+  const ldap = prepareLdapFloor(users);
+  const sql = await prepareSqlFloor(users);
+  const seconds = await timed(() => Promise.all([ldap(), sql.load()]));
+  await sql.drop();
+  return users.length / seconds;
+}
+
+/** COPY of the users' groupware rows into tables like the import's: the files written now, `load` copies them. */
+async function prepareSqlFloor(users: UserSpec[]): Promise<{ load: () => Promise<unknown>; drop: () => Promise<unknown> }> {
   const config = loadConfig();
   const url = new URL(config.sql.url);
   const env = { ...process.env, PGPASSWORD: decodeURIComponent(url.password) };
@@ -170,9 +212,10 @@ async function sqlFloor(users: UserSpec[]): Promise<number> {
   }).join('\n');
   const scriptFile = path.join(work, 'copy.sql');
   fs.writeFileSync(scriptFile, `BEGIN;\n${script}\nCOMMIT;\n`);
-  const seconds = await timed(() => run('psql', [...conn, '-f', scriptFile], env));
-  await run('psql', [...conn, '-c', tables.map((t) => `DROP TABLE bench_${t};`).join(' ')], env);
-  return users.length / seconds;
+  return {
+    load: () => run('psql', [...conn, '-f', scriptFile], env),
+    drop: () => run('psql', [...conn, '-c', tables.map((t) => `DROP TABLE bench_${t};`).join(' ')], env),
+  };
 }
 
 async function imapFloor(users: UserSpec[]): Promise<number> {
@@ -234,10 +277,13 @@ async function measureAll(): Promise<void> {
   // Set against ldapadd of as many entries just before and just after it: slapd's cost per entry moves with
   // the size of the directory (and the machine's speed drifts), so the floor is taken where the import ran.
   const odmBefore = await ldapFloor(specs(`ofa${tag}x`, ROWS));
+  const bothBefore = await bothFloor(specs(`bfa${tag}x`, ROWS));
   const odm = await importChild(onDemandFile, false, ['--on-demand']);
+  const bothAfter = await bothFloor(specs(`bfb${tag}x`, ROWS));
   const odmAfter = await ldapFloor(specs(`ofb${tag}x`, ROWS));
   const odmFloor = (odmBefore + odmAfter) / 2;
-  log(`${String(ROWS).padStart(10)} users  ${odm.rowsPerSecond} users/s  ${odm.maxRssMB} MB peak RSS  (folders on demand; created ${odm.rows.created}, failed ${odm.rows.failed}, rejected ${odm.rows.rejected}; ldapadd just before ${Math.round(odmBefore)}, just after ${Math.round(odmAfter)} users/s)`);
+  const bothFloorRate = (bothBefore + bothAfter) / 2;
+  log(`${String(ROWS).padStart(10)} users  ${odm.rowsPerSecond} users/s  ${odm.maxRssMB} MB peak RSS  (folders on demand; created ${odm.rows.created}, failed ${odm.rows.failed}, rejected ${odm.rows.rejected}; ldapadd just before ${Math.round(odmBefore)}, just after ${Math.round(odmAfter)} users/s; ldapadd and COPY at once just before ${Math.round(bothBefore)}, just after ${Math.round(bothAfter)} users/s)`);
 
   // Killed (SIGKILL) at about half of a full import, then --resume: the time of the resumed run over the whole import's.
   const resumeFile = path.join(work, 'resume.csv');
@@ -248,8 +294,18 @@ async function measureAll(): Promise<void> {
   const resumeRatio = resumed.seconds / imp.seconds;
   log(`${String(ROWS).padStart(10)} users  killed at ${killedAt} rows done, --resume took ${resumed.seconds.toFixed(1)} s against ${imp.seconds.toFixed(1)} s for the whole import  (created ${resumed.rows.created}, existing ${resumed.rows.exists}, failed ${resumed.rows.failed})`);
 
-  // A feed loaded by sync, then the same file again (all unchanged), then with 1% of the rows changed.
+  // Feeds loaded by sync, then the same file again (all unchanged), then with 1% of the rows changed.
   log('\nsync of a feed (key username)');
+  const syncMemory: { rows: number; first: SyncResult; same: SyncResult }[] = [];
+  for (const n of SYNC_ROWS) {
+    const f = path.join(work, `feed-${n}.csv`);
+    await generateUsers(f, n, `sy${n}${tag}x`);
+    const firstN = await syncChild(f, `bench${n}${tag}`);
+    const sameN = await syncChild(f, `bench${n}${tag}`);
+    syncMemory.push({ rows: n, first: firstN, same: sameN });
+    log(`  ${`feed of ${n}`.padEnd(26)} first load ${firstN.rowsPerSecond} users/s, ${firstN.maxRssMB} MB peak RSS; unchanged ${sameN.rowsPerSecond} rows/s, ${sameN.maxRssMB} MB peak RSS`);
+    fs.rmSync(f);
+  }
   const feedFile = path.join(work, 'feed.csv');
   await generateUsers(feedFile, ROWS, `syn${tag}x`);
   const feed = `bench${tag}`;
@@ -287,6 +343,12 @@ async function measureAll(): Promise<void> {
   log(`resume_ratio=${resumeRatio.toFixed(2)}`);
   log(`sync_ratio=${syncRatio.toFixed(2)}`);
   log(`ratio=${ratio.toFixed(2)}`);
+  log(`ondemand_floor_ratio=${(odm.rowsPerSecond / bothFloorRate).toFixed(2)}`);
+  if (syncMemory.length >= 2) {
+    // Peak RSS growth of the unchanged sync per 1,000 people, between the smallest and the largest feed.
+    const [a, b] = [syncMemory[0], syncMemory[syncMemory.length - 1]];
+    log(`sync_mb_per_1k=${((b.same.maxRssMB - a.same.maxRssMB) / ((b.rows - a.rows) / 1000)).toFixed(2)}`);
+  }
 }
 
 await main();
