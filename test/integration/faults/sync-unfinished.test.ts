@@ -80,20 +80,35 @@ describe('a sync left unfinished by an outage', () => {
   }, 180_000);
 
   it('a leaver whose groupware row is still activated is disabled there by the next sync', async () => {
-    const file = writeCsv(dir, `${p}-left.csv`, [HEADER, ...people.slice(1)]);
-    const left = await sync(file);
+    // People of its own in a feed of its own, synced complete: a leaver and a few others are enough here (the outage above needs many).
+    const own = { feed: uniqueName('f') };
+    const q = uniqueName('u');
+    const few = Array.from({ length: 10 }, (_, i) => [`${q}${i}`, `Pw-${i}-unfinished`, `Halb${i}`, `${q}${i}@test.tux`, `${q}${i}@localhost`]);
+    expect((await sync(writeCsv(dir, `${q}.csv`, [HEADER, ...few]), own)).summary!.counts).toMatchObject({ create: few.length, rejected: 0 });
+    // Two of them marked unfinished, as the outage above leaves its failed users: the next sync finishes them and takes the mark away.
+    const marker = await openServices(fault.config, { only: ['ldap'] });
+    try {
+      for (const [name] of few.slice(1, 3)) {
+        await marker.users.markPending(name, new Date().toISOString().slice(0, 10));
+        expect((await marker.users.findUser(name))!.attributes.oxprovPending).toHaveLength(1);
+      }
+    } finally {
+      await marker.close();
+    }
+    const file = writeCsv(dir, `${q}-left.csv`, [HEADER, ...few.slice(1)]);
+    const left = await sync(file, own);
     expect(left.summary!.counts).toMatchObject({ disable: 1 });
-    expect(await ldapBindAs(fault.config, people[0][0], people[0][1])).toBe(false);
+    expect(await ldapBindAs(fault.config, few[0][0], few[0][1])).toBe(false);
     // As if the run had stopped between the entry and the row.
-    await sqlQuery(fault.config, 'UPDATE users SET activated = true WHERE username = $1', [people[0][0]]);
-    const again = await sync(file);
-    expect(again.summary!.counts).toMatchObject({ disable: 1, unchanged: people.length - 1 });
-    const [row] = await sqlQuery<{ activated: boolean }>(fault.config, 'SELECT activated FROM users WHERE username = $1', [people[0][0]]);
+    await sqlQuery(fault.config, 'UPDATE users SET activated = true WHERE username = $1', [few[0][0]]);
+    const again = await sync(file, own);
+    expect(again.summary!.counts).toMatchObject({ disable: 1, unchanged: few.length - 1 });
+    const [row] = await sqlQuery<{ activated: boolean }>(fault.config, 'SELECT activated FROM users WHERE username = $1', [few[0][0]]);
     expect(row.activated).toBe(false);
-    expect((await sync(file)).summary!.counts).toMatchObject({ disable: 0, unchanged: people.length - 1 });
+    expect((await sync(file, own)).summary!.counts).toMatchObject({ disable: 0, unchanged: few.length - 1 });
     const svc = await openServices(fault.config, { only: ['ldap'] });
     try {
-      const marked = await Promise.all(people.slice(1).map(async ([name]) => (await svc.users.findUser(name))!.attributes.oxprovPending));
+      const marked = await Promise.all(few.slice(1).map(async ([name]) => (await svc.users.findUser(name))!.attributes.oxprovPending));
       expect(marked.filter(Boolean)).toEqual([]);
     } finally {
       await svc.close();

@@ -14,15 +14,20 @@ const config = stackConfig();
 const dir = tmpDir('import');
 
 describe('an HR export in Windows-1252 with semicolons, a mapping file and generated passwords', () => {
+  /** samples/hr-export.csv and its mapping, with mail domains and user names of their own (suffix `p`), in a folder of their own. */
+  function hrExport(p: string): { file: string; mappingFile: string; rowCount: number } {
+    const folder = fs.mkdtempSync(path.join(dir, 'hr-'));
+    const raw = iconv.decode(fs.readFileSync('samples/hr-export.csv'), 'windows-1252').replace(/@example\./g, `@${p}.example.`);
+    const file = path.join(folder, 'hr-export.csv');
+    fs.writeFileSync(file, iconv.encode(raw, 'windows-1252'));
+    const mapping = JSON.parse(fs.readFileSync('samples/hr-mapping.json', 'utf8'));
+    mapping.derive.username = `{givenname|ascii|lower}.{surname|ascii|lower}.${p}`;
+    const mappingFile = path.join(folder, 'hr-mapping.json');
+    fs.writeFileSync(mappingFile, JSON.stringify(mapping));
+    return { file, mappingFile, rowCount: raw.trim().split(/\r?\n/).length - 1 };
+  }
   const p = uniqueName('hr');
-  const raw = iconv.decode(fs.readFileSync('samples/hr-export.csv'), 'windows-1252').replace(/@example\./g, `@${p}.example.`);
-  const file = path.join(dir, 'hr-export.csv');
-  fs.writeFileSync(file, iconv.encode(raw, 'windows-1252'));
-  const mapping = JSON.parse(fs.readFileSync('samples/hr-mapping.json', 'utf8'));
-  mapping.derive.username = `{givenname|ascii|lower}.{surname|ascii|lower}.${p}`;
-  const mappingFile = path.join(dir, 'hr-mapping.json');
-  fs.writeFileSync(mappingFile, JSON.stringify(mapping));
-  const rowCount = raw.trim().split(/\r?\n/).length - 1;
+  const { file, mappingFile, rowCount } = hrExport(p);
 
   it('creates every employee, with derived names, collisions suffixed, and a 0600 credentials file', async () => {
     const out = await importFile(file, { mapping: mappingFile, generatePasswords: true });
@@ -54,7 +59,10 @@ describe('an HR export in Windows-1252 with semicolons, a mapping file and gener
   });
 
   it('reports every row as existing on a second run and writes no passwords', async () => {
-    const out = await importFile(file, { mapping: mappingFile, generatePasswords: true });
+    // A copy of its own, imported once before (as the test above does).
+    const copy = hrExport(uniqueName('hr'));
+    expect((await importFile(copy.file, { mapping: copy.mappingFile, generatePasswords: true })).summary!.rows.created).toBe(rowCount);
+    const out = await importFile(copy.file, { mapping: copy.mappingFile, generatePasswords: true });
     expect(out.exitCode).toBe(0);
     expect(out.summary!.rows).toMatchObject({ exists: rowCount, created: 0 });
     // Nothing was generated for users that exist: no note says so.

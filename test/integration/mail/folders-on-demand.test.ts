@@ -34,6 +34,17 @@ async function folders(name: string): Promise<Folder[]> {
 // imapflow reports INBOX as \Inbox, subscribed.
 const set = (...f: [string, string?][]) => f.map(([p2, specialUse]) => ({ path: p2, specialUse: p2 === 'INBOX' ? '\\Inbox' : specialUse, subscribed: true })).sort((a, b) => a.path.localeCompare(b.path));
 
+/** Imports one user of a test's own on demand (no folders made), as the first test does for its five. */
+async function importOnDemand(name: string, language: string, quota = ''): Promise<void> {
+  const run = await importFile(writeCsv(dir, `${name}.csv`, [HEADER, user(name, language, '', quota)]), { config: configFile });
+  expect(run.report[0]).toMatchObject({ status: 'created', imap: 'on demand' });
+}
+
+/** Stores a message into the user's trash (Papierkorb): the mailbox and that folder reach the disk. */
+async function storeInTrash(name: string): Promise<void> {
+  await withImapLogin(fault.config, `${p}${name}`, PW, (c) => c.append('Papierkorb', 'From: a@test.tux\r\nSubject: weg\r\n\r\nweg\r\n'));
+}
+
 beforeAll(async () => {
   fault = await startFaultStack(23030, { OXPROV_STACK_MAIL_FOLDERS: 'on-demand' });
   configFile = fault.stack.configFile();
@@ -60,20 +71,25 @@ describe('imap.folders on-demand: Dovecot makes every user\'s folders in their l
   }, 120_000);
 
   it('a message stored into the trash lands in a folder on disk; the quota comes from the directory', async () => {
-    await withImapLogin(fault.config, `${p}de`, PW, async (c) => {
+    // A German user of its own with 50 MB, imported on demand.
+    await importOnDemand('trash', 'DE', '50');
+    await withImapLogin(fault.config, `${p}trash`, PW, async (c) => {
       await c.append('Papierkorb', 'From: a@test.tux\r\nSubject: weg\r\n\r\nweg\r\n');
       const q = await c.getQuota('INBOX');
       expect(q && q.storage?.limit).toBe(50 * 1024 * 1024);
     });
-    const dirs = fs.readdirSync(path.join(mailHome('de'), 'Maildir'));
+    const dirs = fs.readdirSync(path.join(mailHome('trash'), 'Maildir'));
     expect(dirs).toContain('.Papierkorb');
-    expect(fs.readdirSync(path.join(mailHome('de'), 'Maildir', '.Papierkorb', 'new')).length + fs.readdirSync(path.join(mailHome('de'), 'Maildir', '.Papierkorb', 'cur')).length).toBe(1);
+    expect(fs.readdirSync(path.join(mailHome('trash'), 'Maildir', '.Papierkorb', 'new')).length + fs.readdirSync(path.join(mailHome('trash'), 'Maildir', '.Papierkorb', 'cur')).length).toBe(1);
   }, 60_000);
 
   it('a user whose language changes sees the new set, and keeps the old folders that hold mail', async () => {
-    const run = await importFile(writeCsv(dir, 'od-fr.csv', [HEADER, user('de', 'FR', '', '50')]), { config: configFile, onExisting: 'update' });
+    // A German user of its own, imported on demand, with mail in its Papierkorb.
+    await importOnDemand('lang', 'DE', '50');
+    await storeInTrash('lang');
+    const run = await importFile(writeCsv(dir, 'od-fr.csv', [HEADER, user('lang', 'FR', '', '50')]), { config: configFile, onExisting: 'update' });
     expect(run.report[0]).toMatchObject({ status: 'updated', ldap: 'updated', imap: 'on demand' });
-    const now = (await folders('de')).map((f) => f.path);
+    const now = (await folders('lang')).map((f) => f.path);
     expect(now).toEqual(expect.arrayContaining(['INBOX', 'Envoyés', 'Brouillons', 'Corbeille', 'Indésirables', 'Papierkorb']));
   }, 60_000);
 
@@ -85,11 +101,15 @@ describe('imap.folders on-demand: Dovecot makes every user\'s folders in their l
     expect(run.report[0]).toMatchObject({ status: 'created', imap: 'created' });
     expect((await folders('old')).map((f) => f.path)).toEqual(['Entwürfe', 'Gesendete Objekte', 'INBOX', 'Papierkorb', 'Spam']);
 
+    // A user made on demand whose mailbox reached the disk (mail in its Papierkorb).
+    await importOnDemand('gone', 'DE');
+    await storeInTrash('gone');
+    expect(fs.existsSync(path.join(mailHome('gone'), 'Maildir', '.Papierkorb'))).toBe(true);
     const svc = await openServices(fault.config);
     try {
-      const gone = await svc.users.deleteUser(`${p}de`);
+      const gone = await svc.users.deleteUser(`${p}gone`);
       expect(gone.steps.imap).toBe('deleted');
-      expect(fs.existsSync(path.join(mailHome('de'), 'Maildir', '.Papierkorb'))).toBe(false);
+      expect(fs.existsSync(path.join(mailHome('gone'), 'Maildir', '.Papierkorb'))).toBe(false);
     } finally {
       await svc.close();
     }

@@ -183,6 +183,10 @@ describe('several mail servers: two Dovecots, Cyrus, and Cyrus on demand', () =>
   }, 120_000);
 
   it('setquota changes the Cyrus quota; deluser removes the Cyrus mailbox', async () => {
+    // A user of its own on cyrus1 (a dotted name, 50 MB), as the first test routes one there.
+    const cy = `${uniqueName('mscq')}.koch`;
+    const made = await importFile(csv([row(cy, { language: 'DE', imapserver: 'cyrus1', quotasize: '50' })]), { config: configFile });
+    expect(made.report[0]).toMatchObject({ status: 'created', imap: 'created' });
     const svc = createAdminService(loadConfig({ file: configFile, env: {} }));
     try {
       const admin = { adminuser: 'mailadmin', adminpasswd: 'secret' };

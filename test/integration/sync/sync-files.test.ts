@@ -16,25 +16,30 @@ import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
  */
 const config = stackConfig();
 const dir = tmpDir('sync-files');
-const feed = uniqueName('sf');
-const p = uniqueName('s');
 const HEADER = ['username', 'password', 'surname', 'mail', 'colocrouteaddr', 'telephoneNumber', 'title'];
-const person = (i: number, phone: string, surname = `Akte${i}`) => [`${p}${i}`, `Pw-${i}-files-ok`, surname, `${p}${i}@test.tux`, `${p}${i}@localhost`, phone, 'Referent'];
 let svc: Services;
 beforeAll(async () => { svc = await openServices(config, { only: ['ldap'] }); });
 afterAll(async () => { await svc?.close(); });
 
-async function sync(file: string, extra: Record<string, unknown> = {}) {
-  const report = path.join(dir, uniqueName('r'));
-  const stdout = sink();
-  const stderr = sink();
-  const run = await runSync({ file, feed, report, ...extra }, { stdout, stderr });
-  return { ...run, out: stdout.text(), err: stderr.text(), report };
+/** A feed of its own with people of its own (`${p}0`, `${p}1`, …), and a sync of it. */
+function newFeed() {
+  const feed = uniqueName('sf');
+  const p = uniqueName('s');
+  const person = (i: number, phone: string, surname = `Akte${i}`) => [`${p}${i}`, `Pw-${i}-files-ok`, surname, `${p}${i}@test.tux`, `${p}${i}@localhost`, phone, 'Referent'];
+  async function sync(file: string, extra: Record<string, unknown> = {}) {
+    const report = path.join(dir, uniqueName('r'));
+    const stdout = sink();
+    const stderr = sink();
+    const run = await runSync({ file, feed, report, ...extra }, { stdout, stderr });
+    return { ...run, out: stdout.text(), err: stderr.text(), report };
+  }
+  return { p, person, sync };
 }
 const attrs = async (name: string) => (await svc.users.findUser(name))!.attributes;
 
 describe('sync: empty cells and plan.ldif', () => {
   it('an empty cell leaves the value alone; with --empty-clears it deletes it', async () => {
+    const { p, person, sync } = newFeed();
     expect((await sync(writeCsv(dir, `${p}-1.csv`, [HEADER, person(0, '+49 30 100'), person(1, '+49 30 101')]))).exitCode).toBe(0);
     const emptied = writeCsv(dir, `${p}-2.csv`, [HEADER, person(0, ''), person(1, '+49 30 101')]);
     const kept = await sync(emptied);
@@ -50,7 +55,9 @@ describe('sync: empty cells and plan.ldif', () => {
   }, 60_000);
 
   it('plan.ldif loads with ldapmodify; the next plan finds the LDAP part done and finishes the leaver', async () => {
-    // person 1 changes surname, person 0 leaves.
+    // Two people synced in a feed of its own; then person 1 changes surname, person 0 leaves.
+    const { p, person, sync } = newFeed();
+    expect((await sync(writeCsv(dir, `${p}-1.csv`, [HEADER, person(0, ''), person(1, '+49 30 101')]))).summary!.counts).toMatchObject({ create: 2 });
     const next = writeCsv(dir, `${p}-3.csv`, [HEADER, person(1, '+49 30 101', 'Neuakte')]);
     const plan = await sync(next, { planOnly: true, emit: 'ldif' });
     expect(plan.summary!.counts).toMatchObject({ update: 1, disable: 1 });
@@ -78,7 +85,11 @@ describe('sync: empty cells and plan.ldif', () => {
   }, 60_000);
 
   it('--delete-leavers-after deletes, in every back-end, leavers disabled for longer; not sooner', async () => {
-    const next = path.join(dir, `${p}-3.csv`);
+    // A feed of its own whose person 0 left in the last sync (disabled today).
+    const { p, person, sync } = newFeed();
+    expect((await sync(writeCsv(dir, `${p}-1.csv`, [HEADER, person(0, ''), person(1, '+49 30 101')]))).summary!.counts).toMatchObject({ create: 2 });
+    const next = writeCsv(dir, `${p}-3.csv`, [HEADER, person(1, '+49 30 101', 'Neuakte')]);
+    expect((await sync(next)).summary!.counts).toMatchObject({ update: 1, disable: 1 });
     const leaver = `${p}0`;
     expect((await sync(next, { deleteLeaversAfter: '30' })).summary!.deletions).toBe(0);
     expect(await svc.users.findUser(leaver)).toBeDefined();

@@ -76,17 +76,21 @@ const addUserArgs = (u: string) =>
   `${ADMIN} --username=${u} --password=secret --surname=Martin --mail=${u}@test.tux --colocrouteaddr=${u}@localhost`;
 
 describe('every admin tool through the daemon, with the CLI\'s --server path', () => {
-  const [sm, smtest, pm] = [uniqueName('dsm'), uniqueName('dsmtest'), uniqueName('dpm')];
-  const g = uniqueName('dgroup');
-  const [beamer, room] = [uniqueName('dbeamer'), uniqueName('droom')];
-  const rg = uniqueName('dprojectors');
-
-  it('adduser (the paper\'s example) creates the user in all four back-ends; again is exists', async () => {
-    const r = await cli(`./adduser ${ADMIN} --username=${sm} \\
+  /** The paper's adduser example, for a user of its own. */
+  const paperAdd = (sm: string) => `./adduser ${ADMIN} --username=${sm} \\
       --password=secret --surname=Martin --mail=${sm}@test.tux \\
       --colocrouteaddr=${sm}@localhost --givenname=Stephan \\
       --alias=${sm}.S.Martin@test.tux --timezone=Europe/Berlin --language=DE --country=DE \\
-      --disable=forum,pinboard --birthDay=1984-01-01`);
+      --disable=forum,pinboard --birthDay=1984-01-01`;
+  /** Runs tools through the daemon to set up a test's own state; each must succeed. */
+  async function given(...commands: string[]): Promise<void> {
+    for (const command of commands) expect(await cli(command), command).toMatchObject({ code: 0, err: '' });
+  }
+  const adduser = (u: string) => `./adduser ${addUserArgs(u)}`;
+
+  it('adduser (the paper\'s example) creates the user in all four back-ends; again is exists', async () => {
+    const [sm, smtest, pm] = [uniqueName('dsm'), uniqueName('dsmtest'), uniqueName('dpm')];
+    const r = await cli(paperAdd(sm));
     expect(r).toEqual(ok(`adduser: ${sm} created (ldap created, sql created, groupware created, imap created)\n`));
     expect(await ldapBindAs(config, sm, 'secret')).toBe(true);
     expect((await findUser(dir, sm))!.attributes.birthDay).toEqual(['1984-01-01']);
@@ -97,6 +101,8 @@ describe('every admin tool through the daemon, with the CLI\'s --server path', (
   });
 
   it('changepasswd: the new password binds and logs in to IMAP, the old one no longer binds', async () => {
+    const pm = uniqueName('dpm');
+    await given(adduser(pm));
     expect(await cli(`./changepasswd ${ADMIN} --username=${pm} --password=newpass`)).toEqual(ok(`changepasswd: ${pm} updated (ldap updated)\n`));
     expect(await ldapBindAs(config, pm, 'newpass')).toBe(true);
     expect(await ldapBindAs(config, pm, 'secret')).toBe(false);
@@ -104,12 +110,17 @@ describe('every admin tool through the daemon, with the CLI\'s --server path', (
   });
 
   it('setquota: Dovecot reports the new limit (GETQUOTAROOT)', async () => {
+    const smtest = uniqueName('dsmtest');
+    await given(adduser(smtest));
     expect(await cli(`./setquota ${ADMIN} --username=${smtest} --quotasize=50`)).toEqual(ok(`setquota: ${smtest} updated (ldap updated)\n`));
     const quota = await withImapLogin(config, smtest, 'secret', (c) => c.getQuota('INBOX'));
     expect(quota && quota.storage?.limit).toBe(50 * 1024 * 1024);
   });
 
   it('showuser and listusers: what exists for a user in each back-end, through the daemon', async () => {
+    // A plain user with a quota of 50 MB, and the paper's example (forum and pinboard disabled).
+    const [sm, smtest] = [uniqueName('dsm'), uniqueName('dsmtest')];
+    await given(paperAdd(sm), adduser(smtest), `./setquota ${ADMIN} --username=${smtest} --quotasize=50`);
     const shown = await cli(`./showuser ${ADMIN} --username=${smtest}`);
     expect(shown.code).toBe(0);
     expect(shown.out).toMatch(new RegExp(`ldap.dn +uid=${smtest},ou=people`));
@@ -133,6 +144,9 @@ describe('every admin tool through the daemon, with the CLI\'s --server path', (
   });
 
   it('addgroup, addmembers2group, delmembersfromgroup: members in LDAP and SQL', async () => {
+    const [sm, smtest, pm] = [uniqueName('dsm'), uniqueName('dsmtest'), uniqueName('dpm')];
+    const g = uniqueName('dgroup');
+    await given(adduser(sm), adduser(smtest), adduser(pm));
     expect(await cli(`./addgroup ${ADMIN} --groupname=${g} --members=${sm},${smtest}`))
       .toEqual(ok(`addgroup: ${g} created (ldap created, sql created)\n`));
     expect(await ldapMembers(g)).toEqual([sm, smtest].sort());
@@ -149,6 +163,8 @@ describe('every admin tool through the daemon, with the CLI\'s --server path', (
   });
 
   it('addresource, addresourcegroup, addmembers2resgroup, delmembersfromresgroup: in LDAP and SQL', async () => {
+    const [beamer, room] = [uniqueName('dbeamer'), uniqueName('droom')];
+    const rg = uniqueName('dprojectors');
     expect(await cli(`./addresource ${ADMIN} --resourcename=${beamer} --mail=${beamer}@test.tux --description=Projector`))
       .toEqual(ok(`addresource: ${beamer} created (ldap created, sql created)\n`));
     expect((await cli(`./addresource ${ADMIN} --resourcename=${room}`)).code).toBe(0);
@@ -170,6 +186,11 @@ describe('every admin tool through the daemon, with the CLI\'s --server path', (
   });
 
   it('delresource removes the resource and its membership; delresourcegroup the group; again is gone', async () => {
+    // Two resources, one of them the only member of a resource group.
+    const [beamer, room] = [uniqueName('dbeamer'), uniqueName('droom')];
+    const rg = uniqueName('dprojectors');
+    await given(`./addresource ${ADMIN} --resourcename=${beamer}`, `./addresource ${ADMIN} --resourcename=${room}`,
+      `./addresourcegroup ${ADMIN} --groupname=${rg} --members=${beamer}`);
     expect(await cli(`./delresource ${ADMIN} --resourcename=${beamer}`)).toEqual(ok(`delresource: ${beamer} deleted (ldap deleted, sql deleted)\n`));
     expect(await resourceExists(dir, beamer, 'OXResourceObject')).toBe(false);
     expect(await sqlQuery(config, 'SELECT 1 FROM resources WHERE name = $1', [beamer])).toHaveLength(0);
@@ -184,6 +205,10 @@ describe('every admin tool through the daemon, with the CLI\'s --server path', (
   });
 
   it('deluser removes the user from all back-ends and its group; a second deluser is gone', async () => {
+    // Two users in a group, one of whom changed the password.
+    const [sm, pm] = [uniqueName('dsm'), uniqueName('dpm')];
+    const g = uniqueName('dgroup');
+    await given(adduser(sm), adduser(pm), `./changepasswd ${ADMIN} --username=${pm} --password=newpass`, `./addgroup ${ADMIN} --groupname=${g} --members=${sm},${pm}`);
     expect(await cli(`./deluser ${ADMIN} --username=${pm}`))
       .toEqual(ok(`deluser: ${pm} deleted (ldap deleted, sql deleted, groupware deleted, imap deleted)\n`));
     expect(await ldapBindAs(config, pm, 'newpass')).toBe(false);
@@ -195,6 +220,9 @@ describe('every admin tool through the daemon, with the CLI\'s --server path', (
   });
 
   it('delgroup deletes the definition, its members stay users; again is gone', async () => {
+    const sm = uniqueName('dsm');
+    const g = uniqueName('dgroup');
+    await given(adduser(sm), `./addgroup ${ADMIN} --groupname=${g} --members=${sm}`);
     expect(await cli(`./delgroup ${ADMIN} --groupname=${g}`)).toEqual(ok(`delgroup: ${g} deleted (ldap deleted, sql deleted)\n`));
     expect(await groupExists(dir, g)).toBe(false);
     expect(await sqlQuery(config, 'SELECT 1 FROM groups WHERE name = $1', [g])).toHaveLength(0);
@@ -203,6 +231,8 @@ describe('every admin tool through the daemon, with the CLI\'s --server path', (
   });
 
   it('errors come back with their codes and exit codes: ADMIN_AUTH and ADMIN_NO_SUCH_USER are 2', async () => {
+    const sm = uniqueName('dsm');
+    await given(adduser(sm));
     const auth = await cli(`./setquota --adminuser=mailadmin --adminpasswd=wrong --username=${sm} --quotasize=10`);
     expect(auth).toMatchObject({ code: 2, out: '' });
     expect(auth.err).toMatch(/^setquota: ADMIN_AUTH: /);
@@ -211,7 +241,18 @@ describe('every admin tool through the daemon, with the CLI\'s --server path', (
     expect(nobody.err).toMatch(/^changepasswd: ADMIN_NO_SUCH_USER: /);
   });
 
-  it('every tool went through the daemon on 127.0.0.1, and its log holds no password', () => {
+  it('every tool went through the daemon on 127.0.0.1, and its log holds no password', async () => {
+    // Every tool once, through the daemon, on names of its own (the tests above each use a few of them),
+    // passwords included: the user's, a new one, and a wrong administrator password.
+    const [u, v] = [uniqueName('dall'), uniqueName('dall')];
+    const [g, r1, r2, rg] = [uniqueName('dallg'), uniqueName('dallr'), uniqueName('dallr'), uniqueName('dallrg')];
+    await given(adduser(u), adduser(v), `./changepasswd ${ADMIN} --username=${u} --password=newpass`, `./setquota ${ADMIN} --username=${u} --quotasize=20`,
+      `./showuser ${ADMIN} --username=${u}`, `./listusers ${ADMIN} --filter=${u}`,
+      `./addgroup ${ADMIN} --groupname=${g} --members=${u}`, `./addmembers2group ${ADMIN} --groupname=${g} --members=${v}`, `./delmembersfromgroup ${ADMIN} --groupname=${g} --members=${v}`,
+      `./addresource ${ADMIN} --resourcename=${r1}`, `./addresource ${ADMIN} --resourcename=${r2}`, `./addresourcegroup ${ADMIN} --groupname=${rg} --members=${r1}`,
+      `./addmembers2resgroup ${ADMIN} --groupname=${rg} --members=${r2}`, `./delmembersfromresgroup ${ADMIN} --groupname=${rg} --members=${r2}`,
+      `./delresource ${ADMIN} --resourcename=${r1}`, `./delresourcegroup ${ADMIN} --groupname=${rg}`, `./delgroup ${ADMIN} --groupname=${g}`, `./deluser ${ADMIN} --username=${v}`);
+    expect((await cli(`./setquota --adminuser=mailadmin --adminpasswd=wrong --username=${u} --quotasize=10`)).code).toBe(2);
     expect(daemon.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect([...toolsRun].sort()).toEqual([...TOOL_NAMES].sort());
     expect(daemonLog.length).toBeGreaterThan(14);

@@ -20,10 +20,16 @@ const addUser = (u: string, only = '') => paper(svc, `./adduser --adminuser=mail
 
 describe('the group tools (3.3–3.6), in LDAP and SQL', () => {
   const [sm, smtest, pm] = [uniqueName('sm'), uniqueName('smtest'), uniqueName('pm')];
-  const g = uniqueName('testgroup');
   beforeAll(async () => { for (const u of [sm, smtest, pm]) await addUser(u); });
+  /** A group of its own for a test, made by addgroup (checked by the first test) with these members. */
+  async function group(members: string[]): Promise<string> {
+    const g = uniqueName('testgroup');
+    expect((await paper(svc, `./addgroup --adminuser=mailadmin --adminpasswd=secret --groupname=${g} --members=${members.join(',')}`)).status).toBe('created');
+    return g;
+  }
 
   it('addgroup creates the group with its members', async () => {
+    const g = uniqueName('testgroup');
     const r = await paper(svc, `./addgroup --adminuser=mailadmin --adminpasswd=secret --groupname=${g} \\
       --members=${sm},${smtest}`);
     expect(r).toMatchObject({ status: 'created', steps: { ldap: 'created', sql: 'created' } });
@@ -34,11 +40,13 @@ describe('the group tools (3.3–3.6), in LDAP and SQL', () => {
   });
 
   it('addgroup again is exists', async () => {
+    const g = await group([sm, smtest]);
     const r = await paper(svc, `./addgroup --adminuser=mailadmin --adminpasswd=secret --groupname=${g} --members=${sm},${smtest}`);
     expect(r).toMatchObject({ status: 'exists', steps: { ldap: 'exists', sql: 'exists' } });
   });
 
   it('addmembers2group adds, and again is unchanged', async () => {
+    const g = await group([sm, smtest]);
     const r = await paper(svc, `./addmembers2group --adminuser=mailadmin --adminpasswd=secret \\
       --groupname=${g} --members=${pm}`);
     expect(r).toMatchObject({ status: 'updated', steps: { ldap: 'updated', sql: 'updated' } });
@@ -48,11 +56,13 @@ describe('the group tools (3.3–3.6), in LDAP and SQL', () => {
   });
 
   it('members are written as the directory spells them', async () => {
+    const g = await group([sm, smtest, pm]);
     const r = await paper(svc, `./addmembers2group --adminuser=mailadmin --adminpasswd=secret --groupname=${g} --members=${pm.toUpperCase()}`);
     expect(r.status).toBe('unchanged');
   });
 
   it('delmembersfromgroup removes, and again is unchanged', async () => {
+    const g = await group([sm, smtest, pm]);
     const r = await paper(svc, `./delmembersfromgroup --adminuser=mailadmin --adminpasswd=secret \\
       --groupname=${g} --members=${pm}`);
     expect(r).toMatchObject({ status: 'updated', steps: { ldap: 'updated', sql: 'updated' } });
@@ -62,6 +72,7 @@ describe('the group tools (3.3–3.6), in LDAP and SQL', () => {
   });
 
   it('delgroup deletes the definition, the members stay users; again is gone', async () => {
+    const g = await group([sm, smtest]);
     const r = await paper(svc, `./delgroup --adminuser=mailadmin --adminpasswd=secret --groupname=${g}`);
     expect(r).toMatchObject({ status: 'deleted', steps: { ldap: 'deleted', sql: 'deleted' } });
     expect(await groupExists(dir, g)).toBe(false);

@@ -15,26 +15,42 @@ const folderCount = async (u: string) => Number((await sqlQuery<{ n: string }>(c
   'SELECT count(*) AS n FROM folders f JOIN users u ON u.id = f.owner_id WHERE u.username = $1', [u]))[0].n);
 
 describe('the paper\'s 5.2: a directory user finished with one back-end per call', () => {
-  const u = uniqueName('testsm');
+  /** The paper's four calls, in its order; each test below checks one of them on a user of its own. */
+  const steps = [
+    (u: string) => `./adduser --adminuser=mailadmin --adminpasswd=secret --username=${u} --password=secret \\
+      --surname=Martin --givenname=Stephan --mail=${u}@test.tux --colocrouteaddr=${u}@localhost --language=DE --source_only=ldap`,
+    (u: string) => `./adduser --adminuser=mailadmin --adminpasswd=secret --username=${u} \\
+      --source_only=groupware --language=DE`,
+    (u: string) => `./adduser --adminuser=mailadmin --adminpasswd=secret --username=${u} \\
+      --source_only=sql --language=DE`,
+    (u: string) => `./adduser --adminuser=mailadmin --adminpasswd=secret --username=${u} \\
+      --password=secret --source_only=imap --language=DE`,
+  ];
+  /** A user of the test's own with the paper's first `done` calls made (the steps before the one a test checks). */
+  async function userAfter(done: number): Promise<string> {
+    const u = uniqueName('testsm');
+    for (const step of steps.slice(0, done)) await paper(svc, step(u));
+    return u;
+  }
 
   it('1. the LDAP entry (as a company directory front-end would have written it)', async () => {
-    const r = await paper(svc, `./adduser --adminuser=mailadmin --adminpasswd=secret --username=${u} --password=secret \\
-      --surname=Martin --givenname=Stephan --mail=${u}@test.tux --colocrouteaddr=${u}@localhost --language=DE --source_only=ldap`);
+    const u = await userAfter(0);
+    const r = await paper(svc, steps[0](u));
     expect(r.steps).toEqual({ ldap: 'created', sql: 'skipped', groupware: 'skipped', imap: 'skipped' });
     expect(await sqlRow(u)).toBeUndefined();
   });
 
   it('2. --source_only=groupware: the folders, with the database row they need', async () => {
-    const r = await paper(svc, `./adduser --adminuser=mailadmin --adminpasswd=secret --username=${u} \\
-      --source_only=groupware --language=DE`);
+    const u = await userAfter(1);
+    const r = await paper(svc, steps[1](u));
     expect(r.status).toBe('created');
     expect(r.steps).toMatchObject({ ldap: 'skipped', groupware: 'created', imap: 'skipped' });
     expect(await folderCount(u)).toBe(6);
   });
 
   it('3. --source_only=sql: the relations and permissions, with the data of the entry', async () => {
-    const r = await paper(svc, `./adduser --adminuser=mailadmin --adminpasswd=secret --username=${u} \\
-      --source_only=sql --language=DE`);
+    const u = await userAfter(2);
+    const r = await paper(svc, steps[2](u));
     expect(r.steps).toMatchObject({ ldap: 'skipped', groupware: 'skipped', imap: 'skipped' });
     expect(['exists', 'updated']).toContain(r.status);
     const row = await sqlRow(u);
@@ -45,13 +61,14 @@ describe('the paper\'s 5.2: a directory user finished with one back-end per call
   });
 
   it('4. --source_only=imap: the mailbox with the German folders', async () => {
-    const r = await paper(svc, `./adduser --adminuser=mailadmin --adminpasswd=secret --username=${u} \\
-      --password=secret --source_only=imap --language=DE`);
+    const u = await userAfter(3);
+    const r = await paper(svc, steps[3](u));
     expect(r.steps).toEqual({ ldap: 'skipped', sql: 'skipped', groupware: 'skipped', imap: 'created' });
     expect(await imapFolders(config, u, 'secret')).toEqual(['Entwürfe', 'Gesendete Objekte', 'INBOX', 'Papierkorb', 'Spam']);
   });
 
   it('ends with a complete user: a full adduser now finds everything there', async () => {
+    const u = await userAfter(4);
     const r = await paper(svc, `./adduser --adminuser=mailadmin --adminpasswd=secret --username=${u} --password=secret \\
       --surname=Martin --mail=${u}@test.tux --colocrouteaddr=${u}@localhost --language=DE`);
     expect(r.status).toBe('exists');
@@ -60,6 +77,7 @@ describe('the paper\'s 5.2: a directory user finished with one back-end per call
   });
 
   it('each step run again is a no-op', async () => {
+    const u = await userAfter(4);
     for (const only of ['groupware', 'sql', 'imap']) {
       const r = await paper(svc, `./adduser --adminuser=mailadmin --adminpasswd=secret --username=${u} --source_only=${only} --language=DE`);
       expect(r.status).toBe('exists');

@@ -27,7 +27,11 @@ describe('changepasswd (3.7)', () => {
   });
 
   it('the same password again is unchanged', async () => {
-    const r = await paper(svc, `./changepasswd --adminuser=mailadmin --adminpasswd=secret --username=${u} --password=newpass`);
+    // A user of its own whose password was changed to newpass once already.
+    const v = uniqueName('pm');
+    await addUser(v);
+    expect((await paper(svc, `./changepasswd --adminuser=mailadmin --adminpasswd=secret --username=${v} --password=newpass`)).status).toBe('updated');
+    const r = await paper(svc, `./changepasswd --adminuser=mailadmin --adminpasswd=secret --username=${v} --password=newpass`);
     expect(r.status).toBe('unchanged');
   });
 
@@ -50,9 +54,13 @@ describe('setquota (3.8)', () => {
   });
 
   it('the same quota again is unchanged; a new one is applied', async () => {
-    expect((await paper(svc, `./setquota --adminuser=mailadmin --adminpasswd=secret --username=${u} --quotasize=50`)).status).toBe('unchanged');
-    expect((await paper(svc, `./setquota --adminuser=mailadmin --adminpasswd=secret --username=${u} --quotasize=75`)).status).toBe('updated');
-    const quota = await withImapLogin(config, u, 'secret', (c) => c.getQuota('INBOX'));
+    // A user of its own whose quota was set to 50 MB once already.
+    const v = uniqueName('sq');
+    await addUser(v);
+    expect((await paper(svc, `./setquota --adminuser=mailadmin --adminpasswd=secret --username=${v} --quotasize=50`)).status).toBe('updated');
+    expect((await paper(svc, `./setquota --adminuser=mailadmin --adminpasswd=secret --username=${v} --quotasize=50`)).status).toBe('unchanged');
+    expect((await paper(svc, `./setquota --adminuser=mailadmin --adminpasswd=secret --username=${v} --quotasize=75`)).status).toBe('updated');
+    const quota = await withImapLogin(config, v, 'secret', (c) => c.getQuota('INBOX'));
     expect(quota && quota.storage?.limit).toBe(75 * 1024 * 1024);
   });
 

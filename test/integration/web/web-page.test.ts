@@ -27,25 +27,29 @@ const p = uniqueName('web');
 const second = { user: uniqueName('webadmin'), password: `Second-${p}-pw` };
 
 /**
- * samples/hr-export.csv with its mapping, made unique to this run as the import's own test does
- * (mail domains and user names carry a suffix), and two broken rows added at its end: the sample
+ * samples/hr-export.csv with its mapping, made unique by `tag` as the import's own test does
+ * (mail domains and user names carry the suffix), and two broken rows added at its end: the sample
  * itself has none, and the dry run must show rejected rows with their codes.
  */
-function fixture(): { csv: string; mapping: string; rows: number } {
-  const raw = iconv.decode(fs.readFileSync('samples/hr-export.csv'), 'windows-1252').replace(/@example\./g, `@${p}.example.`);
+function fixture(tag: string): Fixture {
+  const raw = iconv.decode(fs.readFileSync('samples/hr-export.csv'), 'windows-1252').replace(/@example\./g, `@${tag}.example.`);
   const broken = [
-    `9001;Max;;max.leer@${p}.example.de;;;IT;Praktikant;Deutschland;DE;01.01.2026;7100`,
+    `9001;Max;;max.leer@${tag}.example.de;;;IT;Praktikant;Deutschland;DE;01.01.2026;7100`,
     `9002;Eva;Kurz;keine-adresse;;;IT;Praktikantin;Atlantis;DE;01.01.2026;7100`,
   ];
   const text = `${raw.trimEnd()}\r\n${broken.join('\r\n')}\r\n`;
-  const csv = path.join(work, 'hr-export.csv');
+  // A folder of its own: the page shows the files' names, which stay hr-export.csv and hr-mapping.json.
+  const folder = path.join(work, tag);
+  fs.mkdirSync(folder, { recursive: true });
+  const csv = path.join(folder, 'hr-export.csv');
   fs.writeFileSync(csv, iconv.encode(text, 'windows-1252'));
   const mapping = JSON.parse(fs.readFileSync('samples/hr-mapping.json', 'utf8'));
-  mapping.derive.username = `{givenname|ascii|lower}.{surname|ascii|lower}.${p}`;
-  const mappingFile = path.join(work, 'hr-mapping.json');
+  mapping.derive.username = `{givenname|ascii|lower}.{surname|ascii|lower}.${tag}`;
+  const mappingFile = path.join(folder, 'hr-mapping.json');
   fs.writeFileSync(mappingFile, JSON.stringify(mapping, null, 2));
-  return { csv, mapping: mappingFile, rows: text.trim().split(/\r?\n/).length - 1 };
+  return { tag, csv, mapping: mappingFile, rows: text.trim().split(/\r?\n/).length - 1 };
 }
+interface Fixture { tag: string; csv: string; mapping: string; rows: number }
 
 let daemon: RunningDaemon;
 let context: BrowserContext;
@@ -94,6 +98,39 @@ afterAll(async () => {
 const shot = (name: string, section?: string) => (section ? page.locator(section) : page).screenshot({ path: path.join(SHOTS, `${name}.png`), ...(section ? {} : { fullPage: true }) });
 const cells = async (table: string) => page.locator(`${table} tbody tr`).evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent ?? '')));
 
+/** The page open and logged in as the first administrator: as the first test leaves it, or logged in here. */
+async function loggedIn(): Promise<void> {
+  if (await page.locator('#app').isVisible()) return;
+  await page.goto(ui);
+  // The page asks for its session first: then either the login or the app shows.
+  await page.locator('#login:not([hidden]), #app:not([hidden])').first().waitFor();
+  if (await page.locator('#login').isVisible()) {
+    await page.locator('#login-user').fill(first.user);
+    await page.locator('#login-password').fill(first.password);
+    await page.locator('#login-password').press('Enter');
+  }
+  await page.locator('#app').waitFor({ state: 'visible' });
+}
+
+/** Waits until the page shows a run other than `before` (its data-id), ended as `status`. */
+async function runShown(before: string | null, status: string): Promise<void> {
+  // One selector for both: the page sets a run's id and status together.
+  const other = before === null ? '[data-id]' : `[data-id]:not([data-id=${JSON.stringify(before)}])`;
+  await page.locator(`#run${other}[data-status=${JSON.stringify(status)}]`).waitFor({ timeout: 60_000 });
+}
+
+/** The file uploaded with its mapping and generated passwords, and its dry run made in the page (what the second test checks). */
+async function dryRunOf(f: Fixture): Promise<Fixture> {
+  const before = await page.locator('#run').getAttribute('data-id');
+  await page.locator('#csv').setInputFiles(f.csv);
+  await page.locator('#mapping').setInputFiles(f.mapping);
+  await page.locator('#generate-passwords').check();
+  await page.locator('#check').click();
+  await runShown(before, 'done');
+  expect(await page.locator('#run-title').textContent()).toBe('Dry run of hr-export.csv with hr-mapping.json');
+  return f;
+}
+
 /** Logs in through the API as a script would, for the requests a page never sends. */
 async function apiLogin(user: string, password: string): Promise<{ cookie: string; csrf: string }> {
   const res = await fetch(`${ui}api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user, password }) });
@@ -103,8 +140,8 @@ async function apiLogin(user: string, password: string): Promise<{ cookie: strin
 }
 
 describe('the web page in a real browser, against the real stack', () => {
-  const { csv, mapping, rows } = fixture();
-  let runId = '';
+  // Rows of each fixture: the sample's and the two broken ones.
+  const { rows } = fixture(p);
 
   it('refuses a wrong password, then logs in', async () => {
     await page.goto(ui);
@@ -124,6 +161,8 @@ describe('the web page in a real browser, against the real stack', () => {
   });
 
   it('uploads the HR export with its mapping; the dry run shows the rejected rows with their codes', async () => {
+    await loggedIn();
+    const { tag, csv, mapping } = fixture(uniqueName('web'));
     await page.locator('#csv').setInputFiles(csv);
     await page.locator('#mapping').setInputFiles(mapping);
     await page.locator('#generate-passwords').check();
@@ -151,15 +190,17 @@ describe('the web page in a real browser, against the real stack', () => {
     await page.locator('#rejected-code').selectOption('');
     await expect.poll(async () => (await cells('#rejected')).length).toBe(4);
     // A dry run writes nothing.
-    expect((await dir.findUsers([`hans.mueller.${p}`])).size).toBe(0);
+    expect((await dir.findUsers([`hans.mueller.${tag}`])).size).toBe(0);
   });
 
   it('starts the import, reaches the summary, and its report.csv matches the directory', async () => {
+    // The dry run of a file of its own on screen, as the test before leaves it.
+    await loggedIn();
+    const { csv } = await dryRunOf(fixture(uniqueName('web')));
     await page.locator('#next').click();
     await page.locator('#run-title', { hasText: 'Import of hr-export.csv' }).waitFor();
     await page.locator('#run[data-status=done]').waitFor({ timeout: 60_000 });
-    runId = (await page.locator('#run').getAttribute('data-id')) ?? '';
-    expect(runId).not.toBe('');
+    expect((await page.locator('#run').getAttribute('data-id')) ?? '').not.toBe('');
     const summary = Object.fromEntries(await cells('#summary'));
     expect(summary).toMatchObject({ 'rows read': String(rows), created: String(rows - 2), rejected: '2', failed: '0' });
     const backends = await cells('#backends');
@@ -170,7 +211,7 @@ describe('the web page in a real browser, against the real stack', () => {
     await shot('import-summary', '#run');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#downloads a', { hasText: 'report.csv' }).click()]);
-    const file = path.join(work, 'report.csv');
+    const file = path.join(path.dirname(csv), 'report.csv');
     await download.saveAs(file);
     const report = readCsv(file);
     expect(report).toHaveLength(rows);
@@ -189,66 +230,81 @@ describe('the web page in a real browser, against the real stack', () => {
     expect(fs.readFileSync(file, 'utf8')).not.toMatch(/password,|Passwort/);
   });
 
-  it('refuses a request without the CSRF token, from a script and from the page itself', async () => {
-    const { cookie } = await apiLogin(first.user, first.password);
-    const res = await fetch(`${ui}api/runs/${runId}/credentials`, { method: 'POST', headers: { Cookie: cookie } });
-    expect(res.status).toBe(403);
-    expect(await res.json()).toMatchObject({ error: { code: 'WEB_CSRF' } });
-    const wrong = await fetch(`${ui}api/logout`, { method: 'POST', headers: { Cookie: cookie, 'X-CSRF-Token': 'guessed' } });
-    expect(wrong.status).toBe(403);
-    const inPage = await page.evaluate(async () => {
-      const r = await fetch('/ui/api/logout', { method: 'POST' });
-      return { status: r.status, body: await r.json() };
+  describe('after an import in the page', () => {
+    // A file of its own, dry run and imported in the page, its run on screen (as the test before leaves it).
+    let runId = '';
+    beforeAll(async () => {
+      await loggedIn();
+      await dryRunOf(fixture(uniqueName('web')));
+      const dryRunId = await page.locator('#run').getAttribute('data-id');
+      await page.locator('#next').click();
+      await runShown(dryRunId, 'done');
+      expect(await page.locator('#run-title').textContent()).toBe('Import of hr-export.csv with hr-mapping.json');
+      runId = (await page.locator('#run').getAttribute('data-id'))!;
+      expect(Object.fromEntries(await cells('#summary'))).toMatchObject({ created: String(rows - 2), rejected: '2' });
+    }, 120_000);
+
+    it('refuses a request without the CSRF token, from a script and from the page itself', async () => {
+      const { cookie } = await apiLogin(first.user, first.password);
+      const res = await fetch(`${ui}api/runs/${runId}/credentials`, { method: 'POST', headers: { Cookie: cookie } });
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ error: { code: 'WEB_CSRF' } });
+      const wrong = await fetch(`${ui}api/logout`, { method: 'POST', headers: { Cookie: cookie, 'X-CSRF-Token': 'guessed' } });
+      expect(wrong.status).toBe(403);
+      const inPage = await page.evaluate(async () => {
+        const r = await fetch('/ui/api/logout', { method: 'POST' });
+        return { status: r.status, body: await r.json() };
+      });
+      expect(inPage).toMatchObject({ status: 403, body: { error: { code: 'WEB_CSRF' } } });
+      // Without a session nothing is answered at all.
+      expect((await fetch(`${ui}api/runs`)).status).toBe(401);
     });
-    expect(inPage).toMatchObject({ status: 403, body: { error: { code: 'WEB_CSRF' } } });
-    // Without a session nothing is answered at all.
-    expect((await fetch(`${ui}api/runs`)).status).toBe(401);
-  });
 
-  it('a second administrator sees the run but cannot take its passwords; the one who ran it can, once', async () => {
-    const other = await apiLogin(second.user, second.password);
-    const history = await (await fetch(`${ui}api/runs`, { headers: { Cookie: other.cookie } })).json() as { runs: { id: string }[] };
-    expect(history.runs.map((r) => r.id)).toContain(runId);
-    const refused = await fetch(`${ui}api/runs/${runId}/credentials`, { method: 'POST', headers: { Cookie: other.cookie, 'X-CSRF-Token': other.csrf } });
-    expect(refused.status).toBe(403);
-    expect(await refused.json()).toMatchObject({ error: { code: 'WEB_FORBIDDEN' } });
+    it('a second administrator sees the run but cannot take its passwords; the one who ran it can, once', async () => {
+      const other = await apiLogin(second.user, second.password);
+      const history = await (await fetch(`${ui}api/runs`, { headers: { Cookie: other.cookie } })).json() as { runs: { id: string }[] };
+      expect(history.runs.map((r) => r.id)).toContain(runId);
+      const refused = await fetch(`${ui}api/runs/${runId}/credentials`, { method: 'POST', headers: { Cookie: other.cookie, 'X-CSRF-Token': other.csrf } });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({ error: { code: 'WEB_FORBIDDEN' } });
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#credentials').click()]);
-    const file = path.join(work, 'credentials.csv');
-    await download.saveAs(file);
-    const creds = readCsv(file);
-    expect(creds).toHaveLength(rows - 2);
-    for (const c of creds.slice(0, 3)) expect(await ldapBindAs(config, c.username, c.password), c.username).toBe(true);
-    await expect.poll(() => page.locator('#credentials-box').isHidden()).toBe(true);
-    // Gone from the server: a second download is refused, for its owner too.
-    expect(fs.existsSync(path.join(work, 'web', 'runs', runId, 'credentials.csv'))).toBe(false);
-    const again = await page.evaluate(async (id) => {
-      const s = await (await fetch('/ui/api/session')).json() as { csrf: string };
-      const r = await fetch(`/ui/api/runs/${id}/credentials`, { method: 'POST', headers: { 'X-CSRF-Token': s.csrf } });
-      return { status: r.status, body: await r.json() };
-    }, runId);
-    expect(again).toMatchObject({ status: 410, body: { error: { code: 'WEB_GONE' } } });
-    // No password in the page's run record, reports or history.
-    const folder = path.join(work, 'web', 'runs', runId);
-    for (const f of fs.readdirSync(folder)) {
-      const text = fs.readFileSync(path.join(folder, f), 'utf8');
-      for (const c of creds) expect(text.includes(c.password), `${f} holds a password`).toBe(false);
-    }
-  });
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#credentials').click()]);
+      const file = path.join(work, 'credentials.csv');
+      await download.saveAs(file);
+      const creds = readCsv(file);
+      expect(creds).toHaveLength(rows - 2);
+      for (const c of creds.slice(0, 3)) expect(await ldapBindAs(config, c.username, c.password), c.username).toBe(true);
+      await expect.poll(() => page.locator('#credentials-box').isHidden()).toBe(true);
+      // Gone from the server: a second download is refused, for its owner too.
+      expect(fs.existsSync(path.join(work, 'web', 'runs', runId, 'credentials.csv'))).toBe(false);
+      const again = await page.evaluate(async (id) => {
+        const s = await (await fetch('/ui/api/session')).json() as { csrf: string };
+        const r = await fetch(`/ui/api/runs/${id}/credentials`, { method: 'POST', headers: { 'X-CSRF-Token': s.csrf } });
+        return { status: r.status, body: await r.json() };
+      }, runId);
+      expect(again).toMatchObject({ status: 410, body: { error: { code: 'WEB_GONE' } } });
+      // No password in the page's run record, reports or history.
+      const folder = path.join(work, 'web', 'runs', runId);
+      for (const f of fs.readdirSync(folder)) {
+        const text = fs.readFileSync(path.join(folder, f), 'utf8');
+        for (const c of creds) expect(text.includes(c.password), `${f} holds a password`).toBe(false);
+      }
+    });
 
-  it('lists the earlier runs, and logs out', async () => {
-    await page.locator('#history-refresh').click();
-    // The page's own runs (the command line's, listed beside them, are another test's).
-    await expect.poll(async () => (await cells('#history-table')).filter((r) => r[1] === 'mailadmin').slice(0, 2).map((r) => r.slice(2, 6))).toEqual([
-      ['hr-export.csv', 'Import', 'done', `${rows - 2} created, 0 updated, 0 existing, 0 failed, 2 rejected`],
-      ['hr-export.csv', 'Dry run', 'done', `${rows - 2} valid, 0 existing, 2 rejected`],
-    ]);
-    await page.locator('#history').scrollIntoViewIfNeeded();
-    expect(await accessibility(page)).toEqual([]);
-    await shot('history', '#history');
-    await page.locator('#logout').click();
-    await page.locator('#login').waitFor({ state: 'visible' });
-    await page.reload();
-    await page.locator('#login').waitFor({ state: 'visible' });
+    it('lists the earlier runs, and logs out', async () => {
+      await page.locator('#history-refresh').click();
+      // The page's own runs (the command line's, listed beside them, are another test's).
+      await expect.poll(async () => (await cells('#history-table')).filter((r) => r[1] === 'mailadmin').slice(0, 2).map((r) => r.slice(2, 6))).toEqual([
+        ['hr-export.csv', 'Import', 'done', `${rows - 2} created, 0 updated, 0 existing, 0 failed, 2 rejected`],
+        ['hr-export.csv', 'Dry run', 'done', `${rows - 2} valid, 0 existing, 2 rejected`],
+      ]);
+      await page.locator('#history').scrollIntoViewIfNeeded();
+      expect(await accessibility(page)).toEqual([]);
+      await shot('history', '#history');
+      await page.locator('#logout').click();
+      await page.locator('#login').waitFor({ state: 'visible' });
+      await page.reload();
+      await page.locator('#login').waitFor({ state: 'visible' });
+    });
   });
 });

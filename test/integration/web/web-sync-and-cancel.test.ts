@@ -7,13 +7,14 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeServeOptions, startDaemon, type RunningDaemon } from '../../../src/daemon/serve.js';
 import { createAdminService } from '../../../src/service/tools/admin-service.js';
+import { runSync } from '../../../src/run/sync-run.js';
 import { hashPassword } from '../../../src/provision/ldap/password-hash.js';
 import { stackConfigFile } from '../../../src/config/paths.js';
 import type { Directory } from '../../../src/provision/backends.js';
 import { withLdapAdmin } from '../../helpers/clients.js';
 import { slowFakeMailStore } from '../../helpers/fake-backends.js';
 import { openDirectory } from '../../helpers/directory.js';
-import { tmpDir, writeCsv } from '../../helpers/import-helpers.js';
+import { sink, tmpDir, writeCsv } from '../../helpers/import-helpers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
 /**
@@ -71,21 +72,24 @@ afterAll(async () => {
 const cells = async (table: string) => page.locator(`${table} tbody tr`).evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent ?? '')));
 const counts = async () => Object.fromEntries(await cells('#plan-counts'));
 
-/** The HR export made unique to this run; `keep` rows of it (the others have left). */
-function hrFile(name: string, keep?: number): { csv: string; mapping: string } {
-  const raw = iconv.decode(fs.readFileSync('samples/hr-export.csv'), 'windows-1252').replace(/@example\./g, `@${p}.example.`).trimEnd().split(/\r?\n/);
-  const csv = path.join(work, name);
+/** The HR export made unique by `tag` (mail domains, user names); `keep` rows of it (the others have left). */
+function hrFile(name: string, keep?: number, tag = p): { csv: string; mapping: string } {
+  const raw = iconv.decode(fs.readFileSync('samples/hr-export.csv'), 'windows-1252').replace(/@example\./g, `@${tag}.example.`).trimEnd().split(/\r?\n/);
+  const folder = path.join(work, tag);
+  fs.mkdirSync(folder, { recursive: true });
+  const csv = path.join(folder, name);
   fs.writeFileSync(csv, iconv.encode(`${raw.slice(0, keep === undefined ? undefined : keep + 1).join('\r\n')}\r\n`, 'windows-1252'));
   const mapping = JSON.parse(fs.readFileSync('samples/hr-mapping.json', 'utf8'));
-  mapping.derive.username = `{givenname|ascii|lower}.{surname|ascii|lower}.${p}`;
-  const mappingFile = path.join(work, 'hr-mapping.json');
+  mapping.derive.username = `{givenname|ascii|lower}.{surname|ascii|lower}.${tag}`;
+  const mappingFile = path.join(folder, 'hr-mapping.json');
   fs.writeFileSync(mappingFile, JSON.stringify(mapping));
   return { csv, mapping: mappingFile };
 }
 
-async function plan(file: { csv: string; mapping: string }): Promise<void> {
+/** The plan of a sync of `file` for the feed `feed`, made in the page. */
+async function plan(file: { csv: string; mapping: string }, feed = p): Promise<void> {
   await page.locator('input[name=kind][value=sync]').check();
-  await page.locator('#feed').fill(p);
+  await page.locator('#feed').fill(feed);
   await page.locator('#key').fill('employeeNumber');
   await page.locator('#generate-passwords').check();
   await page.locator('#csv').setInputFiles(file.csv);
@@ -110,7 +114,12 @@ describe('a sync in the page', () => {
   });
 
   it('a file where most people have left is over the threshold: shown in red, applied only when raised', async () => {
-    await plan(hrFile('hr-export-next.csv', 6));
+    // A feed of its own, all 13 people of the HR export synced into it (as the test above applies it in the page).
+    const feed = uniqueName('ws');
+    const whole = hrFile('hr-export.csv', undefined, feed);
+    const loaded = await runSync({ file: whole.csv, mapping: whole.mapping, key: 'employeeNumber', feed, generatePasswords: true, report: path.join(work, feed, 'report') }, { stdout: sink(), stderr: sink() });
+    expect(loaded.summary!.counts).toMatchObject({ create: 13, rejected: 0 });
+    await plan(hrFile('hr-export-next.csv', 6, feed), feed);
     expect(await page.locator('#run').getAttribute('data-status')).toBe('blocked');
     expect(await counts()).toMatchObject({ create: '0', 'disable (leavers)': '7' });
     expect(await page.locator('#threshold').textContent()).toMatch(/this plan disables 7\. It is over the threshold/);
@@ -137,7 +146,7 @@ describe('a sync in the page', () => {
         if (r.status !== 'running') return r;
         await new Promise((done) => setTimeout(done, 100));
       }
-    }, p);
+    }, feed);
     expect(refused.status).toBe('blocked');
     expect(refused.messages.join(' ')).toContain('type 7 in "Disable at most"');
     expect(refused.messages.join(' ')).not.toContain('--max-disable');
@@ -149,15 +158,15 @@ describe('a sync in the page', () => {
     await page.locator('#next').click();
     expect(await page.locator('#confirm-text').textContent()).toContain('This disables 7 users of feed');
     expect(await page.locator('#run-title').textContent()).toBe(planTitle);
-    const stillThere = await dir.findUsers([`soeren.schaefer.${p}`]);
-    expect(Object.entries(stillThere.get(`soeren.schaefer.${p}`)!.attributes).find(([k]) => k.toLowerCase() === 'mailenabled')?.[1]).toEqual(['OK']);
+    const stillThere = await dir.findUsers([`soeren.schaefer.${feed}`]);
+    expect(Object.entries(stillThere.get(`soeren.schaefer.${feed}`)!.attributes).find(([k]) => k.toLowerCase() === 'mailenabled')?.[1]).toEqual(['OK']);
     await page.locator('#run').screenshot({ path: path.join(SHOTS, 'sync-plan-blocked.png') });
     await page.locator('#confirm').click();
     await page.locator('#run-title', { hasText: /^Sync of hr-export-next\.csv/ }).waitFor();
     await page.locator('#run[data-status=done]').waitFor({ timeout: 60_000 });
     // The leavers are disabled in the directory.
-    const left = await dir.findUsers([`soeren.schaefer.${p}`]);
-    expect(Object.entries(left.get(`soeren.schaefer.${p}`)!.attributes).find(([k]) => k.toLowerCase() === 'mailenabled')?.[1]).toEqual(['NO']);
+    const left = await dir.findUsers([`soeren.schaefer.${feed}`]);
+    expect(Object.entries(left.get(`soeren.schaefer.${feed}`)!.attributes).find(([k]) => k.toLowerCase() === 'mailenabled')?.[1]).toEqual(['NO']);
   });
 });
 
