@@ -212,6 +212,8 @@ async function showResult(run) {
     rowsOf($('summary').tBodies[0], [
       ['rows read', r.read],
       ...(s.dryRun ? [['valid (would be created)', r.valid], ['existing', r.exists]] : [['created', r.created], ['updated', r.updated], ['existing', r.exists], ['failed', r.failed]]),
+      // Of the existing, those an earlier run wrote as they are now: no back-end was asked for them.
+      ...(s.trust && s.trust.trusted + s.trust.verified > 0 ? [['trusted (no back-end asked)', s.trust.trusted], ['checked all the same', s.trust.verified]] : []),
       ['rejected', r.rejected], ['time', `${s.seconds} s`], ['rate', `${s.rowsPerSecond} rows/s`],
       ...(s.stopped ? [['stopped', s.stopped.message]] : []),
     ]);

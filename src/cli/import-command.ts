@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { DIRECTORY_OPTIONS, directoryInput, directoryOptions } from './directory-options.js';
 
 /** The options of `import`. */
-export const IMPORT_OPTIONS: readonly string[] = ['dry-run', 'mapping', 'encoding', 'delimiter', 'on-existing', 'generate-passwords', 'create-groups', 'spread', 'concurrency', 'batch-size', 'report', 'retry-failed', 'resume', 'max-failures', 'outage-wait', 'source_only', 'progress', 'config', ...DIRECTORY_OPTIONS];
+export const IMPORT_OPTIONS: readonly string[] = ['dry-run', 'mapping', 'encoding', 'delimiter', 'on-existing', 'generate-passwords', 'create-groups', 'spread', 'concurrency', 'batch-size', 'report', 'retry-failed', 'resume', 'max-failures', 'outage-wait', 'verify', 'verify-share', 'source_only', 'progress', 'config', ...DIRECTORY_OPTIONS];
 
 /**
  * `oxprov import FILE`: the bulk import (the whitepaper's "bulk load"). No
@@ -26,6 +26,8 @@ export function importCommand(yargs: Argv, setExit: (code: number) => void): Arg
     .option('retry-failed', { type: 'string', describe: 'report.csv of an earlier run: import only the rows that failed there' })
     .option('resume', { type: 'string', describe: 'the report folder of a run that was stopped or killed: continue it, with its file and options' })
     .option('max-failures', { type: 'string', describe: 'stop the run after this many failed rows' })
+    .option('verify', { type: 'boolean', describe: 'check every row in every back-end: trust nothing an earlier run wrote (a user changed or lost behind oxprov\'s back is put right)' })
+    .option('verify-share', { type: 'string', describe: 'percent of the known, unchanged users checked all the same in each run, in turn, so that all are checked over time (default 1)' })
     .option('outage-wait', { type: 'string', describe: 'seconds a server that cannot be reached is waited for before its rows fail (default 60); a server down for longer stops the run' })
     .option('source_only', { type: 'string', describe: 'only these back-ends: ldap,sql,groupware,imap' })
     .option('progress', { type: 'string', describe: 'auto | bar | lines | none (default auto)' })
@@ -44,7 +46,7 @@ export function importCommand(yargs: Argv, setExit: (code: number) => void): Arg
       file: argv.file ?? '', dryRun: argv['dry-run'], mapping: argv.mapping, encoding: argv.encoding, delimiter: argv.delimiter,
       onExisting: argv['on-existing'], generatePasswords: argv['generate-passwords'], createGroups: argv['create-groups'], spread: argv.spread, concurrency: argv.concurrency,
       batchSize: argv['batch-size'], report: argv.report, retryFailed: argv['retry-failed'], sourceOnly: argv.source_only,
-      progress: argv.progress, config: argv.config, resume: argv.resume, maxFailures: argv['max-failures'], outageWait: argv['outage-wait'],
+      progress: argv.progress, config: argv.config, resume: argv.resume, maxFailures: argv['max-failures'], outageWait: argv['outage-wait'], verify: argv.verify, verifyShare: argv['verify-share'],
     });
     setExit(run.exitCode);
   });

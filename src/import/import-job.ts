@@ -36,6 +36,16 @@ export interface ImportJournal {
   flush(): Promise<void>;
 }
 
+/**
+ * What oxprov remembers it wrote (src/ledger/user-trust.ts): a request equal to
+ * the one last applied, for a user still there, is trusted as unchanged and sent
+ * to no back-end; what a batch wrote is remembered.
+ */
+export interface ImportTrust {
+  check(inputs: readonly UserInput[]): Promise<{ trusted: ReadonlyMap<string, { readonly runId?: string; readonly steps: Readonly<Record<string, string>> }>; verified: ReadonlySet<string> }>;
+  remember(written: readonly { input: UserInput; steps: Readonly<Record<string, string>> }[]): Promise<void>;
+}
+
 /** A row's item in the ledger. */
 export const itemOf = (line: number): string => `L${line}`;
 
@@ -60,6 +70,8 @@ export interface ImportJobOptions {
   /** Answers the directory look-ups of a dry run from memory (a snapshot of the directory). */
   readonly view?: UserLookupView;
   readonly journal?: ImportJournal;
+  /** Trust what an earlier run wrote (see {@link ImportTrust}); undefined: every row is checked in every back-end. */
+  readonly trust?: ImportTrust;
   /** The ledger of a run that stopped: its done rows are reported as they were, its started rows finished. */
   readonly resume?: LedgerState;
   /** Stop the run after this many failed rows (`--max-failures`). */
@@ -84,6 +96,8 @@ export interface ImportSnapshot {
   readonly rows: RowCounts;
   readonly backends: BackendCounts;
   readonly errors: Readonly<Record<string, number>>;
+  /** With trust: rows trusted as unchanged (no back-end asked), and known rows checked all the same. */
+  readonly trust?: { readonly trusted: number; readonly verified: number };
   readonly elapsedMs: number;
   /** Cancelled before the end of the input (by the caller, or stopped: see `stopped`). */
   readonly cancelled: boolean;
@@ -138,6 +152,7 @@ export class ImportJob {
   private cancelled = false;
   private stopped?: JobStop;
   private failures = 0;
+  private readonly trustCounts = { trusted: 0, verified: 0 };
   /** Outcomes taken from the journal of the run being resumed: reported again, not journaled again. */
   private readonly replayed = new WeakSet<RowOutcome>();
   private rowsRead = 0;
@@ -187,7 +202,7 @@ export class ImportJob {
       : size !== undefined && avg > 0 ? Math.max(this.rowsRead, Math.round(this.rowsRead + Math.max(0, size - this.bytesRead) / avg)) : undefined;
     return {
       state: this.state, rowsRead: this.rowsRead, rowsDone: c.rows.read, rowsTotal, totalIsExact: this.sourceEnded,
-      rows: c.rows, backends: c.backends, errors: c.errors,
+      rows: c.rows, backends: c.backends, errors: c.errors, ...(this.options.trust ? { trust: { ...this.trustCounts } } : {}),
       elapsedMs: this.state === 'done' ? this.finishedMs : this.t0 ? performance.now() - this.t0 : 0,
       cancelled: this.cancelled && !this.sourceEnded,
       stopped: this.stopped,
@@ -304,9 +319,38 @@ export class ImportJob {
     return batch;
   }
 
-  private async processBatch(batch: readonly { slot: number; p: Pending }[]): Promise<void> {
+  private async processBatch(all: readonly { slot: number; p: Pending }[]): Promise<void> {
     const t0 = performance.now();
     const o = this.options;
+    let batch = all;
+    // Users whose request is the one an earlier run applied are trusted: no back-end is asked.
+    // Rows a stopped run started are always checked (their outcome was never recorded).
+    if (o.trust) {
+      try {
+        const fresh = all.filter(({ p }) => !o.resume?.started.has(itemOf(p.line)));
+        const { trusted, verified } = await o.trust.check(fresh.map(({ p }) => p.input));
+        this.trustCounts.verified += verified.size;
+        batch = all.filter(({ p }) => !trusted.has(p.input.username) || o.resume?.started.has(itemOf(p.line)));
+        for (const { slot, p } of all) {
+          const state = trusted.get(p.input.username);
+          if (state === undefined || o.resume?.started.has(itemOf(p.line))) continue;
+          this.trustCounts.trusted++;
+          // No step: no back-end was asked.
+          this.settle(slot, {
+            line: p.line, raw: p.raw, record: p.record, username: p.input.username, status: 'exists', steps: {}, errors: [],
+            notes: [...p.notes, `unchanged since run ${state.runId ?? 'before'}: trusted, no back-end asked (--verify checks them)`], ms: 0,
+            mail: p.input.mail, displayName: displayName(p.input),
+          });
+        }
+        if (batch.length === 0) {
+          await this.flushJournal();
+          return;
+        }
+      } catch {
+        // What oxprov remembers could not be read: every row is checked, as without it.
+        batch = all;
+      }
+    }
     // Passwords are generated before the batch and recorded (sealed) with its rows: a run killed
     // after a user was written, before its outcome was recorded, does not lose the password.
     const passwords = new Map<string, string>();
@@ -324,6 +368,12 @@ export class ImportJob {
       const inputs = batch.map((b) => b.p.input);
       if (!o.dryRun) await o.journal?.started(batch.map(({ p }) => ({ item: itemOf(p.line), line: p.line, username: p.input.username, password: passwords.get(p.input.username) })));
       const results = o.dryRun ? await this.users.check(inputs, call) : await this.users.provision(inputs, call);
+      // What is now written completely is remembered for the next run (not in a dry run: nothing was).
+      if (o.trust && !o.dryRun) {
+        const complete = results.flatMap((r, i) => (r.status === 'created' || r.status === 'exists' || r.status === 'updated') && !Object.values(r.steps).includes('failed')
+          ? [{ input: inputs[i], steps: r.steps as Readonly<Record<string, string>> }] : []);
+        await o.trust.remember(complete).catch(() => {});
+      }
       for (const [i, r] of results.entries()) {
         const { slot, p } = batch[i];
         const outcome: RowOutcome = {

@@ -15,6 +15,8 @@ export interface ImportSummary {
   rowsPerSecond: number;
   /** Error codes and how often each occurred. */
   errors: Record<string, number>;
+  /** Of the existing rows, those trusted as unchanged (no back-end asked), and known rows checked all the same. */
+  trust?: { trusted: number; verified: number };
   reportDir: string;
   credentialsFile?: string;
   /** The run was stopped (SIGINT/SIGTERM) before the end of the input. */
@@ -84,6 +86,7 @@ export class ImportMonitor {
       rowsPerSecond: elapsed > 0 ? Math.round((worked / elapsed) * 10) / 10 : 0,
       rows: { ...r }, backends: structuredClone(s.backends), errors: { ...s.errors },
     };
+    if (s.trust) summary.trust = { ...s.trust };
     if (s.cancelled) summary.interrupted = true;
     if (s.stopped) summary.stopped = { ...s.stopped };
     if (credentialsFile) summary.credentialsFile = credentialsFile;
@@ -103,6 +106,10 @@ export function renderSummary(s: ImportSummary): string {
       : [`  created     ${pad(r.created)}`, `  updated     ${pad(r.updated)}`, `  existing    ${pad(r.exists)}`, `  failed      ${pad(r.failed)}`]),
     `  rejected    ${pad(r.rejected)}`,
   ];
+  const t = s.trust;
+  if (t && t.trusted + t.verified > 0) {
+    lines.splice(lines.length - (s.dryRun ? 1 : 2), 0, `  trusted     ${pad(t.trusted)}   (of the existing: unchanged since an earlier run, no back-end asked; ${t.verified} checked all the same)`);
+  }
   if (!s.dryRun) {
     // Mailboxes left to the server (imap.folders on-demand) get a column of their own, only then.
     const onDemand = BACKENDS.some((b) => (s.backends[b]['on demand'] ?? 0) > 0);

@@ -31,6 +31,10 @@ export interface ImportOptionsInput extends DirectoryInput {
   maxFailures?: string | number;
   /** How long a server that cannot be reached is waited for before its rows fail, in seconds (default 60). */
   outageWait?: string | number;
+  /** Check every row in every back-end, trusting nothing an earlier run wrote. */
+  verify?: boolean;
+  /** The percentage of known, unchanged users checked all the same in each run, in turn (default 1). */
+  verifyShare?: string | number;
   /** The report folder of a run that stopped: continue it (its options are read from there). */
   resume?: string;
 }
@@ -80,6 +84,10 @@ export interface ImportOptions {
   readonly maxFailures?: number;
   /** Milliseconds. */
   readonly outageMs: number;
+  /** Trust nothing remembered: every row checked in every back-end. */
+  readonly verify: boolean;
+  /** Percent of the known, unchanged users checked all the same, in turn. */
+  readonly verifyShare: number;
   /** Continue the run whose report folder is `reportDir`. */
   readonly resume: boolean;
   /** Set when the people come from a directory; `file` is then its URL. */
@@ -93,6 +101,14 @@ const DEFAULT_CONCURRENCY = { ldap: 8, imap: 4 };
 
 function invalid(field: string, why: string, value: unknown): OxprovError {
   return new OxprovError('CFG_INVALID', `--${field}: ${why}, got "${String(value)}"`, { field: `--${field}`, value: String(value) });
+}
+
+/** A percentage from 0 to 100 (a decimal point allowed). */
+function percent(field: string, value: string | number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === 'number' ? value : /^\d+(\.\d+)?%?$/.test(value.trim()) ? Number(value.trim().replace(/%$/, '')) : NaN;
+  if (!(n >= 0 && n <= 100)) throw invalid(field, 'must be a percentage from 0 to 100', value);
+  return n;
 }
 
 export function positiveInt(field: string, value: string | number, max: number): number {
@@ -162,6 +178,8 @@ export function normalizeImportOptions(given: ImportOptionsInput, now = new Date
     config: input.config,
     maxFailures: input.maxFailures === undefined ? undefined : positiveInt('max-failures', input.maxFailures, 1e9),
     outageMs: input.outageWait === undefined ? 60_000 : positiveInt('outage-wait', input.outageWait, 86_400) * 1000,
+    verify: input.verify ?? false,
+    verifyShare: percent('verify-share', input.verifyShare, 1),
     resume: given.resume !== undefined,
   });
 }

@@ -50,6 +50,16 @@ export interface LedgerRow {
   readonly sealedPassword?: string;
 }
 
+/** What oxprov last wrote for a user (migrations/004_user_state.sql). */
+export interface UserState {
+  readonly username: string;
+  /** The fingerprint of the desired state applied: the mapped row, the mapping, the config, the options. */
+  readonly fingerprint: string;
+  /** Each back-end's outcome then. */
+  readonly steps: Readonly<Record<string, string>>;
+  readonly runId?: string;
+}
+
 /** What a new run is recorded with. */
 export type NewRun = Pick<RunRow, 'id' | 'kind' | 'mode' | 'door' | 'startedBy' | 'source' | 'options' | 'reportDir' | 'sealKey'>;
 
@@ -79,5 +89,11 @@ export interface RunStore {
   statusCounts(runId: string): Promise<Record<string, number>>;
   /** Every ledger row of a run, in the order of the source (rows without a line last), a page at a time. */
   ledger(runId: string, pageSize?: number): AsyncIterable<readonly LedgerRow[]>;
+  /** How many runs of this kind were recorded before (the turn of a run in the rotation of what is verified). */
+  countRuns(kind: RunKind): Promise<number>;
+  /** What oxprov last wrote for these users, in one read: name → state. */
+  userStates(usernames: readonly string[]): Promise<Map<string, UserState>>;
+  /** Records what was written for these users, in one statement (the last state of a name wins). */
+  rememberStates(states: readonly UserState[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -11,6 +11,7 @@ import { ImportMonitor, renderSummary, type ImportSummary, type ProgressMode } f
 import { normalizeImportOptions, RUN_FILE, runRecord, type ImportOptions, type ImportOptionsInput } from '../import/import-options.js';
 import { currentUser, RunRecorder, type LedgerState } from '../ledger/run-recorder.js';
 import { RunMessages } from './run-messages.js';
+import { settingsDigest, UserTrust } from '../ledger/user-trust.js';
 import { withRetry } from '../service/retry.js';
 import { openRunStore, type RunStore } from '../service/open-services.js';
 import { openCsv } from '../import/read-csv.js';
@@ -173,12 +174,23 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     const journal = options.dryRun ? undefined : recorder;
     const users = services?.users ?? new UserService({ close: async () => {} }, templates, { mailServers: config.mail.servers });
     const rows = options.directory ? source : withOriginalLines(source);
+    // What earlier runs wrote, trusted where the request is the same again (not for --retry-failed: its rows failed).
+    const trust = runs && services && !retried ? new UserTrust({
+      store: runs, runId: recorder?.id, verifyAll: options.verify, sharePercent: options.verifyShare, turn: await runs.countRuns('import').catch(() => 0),
+      passwordsMatter: options.onExisting === 'update',
+      digest: settingsDigest({
+        v: 1, config, mapping: options.mapping ? fs.readFileSync(options.mapping, 'utf8') : null, directory: options.directory ?? null,
+        templates: [config.templates.imapFolders, config.templates.groupwareFolders].map((f) => readOrEmpty(f)),
+        options: { onExisting: options.onExisting, only: options.only, generatePasswords: options.generatePasswords, createGroups: options.createGroups, spread: options.spread },
+      }),
+      exists: async (names) => new Set([...(await services!.users.findUsers(names)).values()].map((u) => u.username.toLowerCase())),
+    }) : undefined;
     const job = new ImportJob(rows, mapper, users, {
       dryRun: options.dryRun, batchSize: options.dryRun ? Math.max(options.batchSize, 1000) : options.batchSize,
       onExisting: options.onExisting, only: options.only, generatePasswords: options.generatePasswords, createGroups: options.createGroups, spread: options.spread,
       includeLine: retry ? (line) => retry.has(line) : undefined,
       inputBytes: size, view, backpressure: () => report.drained(),
-      journal, resume, maxFailures: options.maxFailures, inPlaceColumn: options.directory?.inPlace ? DN_COLUMN : undefined,
+      journal, resume, maxFailures: options.maxFailures, inPlaceColumn: options.directory?.inPlace ? DN_COLUMN : undefined, trust,
     });
     job.onRow((o) => report.write(o));
     hooks.onJob?.(job);
@@ -227,6 +239,15 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     await runs?.close();
     await source?.close();
     await services?.close();
+  }
+}
+
+/** A file's text, or nothing when it cannot be read (it is then part of no fingerprint). */
+function readOrEmpty(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
   }
 }
 

@@ -2,7 +2,7 @@ import os from 'node:os';
 import pg from 'pg';
 import type { Config } from '../../config/config.js';
 import { OxprovError } from '../../errors.js';
-import type { LedgerRow, NewRun, RunLock, RunRow, RunState, RunStore } from '../run-store.js';
+import type { LedgerRow, NewRun, RunKind, RunLock, RunRow, RunState, RunStore, UserState } from '../run-store.js';
 import { sqlError } from './sql-errors.js';
 import { sqlTls } from './sql-tls.js';
 import { SqlRunner } from './sql-runner.js';
@@ -131,6 +131,31 @@ export class SqlRunStore implements RunStore {
   async list(limit: number): Promise<RunRow[]> {
     const r = await this.db.query<RunRecordRow>('SELECT * FROM oxprov_runs.runs ORDER BY created_at DESC LIMIT $1', [limit], 'listing runs');
     return Promise.all(r.rows.map((row) => this.alive(toRun(row))));
+  }
+
+  async countRuns(kind: RunKind): Promise<number> {
+    const r = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM oxprov_runs.runs WHERE kind = $1', [kind], 'counting runs');
+    return Number(r.rows[0].n);
+  }
+
+  async userStates(usernames: readonly string[]): Promise<Map<string, UserState>> {
+    const out = new Map<string, UserState>();
+    if (usernames.length === 0) return out;
+    const r = await this.db.query<{ username: string; fingerprint: string; steps: Record<string, string>; run_id: string | null }>(
+      'SELECT username, fingerprint, steps, run_id FROM oxprov_runs.user_state WHERE username = ANY($1::text[])', [[...usernames]], 'reading what oxprov last wrote');
+    for (const row of r.rows) out.set(row.username, { username: row.username, fingerprint: row.fingerprint, steps: row.steps, runId: row.run_id ?? undefined });
+    return out;
+  }
+
+  async rememberStates(states: readonly UserState[]): Promise<void> {
+    if (states.length === 0) return;
+    const last = new Map(states.map((s) => [s.username, s]));
+    const rows = [...last.values()];
+    await this.db.query(
+      `INSERT INTO oxprov_runs.user_state (username, fingerprint, steps, run_id)
+       SELECT t.username, t.fingerprint, t.steps::jsonb, t.run_id FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(username, fingerprint, steps, run_id)
+       ON CONFLICT (username) DO UPDATE SET fingerprint = excluded.fingerprint, steps = excluded.steps, run_id = excluded.run_id, applied_at = now()`,
+      [rows.map((s) => s.username), rows.map((s) => s.fingerprint), rows.map((s) => JSON.stringify(s.steps)), rows.map((s) => s.runId ?? null)], 'recording what oxprov wrote');
   }
 
   async statusCounts(runId: string): Promise<Record<string, number>> {

@@ -23,16 +23,25 @@ import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 const config = stackConfig();
 const dir = tmpDir('company');
 const t = uniqueName('co');
-const BASE = `ou=${t},ou=company,${config.ldap.baseDn}`;
 const OTHER = `ou=${t},ou=people,dc=company,dc=example`;
-const people = {
-  de: { uid: `${t}-anna`, unit: `ou=DACH,ou=Sales,${BASE}`, sn: 'Weiß', given: 'Anna', lang: 'de', mails: [`${t}-anna@example.de`, `${t}-a.weiss@example.de`] },
-  fr: { uid: `${t}-chloe`, unit: `ou=France,ou=Sales,${BASE}`, sn: 'Lefèvre', given: 'Chloé', lang: 'fr-FR', mails: [`${t}-chloe@example.fr`] },
-  en: { uid: `${t}-james`, unit: `ou=Engineering,${BASE}`, sn: "O'Brien", given: 'James', lang: 'en', mails: [`${t}-james@example.co.uk`] },
-};
+const mapping = path.join(dir, 'company-mapping.json');
+
+/** A company tree of its own (nested units, three people and an account with neither mail nor surname), under ou=company. */
+function companyTree(tag: string) {
+  const base = `ou=${tag},ou=company,${config.ldap.baseDn}`;
+  const people = {
+    de: { uid: `${tag}-anna`, unit: `ou=DACH,ou=Sales,${base}`, sn: 'Weiß', given: 'Anna', lang: 'de', mails: [`${tag}-anna@example.de`, `${tag}-a.weiss@example.de`] },
+    fr: { uid: `${tag}-chloe`, unit: `ou=France,ou=Sales,${base}`, sn: 'Lefèvre', given: 'Chloé', lang: 'fr-FR', mails: [`${tag}-chloe@example.fr`] },
+    en: { uid: `${tag}-james`, unit: `ou=Engineering,${base}`, sn: "O'Brien", given: 'James', lang: 'en', mails: [`${tag}-james@example.co.uk`] },
+  };
+  // What `import --from-ldap --in-place` of this tree is given.
+  const fromCompany = { fromLdap: config.ldap.url, base, inPlace: true, mapping, filter: '(|(objectClass=inetOrgPerson)(objectClass=account))' };
+  return { tag, BASE: base, people, fromCompany };
+}
+type CompanyTree = ReturnType<typeof companyTree>;
+const { BASE, people, fromCompany } = companyTree(t);
 const password = (uid: string) => `Company-${uid}-pw`;
 const unitOf = (dn: string) => ({ objectClass: ['organizationalUnit'], ou: /^ou=([^,]+)/.exec(dn)![1] });
-const mapping = path.join(dir, 'company-mapping.json');
 
 async function add(c: Client, dn: string, attrs: Record<string, string | string[]>) {
   await c.add(dn, attrs);
@@ -59,20 +68,35 @@ async function bindDn(dn: string, pw: string): Promise<boolean> {
 const dnOf = (p: { uid: string; unit: string }) => `uid=${p.uid},${p.unit}`;
 const before = new Map<string, Record<string, string[]>>();
 
+/** Writes a company tree into the directory, as the company's own tools would have. */
+async function addCompanyTree(c: Client, tree: CompanyTree) {
+  const { tag, BASE: base } = tree;
+  // The stack makes ou=company; a stack made before it had none.
+  await add(c, `ou=company,${config.ldap.baseDn}`, unitOf(`ou=company,${config.ldap.baseDn}`)).catch((e) => { if (e?.code !== 68) throw e; });
+  for (const unit of [base, `ou=Sales,${base}`, `ou=DACH,ou=Sales,${base}`, `ou=France,ou=Sales,${base}`, `ou=Engineering,${base}`]) await add(c, unit, unitOf(unit));
+  for (const p of Object.values(tree.people)) {
+    await add(c, dnOf(p), {
+      objectClass: ['inetOrgPerson', 'companyPerson'], uid: p.uid, cn: `${p.given} ${p.sn}`, sn: p.sn, firstName: p.given, mail: p.mails,
+      preferredLanguage: p.lang, employeeNumber: `E-${p.uid}`, title: 'Referent', userPassword: hashPassword(password(p.uid), 'SSHA'),
+    });
+  }
+  // A person without an address or surname (an account only this test's filter selects): rejected with its DN, the others go on.
+  await add(c, `uid=${tag}-nomail,ou=Engineering,${base}`, { objectClass: ['account'], uid: `${tag}-nomail` });
+}
+
+/** A company tree of its own, written and then fitted by `import --from-ldap --in-place` (what the first test checks). */
+async function fittedCompanyTree(tag: string): Promise<CompanyTree> {
+  const tree = companyTree(tag);
+  await withLdapAdmin(config, (c) => addCompanyTree(c, tree));
+  const run = await importFile('', tree.fromCompany);
+  expect(run.summary!.rows).toMatchObject({ created: 3, rejected: 1, failed: 0 });
+  return tree;
+}
+
 beforeAll(async () => {
   fs.writeFileSync(mapping, JSON.stringify({ columns: { firstName: 'givenname' } }));
   await withLdapAdmin(config, async (c) => {
-    // The stack makes ou=company; a stack made before it had none.
-    await add(c, `ou=company,${config.ldap.baseDn}`, unitOf(`ou=company,${config.ldap.baseDn}`)).catch((e) => { if (e?.code !== 68) throw e; });
-    for (const unit of [BASE, `ou=Sales,${BASE}`, `ou=DACH,ou=Sales,${BASE}`, `ou=France,ou=Sales,${BASE}`, `ou=Engineering,${BASE}`]) await add(c, unit, unitOf(unit));
-    for (const p of Object.values(people)) {
-      await add(c, dnOf(p), {
-        objectClass: ['inetOrgPerson', 'companyPerson'], uid: p.uid, cn: `${p.given} ${p.sn}`, sn: p.sn, firstName: p.given, mail: p.mails,
-        preferredLanguage: p.lang, employeeNumber: `E-${p.uid}`, title: 'Referent', userPassword: hashPassword(password(p.uid), 'SSHA'),
-      });
-    }
-    // A person without an address or surname (an account only this test's filter selects): rejected with its DN, the others go on.
-    await add(c, `uid=${t}-nomail,ou=Engineering,${BASE}`, { objectClass: ['account'], uid: `${t}-nomail` });
+    await addCompanyTree(c, companyTree(t));
     // Another company's directory server (a second suffix of the stack's slapd).
     await add(c, OTHER, unitOf(OTHER));
     for (const n of [1, 2, 3]) {
@@ -85,8 +109,6 @@ beforeAll(async () => {
   for (const p of Object.values(people)) before.set(p.uid, await entry(dnOf(p)));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-const fromCompany = { fromLdap: config.ldap.url, base: BASE, inPlace: true, mapping, filter: '(|(objectClass=inetOrgPerson)(objectClass=account))' };
 
 describe('import --from-ldap --in-place: the company directory is the groupware\'s', () => {
   it('fits every person where they are: company password for IMAP, folders of their language, SQL rows; the company values unchanged', async () => {
@@ -128,11 +150,14 @@ describe('import --from-ldap --in-place: the company directory is the groupware\
   }, 120_000);
 
   it('a second run reports every person as existing and changes nothing', async () => {
-    const snapshot = await entry(dnOf(people.de));
-    const run = await importFile('', fromCompany);
+    // A tree of its own, fitted by a first run.
+    const tree = await fittedCompanyTree(uniqueName('co2'));
+    const snapshot = await entry(dnOf(tree.people.de));
+    // Checked in every back-end (--verify), not trusted from what the first run remembered.
+    const run = await importFile('', { ...tree.fromCompany, verify: true });
     expect(run.summary!.rows).toMatchObject({ exists: 3, created: 0, updated: 0, failed: 0, rejected: 1 });
     for (const r of run.report.filter((x) => x.status !== 'rejected')) expect(r).toMatchObject({ status: 'exists', ldap: 'exists', sql: 'exists', imap: 'exists' });
-    expect(await entry(dnOf(people.de))).toEqual(snapshot);
+    expect(await entry(dnOf(tree.people.de))).toEqual(snapshot);
   }, 60_000);
 
   it('an unreachable or refusing source ends the run before any write', async () => {
@@ -236,11 +261,14 @@ describe('sync --from-ldap: another company\'s directory copied, leavers include
 
 describe('sync --from-ldap --in-place: the company tree as a feed, fitted where it is', () => {
   const feed = uniqueName('ip');
-  const FORMER = `ou=${t}-former,ou=company,${config.ldap.baseDn}`;
+  // A company tree of its own, fitted by an import before the first sync (the people this sync takes over).
+  const tree = companyTree(uniqueName('coip'));
+  const FORMER = `ou=${tree.tag}-former,ou=company,${config.ldap.baseDn}`;
+  beforeAll(async () => { await fittedCompanyTree(tree.tag); }, 60_000);
   async function sync() {
     const stdout = sink();
     const stderr = sink();
-    const run = await runSync({ file: '', fromLdap: config.ldap.url, base: BASE, inPlace: true, mapping, key: 'employeeNumber', feed, report: path.join(dir, uniqueName('r')) }, { stdout, stderr });
+    const run = await runSync({ file: '', fromLdap: config.ldap.url, base: tree.BASE, inPlace: true, mapping, key: 'employeeNumber', feed, report: path.join(dir, uniqueName('r')) }, { stdout, stderr });
     return { ...run, out: stdout.text(), err: stderr.text() };
   }
   const passwordOf = async (dn: string) => (await entry(dn)).userpassword;
@@ -251,7 +279,7 @@ describe('sync --from-ldap --in-place: the company tree as a feed, fitted where 
     expect(first.summary!.counts).toMatchObject({ create: 0, update: 3, disable: 0, rejected: 0 });
     expect((await sync()).summary!.counts).toMatchObject({ create: 0, update: 0, unchanged: 3 });
 
-    const hire = { uid: `${t}-lena`, unit: `ou=DACH,ou=Sales,${BASE}` };
+    const hire = { uid: `${tree.tag}-lena`, unit: `ou=DACH,ou=Sales,${tree.BASE}` };
     await withLdapAdmin(config, (c) => c.add(dnOf(hire), {
       objectClass: ['inetOrgPerson'], uid: hire.uid, cn: 'Lena Berger', sn: 'Berger', givenName: 'Lena', mail: `${hire.uid}@example.de`,
       preferredLanguage: 'de', employeeNumber: `E-${hire.uid}`, userPassword: hashPassword(password(hire.uid), 'SSHA'),
@@ -260,7 +288,7 @@ describe('sync --from-ldap --in-place: the company tree as a feed, fitted where 
     expect(hired.summary!.counts).toMatchObject({ create: 1, unchanged: 3 });
     expect(await imapFolders(config, hire.uid, password(hire.uid))).toEqual(expect.arrayContaining(['Gesendete Objekte']));
 
-    const leaver = people.en;
+    const leaver = tree.people.en;
     const pw = await passwordOf(dnOf(leaver));
     await withLdapAdmin(config, async (c) => {
       await c.add(FORMER, unitOf(FORMER));

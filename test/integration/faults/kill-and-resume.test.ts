@@ -99,8 +99,8 @@ describe('an import killed with SIGKILL', () => {
     const rows = readCsv(path.join(report, 'report.csv'));
     expect(rows.map((r) => Number(r.line))).toEqual(Array.from({ length: ROWS }, (_, i) => i + 2));
 
-    // Complete in every back-end: a plain re-run finds everything there, and nothing is doubled.
-    const again = await importFile(file);
+    // Complete in every back-end: a re-run that checks every back-end (--verify: nothing trusted) finds everything there, and nothing is doubled.
+    const again = await importFile(file, { verify: true });
     expect(new Set(again.report.map((r) => `${r.status} ${r.ldap} ${r.sql} ${r.groupware} ${r.imap}`))).toEqual(new Set(['exists exists exists exists exists']));
     const [{ n, uids }] = await sqlQuery<{ n: string; uids: string }>(config, 'SELECT count(*) AS n, count(DISTINCT uid_number) AS uids FROM users WHERE username LIKE $1', [`${prefix}%`]);
     expect({ n: Number(n), uids: Number(uids) }).toEqual({ n: ROWS, uids: ROWS });

@@ -1,0 +1,113 @@
+import crypto from 'node:crypto';
+import type { UserInput } from '../model/user-spec.js';
+import type { RunStore, UserState } from '../provision/run-store.js';
+
+/** Options of {@link UserTrust}. */
+export interface UserTrustOptions {
+  readonly store: RunStore;
+  readonly runId?: string;
+  /**
+   * Everything besides the row that decides what is written: the mapping, the config,
+   * the run's options (see {@link settingsDigest}). A change of any gives every row a new
+   * fingerprint, so nothing is trusted across it.
+   */
+  readonly digest: string;
+  /** `--verify`: every known user is checked in the back-ends, none trusted. */
+  readonly verifyAll: boolean;
+  /** The percentage of known users checked all the same in each run, chosen in turn (default 1). */
+  readonly sharePercent: number;
+  /** This run's turn in the rotation: over a hundred runs every user is checked once at 1%. */
+  readonly turn: number;
+  /** Whether the passwords of rows count: with updates a changed password must be written, so a row with one is never trusted. */
+  readonly passwordsMatter: boolean;
+  /** The users of these names the directory still has (one search), lower-cased: a user deleted since is never trusted. */
+  readonly exists: (usernames: readonly string[]) => Promise<Set<string>>;
+}
+
+/** What a check of a batch found. */
+export interface TrustCheck {
+  /** Users trusted as unchanged, by name: what oxprov last wrote for them. */
+  readonly trusted: ReadonlyMap<string, UserState>;
+  /** Users whose state was equal but that are checked all the same (their turn, or `--verify`). */
+  readonly verified: ReadonlySet<string>;
+}
+
+/**
+ * oxprov remembers what it wrote: a fingerprint of each user's desired state
+ * as last applied (oxprov_runs.user_state). A row whose fingerprint is the same
+ * again, whose user the directory still has, is trusted as unchanged: no back-end
+ * is asked for it. What changed behind oxprov's back is found by `--verify`, and by
+ * the share of every run that is checked in turn.
+ */
+export class UserTrust {
+  constructor(private readonly options: UserTrustOptions) {}
+
+  /** The fingerprint of a request: its values (never its password) and the run's settings. */
+  fingerprint(input: UserInput): string {
+    const { password: _p, passwordHash: _h, ...values } = input;
+    return crypto.createHash('sha256').update(this.options.digest).update('\0').update(canonical(values)).digest('base64url');
+  }
+
+  /** Whether a user is due to be checked in this run although known. */
+  due(username: string): boolean {
+    if (this.options.verifyAll) return true;
+    const slot = fnv1a(username.toLowerCase()) % 100;
+    return (slot - (this.options.turn % 100) + 100) % 100 < this.options.sharePercent;
+  }
+
+  async check(inputs: readonly UserInput[]): Promise<TrustCheck> {
+    const trusted = new Map<string, UserState>();
+    const verified = new Set<string>();
+    const eligible = inputs.filter((i) => !(this.options.passwordsMatter && (i.password !== undefined || i.passwordHash !== undefined)));
+    if (eligible.length === 0) return { trusted, verified };
+    const states = await this.options.store.userStates(eligible.map((i) => i.username));
+    const candidates: [UserInput, UserState][] = [];
+    for (const input of eligible) {
+      const state = states.get(input.username);
+      if (!state || state.fingerprint !== this.fingerprint(input)) continue;
+      if (this.due(input.username)) verified.add(input.username);
+      else candidates.push([input, state]);
+    }
+    if (candidates.length === 0) return { trusted, verified };
+    const present = await this.options.exists(candidates.map(([i]) => i.username));
+    for (const [input, state] of candidates) if (present.has(input.username.toLowerCase())) trusted.set(input.username, state);
+    return { trusted, verified };
+  }
+
+  /** Records what a batch wrote: each complete user's fingerprint and steps. */
+  async remember(written: readonly { input: UserInput; steps: Readonly<Record<string, string>> }[]): Promise<void> {
+    await this.options.store.rememberStates(written.map(({ input, steps }) => ({ username: input.username, fingerprint: this.fingerprint(input), steps, runId: this.options.runId })));
+  }
+}
+
+/**
+ * The settings of a run that decide what is written besides the row itself, as one
+ * digest: the config without its secrets, the mapping, the folder templates, the options.
+ */
+export function settingsDigest(parts: Readonly<Record<string, unknown>>): string {
+  const noSecrets = JSON.stringify(parts, (key, value: unknown) => {
+    if (/pass|secret|apikey|token/i.test(key)) return undefined;
+    // A URL's own password (postgres://oxprov:…@host) goes too.
+    return typeof value === 'string' ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1@') : value;
+  });
+  return crypto.createHash('sha256').update(noSecrets).digest('base64url');
+}
+
+/** JSON with the keys of every object sorted, sets as sorted arrays: equal values, equal text. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v instanceof Set) return [...v].map(String).sort();
+    if (v && typeof v === 'object' && !Array.isArray(v)) return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return v;
+  });
+}
+
+/** FNV-1a, 32 bits: a user's slot in the rotation of what is checked. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
