@@ -110,6 +110,10 @@ describe('links of the README and docs/', () => {
     expect(missing).toEqual([]);
   });
 
+  it('the README is a front door: a screen or three (at most 260 lines), the rest in docs/', () => {
+    expect(fs.readFileSync(path.join(root, 'README.md'), 'utf8').split('\n').length).toBeLessThanOrEqual(260);
+  });
+
   it('every file under docs/ is linked from the README', () => {
     const fromReadme = new Set(linksOf('README.md').map((l) => path.normalize(l.target.split('#')[0])));
     const missing = documents().slice(1).filter((d) => !fromReadme.has(d));

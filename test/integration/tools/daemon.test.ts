@@ -272,6 +272,11 @@ describe("the daemon with Python's xmlrpc.client", () => {
     expect(await ldapBindAs(config, u, 'pysecret')).toBe(true);
   });
 
+  it('a misspelt mandatory option through XML-RPC says which one was meant, as the command line does', async () => {
+    const answer = await pythonCall(daemon.url, 'adduser', [{ adminuser: 'mailadmin', adminpasswd: 'secret', usrname: uniqueName('typo'), password: 'Pw-12345678', surname: 'Typo', mail: 'typo@test.tux' }]);
+    expect(answer.faultString).toBe('MAP_MISSING_FIELD: missing mandatory option --username (--usrname was given: did you mean --username?)');
+  });
+
   it('numbers, flags and lists as Python passes them: setquota(quotasize=50), addgroup(members=[...]), activated=False', async () => {
     const [a, b, g] = [uniqueName('dpn'), uniqueName('dpn'), uniqueName('dpg')];
     for (const u of [a, b]) {

@@ -69,6 +69,23 @@ describe('exit codes of the tools, as docs/tools.md says', () => {
     expect(got.err).toMatch(/ADMIN_AUTH/);
   });
 
+  it('three mistakes in one adduser are three codes, each naming its option and value; nothing is made', async () => {
+    const name = nobody();
+    const got = await run('adduser', [`--username=${name}`, '--password=Pw-12345678', '--surname=X', `--mail=${name}@test.tux`, '--language=IT', '--timezone=Europe/Berln', '--disable=calender']);
+    expect(got.code).toBe(2);
+    expect(got.err).toContain('MAP_INVALID_LANGUAGE: --language: language must be one of EN, DE, FR, got "IT"');
+    expect(got.err).toContain('MAP_INVALID_TIMEZONE: --timezone: not an IANA time zone (e.g. Europe/Berlin), got "Europe/Berln"');
+    expect(got.err).toContain('MAP_INVALID_MODULE: --disable: unknown module "calender"');
+    expect((await run('showuser', [`--username=${name}`])).err).toMatch(/ADMIN_NO_SUCH_USER/);
+  });
+
+  it('showuser says what quota a user made without --quotasize gets', async () => {
+    const name = nobody();
+    expect((await run('adduser', [`--username=${name}`, '--password=Pw-12345678', '--surname=Quota', `--mail=${name}@test.tux`])).code).toBe(0);
+    const shown = await run('showuser', [`--username=${name}`]);
+    expect(shown.out).toMatch(/ldap\.quota +none set: the IMAP server's default \(the stack's Dovecot: no limit\)\n/);
+  });
+
   it('deluser of a mistyped name exits 0 but says that there was no such user', async () => {
     const name = nobody();
     const got = await run('deluser', [`--username=${name}`]);

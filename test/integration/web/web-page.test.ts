@@ -308,3 +308,57 @@ describe('the web page in a real browser, against the real stack', () => {
     });
   });
 });
+
+describe('the page\'s own texts, in a real browser', () => {
+  it('asks for no file it lacks (its icon is named, no /favicon.ico 404); an empty history says "no runs yet"', async () => {
+    await loggedIn();
+    const failed: string[] = [];
+    const onResponse = (r: { status(): number; url(): string }) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`); };
+    page.on('response', onResponse);
+    try {
+      // A load of the page, logged in: every file it asks for is there.
+      await page.reload();
+      await page.locator('#app').waitFor({ state: 'visible' });
+      const icon = await page.locator('link[rel=icon]').getAttribute('href');
+      expect((await fetch(new URL(icon!, ui))).status).toBe(200);
+      expect(failed).toEqual([]);
+    } finally {
+      page.off('response', onResponse);
+    }
+    // No run at all, of the page or the command line: the table says so instead of staying empty.
+    await page.route('**/ui/api/runs', (route) => route.fulfill({ json: { runs: [], elsewhere: [] } }));
+    try {
+      await page.locator('#history-refresh').click();
+      await expect.poll(() => page.locator('#history-table tbody').textContent()).toBe('no runs yet');
+    } finally {
+      await page.unroute('**/ui/api/runs');
+    }
+  });
+
+  it('follows a run: says what a run still opening does, counts mailboxes on demand, and guesses no time once every row is done', async () => {
+    await loggedIn();
+    const base = { id: 'shown', kind: 'import', mode: 'import', file: 'many.csv', status: 'running', createdAt: new Date().toISOString(), ownerName: 'mailadmin', messages: [], credentials: 'none', files: [] };
+    const zero = { created: 0, updated: 0, exists: 0, failed: 0, skipped: 0, 'on demand': 0 };
+    let progress: unknown = null;
+    await page.route('**/ui/api/runs/shown', (route) => route.fulfill({ json: { run: base, progress } }));
+    try {
+      const text = async () => {
+        await page.evaluate("openRun('shown')");
+        return page.locator('#progress-text').textContent();
+      };
+      // Opening the back-ends and reading the file: said, not "working…".
+      expect(await text()).toBe('opening the back-ends and reading the file…');
+      // The mailboxes the server makes at the first login are counted as such, not as imap 0.
+      progress = { rowsDone: 40, rowsTotal: 100, totalIsExact: false, rate: 20, etaSeconds: 3, state: 'running', rows: { rejected: 0, failed: 0 },
+        backends: { ldap: { ...zero, created: 40 }, sql: { ...zero, created: 40 }, groupware: { ...zero, created: 40 }, imap: { ...zero, 'on demand': 40 } } };
+      expect(await text()).toBe('40 of about 100 rows, 20 rows/s, about 3 s left; ldap 40, sql 40, groupware 40, imap 0 (+40 on demand); 0 rejected, 0 failed');
+      // Every row done (the summary not yet written): no time left is guessed.
+      progress = { ...(progress as object), rowsDone: 100, totalIsExact: true, etaSeconds: 1 };
+      expect(await text()).toBe('100 of 100 rows, 20 rows/s; ldap 40, sql 40, groupware 40, imap 0 (+40 on demand); 0 rejected, 0 failed');
+    } finally {
+      // The page polls a running run: its timer (the page's own `state`) is stopped.
+      await page.evaluate('clearTimeout(state.timer)');
+      await page.unroute('**/ui/api/runs/shown');
+    }
+  });
+});

@@ -61,6 +61,17 @@ describe('the layers of src/', () => {
     expect(bad).toEqual([]);
   });
 
+  it('has one HTTP server: only src/daemon/daemon-server.ts makes a server or a fastify application', () => {
+    const makers = files(root).filter((f) => /\b(createServer|Fastify)\(/.test(fs.readFileSync(f, 'utf8'))).map((f) => path.relative(root, f));
+    expect(makers).toEqual(['daemon/daemon-server.ts']);
+  });
+
+  it('keeps the daemon\'s fault table out of the XML-RPC codec: src/xmlrpc/ gives no domain error code a fault number', () => {
+    const domain = /\b(ADMIN|CFG|STACK|CSV|MAP|LDAP|SQL|IMAP|MAIL|SYNC|REPORT|WEB)_[A-Z_]+\s*:\s*-?\d+/;
+    const named = files(path.join(root, 'xmlrpc')).filter((f) => domain.test(fs.readFileSync(f, 'utf8'))).map((f) => path.relative(root, f));
+    expect(named).toEqual([]);
+  });
+
   it('keeps the drivers of the back-ends inside src/provision/', () => {
     const bad = imports.filter(({ file, spec }) => DRIVERS.includes(spec) && layerOf(file) !== 'provision').map(({ file, spec }) => `${path.relative(root, file)} -> ${spec}`);
     expect(bad).toEqual([]);
