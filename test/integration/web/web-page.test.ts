@@ -335,6 +335,25 @@ describe('the page\'s own texts, in a real browser', () => {
     }
   });
 
+  it('a summary of mailboxes the server makes at the first login counts them "on demand", not as imap 0', async () => {
+    await loggedIn();
+    const zero = { created: 0, updated: 0, exists: 0, failed: 0, skipped: 0, 'on demand': 0 };
+    const summary = { file: 'many.csv', dryRun: false, startedAt: new Date().toISOString(), seconds: 2, rowsPerSecond: 20, errors: {}, reportDir: 'x',
+      rows: { read: 40, created: 40, updated: 0, exists: 0, valid: 0, failed: 0, rejected: 0 },
+      backends: { ldap: { ...zero, created: 40 }, sql: { ...zero, created: 40 }, groupware: { ...zero, created: 40 }, imap: { ...zero, 'on demand': 40 } } };
+    const run = { id: 'ondemand', kind: 'import', mode: 'import', file: 'many.csv', status: 'done', createdAt: new Date().toISOString(), ownerName: 'mailadmin', messages: [], credentials: 'none', files: [], summary };
+    await page.route('**/ui/api/runs/ondemand', (route) => route.fulfill({ json: { run, progress: null } }));
+    await page.route('**/ui/api/runs/ondemand/**', (route) => route.fulfill({ json: { items: [], total: 0, page: 1, pages: 1, codes: {}, actions: {} } }));
+    try {
+      await page.evaluate("openRun('ondemand')");
+      await expect.poll(async () => (await cells('#backends')).find((r) => r[0] === 'imap')).toEqual(['imap', '0', '0', '0', '0', '0', '40']);
+      expect(await page.locator('#backends thead').textContent()).toContain('on demand');
+    } finally {
+      await page.unroute('**/ui/api/runs/ondemand/**');
+      await page.unroute('**/ui/api/runs/ondemand');
+    }
+  });
+
   it('follows a run: says what a run still opening does, counts mailboxes on demand, and guesses no time once every row is done', async () => {
     await loggedIn();
     const base = { id: 'shown', kind: 'import', mode: 'import', file: 'many.csv', status: 'running', createdAt: new Date().toISOString(), ownerName: 'mailadmin', messages: [], credentials: 'none', files: [] };
