@@ -20,6 +20,8 @@ const FLUSH_AT = 1000;
 /** A row's outcome as the ledger records it (a subset of an import's or a sync's outcome). */
 export interface LedgerOutcome extends Pick<LedgerRow, 'item' | 'line' | 'key' | 'username' | 'action' | 'status'> {
   readonly steps?: Readonly<Record<string, string | undefined>>;
+  /** A planned change's payload for its apply (a sync's plan lives in the ledger). */
+  readonly plan?: unknown;
   readonly errors?: readonly { code: ErrorCode; field?: string; value?: string; message: string }[];
   readonly notes?: readonly string[];
 }
@@ -105,7 +107,7 @@ export class RunRecorder {
       item: o.item, line: o.line, key: o.key, username: o.username, action: o.action, status: o.status, steps,
       errorCode: e.length ? e.map((x) => x.code).join('|') : undefined, field: e.map((x) => x.field).filter(Boolean).join('|') || undefined,
       value: e.map((x) => x.value).filter((v) => v !== undefined).join('|') || undefined, message: e.length ? e.map((x) => x.message).join(' | ') : undefined,
-      notes: o.notes?.length ? o.notes.join(' | ') : undefined,
+      notes: o.notes?.length ? o.notes.join(' | ') : undefined, plan: o.plan,
     });
     if (this.buffer.length >= FLUSH_AT) void this.flush().catch(() => {});
   }
@@ -141,6 +143,28 @@ export class RunRecorder {
   /** Every ledger row, in source order, a page at a time (exports). */
   rows(): AsyncIterable<readonly LedgerRow[]> {
     return this.store.ledger(this.id);
+  }
+
+  /** Seals a secret to the run's key (a row's own password kept in a planned change). @throws CFG_INVALID without a key. */
+  seal(secret: string): string {
+    if (!this.sealer) throw new OxprovError('CFG_INVALID', `run ${this.id} has no key to seal its secrets with`);
+    return this.sealer.seal(secret);
+  }
+
+  /** The planned rows of the run with these actions, a page at a time (a sync's apply reads its plan back). */
+  planned(actions: readonly string[]): AsyncIterable<readonly LedgerRow[]> {
+    return this.store.planned(this.id, actions);
+  }
+
+  /** Forgets what the run planned and never sent: a resumed sync plans again against what is there now. */
+  async dropPlanned(): Promise<number> {
+    await this.flush();
+    return this.retry(() => this.store.dropPlanned(this.id));
+  }
+
+  /** How many ledger rows have each status. */
+  statusCounts(): Promise<Record<string, number>> {
+    return this.retry(() => this.store.statusCounts(this.id));
   }
 
   /** Opens a sealed password of this run (undefined without the run's key). */

@@ -55,10 +55,12 @@ export interface Directory {
    */
   listUsers(pattern: string, limit: number): Promise<{ users: DirectoryUser[]; more: boolean }>;
   /**
-   * Every user a sync feed manages (paged): one read for a whole plan, with the attributes a plan
-   * compares (names, addresses, language, time zone, country, quota, state) and `extraAttributes`.
+   * The users a sync feed manages, with the attributes a plan compares (names, addresses, language,
+   * time zone, country, quota, state) and `extraAttributes`: every one (paged), or those of `keys`.
    */
-  listFeed(feed: string, extraAttributes?: readonly string[]): Promise<DirectoryUser[]>;
+  listFeed(feed: string, extraAttributes?: readonly string[], keys?: readonly string[]): Promise<DirectoryUser[]>;
+  /** Every user a sync feed manages, a page at a time (a plan's leavers, in flat memory). */
+  feedPages(feed: string, extraAttributes?: readonly string[]): AsyncIterable<DirectoryUser[]>;
   /** Makes an existing user one of a feed's, with the person's key (a first sync over users made by an import). */
   manage(user: DirectoryUser, feed: string, key: string): Promise<void>;
   /** What {@link manage} writes, without writing it (a sync's plan shows exactly this). */

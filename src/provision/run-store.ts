@@ -48,6 +48,8 @@ export interface LedgerRow {
   readonly notes?: string;
   /** A generated password, sealed to the run's key (see src/ledger/seal.ts). */
   readonly sealedPassword?: string;
+  /** A sync's planned change: what its apply needs (src/sync/plan-payload.ts), kept until it has an outcome. */
+  readonly plan?: unknown;
 }
 
 /** What oxprov last wrote for a user (migrations/004_user_state.sql). */
@@ -89,6 +91,10 @@ export interface RunStore {
   statusCounts(runId: string): Promise<Record<string, number>>;
   /** Every ledger row of a run, in the order of the source (rows without a line last), a page at a time. */
   ledger(runId: string, pageSize?: number): AsyncIterable<readonly LedgerRow[]>;
+  /** The planned rows of a run with these actions (status `planned`), in source order, a page at a time. */
+  planned(runId: string, actions: readonly string[], pageSize?: number): AsyncIterable<readonly LedgerRow[]>;
+  /** Forgets the changes a run planned and never sent (a resumed sync plans again); how many. */
+  dropPlanned(runId: string): Promise<number>;
   /** How many runs of this kind were recorded before (the turn of a run in the rotation of what is verified). */
   countRuns(kind: RunKind): Promise<number>;
   /** What oxprov last wrote for these users, in one read: name → state. */

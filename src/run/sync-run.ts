@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { describeError, OxprovError } from '../errors.js';
 import { openCsv } from '../import/read-csv.js';
-import { isRowError, type RowSource } from '../import/source.js';
+import { isRowError, type RowSource, type SourceRow } from '../import/source.js';
 import { directoryColumns, DN_COLUMN } from '../import/directory-mapping.js';
 import { openDirectory } from '../import/read-directory.js';
 import type { Config } from '../config/config.js';
@@ -14,15 +14,16 @@ import { fieldByName } from '../mapping/fields.js';
 import type { UserInput } from '../model/user-spec.js';
 import type { DirectoryUser } from '../service/user-service.js';
 import { openRunStore, openServices, type RunStore, type Services } from '../service/open-services.js';
-import { currentUser, RunRecorder, type LedgerState } from '../ledger/run-recorder.js';
+import { currentUser, RunRecorder } from '../ledger/run-recorder.js';
 import { RunMessages } from './run-messages.js';
 import { withRetry } from '../service/retry.js';
 import { changeText } from '../model/attribute-change.js';
-import { applyPlan, itemOfEntry } from '../sync/apply-plan.js';
-import { renderPlan, writePlanFiles, writePlanLdif, type PlanSummary } from '../sync/plan-files.js';
+import { itemOfEntry, PlanApplier } from '../sync/apply-plan.js';
+import { PlanFileWriter, renderPlan, type PlanSummary } from '../sync/plan-files.js';
+import { fromPayload, toPayload } from '../sync/plan-payload.js';
 import { defaultMaxDisable, normalizeSyncOptions, SYNC_RUN_FILE, syncRecord, type SyncOptions, type SyncOptionsInput } from '../sync/sync-options.js';
 import { completePlan } from '../sync/plan-changes.js';
-import { attribute, isDisabledLeaver, planCounts, planSync, type PlanEntry, type PlanRow } from '../sync/sync-plan.js';
+import { attribute, isDisabledLeaver, planLeavers, planRows, type planCounts, type PlanEntry, type PlanRow, type SyncAction } from '../sync/sync-plan.js';
 import { STYLE_ATTRIBUTE } from '../templates/dovecot-folders.js';
 
 export interface SyncRun {
@@ -38,17 +39,27 @@ export interface SyncRun {
   messages: readonly string[];
 }
 
+/** Rows planned at once: one look-up per back-end each. */
+const CHUNK = 1000;
+/** The entries a run hands back to its door (plan.json has every one): the first that are not unchanged. */
+const KEPT = 2000;
+
 /**
- * `oxprov sync FILE`: the file is the desired state of its feed. Reads the feed's
- * current state in bulk, writes the plan (plan.json, plan.csv, plan.ldif), and
- * unless `--plan-only` applies it through the user service, leavers last, when the
- * plan passes the leaver threshold.
+ * `oxprov sync FILE`: the file is the desired state of its feed. Plans a part of
+ * the file at a time (its people's entries, groupware rows and folders read in bulk
+ * by key), then the leavers from a paged read of the feed, and writes the plan as
+ * it goes into the run's ledger and plan.json, plan.csv, plan.ldif: memory stays
+ * flat as the feed grows. Unless `--plan-only`, and when the plan passes the leaver
+ * threshold, applies the plan read back from the ledger through the user service,
+ * leavers last.
  */
 export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }, door: { door?: string; startedBy?: string } = {}): Promise<SyncRun> {
   let services: Services | undefined;
   let lock: { release(): Promise<void> } | undefined;
   let runs: RunStore | undefined;
   let recorder: RunRecorder | undefined;
+  let writer: PlanFileWriter | undefined;
+  let applier: PlanApplier | undefined;
   let finished = false;
   const log = new RunMessages(io.stderr, 'oxprov sync: ');
   const say = (text: string) => log.say(text);
@@ -62,93 +73,79 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
     runs = await openRunStore(config);
     const reportDir = path.resolve(options.reportDir);
     const ledgerRetry = <T>(work: () => Promise<T>) => withRetry(work, { outageMs: options.outageMs });
-    let resumed: LedgerState | undefined;
+    let resumed = false;
     if (options.resume) {
       const stopped = await runs.byReportDir(reportDir);
       if (!stopped) throw new OxprovError('CFG_INVALID', `no run of oxprov's records wrote to ${options.reportDir}: it cannot be resumed`, { field: '--resume' });
       recorder = await RunRecorder.resume(runs, stopped, { retry: ledgerRetry });
-      resumed = await recorder.state();
-      say(`resuming run ${recorder.id} (${options.reportDir}): ${resumed.done.size} entries recorded, ${resumed.started.size} to check and finish`);
+      // What it planned and never sent is planned again, against what is there now.
+      await recorder.dropPlanned();
+      const counts = await recorder.statusCounts();
+      const open = (counts.started ?? 0) + (counts.failed ?? 0);
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      say(`resuming run ${recorder.id} (${options.reportDir}): ${total - open} entries recorded, ${open} to check and finish`);
+      resumed = true;
     } else {
       const record = syncRecord(input);
       recorder = await RunRecorder.start(runs, {
         kind: 'sync', mode: options.planOnly ? 'plan' : 'run', door: door.door ?? 'cli', startedBy: door.startedBy ?? currentUser(),
         source: options.directory ? { directory: options.file, base: options.directory.base } : { file: path.resolve(options.file), mapping: options.mapping && path.resolve(options.mapping) },
-        options: { ...record, feed: options.feed, key: options.key }, reportDir, passwords: !options.planOnly && options.generatePasswords,
+        // A run that applies keeps its plan's secrets (a row's own password) sealed to its key.
+        options: { ...record, feed: options.feed, key: options.key }, reportDir, passwords: !options.planOnly,
       }, { retry: ledgerRetry });
       if (!options.planOnly) {
         fs.mkdirSync(options.reportDir, { recursive: true, mode: 0o700 });
         fs.writeFileSync(path.join(options.reportDir, SYNC_RUN_FILE), `${JSON.stringify({ ...record, runId: recorder.id }, null, 2)}\n`, { mode: 0o600 });
       }
     }
-    const { rows: read, keyTarget, mapper } = await readRows(options, services, config);
-    // The file's own directory attributes are compared too.
-    const extra = new Set<string>();
-    for (const r of read) {
-      for (const name of Object.keys(r.prepared?.first.spec.attributes ?? {})) extra.add(name);
-      for (const name of r.prepared?.emptyAttributes ?? []) extra.add(name);
-    }
-    // A mailbox's folders follow its entry's style.
-    if (options.checkMail) extra.add(STYLE_ATTRIBUTE);
-    const feedUsers = await services.users.feedUsers(options.feed, [...extra]);
-    const byKey = new Map<string, DirectoryUser>();
-    for (const u of feedUsers) {
-      const key = attribute(u, 'oxprovKey')[0];
-      if (key !== undefined) byKey.set(key.toLowerCase(), u);
-    }
-    const rows = await decideNames(read, mapper, byKey, services);
-    // One read of the feed's groupware rows: what an earlier run left undone is finished.
-    const sqlRows = await services.users.findRows(feedUsers.map((u) => u.username));
-    const folderCounts = await services.users.folderCounts(feedUsers.map((u) => u.username));
-    const folders = { counts: folderCounts, expected: (language: string) => services!.templates.groupware.foldersFor(language).length };
-    const mail = options.checkMail ? await checkMailboxes(read, byKey, services, say) : undefined;
+    const rec = recorder;
     const today = new Date().toISOString().slice(0, 10);
-    const classified = planSync(rows, { feed: options.feed, byKey, rows: sqlRows, folders, mail, today, deleteAfterDays: options.deleteLeaversAfter, generatePasswords: options.generatePasswords, peopleDn: config.ldap.peopleDn });
-    const entries = await completePlan(classified, services.users, { feed: options.feed, today, createGroups: options.createGroups, spread: options.spread, generatePasswords: options.generatePasswords });
-
-    const counts = planCounts(entries);
-    const maxDisable = options.maxDisable ?? defaultMaxDisable(feedUsers.length);
-    // Leavers of this file; a leaver disabled again (a repair) is not a new one.
-    const leavers = entries.filter((e) => e.action === 'disable' && !e.repair).length;
-    const summary: PlanSummary = {
-      feed: options.feed, key: keyTarget, file: options.file, counts, deletions: entries.filter((e) => e.action === 'delete').length,
-      maxDisable, blocked: leavers > maxDisable,
-    };
-    // The plan in the ledger: one row per person and change, before anything is written.
-    for (const e of entries) recorder.done({ item: itemOfEntry(e), line: e.line, key: e.key || undefined, username: e.username || undefined, action: e.action, status: e.action === 'rejected' ? 'rejected' : 'planned', errors: e.errors, notes: [...e.changes.map(changeText), ...e.notes] });
+    writer = new PlanFileWriter(options.reportDir, { ldif: options.emitLdif, names: config.ldap.attributes });
+    // Rejected and unchanged people are reported as they are planned; the rest is applied from the ledger.
+    if (!options.planOnly) applier = new PlanApplier(services, options, today, { started: (rows) => rec.started(rows), done: (o) => rec.done(o), flush: () => rec.flush() });
+    const plan = await makePlan(options, services, config, rec, writer, applier, today, say);
+    const { counts, feedCount } = plan;
+    const maxDisable = options.maxDisable ?? defaultMaxDisable(feedCount);
+    const summary: PlanSummary = { feed: options.feed, key: plan.keyTarget, file: options.file, counts, deletions: plan.deletions, maxDisable, blocked: plan.leavers > maxDisable };
     await recorder.flush();
-    writePlanFiles(options.reportDir, summary, entries);
-    if (options.emitLdif) writePlanLdif(options.reportDir, entries, config.ldap.attributes);
-    io.stdout.write(renderPlan(summary, entries));
+    writer.close(summary);
+    writer = undefined;
+    io.stdout.write(renderPlan(summary, plan.kept, plan.changed));
     io.stdout.write(`  plan        ${path.join(options.reportDir, 'plan.json')}, plan.csv${options.emitLdif ? ', plan.ldif' : ''}\n`);
     if (summary.blocked) {
       // A truncated or empty export must never disable a company.
-      const message = `SYNC_TOO_MANY_LEAVERS: the plan disables ${leavers} users of feed ${options.feed}, more than ${maxDisable} (${feedUsers.length} users in the feed); nothing was changed. If they really left, run again with --max-disable ${leavers}`;
+      const message = `SYNC_TOO_MANY_LEAVERS: the plan disables ${plan.leavers} users of feed ${options.feed}, more than ${maxDisable} (${feedCount} users in the feed); nothing was changed. If they really left, run again with --max-disable ${plan.leavers}`;
       say(message);
+      applier?.close();
+      applier = undefined;
+      fs.rmSync(path.join(options.reportDir, 'report.csv'), { force: true });
       await recorder.finish('blocked', counts, message);
       finished = true;
-      return { exitCode: 2, summary, entries, messages: log.list };
+      return { exitCode: 2, summary, entries: plan.kept, messages: log.list };
     }
-    if (options.planOnly) {
+    if (options.planOnly || !applier) {
       await recorder.finish('done', counts);
       finished = true;
-      return { exitCode: counts.rejected > 0 ? 1 : 0, summary, entries, messages: log.list };
+      return { exitCode: counts.rejected > 0 ? 1 : 0, summary, entries: plan.kept, messages: log.list };
     }
 
-    const rec = recorder;
-    const done = await applyPlan(entries, services, options, today, {
-      started: (rows) => rec.started(rows), done: (o) => rec.done(o), flush: () => rec.flush(), passwords: resumed?.passwords,
-    });
+    await applyFromLedger(rec, services, applier, resumed);
+    const done = applier.close();
+    applier = undefined;
     await recorder.finish((done.statuses.failed ?? 0) > 0 ? 'failed' : 'done', done.statuses);
     finished = true;
     fs.writeFileSync(path.join(options.reportDir, 'summary.json'), `${JSON.stringify({ ...summary, applied: done.statuses }, null, 2)}\n`, { mode: 0o600 });
     io.stdout.write(`applied: ${Object.entries(done.statuses).map(([s, n]) => `${s} ${n}`).join(', ') || 'nothing'}\n  report      ${path.join(options.reportDir, 'report.csv')}\n`);
     if (done.credentials) io.stdout.write(`  passwords   ${done.credentials} (mode 0600)\n`);
-    return { exitCode: (done.statuses.failed ?? 0) + counts.rejected > 0 ? 1 : 0, summary, entries, applied: done.statuses, credentialsFile: done.credentials, messages: log.list };
+    return { exitCode: (done.statuses.failed ?? 0) + counts.rejected > 0 ? 1 : 0, summary, entries: plan.kept, applied: done.statuses, credentialsFile: done.credentials, messages: log.list };
   } catch (err) {
     say(`${err instanceof OxprovError ? `${err.code}: ` : ''}${describeError(err)}`);
     return { exitCode: 2, messages: log.list };
   } finally {
+    writer?.abort();
+    try {
+      applier?.close();
+    } catch { /* closed */ }
     if (recorder && !finished) await recorder.finish('failed', {}).catch(() => {});
     await runs?.close();
     await lock?.release();
@@ -156,24 +153,173 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
   }
 }
 
+interface MadePlan {
+  readonly counts: ReturnType<typeof planCounts>;
+  readonly deletions: number;
+  /** Leavers of this file; a leaver disabled again (a repair) is not a new one. */
+  readonly leavers: number;
+  readonly feedCount: number;
+  readonly keyTarget: string;
+  /** The first entries that are not unchanged, and how many there are. */
+  readonly kept: PlanEntry[];
+  readonly changed: number;
+}
+
 /**
- * `--check-mail`: the mailbox of every known, enabled person of the file listed
- * (one session each), and the folders it lacks; what it found is said.
+ * The plan, a part of the file at a time, then the leavers: each part's entries go
+ * into the ledger (with what their apply needs), the plan's files and, for a run that
+ * applies, the report (rejected and unchanged people), and are then let go.
  */
-async function checkMailboxes(read: readonly ReadRow[], byKey: ReadonlyMap<string, DirectoryUser>, services: Services, say: (text: string) => void): Promise<Map<string, readonly string[]>> {
+async function makePlan(options: SyncOptions, services: Services, config: Readonly<Config>, recorder: RunRecorder, writer: PlanFileWriter, applier: PlanApplier | undefined,
+  today: string, say: (text: string) => void): Promise<MadePlan> {
+  const counts = { create: 0, update: 0, disable: 0, enable: 0, unchanged: 0, rejected: 0 };
+  let deletions = 0;
+  let leavers = 0;
+  let changed = 0;
+  const kept: PlanEntry[] = [];
+  const mailChecked = { listed: 0, lacking: 0, onDemand: 0 };
+  const completeOptions = { feed: options.feed, today, createGroups: options.createGroups, spread: options.spread, generatePasswords: options.generatePasswords };
+  const record = (entries: readonly PlanEntry[]) => {
+    for (const e of entries) {
+      if (e.action === 'delete') deletions++;
+      else counts[e.action]++;
+      if (e.action === 'disable' && !e.repair) leavers++;
+      if (e.action !== 'unchanged') {
+        changed++;
+        if (kept.length < KEPT) kept.push(e);
+      }
+      const settled = e.action === 'rejected' || e.action === 'unchanged';
+      // A run that applies reports what is settled now; the rest is planned, with what its apply needs.
+      if (applier && settled) continue;
+      recorder.done({
+        item: itemOfEntry(e), line: e.line, key: e.key || undefined, username: e.username || undefined, action: e.action,
+        status: e.action === 'rejected' ? 'rejected' : 'planned', errors: e.errors, notes: [...e.changes.map(changeText), ...e.notes],
+        plan: applier && !settled ? toPayload(e, (secret) => recorder.seal(secret)) : undefined,
+      });
+    }
+    applier?.settled(entries);
+    writer.add(entries);
+  };
+
+  const feed = await openFeed(options, services, config);
+  const seen = new Set<string>();
+  try {
+    for await (const chunk of feed.chunks()) {
+      for (const r of chunk) if (r.key !== undefined) seen.add(r.key.toLowerCase());
+      // The file's own directory attributes are compared too; a mailbox's folders follow its entry's style.
+      const extra = new Set<string>();
+      for (const r of chunk) {
+        for (const name of Object.keys(r.prepared?.first.spec.attributes ?? {})) extra.add(name);
+        for (const name of r.prepared?.emptyAttributes ?? []) extra.add(name);
+      }
+      if (options.checkMail) extra.add(STYLE_ATTRIBUTE);
+      const keys = chunk.flatMap((r) => (r.key !== undefined && r.prepared ? [r.key] : []));
+      const known = keys.length ? await services.users.feedUsers(options.feed, [...extra], keys) : [];
+      const byKey = new Map<string, DirectoryUser>();
+      for (const u of known) {
+        const key = attribute(u, 'oxprovKey')[0];
+        if (key !== undefined) byKey.set(key.toLowerCase(), u);
+      }
+      const rows = await decideNames(chunk, feed.mapper, byKey, services);
+      // The groupware rows and folders of the part's people: what an earlier run left undone is finished.
+      const names = known.map((u) => u.username);
+      const sqlRows = await services.users.findRows(names);
+      const folders = { counts: await services.users.folderCounts(names), expected: (language: string) => services.templates.groupware.foldersFor(language).length };
+      const mail = options.checkMail ? await checkMailboxes(chunk, byKey, services, mailChecked) : undefined;
+      const ctx = { feed: options.feed, byKey, rows: sqlRows, folders, mail, today, deleteAfterDays: options.deleteLeaversAfter, generatePasswords: options.generatePasswords, peopleDn: config.ldap.peopleDn };
+      record(await completePlan(planRows(rows, ctx), services.users, completeOptions));
+    }
+  } finally {
+    await feed.close();
+  }
+  if (options.checkMail) {
+    say(`--check-mail: listed the mailboxes of ${mailChecked.listed} users, ${mailChecked.lacking} lack folders${mailChecked.onDemand ? `; ${mailChecked.onDemand} users are on a server that makes their folders at the first login, not listed` : ''}`);
+  }
+
+  // Leavers: the feed's users whose key the file lacks, from a paged read of the feed.
+  let feedCount = 0;
+  for await (const page of services.users.feedPages(options.feed)) {
+    feedCount += page.length;
+    const gone = page.filter((u) => {
+      const key = attribute(u, 'oxprovKey')[0];
+      return key !== undefined && !seen.has(key.toLowerCase());
+    });
+    if (gone.length === 0) continue;
+    const sqlRows = await services.users.findRows(gone.map((u) => u.username));
+    const ctx = { feed: options.feed, byKey: new Map<string, DirectoryUser>(), rows: sqlRows, today, deleteAfterDays: options.deleteLeaversAfter, peopleDn: config.ldap.peopleDn };
+    record(await completePlan(planLeavers(gone, ctx), services.users, completeOptions));
+  }
+  return { counts, deletions, leavers, feedCount, keyTarget: feed.keyTarget, kept, changed };
+}
+
+/** The order of an apply: new people, then changed people and returners, then leavers. */
+const APPLY_ORDER: readonly (readonly SyncAction[])[] = [['create'], ['update', 'enable'], ['disable', 'delete']];
+
+/**
+ * Applies the plan the ledger holds, a page at a time: each page's users are read
+ * again (as they are now), its secrets opened with the run's key. A resumed run
+ * then gives the users a stopped run created the password it generated for them,
+ * when it works (credentials.csv).
+ */
+async function applyFromLedger(recorder: RunRecorder, services: Services, applier: PlanApplier, resumed: boolean): Promise<void> {
+  const open = (sealed: string) => recorder.open(sealed);
+  for (const actions of APPLY_ORDER) {
+    for await (const page of recorder.planned(actions)) {
+      const existing = page.filter((r) => r.action !== 'create' && r.username).map((r) => r.username!);
+      const found = existing.length ? await services.users.findUsers(existing) : new Map<string, DirectoryUser>();
+      const entries: PlanEntry[] = [];
+      const kept = new Map<string, string>();
+      for (const r of page) {
+        const e = fromPayload(r, open, found.get(r.username?.toLowerCase() ?? ''));
+        if (e.action !== 'create' && !e.entry) {
+          // Gone since the plan was made: nothing to change.
+          const gone = new OxprovError('LDAP_NO_SUCH_OBJECT', `${e.username} is no longer in the directory (deleted after the plan was made)`, { field: 'username', value: e.username });
+          applier.settled([{ ...e, action: 'rejected', errors: [gone] }]);
+          continue;
+        }
+        const pw = recorder.open(r.sealedPassword);
+        if (pw !== undefined) kept.set(r.item, pw);
+        entries.push(e);
+      }
+      if (actions[0] === 'create') await applier.creates(entries, kept);
+      else if (actions[0] === 'update') await applier.changes(entries);
+      else await applier.leavers(entries);
+    }
+  }
+  if (!resumed) return;
+  // Users a stopped run created whose outcome it could not record: the password its ledger holds is theirs if it works.
+  for await (const page of recorder.rows()) {
+    const open = page.filter((r) => r.sealedPassword !== undefined && r.status !== 'created' && r.username);
+    if (open.length === 0) continue;
+    const users = await services.users.findUsers(open.map((r) => r.username!));
+    for (const r of open) {
+      const pw = recorder.open(r.sealedPassword);
+      const u = users.get(r.username!.toLowerCase());
+      if (pw === undefined || !u || !(await services.users.hasPassword(u.username, pw).catch(() => false))) continue;
+      applier.credit(u.username, pw, attribute(u, 'mail')[0] ?? '', [attribute(u, 'givenName')[0], attribute(u, 'sn')[0]].filter(Boolean).join(' '));
+    }
+  }
+}
+
+/**
+ * `--check-mail`: the mailbox of every known, enabled person of a part of the file
+ * listed (one session each), and the folders it lacks; counted in `stats`.
+ */
+async function checkMailboxes(read: readonly ReadRow[], byKey: ReadonlyMap<string, DirectoryUser>, services: Services, stats: { listed: number; lacking: number; onDemand: number }): Promise<Map<string, readonly string[]>> {
   const users = read.flatMap((r) => {
     const u = r.key !== undefined && r.prepared && !r.errors.length ? byKey.get(r.key.toLowerCase()) : undefined;
     return u && !isDisabledLeaver(u) ? [u] : [];
   });
   const gaps = await services.users.mailboxGaps(users);
   const missing = new Map<string, readonly string[]>();
-  let onDemand = 0;
   for (const [name, gap] of gaps) {
-    if (gap === 'on demand') onDemand++;
-    else if (gap.length) missing.set(name, gap);
+    if (gap === 'on demand') stats.onDemand++;
+    else {
+      stats.listed++;
+      if (gap.length) missing.set(name, gap);
+    }
   }
-  const checked = gaps.size - onDemand;
-  say(`--check-mail: listed the mailboxes of ${checked} users, ${missing.size} lack folders${onDemand ? `; ${onDemand} users are on a server that makes their folders at the first login, not listed` : ''}`);
+  stats.lacking += missing.size;
   return missing;
 }
 
@@ -188,8 +334,17 @@ interface ReadRow {
   readonly passwordHash?: string;
 }
 
-/** Every row of the file, checked, with its key. The plan needs the whole desired state, so it is read whole. */
-async function readRows(options: SyncOptions, services: Services, config: Readonly<Config>): Promise<{ rows: ReadRow[]; keyTarget: string; mapper: RowMapper }> {
+/** The feed being read: its rows checked but for their names, with their keys, a part at a time. */
+interface OpenFeed {
+  readonly mapper: RowMapper;
+  /** The field or attribute the key is. */
+  readonly keyTarget: string;
+  chunks(): AsyncIterable<ReadRow[]>;
+  close(): Promise<void>;
+}
+
+/** Opens the file (or the directory) of a sync: its header checked, its key known. */
+async function openFeed(options: SyncOptions, services: Services, config: Readonly<Config>): Promise<OpenFeed> {
   const fileMapping = options.mapping ? parseMapping(readText(options.mapping)) : undefined;
   const fromDirectory = options.directory ? directoryColumns(fileMapping) : undefined;
   const mapping = fromDirectory?.mapping ?? fileMapping;
@@ -210,37 +365,48 @@ async function readRows(options: SyncOptions, services: Services, config: Readon
     const attr = field === undefined ? schema.attribute(options.key)?.name : undefined;
     if (field === undefined && attr === undefined) throw new OxprovError('CFG_INVALID', `--key ${options.key} is neither a field nor an attribute of the directory`, { field: '--key' });
     const keyOf = (spec: Partial<UserInput>): string | undefined => (field !== undefined ? (spec as unknown as Record<string, unknown>)[field] as string | undefined : spec.attributes?.[attr!]?.[0]);
-    const rows: ReadRow[] = [];
+    // Keys of the file so far (lower-cased → line): a key twice is refused; a key the file lacks is a leaver.
     const seenKeys = new Map<string, number>();
-    for await (const row of source.rows) {
-      if (isRowError(row)) {
-        rows.push({ line: row.line, errors: [row.error] });
-        continue;
-      }
+    const read = (row: SourceRow): ReadRow => {
+      if (isRowError(row)) return { line: row.line, errors: [row.error] };
       const prepared = mapper.prepare(row.record, row.line);
       const extra = { dn: options.directory?.inPlace ? row.record[DN_COLUMN] : undefined, passwordHash: row.passwordHash };
       if (prepared.first.issues.length) {
-        rows.push({ line: row.line, prepared, errors: [], ...extra });
-        continue;
+        // Refused, but still the person of its key: a mistake in one cell never makes them a leaver.
+        const key = keyOf(prepared.first.spec) || undefined;
+        return { line: row.line, key, prepared, errors: [], ...extra };
       }
       const key = keyOf(prepared.first.spec);
       if (key === undefined || key === '') {
         const e = new OxprovError('MAP_MISSING_KEY', `line ${row.line}: the key ${options.key} is empty: the row names no person`, { line: row.line, field: options.key });
-        rows.push({ line: row.line, errors: [e] });
-        continue;
+        return { line: row.line, errors: [e] };
       }
       const first = seenKeys.get(key.toLowerCase());
       if (first !== undefined) {
         const e = new OxprovError('MAP_DUPLICATE_KEY', `line ${row.line}: key ${key} is already used on line ${first}`, { line: row.line, field: 'key', value: key });
-        rows.push({ line: row.line, key, errors: [e] });
-        continue;
+        return { line: row.line, key, errors: [e] };
       }
       seenKeys.set(key.toLowerCase(), row.line);
-      rows.push({ line: row.line, key, prepared, errors: [], ...extra });
-    }
-    return { rows, keyTarget: field ?? attr!, mapper };
-  } finally {
+      return { line: row.line, key, prepared, errors: [], ...extra };
+    };
+    return {
+      mapper, keyTarget: field ?? attr!,
+      async *chunks() {
+        let chunk: ReadRow[] = [];
+        for await (const row of source.rows) {
+          chunk.push(read(row));
+          if (chunk.length >= CHUNK) {
+            yield chunk;
+            chunk = [];
+          }
+        }
+        if (chunk.length) yield chunk;
+      },
+      close: () => source.close(),
+    };
+  } catch (err) {
     await source.close();
+    throw err;
   }
 }
 

@@ -301,9 +301,14 @@ export class UserService {
     return { users: r.users.map((u) => ({ username: u.username, mail: first(u, 'mail'), enabled: first(u, 'mailenabled') === 'OK' })), more: r.more };
   }
 
-  /** Every user a sync feed manages, in one paged read. */
-  feedUsers(feed: string, extraAttributes: readonly string[] = []): Promise<DirectoryUser[]> {
-    return this.retry(() => this.need('directory', 'ldap').listFeed(feed, extraAttributes));
+  /** The users a sync feed manages: every one (one paged read), or those of `keys` (a part of a file). */
+  feedUsers(feed: string, extraAttributes: readonly string[] = [], keys?: readonly string[]): Promise<DirectoryUser[]> {
+    return this.retry(() => this.need('directory', 'ldap').listFeed(feed, extraAttributes, keys));
+  }
+
+  /** Every user a sync feed manages, a page at a time. A page cut short by an outage is not read again: the run fails. */
+  feedPages(feed: string, extraAttributes: readonly string[] = []): AsyncIterable<DirectoryUser[]> {
+    return this.need('directory', 'ldap').feedPages(feed, extraAttributes);
   }
 
   /** Makes an existing user one of a feed's (the person's key recorded on the entry). */

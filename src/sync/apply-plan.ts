@@ -30,140 +30,159 @@ export interface ApplyJournal {
   started(rows: readonly { item: string; line?: number; key?: string; username?: string; action?: string; password?: string }[]): Promise<void>;
   done(o: LedgerOutcome): void;
   flush(): Promise<void>;
-  /** The passwords the ledger holds for items (a stopped run's), opened with the run's key. */
-  readonly passwords?: ReadonlyMap<string, string>;
 }
 
 /**
- * Applies a plan through the user service: new people in batches, then each
- * changed person (a user the feed takes over is marked first), returners, and
- * leavers last (disabled, or deleted with --delete-leavers-after). Every batch is
- * recorded in the run's ledger before it is sent (with the passwords generated for
- * it, sealed) and after; report.csv and credentials.csv (0600) are written at the end.
+ * Applies a plan through the user service, a part at a time as the run reads it
+ * back from its ledger: new people in batches, then each changed person (a user the
+ * feed takes over is marked first), returners, and leavers last (disabled, or
+ * deleted with --delete-leavers-after). Every batch is recorded in the run's ledger
+ * before it is sent (with the passwords generated for it, sealed) and after.
+ * report.csv and credentials.csv (0600) are written as it goes.
  */
-export async function applyPlan(entries: readonly PlanEntry[], services: Services, options: SyncOptions, today: string, journal?: ApplyJournal): Promise<Applied> {
-  const { users } = services;
-  const statuses: Record<string, number> = {};
-  const lines = [csvRow(['line', 'key', 'username', 'action', 'status', 'ldap', 'sql', 'groupware', 'imap', 'changes', 'error_code', 'field', 'value', 'message', 'notes'])];
-  const credentials: string[] = [];
-  const credited = new Set<string>();
-  const credit = (e: PlanEntry, password: string) => {
-    credited.add(itemOfEntry(e));
-    credentials.push(csvDataRow([e.username, password, e.input?.mail ?? '', [e.input?.givenname, e.input?.surname].filter(Boolean).join(' ')]));
-  };
-  const report = (e: PlanEntry, status: string, r?: UserResult) => {
-    statuses[status] = (statuses[status] ?? 0) + 1;
+export class PlanApplier {
+  private readonly statuses: Record<string, number> = {};
+  private readonly report: number;
+  private credentialsFd?: number;
+  private readonly credentialsFile: string;
+  private readonly users: Services['users'];
+
+  constructor(services: Services, private readonly options: SyncOptions, private readonly today: string, private readonly journal?: ApplyJournal) {
+    this.users = services.users;
+    fs.mkdirSync(options.reportDir, { recursive: true, mode: 0o700 });
+    this.report = fs.openSync(path.join(options.reportDir, 'report.csv'), 'w', 0o600);
+    fs.writeSync(this.report, `${csvRow(['line', 'key', 'username', 'action', 'status', 'ldap', 'sql', 'groupware', 'imap', 'changes', 'error_code', 'field', 'value', 'message', 'notes'])}\n`);
+    this.credentialsFile = path.join(options.reportDir, 'credentials.csv');
+    // A credentials file of an earlier attempt of this run is written again, whole.
+    fs.rmSync(this.credentialsFile, { force: true });
+  }
+
+  /** A user and the password they were given, in credentials.csv. */
+  credit(username: string, password: string, mail: string, displayName: string): void {
+    if (this.credentialsFd === undefined) {
+      this.credentialsFd = fs.openSync(this.credentialsFile, 'w', 0o600);
+      fs.writeSync(this.credentialsFd, 'username,password,mail,displayname\n');
+    }
+    fs.writeSync(this.credentialsFd, `${csvDataRow([username, password, mail, displayName])}\n`);
+  }
+
+  private outcome(e: PlanEntry, status: string, r?: UserResult): void {
+    this.statuses[status] = (this.statuses[status] ?? 0) + 1;
     const errors = r?.errors ?? e.errors;
     const notes = [...e.notes, ...(r?.notes ?? [])];
-    lines.push(csvRow([
+    fs.writeSync(this.report, `${csvRow([
       e.line ?? '', e.key, e.username, e.action, status, r?.steps.ldap, r?.steps.sql, r?.steps.groupware, r?.steps.imap,
       e.changes.map((c) => c.attribute).join('|'), errors.map((x) => x.code).join('|'), errors.map((x) => x.field).filter(Boolean).join('|'),
       errors.map((x) => x.value).filter((v) => v !== undefined).join('|'), errors.map((x) => x.message).join(' | '), notes.join(' | '),
-    ]));
-    journal?.done({ item: itemOfEntry(e), line: e.line, key: e.key, username: e.username, action: e.action, status, steps: r?.steps, errors, notes });
-    if (r?.generatedPassword) credit(e, r.generatedPassword);
-  };
-  const started = (part: readonly PlanEntry[], passwords?: ReadonlyMap<PlanEntry, string>) =>
-    journal?.started(part.map((e) => ({ item: itemOfEntry(e), line: e.line, key: e.key, username: e.username, action: e.action, password: passwords?.get(e) })));
+    ])}\n`);
+    this.journal?.done({ item: itemOfEntry(e), line: e.line, key: e.key, username: e.username, action: e.action, status, steps: r?.steps, errors, notes });
+    if (r?.generatedPassword) this.credit(e.username, r.generatedPassword, e.input?.mail ?? '', [e.input?.givenname, e.input?.surname].filter(Boolean).join(' '));
+  }
 
-  for (const e of entries) if (e.action === 'rejected') report(e, 'rejected');
-  for (const e of entries) if (e.action === 'unchanged') report(e, 'unchanged');
+  private started(part: readonly PlanEntry[], passwords?: ReadonlyMap<PlanEntry, string>): Promise<void> | undefined {
+    return this.journal?.started(part.map((e) => ({ item: itemOfEntry(e), line: e.line, key: e.key, username: e.username, action: e.action, password: passwords?.get(e) })));
+  }
+
+  /** Rejected and unchanged entries: reported, nothing written. */
+  settled(entries: readonly PlanEntry[]): void {
+    for (const e of entries) if (e.action === 'rejected' || e.action === 'unchanged') this.outcome(e, e.action);
+  }
 
   // A user whose entry was written but another back-end failed is marked: the next sync finishes it.
-  const markUnfinished = async (e: PlanEntry, r: UserResult) => {
+  private async markUnfinished(e: PlanEntry, r: UserResult): Promise<void> {
     if (r.status !== 'failed' || r.steps.ldap === undefined || r.steps.ldap === 'failed') return;
     try {
-      await users.markPending(e.username, today);
+      await this.users.markPending(e.username, this.today);
     } catch (err) {
       r.notes.push(`could not mark it unfinished (${describeError(err)}): run again, or check it with oxprov showuser`);
     }
-  };
+  }
 
-  const creates = entries.filter((e) => e.action === 'create');
-  for (let i = 0; i < creates.length; i += BATCH) {
-    const part = creates.slice(i, i + BATCH);
-    // Passwords are made before the batch and recorded (sealed) with it: a kill after a user was written loses none.
-    const passwords = new Map<PlanEntry, string>();
-    if (options.generatePasswords) {
-      for (const e of part) {
-        const i2 = e.input!;
-        if (i2.password === undefined && i2.passwordHash === undefined && i2.dn === undefined) passwords.set(e, journal?.passwords?.get(itemOfEntry(e)) ?? generatePassword());
+  /** New people, in batches; `kept`: passwords a stopped run generated for them (by item), used again. */
+  async creates(creates: readonly PlanEntry[], kept?: ReadonlyMap<string, string>): Promise<void> {
+    const { options } = this;
+    for (let i = 0; i < creates.length; i += BATCH) {
+      const part = creates.slice(i, i + BATCH);
+      // Passwords are made before the batch and recorded (sealed) with it: a kill after a user was written loses none.
+      const passwords = new Map<PlanEntry, string>();
+      if (options.generatePasswords) {
+        for (const e of part) {
+          const i2 = e.input!;
+          if (i2.password === undefined && i2.passwordHash === undefined && i2.dn === undefined) passwords.set(e, kept?.get(itemOfEntry(e)) ?? generatePassword());
+        }
       }
-    }
-    await started(part, passwords);
-    const byName = new Map([...passwords].map(([e, pw]) => [e.input!.username, pw]));
-    const results = await users.provision(part.map((e) => e.input!), {
-      generatePasswords: options.generatePasswords && (byName.size ? (username: string) => byName.get(username) ?? generatePassword() : true),
-      createGroups: options.createGroups, spread: options.spread,
-    });
-    for (const [k, r] of results.entries()) {
-      await markUnfinished(part[k], r);
-      // A create that found the user made meanwhile (another run) is `exists`, not `created`.
-      report(part[k], r.status === 'failed' || r.status === 'rejected' || r.status === 'exists' ? r.status : 'created', r);
-    }
-    await journal?.flush();
-  }
-
-  // Changed people, users taken over and returners, in batches like the new ones: one bulk look-up and a few writes per batch.
-  const failedResult = (e: PlanEntry, err: unknown): UserResult => ({ username: e.username, status: 'failed', steps: { ldap: 'failed' }, errors: [asBackendError(err, 'ldap')], notes: [], ms: 0 });
-  const finish = async (e: PlanEntry, r: UserResult | undefined): Promise<void> => {
-    if (r && (r.status === 'failed' || r.status === 'rejected')) {
-      await markUnfinished(e, r);
-      report(e, r.status, r);
-      return;
-    }
-    // Finished: the mark goes (if that fails, the next sync only repeats a repair that finds nothing to do).
-    if (r && attribute(e.entry!, 'oxprovPending').length) await users.markPending(e.username, undefined).catch(() => {});
-    if (e.action === 'enable') {
-      const enabled = await users.setEnabled(e.entry!, true, today);
-      report(e, enabled.status === 'failed' ? 'failed' : 'enabled', enabled.status === 'failed' ? enabled : r ?? enabled);
-    } else report(e, 'updated', r);
-  };
-  const changing = entries.filter((x) => x.action === 'update' || x.action === 'enable');
-  for (let i = 0; i < changing.length; i += BATCH) {
-    const part = changing.slice(i, i + BATCH);
-    await started(part);
-    const results = new Map<PlanEntry, UserResult>();
-    for (const e of part.filter((x) => x.adopt)) {
-      try {
-        await users.manage(e.entry!, options.feed, e.key);
-      } catch (err) {
-        results.set(e, failedResult(e, err));
+      await this.started(part, passwords);
+      const byName = new Map([...passwords].map(([e, pw]) => [e.input!.username, pw]));
+      const results = await this.users.provision(part.map((e) => e.input!), {
+        generatePasswords: options.generatePasswords && (byName.size ? (username: string) => byName.get(username) ?? generatePassword() : true),
+        createGroups: options.createGroups, spread: options.spread,
+      });
+      for (const [k, r] of results.entries()) {
+        await this.markUnfinished(part[k], r);
+        // A create that found the user made meanwhile (another run) is `exists`, not `created`.
+        this.outcome(part[k], r.status === 'failed' || r.status === 'rejected' || r.status === 'exists' ? r.status : 'created', r);
       }
+      await this.journal?.flush();
     }
-    // Every back-end is brought in line, so a repair makes what is missing.
-    const writes = part.filter((e) => !results.has(e) && (e.changes.length || e.repair || e.adopt));
-    if (writes.length) {
-      const written = await users.provision(writes.map((e) => e.input!), { onExisting: 'update', matchedByKey: true, createGroups: options.createGroups });
-      writes.forEach((e, k) => results.set(e, written[k]));
-    }
-    for (const e of part) await finish(e, results.get(e));
-    await journal?.flush();
   }
 
-  // Leavers, then deletions: a few at a time (each is a write per back-end), reported in plan order.
-  const limit = pLimit(4);
-  const leaving = entries.filter((x) => x.action === 'disable');
-  const deleting = entries.filter((x) => x.action === 'delete');
-  await started([...leaving, ...deleting]);
-  const disabled = await Promise.all(leaving.map((e) => limit(() => users.setEnabled(e.entry!, false, today))));
-  leaving.forEach((e, k) => report(e, disabled[k].status === 'failed' ? 'failed' : 'disabled', disabled[k]));
-  const deleted = await Promise.all(deleting.map((e) => limit(() => users.deleteUser(e.username))));
-  deleting.forEach((e, k) => report(e, deleted[k].status === 'failed' ? 'failed' : 'deleted', deleted[k]));
+  /** Changed people, users taken over and returners, in batches like the new ones: one bulk look-up and a few writes per batch. */
+  async changes(changing: readonly PlanEntry[]): Promise<void> {
+    const { users, options, today } = this;
+    const failedResult = (e: PlanEntry, err: unknown): UserResult => ({ username: e.username, status: 'failed', steps: { ldap: 'failed' }, errors: [asBackendError(err, 'ldap')], notes: [], ms: 0 });
+    const finish = async (e: PlanEntry, r: UserResult | undefined): Promise<void> => {
+      if (r && (r.status === 'failed' || r.status === 'rejected')) {
+        await this.markUnfinished(e, r);
+        this.outcome(e, r.status, r);
+        return;
+      }
+      // Finished: the mark goes (if that fails, the next sync only repeats a repair that finds nothing to do).
+      if (r && attribute(e.entry!, 'oxprovPending').length) await users.markPending(e.username, undefined).catch(() => {});
+      if (e.action === 'enable') {
+        const enabled = await users.setEnabled(e.entry!, true, today);
+        this.outcome(e, enabled.status === 'failed' ? 'failed' : 'enabled', enabled.status === 'failed' ? enabled : r ?? enabled);
+      } else this.outcome(e, 'updated', r);
+    };
+    for (let i = 0; i < changing.length; i += BATCH) {
+      const part = changing.slice(i, i + BATCH);
+      await this.started(part);
+      const results = new Map<PlanEntry, UserResult>();
+      for (const e of part.filter((x) => x.adopt)) {
+        try {
+          await users.manage(e.entry!, options.feed, e.key);
+        } catch (err) {
+          results.set(e, failedResult(e, err));
+        }
+      }
+      // Every back-end is brought in line, so a repair makes what is missing.
+      const writes = part.filter((e) => !results.has(e) && (e.changes.length || e.repair || e.adopt));
+      if (writes.length) {
+        const written = await users.provision(writes.map((e) => e.input!), { onExisting: 'update', matchedByKey: true, createGroups: options.createGroups });
+        writes.forEach((e, k) => results.set(e, written[k]));
+      }
+      for (const e of part) await finish(e, results.get(e));
+      await this.journal?.flush();
+    }
+  }
 
-  await journal?.flush();
-  // Users a stopped run created whose outcome it could not record: the password its ledger holds is theirs if it works.
-  for (const e of entries) {
-    const item = itemOfEntry(e);
-    const pw = journal?.passwords?.get(item);
-    if (pw === undefined || credited.has(item) || !e.username) continue;
-    if (await users.hasPassword(e.username, pw).catch(() => false)) credit(e, pw);
+  /** Leavers, then deletions: a few at a time (each is a write per back-end), reported in plan order. */
+  async leavers(entries: readonly PlanEntry[]): Promise<void> {
+    const { users, today } = this;
+    const limit = pLimit(4);
+    const leaving = entries.filter((x) => x.action === 'disable');
+    const deleting = entries.filter((x) => x.action === 'delete');
+    await this.started([...leaving, ...deleting]);
+    const disabled = await Promise.all(leaving.map((e) => limit(() => users.setEnabled(e.entry!, false, today))));
+    leaving.forEach((e, k) => this.outcome(e, disabled[k].status === 'failed' ? 'failed' : 'disabled', disabled[k]));
+    const deleted = await Promise.all(deleting.map((e) => limit(() => users.deleteUser(e.username))));
+    deleting.forEach((e, k) => this.outcome(e, deleted[k].status === 'failed' ? 'failed' : 'deleted', deleted[k]));
+    await this.journal?.flush();
   }
-  fs.writeFileSync(path.join(options.reportDir, 'report.csv'), `${lines.join('\n')}\n`, { mode: 0o600 });
-  let credentialsFile: string | undefined;
-  if (credentials.length) {
-    credentialsFile = path.join(options.reportDir, 'credentials.csv');
-    fs.writeFileSync(credentialsFile, `username,password,mail,displayname\n${credentials.join('\n')}\n`, { mode: 0o600 });
+
+  /** Closes report.csv and credentials.csv: what the apply did. */
+  close(): Applied {
+    fs.closeSync(this.report);
+    if (this.credentialsFd !== undefined) fs.closeSync(this.credentialsFd);
+    return { statuses: { ...this.statuses }, credentials: this.credentialsFd !== undefined ? this.credentialsFile : undefined };
   }
-  return { statuses, credentials: credentialsFile };
 }

@@ -111,10 +111,14 @@ function unfinished(user: DirectoryUser, ctx: PlanContext, shouldBeActive: boole
  * Users of other feeds and users made by hand are never leavers.
  */
 export function planSync(rows: readonly PlanRow[], ctx: PlanContext): PlanEntry[] {
+  const seenKeys = new Set(rows.flatMap((r) => (r.key !== undefined ? [r.key.toLowerCase()] : [])));
+  return [...planRows(rows, ctx), ...planLeavers([...ctx.byKey].filter(([key]) => !seenKeys.has(key)).map(([, u]) => u), ctx)];
+}
+
+/** The actions of the file's rows (see {@link planSync}); `ctx.byKey` needs only the users of these rows' keys. */
+export function planRows(rows: readonly PlanRow[], ctx: PlanContext): PlanEntry[] {
   const entries: PlanEntry[] = [];
-  const seenKeys = new Set<string>();
   for (const row of rows) {
-    if (row.key !== undefined) seenKeys.add(row.key.toLowerCase());
     if (row.errors.length || !row.input || row.key === undefined) {
       entries.push({ action: 'rejected', line: row.line, key: row.key ?? '', username: row.input?.username ?? row.givenUsername ?? '', changes: [], errors: row.errors, notes: row.notes });
       continue;
@@ -143,11 +147,18 @@ export function planSync(rows: readonly PlanRow[], ctx: PlanContext): PlanEntry[
     }
     entries.push({ action: 'create', line: row.line, key, username: row.input.username, changes: [], errors: [], notes: [...row.notes], input: { ...row.input, managed: { feed: ctx.feed, key } } });
   }
+  return entries;
+}
 
-  // Leavers: this feed's users whose key the file does not have.
-  for (const [key, user] of ctx.byKey) {
-    if (seenKeys.has(key)) continue;
-    const shownKey = attribute(user, 'oxprovKey')[0] ?? key;
+/**
+ * Leavers: users of this feed whose key the file does not have. Disabled, deleted
+ * once disabled for longer than `ctx.deleteAfterDays`, or disabled again when an
+ * earlier run left them some access (`ctx.rows` holds their groupware rows).
+ */
+export function planLeavers(users: Iterable<DirectoryUser>, ctx: PlanContext): PlanEntry[] {
+  const entries: PlanEntry[] = [];
+  for (const user of users) {
+    const shownKey = attribute(user, 'oxprovKey')[0] ?? '';
     if (!isDisabledLeaver(user)) {
       entries.push({ action: 'disable', key: shownKey, username: user.username, changes: [], errors: [], notes: [], entry: user });
       continue;

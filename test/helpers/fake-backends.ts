@@ -58,7 +58,11 @@ export class FakeDirectory implements Directory {
     return { users: users.slice(0, limit), more: users.length > limit };
   }
 
-  async listFeed(feed: string) { return [...this.users.values()].filter((u) => u.attributes.oxprovFeed?.[0] === feed); }
+  async listFeed(feed: string, _extra?: readonly string[], keys?: readonly string[]) {
+    const wanted = keys && new Set(keys.map((k) => k.toLowerCase()));
+    return [...this.users.values()].filter((u) => u.attributes.oxprovFeed?.[0] === feed && (!wanted || wanted.has(u.attributes.oxprovKey?.[0]?.toLowerCase() ?? '')));
+  }
+  async *feedPages(feed: string) { yield await this.listFeed(feed); }
   // The changes are the real directory's (pure functions): what the fake writes is what a plan shows.
   manageChanges(user: DirectoryUser, feed: string, key: string) { return manageChanges(user, feed, key); }
   async manage(user: DirectoryUser, feed: string, key: string) { await this.applyChanges(user, manageChanges(user, feed, key)); }

@@ -158,20 +158,37 @@ export class LdapDirectory implements Directory {
     return { users: users.slice(0, limit), more: users.length > limit };
   }
 
-  async listFeed(feed: string, extraAttributes: readonly string[] = []): Promise<DirectoryUser[]> {
+  async listFeed(feed: string, extraAttributes: readonly string[] = [], keys?: readonly string[]): Promise<DirectoryUser[]> {
     const users: DirectoryUser[] = [];
-    // Only what a plan compares and a disable moves: a feed of 100,000 users is held in memory.
-    const attributes = [...new Set([...FEED_ATTRIBUTES, this.config.ldap.quotaAttribute, ...extraAttributes].map((a) => this.names.wire(a)))];
+    if (keys === undefined) {
+      for await (const page of this.feedPages(feed, extraAttributes)) users.push(...page);
+      return users;
+    }
+    // The users of these keys: one indexed search per chunk of keys.
+    const attributes = this.feedAttributes(extraAttributes);
+    await inChunks([...new Set(keys.map((k) => k.toLowerCase()))], USERNAME_CHUNK, async (chunk) => {
+      const filter = new AndFilter({ filters: [new EqualityFilter({ attribute: 'objectClass', value: 'posixAccount' }), new EqualityFilter({ attribute: 'oxprovFeed', value: feed }), anyEqual(chunk.map((k) => ['oxprovKey', k] as const))] });
+      for (const e of await searchEntries(this.client, this.usersBase, filter, attributes, `looking up keys of feed ${feed}`, this.usersScope)) users.push(this.toUser(e));
+    });
+    return users;
+  }
+
+  async *feedPages(feed: string, extraAttributes: readonly string[] = []): AsyncIterable<DirectoryUser[]> {
+    const attributes = this.feedAttributes(extraAttributes);
     try {
       const filter = `(&(objectClass=posixAccount)(oxprovFeed=${escapeFilterValue(feed)}))`;
       for await (const page of this.client.searchPaginated(this.usersBase, { scope: this.usersScope, filter, attributes, paged: { pageSize: 1000 } })) {
-        for (const e of page.searchEntries) users.push(this.toUser(e));
+        yield page.searchEntries.map((e) => this.toUser(e));
       }
     } catch (err) {
-      if (ldapResultCode(err) === 32) return users;
+      if (ldapResultCode(err) === 32) return;
       throw ldapError(err, `reading the users of feed ${feed}`);
     }
-    return users;
+  }
+
+  /** Only what a plan compares and a disable moves. */
+  private feedAttributes(extraAttributes: readonly string[]): string[] {
+    return [...new Set([...FEED_ATTRIBUTES, this.config.ldap.quotaAttribute, ...extraAttributes].map((a) => this.names.wire(a)))];
   }
 
   manageChanges(user: DirectoryUser, feed: string, key: string): AttributeChange[] {

@@ -23,10 +23,22 @@ const LEDGER_COLUMNS: readonly UnnestColumn<LedgerRow>[] = [
   { name: 'message', type: 'text', value: (r) => r.message ?? null },
   { name: 'notes', type: 'text', value: (r) => r.notes ?? null },
   { name: 'sealed_password', type: 'text', value: (r) => r.sealedPassword ?? null },
+  { name: 'plan', type: 'text', value: (r) => (r.plan === undefined ? null : JSON.stringify(r.plan)) },
 ];
 
-/** Rows written per statement: well under the 65,535 parameters of a bind message (13 arrays, any length each). */
+/** Rows written per statement: well under the 65,535 parameters of a bind message (14 arrays, any length each). */
 const WRITE_CHUNK = 5000;
+
+interface LedgerRecordRow {
+  item: string; line: number | null; key: string | null; username: string | null; action: string | null; status: string; steps: Record<string, string> | null;
+  error_code: string | null; field: string | null; value: string | null; message: string | null; notes: string | null; sealed_password: string | null; plan: unknown;
+}
+
+const toLedgerRow = (x: LedgerRecordRow): LedgerRow => ({
+  item: x.item, line: x.line ?? undefined, key: x.key ?? undefined, username: x.username ?? undefined, action: x.action ?? undefined, status: x.status,
+  steps: x.steps ?? undefined, errorCode: x.error_code ?? undefined, field: x.field ?? undefined, value: x.value ?? undefined, message: x.message ?? undefined,
+  notes: x.notes ?? undefined, sealedPassword: x.sealed_password ?? undefined, plan: x.plan ?? undefined,
+});
 
 interface RunRecordRow {
   id: string; kind: RunRow['kind']; mode: RunRow['mode']; door: string; started_by: string; source: Record<string, unknown>; options: Record<string, unknown>;
@@ -104,7 +116,7 @@ export class SqlRunStore implements RunStore {
       const part = unique.slice(i, i + WRITE_CHUNK);
       const { names, from, params } = unnestColumns(LEDGER_COLUMNS, part);
       const n = params.length;
-      const select = names.map((c) => (c === 'steps' ? 't.steps::jsonb' : `t.${c}`)).join(', ');
+      const select = names.map((c) => (c === 'steps' || c === 'plan' ? `t.${c}::jsonb` : `t.${c}`)).join(', ');
       await this.db.query(
         `INSERT INTO oxprov_runs.ledger (run_id, ${names.join(', ')})
          SELECT $${n + 1}, ${select} FROM ${from}
@@ -113,7 +125,9 @@ export class SqlRunStore implements RunStore {
            username = coalesce(excluded.username, ledger.username), action = coalesce(excluded.action, ledger.action),
            status = excluded.status, steps = excluded.steps, error_code = excluded.error_code, field = excluded.field,
            value = excluded.value, message = excluded.message, notes = excluded.notes,
-           sealed_password = coalesce(excluded.sealed_password, ledger.sealed_password), updated_at = now()`,
+           sealed_password = coalesce(excluded.sealed_password, ledger.sealed_password),
+           -- A planned change keeps its plan until it has an outcome (sent: started), then it goes.
+           plan = CASE WHEN excluded.status IN ('planned', 'started') THEN coalesce(excluded.plan, ledger.plan) END, updated_at = now()`,
         [...params, runId], `writing the ledger of run ${runId}`);
     }
   }
@@ -163,20 +177,36 @@ export class SqlRunStore implements RunStore {
     return Object.fromEntries(r.rows.map((x) => [x.status, Number(x.n)]));
   }
 
+  async *planned(runId: string, actions: readonly string[], pageSize = 1000): AsyncIterable<readonly LedgerRow[]> {
+    // Keyset pages in source order over the partial index of planned rows; a page applied is no longer planned.
+    let after: [number, string] = [-1, ''];
+    for (;;) {
+      const r = await this.db.query<LedgerRecordRow & { ord: number }>(
+        `SELECT *, coalesce(line, 2147483647) AS ord FROM oxprov_runs.ledger
+         WHERE run_id = $1 AND status = 'planned' AND action = ANY($2::text[]) AND (coalesce(line, 2147483647), item) > ($3, $4)
+         ORDER BY coalesce(line, 2147483647), item LIMIT $5`, [runId, [...actions], after[0], after[1], pageSize], `reading the plan of run ${runId}`);
+      if (r.rows.length === 0) return;
+      yield r.rows.map(toLedgerRow);
+      const last = r.rows[r.rows.length - 1];
+      after = [Number(last.ord), last.item];
+      if (r.rows.length < pageSize) return;
+    }
+  }
+
+  async dropPlanned(runId: string): Promise<number> {
+    const r = await this.db.query(`DELETE FROM oxprov_runs.ledger WHERE run_id = $1 AND status = 'planned'`, [runId], `dropping the old plan of run ${runId}`);
+    return r.rowCount ?? 0;
+  }
+
   async *ledger(runId: string, pageSize = 10_000): AsyncIterable<readonly LedgerRow[]> {
     // Keyset pages in source order: flat memory for a ledger of millions.
     let after: [number, string] = [-1, ''];
     for (;;) {
-      const r = await this.db.query<{ item: string; line: number | null; key: string | null; username: string | null; action: string | null; status: string; steps: Record<string, string> | null;
-        error_code: string | null; field: string | null; value: string | null; message: string | null; notes: string | null; sealed_password: string | null; ord: number }>(
+      const r = await this.db.query<LedgerRecordRow & { ord: number }>(
         `SELECT *, coalesce(line, 2147483647) AS ord FROM oxprov_runs.ledger WHERE run_id = $1 AND (coalesce(line, 2147483647), item) > ($2, $3)
          ORDER BY coalesce(line, 2147483647), item LIMIT $4`, [runId, after[0], after[1], pageSize], `reading the ledger of run ${runId}`);
       if (r.rows.length === 0) return;
-      yield r.rows.map((x) => ({
-        item: x.item, line: x.line ?? undefined, key: x.key ?? undefined, username: x.username ?? undefined, action: x.action ?? undefined, status: x.status,
-        steps: x.steps ?? undefined, errorCode: x.error_code ?? undefined, field: x.field ?? undefined, value: x.value ?? undefined, message: x.message ?? undefined,
-        notes: x.notes ?? undefined, sealedPassword: x.sealed_password ?? undefined,
-      }));
+      yield r.rows.map(toLedgerRow);
       const last = r.rows[r.rows.length - 1];
       after = [Number(last.ord), last.item];
       if (r.rows.length < pageSize) return;
