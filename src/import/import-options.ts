@@ -104,7 +104,7 @@ function invalid(field: string, why: string, value: unknown): OxprovError {
 }
 
 /** A percentage from 0 to 100 (a decimal point allowed). */
-function percent(field: string, value: string | number | undefined, fallback: number): number {
+export function percent(field: string, value: string | number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = typeof value === 'number' ? value : /^\d+(\.\d+)?%?$/.test(value.trim()) ? Number(value.trim().replace(/%$/, '')) : NaN;
   if (!(n >= 0 && n <= 100)) throw invalid(field, 'must be a percentage from 0 to 100', value);

@@ -42,9 +42,12 @@ export interface TrustCheck {
 export class UserTrust {
   constructor(private readonly options: UserTrustOptions) {}
 
-  /** The fingerprint of a request: its values (never its password) and the run's settings. */
+  /**
+   * The fingerprint of a request: its values (never its password) and the run's settings.
+   * A sync's feed and key are not part of it: the user was found by them.
+   */
   fingerprint(input: UserInput): string {
-    const { password: _p, passwordHash: _h, ...values } = input;
+    const { password: _p, passwordHash: _h, managed: _m, ...values } = input;
     return crypto.createHash('sha256').update(this.options.digest).update('\0').update(canonical(values)).digest('base64url');
   }
 

@@ -59,8 +59,8 @@ export interface Directory {
    * time zone, country, quota, state) and `extraAttributes`: every one (paged), or those of `keys`.
    */
   listFeed(feed: string, extraAttributes?: readonly string[], keys?: readonly string[]): Promise<DirectoryUser[]>;
-  /** Every user a sync feed manages, a page at a time (a plan's leavers, in flat memory). */
-  feedPages(feed: string, extraAttributes?: readonly string[]): AsyncIterable<DirectoryUser[]>;
+  /** Every user a sync feed manages, a page at a time (a plan's leavers, in flat memory); `keysOnly`: only their names and keys. */
+  feedPages(feed: string, extraAttributes?: readonly string[], keysOnly?: boolean): AsyncIterable<DirectoryUser[]>;
   /** Makes an existing user one of a feed's, with the person's key (a first sync over users made by an import). */
   manage(user: DirectoryUser, feed: string, key: string): Promise<void>;
   /** What {@link manage} writes, without writing it (a sync's plan shows exactly this). */

@@ -243,7 +243,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
 }
 
 /** A file's text, or nothing when it cannot be read (it is then part of no fingerprint). */
-function readOrEmpty(file: string): string {
+export function readOrEmpty(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {

@@ -15,6 +15,8 @@ import type { UserInput } from '../model/user-spec.js';
 import type { DirectoryUser } from '../service/user-service.js';
 import { openRunStore, openServices, type RunStore, type Services } from '../service/open-services.js';
 import { currentUser, RunRecorder } from '../ledger/run-recorder.js';
+import { settingsDigest, UserTrust } from '../ledger/user-trust.js';
+import { readOrEmpty } from './import-run.js';
 import { RunMessages } from './run-messages.js';
 import { withRetry } from '../service/retry.js';
 import { changeText } from '../model/attribute-change.js';
@@ -102,11 +104,31 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
     const today = new Date().toISOString().slice(0, 10);
     writer = new PlanFileWriter(options.reportDir, { ldif: options.emitLdif, names: config.ldap.attributes });
     // Rejected and unchanged people are reported as they are planned; the rest is applied from the ledger.
-    if (!options.planOnly) applier = new PlanApplier(services, options, today, { started: (rows) => rec.started(rows), done: (o) => rec.done(o), flush: () => rec.flush() });
-    const plan = await makePlan(options, services, config, rec, writer, applier, today, say);
+    // What earlier syncs wrote, trusted where a known person's row is the request last applied.
+    const present = new Set<string>();
+    const trust = new UserTrust({
+      store: runs, runId: recorder.id, verifyAll: options.verify, sharePercent: options.verifyShare, turn: await runs.countRuns('sync').catch(() => 0),
+      passwordsMatter: false,
+      digest: settingsDigest({
+        v: 1, kind: 'sync', config, mapping: options.mapping ? readText(options.mapping) : null, directory: options.directory ?? null,
+        templates: [config.templates.imapFolders, config.templates.groupwareFolders].map((f) => readOrEmpty(f)),
+        // Only what changes what is written for a known person (generated passwords and the mail server's choice are a new person's).
+        options: { feed: options.feed, key: options.key, emptyClears: options.emptyClears },
+      }),
+      // The users of a part were just read by key: those are there.
+      exists: async (names) => new Set(names.map((n) => n.toLowerCase()).filter((n) => present.has(n))),
+    });
+    if (!options.planOnly) {
+      applier = new PlanApplier(services, options, today, { started: (rows) => rec.started(rows), done: (o) => rec.done(o), flush: () => rec.flush() },
+        (written) => trust.remember(written));
+    }
+    const plan = await makePlan(options, services, config, rec, writer, applier, today, say, { trust, present });
     const { counts, feedCount } = plan;
     const maxDisable = options.maxDisable ?? defaultMaxDisable(feedCount);
-    const summary: PlanSummary = { feed: options.feed, key: plan.keyTarget, file: options.file, counts, deletions: plan.deletions, maxDisable, blocked: plan.leavers > maxDisable };
+    const summary: PlanSummary = {
+      feed: options.feed, key: plan.keyTarget, file: options.file, counts, deletions: plan.deletions, maxDisable, blocked: plan.leavers > maxDisable,
+      ...(plan.trust.trusted + plan.trust.verified > 0 ? { trust: plan.trust } : {}),
+    };
     await recorder.flush();
     writer.close(summary);
     writer = undefined;
@@ -163,6 +185,8 @@ interface MadePlan {
   /** The first entries that are not unchanged, and how many there are. */
   readonly kept: PlanEntry[];
   readonly changed: number;
+  /** Known people trusted as the last run left them, and those compared all the same. */
+  readonly trust: { readonly trusted: number; readonly verified: number };
 }
 
 /**
@@ -171,7 +195,8 @@ interface MadePlan {
  * applies, the report (rejected and unchanged people), and are then let go.
  */
 async function makePlan(options: SyncOptions, services: Services, config: Readonly<Config>, recorder: RunRecorder, writer: PlanFileWriter, applier: PlanApplier | undefined,
-  today: string, say: (text: string) => void): Promise<MadePlan> {
+  today: string, say: (text: string) => void, trusting: { trust: UserTrust; present: Set<string> }): Promise<MadePlan> {
+  const trustCounts = { trusted: 0, verified: 0 };
   const counts = { create: 0, update: 0, disable: 0, enable: 0, unchanged: 0, rejected: 0 };
   let deletions = 0;
   let leavers = 0;
@@ -227,7 +252,13 @@ async function makePlan(options: SyncOptions, services: Services, config: Readon
       const folders = { counts: await services.users.folderCounts(names), expected: (language: string) => services.templates.groupware.foldersFor(language).length };
       const mail = options.checkMail ? await checkMailboxes(chunk, byKey, services, mailChecked) : undefined;
       const ctx = { feed: options.feed, byKey, rows: sqlRows, folders, mail, today, deleteAfterDays: options.deleteLeaversAfter, generatePasswords: options.generatePasswords, peopleDn: config.ldap.peopleDn };
-      record(await completePlan(planRows(rows, ctx), services.users, completeOptions));
+      trusting.present.clear();
+      for (const u of known) trusting.present.add(u.username.toLowerCase());
+      const planned = await trustKnown(planRows(rows, ctx), trusting.trust, trustCounts);
+      const completed = await completePlan(planned.filter((e) => !e.trustedSince), services.users, completeOptions);
+      let k = 0;
+      record(planned.map((e) => (e.trustedSince ? e : completed[k++])));
+      await applier?.remembered();
     }
   } finally {
     await feed.close();
@@ -238,18 +269,41 @@ async function makePlan(options: SyncOptions, services: Services, config: Readon
 
   // Leavers: the feed's users whose key the file lacks, from a paged read of the feed.
   let feedCount = 0;
-  for await (const page of services.users.feedPages(options.feed)) {
+  for await (const page of services.users.feedPages(options.feed, [], true)) {
     feedCount += page.length;
-    const gone = page.filter((u) => {
+    const names = page.filter((u) => {
       const key = attribute(u, 'oxprovKey')[0];
       return key !== undefined && !seen.has(key.toLowerCase());
-    });
-    if (gone.length === 0) continue;
+    }).map((u) => u.username);
+    if (names.length === 0) continue;
+    // Whole entries of the leavers only: what disabling them compares and moves.
+    const gone = [...(await services.users.findUsers(names)).values()];
     const sqlRows = await services.users.findRows(gone.map((u) => u.username));
     const ctx = { feed: options.feed, byKey: new Map<string, DirectoryUser>(), rows: sqlRows, today, deleteAfterDays: options.deleteLeaversAfter, peopleDn: config.ldap.peopleDn };
     record(await completePlan(planLeavers(gone, ctx), services.users, completeOptions));
   }
-  return { counts, deletions, leavers, feedCount, keyTarget: feed.keyTarget, kept, changed };
+  return { counts, deletions, leavers, feedCount, keyTarget: feed.keyTarget, kept, changed, trust: trustCounts };
+}
+
+/**
+ * Known people whose row is the request the last sync applied for them, and that
+ * nothing marks for repair, are unchanged without asking the back-ends (their
+ * entries, rows and folders were read all the same: a repair is never trusted away);
+ * `--verify`, and a share of each run in turn, compares them all the same.
+ */
+async function trustKnown(entries: PlanEntry[], trust: UserTrust, counts: { trusted: number; verified: number }): Promise<PlanEntry[]> {
+  const candidates = entries.filter((e) => e.action === 'update' && !e.repair && !e.adopt && e.input);
+  if (candidates.length === 0) return entries;
+  const { trusted, verified } = await trust.check(candidates.map((e) => e.input!));
+  counts.trusted += trusted.size;
+  counts.verified += verified.size;
+  if (trusted.size === 0) return entries;
+  return entries.map((e) => {
+    const state = e.action === 'update' && !e.repair && !e.adopt && e.input ? trusted.get(e.input.username) : undefined;
+    if (!state) return e;
+    const since = state.runId ?? 'before';
+    return { ...e, action: 'unchanged', trustedSince: since, notes: [...e.notes, `unchanged since run ${since}: trusted, no back-end asked (--verify checks them)`] };
+  });
 }
 
 /** The order of an apply: new people, then changed people and returners, then leavers. */
@@ -419,7 +473,10 @@ async function openFeed(options: SyncOptions, services: Services, config: Readon
 async function decideNames(read: readonly ReadRow[], mapper: RowMapper, byKey: ReadonlyMap<string, DirectoryUser>, services: Services): Promise<PlanRow[]> {
   const prepared = read.flatMap((r) => (r.prepared ? [r.prepared] : []));
   const keyOfLine = new Map(read.map((r) => [r.line, r.key]));
-  const claimed = await claimRows(mapper, prepared, services.users.nameLookup(), (row) => {
+  // The known people were just read by key: their own names and addresses need no second look-up.
+  const lookup = services.users.nameLookup();
+  lookup.prime(byKey.values());
+  const claimed = await claimRows(mapper, prepared, lookup, (row) => {
     const existing = byKey.get(keyOfLine.get(row.line)?.toLowerCase() ?? '');
     return existing ? { identity: 'sync', existing: { username: existing.username } } : { identity: 'sync' };
   });

@@ -36,6 +36,18 @@ export class NameLookupCache implements NameLookup {
     if (n > (this.hints.get(key)?.n ?? 0)) this.hints.set(key, { n, why: new Map(why) });
   }
 
+  /**
+   * Users already read (a sync reads its known people by key): their names and
+   * addresses are answered from them, not asked again.
+   */
+  prime(users: Iterable<Pick<DirectoryUser, 'username' | 'attributes'>>): void {
+    for (const u of users) {
+      const holder = holderOf(u);
+      this.users.set(u.username.toLowerCase(), holder);
+      for (const a of holder.addresses) if (!this.owners.has(a.toLowerCase())) this.owners.set(a.toLowerCase(), u.username);
+    }
+  }
+
   /** Asks the directory about the names and addresses not asked yet: one bulk look-up of each kind. */
   async fetch(usernames: readonly string[], addresses: readonly string[]): Promise<void> {
     const view = this.view;

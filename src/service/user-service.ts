@@ -307,8 +307,8 @@ export class UserService {
   }
 
   /** Every user a sync feed manages, a page at a time. A page cut short by an outage is not read again: the run fails. */
-  feedPages(feed: string, extraAttributes: readonly string[] = []): AsyncIterable<DirectoryUser[]> {
-    return this.need('directory', 'ldap').feedPages(feed, extraAttributes);
+  feedPages(feed: string, extraAttributes: readonly string[] = [], keysOnly = false): AsyncIterable<DirectoryUser[]> {
+    return this.need('directory', 'ldap').feedPages(feed, extraAttributes, keysOnly);
   }
 
   /** Makes an existing user one of a feed's (the person's key recorded on the entry). */

@@ -6,6 +6,7 @@ import { asBackendError } from '../service/batch-work.js';
 import { csvDataRow, csvRow } from '../import/csv-write.js';
 import type { Services } from '../service/open-services.js';
 import type { UserResult } from '../service/user-service.js';
+import type { UserInput } from '../model/user-spec.js';
 import { generatePassword } from '../service/generate-password.js';
 import type { LedgerOutcome } from '../ledger/run-recorder.js';
 import type { SyncOptions } from './sync-options.js';
@@ -47,7 +48,15 @@ export class PlanApplier {
   private readonly credentialsFile: string;
   private readonly users: Services['users'];
 
-  constructor(services: Services, private readonly options: SyncOptions, private readonly today: string, private readonly journal?: ApplyJournal) {
+  /** Requests applied completely (or found equal), to be remembered with their fingerprints. */
+  private toRemember: { input: UserInput; steps: Readonly<Record<string, string>> }[] = [];
+
+  /**
+   * @param remember records what was applied for users, so that the next run trusts a row that is the same
+   * again (src/ledger/user-trust.ts); a failure to record only costs that trust.
+   */
+  constructor(services: Services, private readonly options: SyncOptions, private readonly today: string, private readonly journal?: ApplyJournal,
+    private readonly remember?: (written: readonly { input: UserInput; steps: Readonly<Record<string, string>> }[]) => Promise<void>) {
     this.users = services.users;
     fs.mkdirSync(options.reportDir, { recursive: true, mode: 0o700 });
     this.report = fs.openSync(path.join(options.reportDir, 'report.csv'), 'w', 0o600);
@@ -76,11 +85,25 @@ export class PlanApplier {
       errors.map((x) => x.value).filter((v) => v !== undefined).join('|'), errors.map((x) => x.message).join(' | '), notes.join(' | '),
     ])}\n`);
     this.journal?.done({ item: itemOfEntry(e), line: e.line, key: e.key, username: e.username, action: e.action, status, steps: r?.steps, errors, notes });
+    // Complete (or compared and found equal): the next run may trust the same request again. A leaver's is not kept.
+    if (this.remember && e.input && !e.trustedSince && (status === 'created' || status === 'updated' || status === 'enabled' || status === 'unchanged')) {
+      const steps: Record<string, string> = {};
+      for (const [k, v] of Object.entries(r?.steps ?? {})) if (v !== undefined) steps[k] = v;
+      this.toRemember.push({ input: { ...e.input, username: e.username }, steps });
+    }
     if (r?.generatedPassword) this.credit(e.username, r.generatedPassword, e.input?.mail ?? '', [e.input?.givenname, e.input?.surname].filter(Boolean).join(' '));
   }
 
   private started(part: readonly PlanEntry[], passwords?: ReadonlyMap<PlanEntry, string>): Promise<void> | undefined {
     return this.journal?.started(part.map((e) => ({ item: itemOfEntry(e), line: e.line, key: e.key, username: e.username, action: e.action, password: passwords?.get(e) })));
+  }
+
+  /** Records what was applied so far for the next run's trust. */
+  async remembered(): Promise<void> {
+    if (!this.remember || this.toRemember.length === 0) return;
+    const written = this.toRemember;
+    this.toRemember = [];
+    await this.remember(written).catch(() => {});
   }
 
   /** Rejected and unchanged entries: reported, nothing written. */
@@ -123,6 +146,7 @@ export class PlanApplier {
         this.outcome(part[k], r.status === 'failed' || r.status === 'rejected' || r.status === 'exists' ? r.status : 'created', r);
       }
       await this.journal?.flush();
+      await this.remembered();
     }
   }
 
@@ -162,6 +186,7 @@ export class PlanApplier {
       }
       for (const e of part) await finish(e, results.get(e));
       await this.journal?.flush();
+      await this.remembered();
     }
   }
 

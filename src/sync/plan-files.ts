@@ -14,6 +14,8 @@ export interface PlanSummary {
   /** The leaver threshold and whether the plan passes it. */
   readonly maxDisable: number;
   readonly blocked: boolean;
+  /** Known people trusted as the last sync left them (no back-end asked), and those compared all the same (`--verify`, the share). */
+  readonly trust?: { readonly trusted: number; readonly verified: number };
 }
 
 const changesText = (e: PlanEntry) => e.changes.map(changeText).join('; ');
@@ -76,7 +78,7 @@ export class PlanFileWriter {
     if (this.ldif !== undefined) fs.closeSync(this.ldif);
     const head = JSON.stringify({
       feed: summary.feed, key: summary.key, file: summary.file, counts: summary.counts, deletions: summary.deletions,
-      maxDisable: summary.maxDisable, blocked: summary.blocked, entries: [],
+      maxDisable: summary.maxDisable, blocked: summary.blocked, ...(summary.trust ? { trust: summary.trust } : {}), entries: [],
     }, null, 2);
     const out = fs.openSync(path.join(this.dir, 'plan.json'), 'w', 0o600);
     try {
@@ -142,7 +144,7 @@ export function renderPlan(summary: PlanSummary, first: readonly PlanEntry[], ch
     `  update    ${pad(c.update)}`,
     `  disable   ${pad(c.disable)}   (leavers; at most ${summary.maxDisable} without --max-disable)`,
     `  enable    ${pad(c.enable)}   (returners)`,
-    `  unchanged ${pad(c.unchanged)}`,
+    `  unchanged ${pad(c.unchanged)}${summary.trust ? `   (${summary.trust.trusted} trusted as the last sync left them, no back-end asked; ${summary.trust.verified} compared all the same)` : ''}`,
     `  rejected  ${pad(c.rejected)}`,
   ];
   if (summary.deletions) lines.push(`  delete    ${pad(summary.deletions)}   (leavers disabled for longer than --delete-leavers-after)`);

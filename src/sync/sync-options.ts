@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OxprovError } from '../errors.js';
-import { defaultReportDir, directorySource, positiveInt, type DirectoryInput, type DirectorySourceOptions } from '../import/import-options.js';
+import { defaultReportDir, directorySource, percent, positiveInt, type DirectoryInput, type DirectorySourceOptions } from '../import/import-options.js';
 
 /** `oxprov sync` options as given; `--from-ldap` reads the feed from a directory (copy, or `--in-place`). */
 export interface SyncOptionsInput extends DirectoryInput {
@@ -31,6 +31,10 @@ export interface SyncOptionsInput extends DirectoryInput {
   config?: string;
   /** Continue the sync whose report folder this is (its run in oxprov's records), with its own file and options. */
   resume?: string;
+  /** Trust nothing an earlier run wrote: every known user is compared with the back-ends. */
+  verify?: boolean;
+  /** The percentage of known users compared all the same in each run, in turn (default 1). */
+  verifyShare?: string | number;
 }
 
 export interface SyncOptions {
@@ -59,6 +63,10 @@ export interface SyncOptions {
   readonly config?: string;
   /** This run continues the one recorded in `reportDir`. */
   readonly resume: boolean;
+  /** Every known user is compared with the back-ends, none trusted as the last run left them. */
+  readonly verify: boolean;
+  /** The percentage of known users compared all the same in each run, in turn. */
+  readonly verifyShare: number;
 }
 
 /** The options a sync records in its report folder, so that `--resume` continues it exactly. */
@@ -92,6 +100,7 @@ export function normalizeSyncOptions(given: SyncOptionsInput, now = new Date()):
     encoding: encoding as SyncOptions['encoding'], delimiter: input.delimiter ?? 'auto',
     reportDir: input.report ?? defaultReportDir(`sync-${directory ? directory.base.split(',')[0].replace(/^[^=]*=/, '') : path.basename(input.file)}`, now),
     config: input.config, resume: given.resume !== undefined,
+    verify: input.verify ?? false, verifyShare: percent('verify-share', input.verifyShare, 1),
   });
 }
 

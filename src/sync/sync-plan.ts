@@ -34,6 +34,8 @@ export interface PlanEntry {
   readonly adopt?: boolean;
   /** Why the user is provisioned again although its attributes are right: what an earlier run left undone. */
   readonly repair?: readonly string[];
+  /** Unchanged without asking the back-ends: the row is the request the run named here applied last (src/ledger/user-trust.ts). */
+  readonly trustedSince?: string;
 }
 
 export const COUNTED: readonly SyncAction[] = ['create', 'update', 'disable', 'enable', 'unchanged', 'rejected'];

@@ -173,8 +173,8 @@ export class LdapDirectory implements Directory {
     return users;
   }
 
-  async *feedPages(feed: string, extraAttributes: readonly string[] = []): AsyncIterable<DirectoryUser[]> {
-    const attributes = this.feedAttributes(extraAttributes);
+  async *feedPages(feed: string, extraAttributes: readonly string[] = [], keysOnly = false): AsyncIterable<DirectoryUser[]> {
+    const attributes = keysOnly ? ['uid', 'oxprovKey'] : this.feedAttributes(extraAttributes);
     try {
       const filter = `(&(objectClass=posixAccount)(oxprovFeed=${escapeFilterValue(feed)}))`;
       for await (const page of this.client.searchPaginated(this.usersBase, { scope: this.usersScope, filter, attributes, paged: { pageSize: 1000 } })) {
