@@ -2,7 +2,9 @@
 import { runSync } from '../dist/run/sync-run.js';
 import { Writable } from 'node:stream';
 
-const [file, feed, report] = process.argv.slice(2);
+const [file, feed, report, ...flags] = process.argv.slice(2);
+// The mail server makes the folders at the first login: the sync skips the mail step for new people.
+if (flags.includes('--on-demand')) process.env.OXPROV_IMAP_FOLDERS = 'on-demand';
 const quiet = new Writable({ write(_c, _e, done) { done(); } });
 const t0 = performance.now();
 const run = await runSync({ file, feed, report, maxDisable: 0 }, { stdout: quiet, stderr: process.stderr });

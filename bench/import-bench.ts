@@ -114,13 +114,22 @@ async function importChildResume(report: string): Promise<ChildResult> {
 
 interface SyncResult { exitCode: number; counts: Record<string, number>; seconds: number; rowsPerSecond: number; maxRssMB: number }
 
-async function syncChild(file: string, feed: string): Promise<SyncResult> {
+async function syncChild(file: string, feed: string, flags: string[] = []): Promise<SyncResult> {
   const report = path.join(work, `report-sync-${Date.now()}`);
-  const out = await run(process.execPath, [path.join(root, 'bench/child-sync.mjs'), file, feed, report]);
+  const out = await run(process.execPath, [path.join(root, 'bench/child-sync.mjs'), file, feed, report, ...flags]);
   fs.rmSync(report, { recursive: true, force: true });
   const r: SyncResult = JSON.parse(out.trim().split('\n').pop()!);
   if (r.exitCode !== 0) throw new Error(`the sync of ${file} exited ${r.exitCode}: ${JSON.stringify(r.counts)}`);
   return r;
+}
+
+/** A copy of a feed with every hundredth person's surname changed. */
+function changeOnePercent(file: string): string {
+  const out = file.replace(/\.csv$/, '-changed.csv');
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  for (let i = 1; i < lines.length; i++) if (lines[i] && i % 100 === 0) lines[i] = lines[i].replace(/^([^,]*,[^,]*,)[^,]*/, '$1Geändert');
+  fs.writeFileSync(out, lines.join('\n'));
+  return out;
 }
 
 /** The same users as the CSV generator makes, as specs, for the floors. */
@@ -294,16 +303,17 @@ async function measureAll(): Promise<void> {
   const resumeRatio = resumed.seconds / imp.seconds;
   log(`${String(ROWS).padStart(10)} users  killed at ${killedAt} rows done, --resume took ${resumed.seconds.toFixed(1)} s against ${imp.seconds.toFixed(1)} s for the whole import  (created ${resumed.rows.created}, existing ${resumed.rows.exists}, failed ${resumed.rows.failed})`);
 
-  // Feeds loaded by sync, then the same file again (all unchanged), then with 1% of the rows changed.
+  // Feeds loaded by sync (folders on demand), then the same file again (all unchanged), then with 1% of the rows changed.
   log('\nsync of a feed (key username)');
   const syncMemory: { rows: number; first: SyncResult; same: SyncResult }[] = [];
   for (const n of SYNC_ROWS) {
     const f = path.join(work, `feed-${n}.csv`);
     await generateUsers(f, n, `sy${n}${tag}x`);
-    const firstN = await syncChild(f, `bench${n}${tag}`);
-    const sameN = await syncChild(f, `bench${n}${tag}`);
+    const firstN = await syncChild(f, `bench${n}${tag}`, ['--on-demand']);
+    const sameN = await syncChild(f, `bench${n}${tag}`, ['--on-demand']);
+    const changedN = await syncChild(changeOnePercent(f), `bench${n}${tag}`, ['--on-demand']);
     syncMemory.push({ rows: n, first: firstN, same: sameN });
-    log(`  ${`feed of ${n}`.padEnd(26)} first load ${firstN.rowsPerSecond} users/s, ${firstN.maxRssMB} MB peak RSS; unchanged ${sameN.rowsPerSecond} rows/s, ${sameN.maxRssMB} MB peak RSS`);
+    log(`  ${`feed of ${n}`.padEnd(26)} first load (folders on demand) ${firstN.rowsPerSecond} users/s, ${firstN.maxRssMB} MB peak RSS; unchanged ${sameN.rowsPerSecond} rows/s, ${sameN.maxRssMB} MB peak RSS; 1% changed ${changedN.rowsPerSecond} rows/s, ${changedN.maxRssMB} MB peak RSS (${Object.entries(changedN.counts).filter(([, k]) => k).map(([k, v]) => `${k} ${v}`).join(', ')})`);
     fs.rmSync(f);
   }
   const feedFile = path.join(work, 'feed.csv');
@@ -311,13 +321,8 @@ async function measureAll(): Promise<void> {
   const feed = `bench${tag}`;
   const first = await syncChild(feedFile, feed);
   const same = await syncChild(feedFile, feed);
-  const changedFile = path.join(work, 'feed-changed.csv');
-  const lines = fs.readFileSync(feedFile, 'utf8').split('\n');
-  let changed = 0;
-  for (let i = 1; i < lines.length; i++) {
-    if (lines[i] && i % 100 === 0) { lines[i] = lines[i].replace(/^([^,]*,[^,]*,)[^,]*/, '$1Geändert'); changed++; }
-  }
-  fs.writeFileSync(changedFile, lines.join('\n'));
+  const changedFile = changeOnePercent(feedFile);
+  const changed = Math.floor(ROWS / 100);
   const onePercent = await syncChild(changedFile, feed);
   const showSync = (what: string, r: SyncResult) => log(`  ${what.padEnd(26)}${r.seconds.toFixed(1).padStart(7)} s ${String(r.rowsPerSecond).padStart(8)} rows/s  ${r.maxRssMB} MB peak RSS  ${Object.entries(r.counts).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   showSync(`first load (${ROWS} users)`, first);
@@ -348,6 +353,7 @@ async function measureAll(): Promise<void> {
     // Peak RSS growth of the unchanged sync per 1,000 people, between the smallest and the largest feed.
     const [a, b] = [syncMemory[0], syncMemory[syncMemory.length - 1]];
     log(`sync_mb_per_1k=${((b.same.maxRssMB - a.same.maxRssMB) / ((b.rows - a.rows) / 1000)).toFixed(2)}`);
+    log(`sync_largest_unchanged_mb=${b.same.maxRssMB}`);
   }
 }
 

@@ -11,6 +11,7 @@ import { createRowMapper, parseMapping } from '../mapping/index.js';
 import type { PreparedRow, RowMapper } from '../mapping/row-mapper.js';
 import { claimRows } from '../service/claim-rows.js';
 import { fieldByName } from '../mapping/fields.js';
+import { FoldedHashTable } from '../mapping/folded-hash-table.js';
 import type { UserInput } from '../model/user-spec.js';
 import type { DirectoryUser } from '../service/user-service.js';
 import { openRunStore, openServices, type RunStore, type Services } from '../service/open-services.js';
@@ -227,10 +228,8 @@ async function makePlan(options: SyncOptions, services: Services, config: Readon
   };
 
   const feed = await openFeed(options, services, config);
-  const seen = new Set<string>();
   try {
     for await (const chunk of feed.chunks()) {
-      for (const r of chunk) if (r.key !== undefined) seen.add(r.key.toLowerCase());
       // The file's own directory attributes are compared too; a mailbox's folders follow its entry's style.
       const extra = new Set<string>();
       for (const r of chunk) {
@@ -273,7 +272,7 @@ async function makePlan(options: SyncOptions, services: Services, config: Readon
     feedCount += page.length;
     const names = page.filter((u) => {
       const key = attribute(u, 'oxprovKey')[0];
-      return key !== undefined && !seen.has(key.toLowerCase());
+      return key !== undefined && !feed.has(key);
     }).map((u) => u.username);
     if (names.length === 0) continue;
     // Whole entries of the leavers only: what disabling them compares and moves.
@@ -393,6 +392,8 @@ interface OpenFeed {
   readonly mapper: RowMapper;
   /** The field or attribute the key is. */
   readonly keyTarget: string;
+  /** Whether a row read so far names the person of this key (compared without case). */
+  has(key: string): boolean;
   chunks(): AsyncIterable<ReadRow[]>;
   close(): Promise<void>;
 }
@@ -419,8 +420,10 @@ async function openFeed(options: SyncOptions, services: Services, config: Readon
     const attr = field === undefined ? schema.attribute(options.key)?.name : undefined;
     if (field === undefined && attr === undefined) throw new OxprovError('CFG_INVALID', `--key ${options.key} is neither a field nor an attribute of the directory`, { field: '--key' });
     const keyOf = (spec: Partial<UserInput>): string | undefined => (field !== undefined ? (spec as unknown as Record<string, unknown>)[field] as string | undefined : spec.attributes?.[attr!]?.[0]);
-    // Keys of the file so far (lower-cased → line): a key twice is refused; a key the file lacks is a leaver.
-    const seenKeys = new Map<string, number>();
+    // Keys of the file so far (→ line), compared without case: a key twice is refused; a key the file lacks is a
+    // leaver. Hashes only, off the heap (12–16 bytes a person): a feed of millions stays small.
+    const seenKeys = new FoldedHashTable();
+    const refusedKeys = new FoldedHashTable();
     const read = (row: SourceRow): ReadRow => {
       if (isRowError(row)) return { line: row.line, errors: [row.error] };
       const prepared = mapper.prepare(row.record, row.line);
@@ -428,6 +431,7 @@ async function openFeed(options: SyncOptions, services: Services, config: Readon
       if (prepared.first.issues.length) {
         // Refused, but still the person of its key: a mistake in one cell never makes them a leaver.
         const key = keyOf(prepared.first.spec) || undefined;
+        if (key !== undefined) refusedKeys.setIfAbsent(key, 0);
         return { line: row.line, key, prepared, errors: [], ...extra };
       }
       const key = keyOf(prepared.first.spec);
@@ -435,16 +439,17 @@ async function openFeed(options: SyncOptions, services: Services, config: Readon
         const e = new OxprovError('MAP_MISSING_KEY', `line ${row.line}: the key ${options.key} is empty: the row names no person`, { line: row.line, field: options.key });
         return { line: row.line, errors: [e] };
       }
-      const first = seenKeys.get(key.toLowerCase());
+      const first = seenKeys.get(key);
       if (first !== undefined) {
         const e = new OxprovError('MAP_DUPLICATE_KEY', `line ${row.line}: key ${key} is already used on line ${first}`, { line: row.line, field: 'key', value: key });
         return { line: row.line, key, errors: [e] };
       }
-      seenKeys.set(key.toLowerCase(), row.line);
+      seenKeys.setIfAbsent(key, row.line);
       return { line: row.line, key, prepared, errors: [], ...extra };
     };
     return {
       mapper, keyTarget: field ?? attr!,
+      has: (key) => seenKeys.get(key) !== undefined || refusedKeys.get(key) !== undefined,
       async *chunks() {
         let chunk: ReadRow[] = [];
         for await (const row of source.rows) {
