@@ -5,7 +5,8 @@
  *   --rows N         users for the full import and the floors (default 10000)
  *   --dry-rows A,B   sizes for the dry run (default 10000,100000,1000000)
  *   --groups G       groups of the second full import (default 5)
- *   --sync-rows A,B  feeds synced twice, for `sync_mb_per_1k` (default 10000,100000)
+ *   --sync-rows A,B  feeds loaded by sync with folders on demand, then synced unchanged and with 1% changed,
+ *                    for `sync_mb_per_1k` and `sync_largest_unchanged_mb` (default 10000,100000)
  * It ends with `name=value` lines: `groups_ratio` (the import with groups over the
  * one without), `resume_ratio` (a resumed half over the whole import), `sync_ratio`
  * (a sync of an unchanged feed, rows/s, over the first load of that feed by sync,
@@ -39,7 +40,7 @@ const arg = (name: string, fallback: string) => { const i = args.indexOf(name); 
 const ROWS = Number(arg('--rows', '10000'));
 const DRY = arg('--dry-rows', '10000,100000,1000000').split(',').map(Number);
 const GROUPS = Number(arg('--groups', '5'));
-/** Feeds synced twice (first load, then unchanged): the peak RSS per 1,000 people between the smallest and the largest. */
+/** Feeds loaded by sync, then synced unchanged and 1% changed: the peak RSS per 1,000 people between the smallest and the largest. */
 const SYNC_ROWS = arg('--sync-rows', '10000,100000').split(',').filter(Boolean).map(Number);
 /** `--mail dovecot,dovecot`: only the import against several mail servers (bench/multi-bench.ts), on a private stack. */
 const MAIL = arg('--mail', '');
