@@ -17,6 +17,8 @@
  * people between the --sync-rows feeds) and `ratio` (import users/s over the slowest floor's users/s). `--mail dovecot,dovecot` (or `cyrus`)
  * measures only the import over several mail servers against their combined floor (`multi_ratio`;
  * `--rounds R`, default 3: imports, each between two floors, and the median of their ratios).
+ * `--scale N` measures only the second run at scale (bench/scale-bench.ts): `rerun_ratio`,
+ * `scale_sync_ratio`, `scale_dry_rows_s`.
  */
 import { spawn } from 'node:child_process';
 import pg from 'pg';
@@ -34,6 +36,7 @@ import { stackLayout } from '../src/stack/stack-layout.js';
 import { generateUsers } from './generate-users.js';
 import { useBenchStack } from './bench-stack.js';
 import { multiBench } from './multi-bench.js';
+import { scaleBench } from './scale-bench.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
@@ -44,6 +47,8 @@ const GROUPS = Number(arg('--groups', '5'));
 const SYNC_ROWS = arg('--sync-rows', '10000,100000').split(',').filter(Boolean).map(Number);
 /** `--mail dovecot,dovecot`: only the import against several mail servers (bench/multi-bench.ts), on a private stack. */
 const MAIL = arg('--mail', '');
+/** `--scale N`: only the second run at scale (bench/scale-bench.ts), on a private stack. */
+const SCALE = Number(arg('--scale', '0'));
 /** `--mail` only: imports measured, each between two floors. */
 const ROUNDS = Number(arg('--rounds', '3'));
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -244,6 +249,11 @@ async function imapFloor(users: UserSpec[]): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  if (SCALE > 0) {
+    await scaleBench(SCALE, { root, work, tag, log, run, generateUsers });
+    fs.rmSync(work, { recursive: true, force: true });
+    return;
+  }
   if (MAIL) {
     await multiBench(MAIL, { root, work, rows: ROWS, tag, log, run, timed, importChild, generateUsers, specs, ldapFloor, rounds: ROUNDS });
     return;

@@ -93,7 +93,10 @@ export interface RunStore {
   ledger(runId: string, pageSize?: number): AsyncIterable<readonly LedgerRow[]>;
   /** The planned rows of a run with these actions (status `planned`), in source order, a page at a time. */
   planned(runId: string, actions: readonly string[], pageSize?: number): AsyncIterable<readonly LedgerRow[]>;
-  /** Forgets the changes a run planned and never sent (a resumed sync plans again); how many. */
+  /**
+   * Forgets the changes a run planned and never sent (a resumed sync plans again); how many. A planned
+   * row that holds a password generated when it was sent before (a run resumed twice) is kept, `started`.
+   */
   dropPlanned(runId: string): Promise<number>;
   /** How many runs of this kind were recorded before (the turn of a run in the rotation of what is verified). */
   countRuns(kind: RunKind): Promise<number>;

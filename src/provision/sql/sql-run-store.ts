@@ -194,7 +194,9 @@ export class SqlRunStore implements RunStore {
   }
 
   async dropPlanned(runId: string): Promise<number> {
-    const r = await this.db.query(`DELETE FROM oxprov_runs.ledger WHERE run_id = $1 AND status = 'planned'`, [runId], `dropping the old plan of run ${runId}`);
+    const r = await this.db.query(`DELETE FROM oxprov_runs.ledger WHERE run_id = $1 AND status = 'planned' AND sealed_password IS NULL`, [runId], `dropping the old plan of run ${runId}`);
+    // A row planned again after it had been sent once keeps the password generated then: it is started, not forgotten.
+    await this.db.query(`UPDATE oxprov_runs.ledger SET status = 'started', plan = NULL, updated_at = now() WHERE run_id = $1 AND status = 'planned'`, [runId], `dropping the old plan of run ${runId}`);
     return r.rowCount ?? 0;
   }
 
