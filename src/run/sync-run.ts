@@ -229,7 +229,20 @@ async function makePlan(options: SyncOptions, services: Services, config: Readon
 
   const feed = await openFeed(options, services, config);
   try {
-    for await (const chunk of feed.chunks()) {
+    // The next part is read and mapped while this one waits for the back-ends.
+    const parts = feed.chunks()[Symbol.asyncIterator]();
+    // A part read ahead that fails while this one fails too is not a second, unhandled error.
+    const ahead = () => {
+      const p = parts.next();
+      p.catch(() => {});
+      return p;
+    };
+    let next = ahead();
+    for (;;) {
+      const part = await next;
+      if (part.done) break;
+      next = ahead();
+      const chunk = part.value;
       // The file's own directory attributes are compared too; a mailbox's folders follow its entry's style.
       const extra = new Set<string>();
       for (const r of chunk) {
