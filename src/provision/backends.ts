@@ -47,6 +47,8 @@ export interface Directory {
   schema(): Promise<AttributeSchema>;
   /** The users with these names, in bulk: lower-cased name → user. */
   findUsers(usernames: readonly string[]): Promise<Map<string, DirectoryUser>>;
+  /** Which of these users exist, by name only (lower-cased): cheaper than {@link findUsers}. */
+  existingUsers(usernames: readonly string[]): Promise<Set<string>>;
   /** Which of these addresses belong to a user as `mail` or `alias`: lower-cased address → user name. */
   addressOwners(addresses: readonly string[]): Promise<Map<string, string>>;
   /**

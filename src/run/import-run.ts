@@ -183,7 +183,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
         templates: [config.templates.imapFolders, config.templates.groupwareFolders].map((f) => readOrEmpty(f)),
         options: { onExisting: options.onExisting, only: options.only, generatePasswords: options.generatePasswords, createGroups: options.createGroups, spread: options.spread },
       }),
-      exists: async (names) => new Set([...(await services!.users.findUsers(names)).values()].map((u) => u.username.toLowerCase())),
+      exists: (names) => services!.users.existingUsers(names),
     }) : undefined;
     const job = new ImportJob(rows, mapper, users, {
       dryRun: options.dryRun, batchSize: options.dryRun ? Math.max(options.batchSize, 1000) : options.batchSize,

@@ -235,6 +235,11 @@ export class UserService {
     return this.retry(() => this.need('directory', 'ldap').findUsers(usernames));
   }
 
+  /** Which of these users the directory has, lower-cased (their names only). */
+  existingUsers(usernames: readonly string[]): Promise<Set<string>> {
+    return this.retry(() => this.need('directory', 'ldap').existingUsers(usernames));
+  }
+
   /** The user's directory entry, or undefined. */
   async findUser(username: string): Promise<DirectoryUser | undefined> {
     return (await this.need('directory', 'ldap').findUsers([username])).get(username.toLowerCase());

@@ -43,6 +43,11 @@ export class FakeDirectory implements Directory {
     return out;
   }
 
+  async existingUsers(names: readonly string[]) {
+    this.lookups++;
+    return new Set(names.map((n) => n.toLowerCase()).filter((n) => this.users.has(n)));
+  }
+
   async addressOwners(addresses: readonly string[]) {
     const out = new Map<string, string>();
     const wanted = new Set(addresses.map((a) => a.toLowerCase()));

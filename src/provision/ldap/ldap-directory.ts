@@ -126,6 +126,20 @@ export class LdapDirectory implements Directory {
     return found;
   }
 
+  /** Which of these users the directory has (their `uid` only: what trusting a run needs), lower-cased. */
+  async existingUsers(usernames: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    const unique = [...new Set(usernames.map((u) => u.toLowerCase()))];
+    await inChunks(unique, USERNAME_CHUNK, async (chunk) => {
+      const filter = new AndFilter({ filters: [new EqualityFilter({ attribute: 'objectClass', value: 'posixAccount' }), anyEqual(chunk.map((u) => ['uid', u] as const))] });
+      for (const e of await searchEntries(this.client, this.usersBase, filter, ['uid'], 'looking up user names', this.usersScope)) {
+        const uid = e.uid;
+        for (const v of Array.isArray(uid) ? uid : [uid]) if (v !== undefined) found.add(String(v).toLowerCase());
+      }
+    });
+    return found;
+  }
+
   /**
    * Chunks of 250 addresses (500 filter terms), four chunks at a time (measured:
    * 66k rows/s one chunk of 100 at a time, 150k rows/s like this).
