@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import type { UserInput } from '../model/user-spec.js';
 import type { RunStore, UserState } from '../provision/run-store.js';
 
+export type { UserState };
+
 /** Options of {@link UserTrust}. */
 export interface UserTrustOptions {
   readonly store: RunStore;
@@ -58,12 +60,18 @@ export class UserTrust {
     return (slot - (this.options.turn % 100) + 100) % 100 < this.options.sharePercent;
   }
 
-  async check(inputs: readonly UserInput[]): Promise<TrustCheck> {
+  /** What oxprov last wrote for these users, read ahead (a sync reads it with a part's other rows); pass it to {@link check}. */
+  states(usernames: readonly string[]): Promise<Map<string, UserState>> {
+    return this.options.store.userStates(usernames);
+  }
+
+  /** `read`: the states of (at least) these users, read ahead by {@link states}; else they are read here. */
+  async check(inputs: readonly UserInput[], read?: ReadonlyMap<string, UserState>): Promise<TrustCheck> {
     const trusted = new Map<string, UserState>();
     const verified = new Set<string>();
     const eligible = inputs.filter((i) => !(this.options.passwordsMatter && (i.password !== undefined || i.passwordHash !== undefined)));
     if (eligible.length === 0) return { trusted, verified };
-    const states = await this.options.store.userStates(eligible.map((i) => i.username));
+    const states = read ?? await this.options.store.userStates(eligible.map((i) => i.username));
     const candidates: [UserInput, UserState][] = [];
     for (const input of eligible) {
       const state = states.get(input.username);

@@ -16,7 +16,7 @@ import type { UserInput } from '../model/user-spec.js';
 import type { DirectoryUser } from '../service/user-service.js';
 import { openRunStore, openServices, type RunStore, type Services } from '../service/open-services.js';
 import { currentUser, RunRecorder } from '../ledger/run-recorder.js';
-import { settingsDigest, UserTrust } from '../ledger/user-trust.js';
+import { settingsDigest, UserTrust, type UserState } from '../ledger/user-trust.js';
 import { readOrEmpty } from './import-run.js';
 import { RunMessages } from './run-messages.js';
 import { withRetry } from '../service/retry.js';
@@ -228,45 +228,54 @@ async function makePlan(options: SyncOptions, services: Services, config: Readon
   };
 
   const feed = await openFeed(options, services, config);
+  // A part's people as the back-ends have them: their entries by key, then their groupware rows,
+  // folders and what oxprov last wrote for them, at once. Nothing is written while a sync plans,
+  // so the next part is read while this one is planned.
+  const readPart = async (chunk: ReadRow[]) => {
+    // The file's own directory attributes are compared too; a mailbox's folders follow its entry's style.
+    const extra = new Set<string>();
+    for (const r of chunk) {
+      for (const name of Object.keys(r.prepared?.first.spec.attributes ?? {})) extra.add(name);
+      for (const name of r.prepared?.emptyAttributes ?? []) extra.add(name);
+    }
+    if (options.checkMail) extra.add(STYLE_ATTRIBUTE);
+    const keys = chunk.flatMap((r) => (r.key !== undefined && r.prepared ? [r.key] : []));
+    const known = keys.length ? await services.users.feedUsers(options.feed, [...extra], keys) : [];
+    const byKey = new Map<string, DirectoryUser>();
+    for (const u of known) {
+      const key = attribute(u, 'oxprovKey')[0];
+      if (key !== undefined) byKey.set(key.toLowerCase(), u);
+    }
+    const names = known.map((u) => u.username);
+    const [sqlRows, folderCounts, states] = await Promise.all([
+      services.users.findRows(names), services.users.folderCounts(names),
+      // What oxprov remembers is a help, not a need: unread, nobody is trusted.
+      trusting.trust.states(names).catch(() => new Map<string, UserState>()),
+    ]);
+    return { chunk, known, byKey, sqlRows, folderCounts, states };
+  };
   try {
-    // The next part is read and mapped while this one waits for the back-ends.
     const parts = feed.chunks()[Symbol.asyncIterator]();
     // A part read ahead that fails while this one fails too is not a second, unhandled error.
     const ahead = () => {
-      const p = parts.next();
+      const p = parts.next().then(async (r) => (r.done ? undefined : readPart(r.value)));
       p.catch(() => {});
       return p;
     };
     let next = ahead();
     for (;;) {
       const part = await next;
-      if (part.done) break;
+      if (part === undefined) break;
       next = ahead();
-      const chunk = part.value;
-      // The file's own directory attributes are compared too; a mailbox's folders follow its entry's style.
-      const extra = new Set<string>();
-      for (const r of chunk) {
-        for (const name of Object.keys(r.prepared?.first.spec.attributes ?? {})) extra.add(name);
-        for (const name of r.prepared?.emptyAttributes ?? []) extra.add(name);
-      }
-      if (options.checkMail) extra.add(STYLE_ATTRIBUTE);
-      const keys = chunk.flatMap((r) => (r.key !== undefined && r.prepared ? [r.key] : []));
-      const known = keys.length ? await services.users.feedUsers(options.feed, [...extra], keys) : [];
-      const byKey = new Map<string, DirectoryUser>();
-      for (const u of known) {
-        const key = attribute(u, 'oxprovKey')[0];
-        if (key !== undefined) byKey.set(key.toLowerCase(), u);
-      }
+      const { chunk, known, byKey, sqlRows } = part;
       const rows = await decideNames(chunk, feed.mapper, byKey, services);
       // The groupware rows and folders of the part's people: what an earlier run left undone is finished.
-      const names = known.map((u) => u.username);
-      const sqlRows = await services.users.findRows(names);
-      const folders = { counts: await services.users.folderCounts(names), expected: (language: string) => services.templates.groupware.foldersFor(language).length };
+      const folders = { counts: part.folderCounts, expected: (language: string) => services.templates.groupware.foldersFor(language).length };
       const mail = options.checkMail ? await checkMailboxes(chunk, byKey, services, mailChecked) : undefined;
       const ctx = { feed: options.feed, byKey, rows: sqlRows, folders, mail, today, deleteAfterDays: options.deleteLeaversAfter, generatePasswords: options.generatePasswords, peopleDn: config.ldap.peopleDn };
       trusting.present.clear();
       for (const u of known) trusting.present.add(u.username.toLowerCase());
-      const planned = await trustKnown(planRows(rows, ctx), trusting.trust, trustCounts);
+      const planned = await trustKnown(planRows(rows, ctx), trusting.trust, trustCounts, part.states);
       const completed = await completePlan(planned.filter((e) => !e.trustedSince), services.users, completeOptions);
       let k = 0;
       record(planned.map((e) => (e.trustedSince ? e : completed[k++])));
@@ -303,10 +312,10 @@ async function makePlan(options: SyncOptions, services: Services, config: Readon
  * entries, rows and folders were read all the same: a repair is never trusted away);
  * `--verify`, and a share of each run in turn, compares them all the same.
  */
-async function trustKnown(entries: PlanEntry[], trust: UserTrust, counts: { trusted: number; verified: number }): Promise<PlanEntry[]> {
+async function trustKnown(entries: PlanEntry[], trust: UserTrust, counts: { trusted: number; verified: number }, states: ReadonlyMap<string, UserState>): Promise<PlanEntry[]> {
   const candidates = entries.filter((e) => e.action === 'update' && !e.repair && !e.adopt && e.input);
   if (candidates.length === 0) return entries;
-  const { trusted, verified } = await trust.check(candidates.map((e) => e.input!));
+  const { trusted, verified } = await trust.check(candidates.map((e) => e.input!), states);
   counts.trusted += trusted.size;
   counts.verified += verified.size;
   if (trusted.size === 0) return entries;
