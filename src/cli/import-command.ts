@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { DIRECTORY_OPTIONS, directoryInput, directoryOptions } from './directory-options.js';
 
 /** The options of `import`. */
-export const IMPORT_OPTIONS: readonly string[] = ['dry-run', 'mapping', 'encoding', 'delimiter', 'on-existing', 'generate-passwords', 'create-groups', 'spread', 'concurrency', 'batch-size', 'report', 'retry-failed', 'resume', 'max-failures', 'outage-wait', 'verify', 'verify-share', 'source_only', 'progress', 'config', ...DIRECTORY_OPTIONS];
+export const IMPORT_OPTIONS: readonly string[] = ['dry-run', 'mapping', 'encoding', 'delimiter', 'on-existing', 'generate-passwords', 'create-groups', 'spread', 'concurrency', 'batch-size', 'report', 'retry-failed', 'resume', 'max-failures', 'outage-wait', 'verify', 'verify-share', 'workers', 'queue', 'source_only', 'progress', 'config', ...DIRECTORY_OPTIONS];
 
 /**
  * `oxprov import FILE`: the bulk import (the whitepaper's "bulk load"). No
@@ -29,6 +29,8 @@ export function importCommand(yargs: Argv, setExit: (code: number) => void): Arg
     .option('verify', { type: 'boolean', describe: 'check every row in every back-end: trust nothing an earlier run wrote (a user changed or lost behind oxprov\'s back is put right)' })
     .option('verify-share', { type: 'string', describe: 'percent of the known, unchanged users checked all the same in each run, in turn, so that all are checked over time (default 1)' })
     .option('outage-wait', { type: 'string', describe: 'seconds a server that cannot be reached is waited for before its rows fail (default 60); a server down for longer stops the run' })
+    .option('workers', { type: 'string', describe: 'start N local workers (oxprov worker) and hand the batches to them through the queue in the run database (docs/workers.md)' })
+    .option('queue', { type: 'boolean', describe: 'hand the batches to workers started elsewhere (oxprov worker, same config and queue.key) and follow the run' })
     .option('source_only', { type: 'string', describe: 'only these back-ends: ldap,sql,groupware,imap' })
     .option('progress', { type: 'string', describe: 'auto | bar | lines | none (default auto)' })
     .option('config', { type: 'string', describe: 'config file (default: the local stack\'s settings)' })
@@ -47,6 +49,7 @@ export function importCommand(yargs: Argv, setExit: (code: number) => void): Arg
       onExisting: argv['on-existing'], generatePasswords: argv['generate-passwords'], createGroups: argv['create-groups'], spread: argv.spread, concurrency: argv.concurrency,
       batchSize: argv['batch-size'], report: argv.report, retryFailed: argv['retry-failed'], sourceOnly: argv.source_only,
       progress: argv.progress, config: argv.config, resume: argv.resume, maxFailures: argv['max-failures'], outageWait: argv['outage-wait'], verify: argv.verify, verifyShare: argv['verify-share'],
+      workers: argv.workers, queue: argv.queue,
     });
     setExit(run.exitCode);
   });

@@ -8,10 +8,11 @@ import { stackCommand } from './stack-command.js';
 import { dovecotConfigCommand } from './dovecot-config-command.js';
 import { configCommand } from './config-command.js';
 import { runsCommand } from './runs-command.js';
+import { WORKER_OPTIONS, workerCommand } from './worker-command.js';
 import { runToolFromProcess, toolCommands, toolOf } from './tool-commands.js';
 
 /** The options of each command, for the "did you mean" of an unknown one. */
-const OPTIONS_OF: Record<string, readonly string[]> = { import: IMPORT_OPTIONS, sync: SYNC_OPTIONS, serve: SERVE_OPTIONS };
+const OPTIONS_OF: Record<string, readonly string[]> = { import: IMPORT_OPTIONS, sync: SYNC_OPTIONS, serve: SERVE_OPTIONS, worker: WORKER_OPTIONS };
 
 /** Entry point of the `oxprov` command. Resolves to the process exit code. */
 export async function main(args: string[]): Promise<number> {
@@ -37,6 +38,7 @@ export async function main(args: string[]): Promise<number> {
   dovecotConfigCommand(cli);
   configCommand(cli, setExit);
   runsCommand(cli, setExit);
+  workerCommand(cli, setExit);
   toolCommands(cli, args, setExit);
   if (args.length === 0) {
     // The commands, not just a complaint: this is where a new administrator starts.

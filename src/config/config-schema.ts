@@ -80,6 +80,13 @@ export const ConfigFileSchema = Section('An oxprov config file (`--config FILE` 
     url: Str('The database that holds them (default: the groupware database, `sql.url`; secret: prefer `urlFile` or `OXPROV_RUNS_URL_FILE`).'),
     urlFile: Str('A file holding `url`.'),
   })),
+  queue: Type.Optional(Section('Runs handed to workers (`oxprov worker`, `import --workers`/`--queue`), through pg-boss in the run database (schema `oxprov_queue`).', {
+    key: Str('A secret every worker and the process that starts a run share: a batch\'s passwords travel sealed with it, never in clear (secret: prefer `keyFile` or `OXPROV_QUEUE_KEY_FILE`).'),
+    keyFile: Str('A file holding `key`.'),
+    expireSeconds: Int('A batch a worker took and did not finish in this time is given to another worker (default 120: a few times the slowest batch measured here).', 5, 86_400),
+    retryLimit: Int('How many times a batch is given again, after a worker died or failed on it (default 3).', 0, 100),
+    waitSeconds: Int('How long a run waits for its batch to be taken by a worker before its rows fail (default 600; they can then be finished with --resume).', 1, 604_800),
+  })),
   imap: Type.Optional(Section('The mail store (one Dovecot), or the defaults of every server of `mail.servers`. `host` is required with a config file unless `mail.servers` is given.', imapProperties)),
   mail: Type.Optional(Section('Several mail servers (the paper\'s multi-location setup).', {
     servers: Type.Optional(Type.Array(Section('One mail server; what it leaves out comes from `imap`.', {

@@ -157,12 +157,24 @@ export interface RunsConfig {
   url: string;
 }
 
+export interface QueueConfig {
+  /** The secret the starter of a run and its workers share (batch secrets are sealed with it); undefined: none configured. */
+  key?: string;
+  /** Seconds before a batch taken and not finished is given to another worker. */
+  expireSeconds: number;
+  /** Times a batch is given again. */
+  retryLimit: number;
+  /** Seconds a run waits for a batch to be done by the workers before its rows fail. */
+  waitSeconds: number;
+}
+
 export interface Config {
   /** What every password set by oxprov must hold (the tools, the daemon, the import). */
   passwords: PasswordPolicy;
   ldap: LdapConfig;
   sql: SqlConfig;
   runs: RunsConfig;
+  queue: QueueConfig;
   /** The default mail server (`mail.servers[0]`): what single-server code paths and tests read. */
   imap: ImapConfig;
   mail: MailConfig;

@@ -82,7 +82,7 @@ function resolveSecretFiles(obj: Record<string, unknown>, dir: string): Record<s
     if (value && typeof value === 'object' && !Array.isArray(value)) out[key] = resolveSecretFiles(value as Record<string, unknown>, dir);
     // `mail.servers`: a list of server objects, each with its own secret files.
     else if (Array.isArray(value)) out[key] = value.map((v) => (v && typeof v === 'object' && !Array.isArray(v) ? resolveSecretFiles(v as Record<string, unknown>, dir) : v));
-    else if (/(PasswordFile|ApiKeyFile|^urlFile)$/.test(key) && typeof value === 'string') out[key.replace(/File$/, '')] = readSecretFile(path.resolve(dir, value), key);
+    else if (/(PasswordFile|ApiKeyFile|^urlFile|^keyFile)$/.test(key) && typeof value === 'string') out[key.replace(/File$/, '')] = readSecretFile(path.resolve(dir, value), key);
     else if (key === 'caFile' && typeof value === 'string') out.ca = readSecretFile(path.resolve(dir, value), key);
     else out[key] = value;
   }
@@ -114,6 +114,7 @@ function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<Config> {
     },
     sql: { url: secret('OXPROV_PG_URL') },
     runs: { url: secret('OXPROV_RUNS_URL') },
+    queue: { key: secret('OXPROV_QUEUE_KEY') },
     imap: {
       host: env.OXPROV_IMAP_HOST, port: int('OXPROV_IMAP_PORT'),
       secure: env.OXPROV_IMAP_SECURE === undefined ? undefined : /^(1|true|yes)$/i.test(env.OXPROV_IMAP_SECURE),
@@ -270,6 +271,7 @@ function normalize(c: DeepPartial<Config>): Config {
     },
     sql: { url: c.sql?.url ?? 'postgres://oxprov@127.0.0.1:55432/oxprov', timeoutMs: c.sql?.timeoutMs ?? 60_000, ssl: c.sql?.ssl, ca: c.sql?.ca },
     runs: { url: c.runs?.url ?? c.sql?.url ?? 'postgres://oxprov@127.0.0.1:55432/oxprov' },
+    queue: { key: c.queue?.key, expireSeconds: c.queue?.expireSeconds ?? 120, retryLimit: c.queue?.retryLimit ?? 3, waitSeconds: c.queue?.waitSeconds ?? 600 },
     imap: {
       host: c.imap?.host ?? '127.0.0.1',
       port: c.imap?.port ?? 1143,

@@ -37,6 +37,10 @@ export interface ImportOptionsInput extends DirectoryInput {
   verifyShare?: string | number;
   /** The report folder of a run that stopped: continue it (its options are read from there). */
   resume?: string;
+  /** Start this many local workers (`oxprov worker`) for the run and hand its batches to them through the queue. */
+  workers?: string | number;
+  /** Hand the run's batches to workers through the queue (those started elsewhere; with `workers`, those too). */
+  queue?: boolean;
 }
 
 /** `--from-ldap` as given, to `import` and to `sync`. */
@@ -92,6 +96,10 @@ export interface ImportOptions {
   readonly resume: boolean;
   /** Set when the people come from a directory; `file` is then its URL. */
   readonly directory?: DirectorySourceOptions;
+  /** Local workers started for the run (0: none). */
+  readonly workers: number;
+  /** The batches go through the queue to workers (`--queue`, or `--workers N`). */
+  readonly queue: boolean;
 }
 
 /** The options a run records in its report folder, so that `--resume` continues it exactly. */
@@ -156,6 +164,11 @@ export function normalizeImportOptions(given: ImportOptionsInput, now = new Date
     }
   }
   const only = parseSourceOnly(input.sourceOnly, 'CFG_INVALID', '--source_only');
+  const workers = input.workers === undefined ? 0 : positiveInt('workers', input.workers, 64);
+  if ((workers > 0 || input.queue) && (input.dryRun || directory)) {
+    const why = input.dryRun ? 'a dry run writes nothing: there is nothing to hand to workers' : 'an import from a directory runs in one process';
+    throw new OxprovError('CFG_INVALID', `${workers > 0 ? '--workers' : '--queue'}: ${why}`, { field: workers > 0 ? '--workers' : '--queue' });
+  }
   const progress = (input.progress ?? 'auto').toLowerCase();
   if (!['auto', 'bar', 'lines', 'none'].includes(progress)) throw invalid('progress', 'must be auto, bar, lines or none', input.progress);
   return Object.freeze({
@@ -181,6 +194,8 @@ export function normalizeImportOptions(given: ImportOptionsInput, now = new Date
     verify: input.verify ?? false,
     verifyShare: percent('verify-share', input.verifyShare, 1),
     resume: given.resume !== undefined,
+    workers,
+    queue: input.queue === true || workers > 0,
   });
 }
 

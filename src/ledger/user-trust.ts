@@ -97,7 +97,8 @@ export class UserTrust {
  */
 export function settingsDigest(parts: Readonly<Record<string, unknown>>): string {
   const noSecrets = JSON.stringify(parts, (key, value: unknown) => {
-    if (/pass|secret|apikey|token/i.test(key)) return undefined;
+    // The queue's settings change how a run is carried out, never what it writes.
+    if (/pass|secret|apikey|token/i.test(key) || key === 'queue') return undefined;
     // A URL's own password (postgres://oxprov:…@host) goes too.
     return typeof value === 'string' ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1@') : value;
   });

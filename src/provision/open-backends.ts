@@ -7,6 +7,8 @@ import { LdapDirectory } from './ldap/ldap-directory.js';
 import { escapeDnValue } from '../model/ldap-escape.js';
 import { SqlStore } from './sql/sql-store.js';
 import { SqlRunStore } from './sql/sql-run-store.js';
+import { PgBossQueue } from './queue/pg-boss-queue.js';
+import type { BatchQueue } from './batch-queue.js';
 import type { RunStore } from './run-store.js';
 
 export interface OpenBackendsOptions {
@@ -54,6 +56,11 @@ export async function openBackends(config: Readonly<Config>, options: OpenBacken
 /** oxprov's records of its runs and their ledgers (`runs.url`, default the groupware database). @throws SQL_CONNECT, SQL_MIGRATION */
 export function openRunStore(config: Readonly<Config>): Promise<RunStore> {
   return SqlRunStore.open(config);
+}
+
+/** The queue of batches that workers take (`queue` in the config; pg-boss in the run database). @throws QUEUE_FAILED */
+export function openBatchQueue(config: Readonly<Config>, name?: string): Promise<BatchQueue> {
+  return PgBossQueue.open(config, { name });
 }
 
 /** The DN an administrator named by `--adminuser` binds as. */

@@ -13,7 +13,11 @@ import { currentUser, RunRecorder, type LedgerState } from '../ledger/run-record
 import { RunMessages } from './run-messages.js';
 import { settingsDigest, UserTrust } from '../ledger/user-trust.js';
 import { withRetry } from '../service/retry.js';
-import { openRunStore, type RunStore } from '../service/open-services.js';
+import { openBatchQueue, openRunStore, type BatchQueue, type RunStore } from '../service/open-services.js';
+import { QueueSeal } from '../ledger/queue-seal.js';
+import { QueuedProvisioning } from './queued-batches.js';
+import { startLocalWorkers, type LocalWorkers } from './local-workers.js';
+import type { UserProvisioning } from '../import/import-job.js';
 import { openCsv } from '../import/read-csv.js';
 import { LINE_COLUMN, ReportWriter } from '../import/report-writer.js';
 import { isRowError, type RowSource, type SourceRow } from '../import/source.js';
@@ -26,6 +30,8 @@ import type { CsvSource } from '../import/read-csv.js';
 const SNAPSHOT_MIN_ROWS = 50_000;
 /** …unless the directory holds more users than this, or more than half the rows (about 60 bytes a user in memory). */
 const SNAPSHOT_MAX_USERS = 1_000_000;
+/** Batches a run handed to workers keeps in the queue at once: enough for several workers, each a few at a time. */
+const QUEUED_IN_FLIGHT = 16;
 /** Problems of a header printed one by one; the rest are counted. */
 const HEADER_ERRORS_SHOWN = 10;
 
@@ -77,12 +83,19 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
   let runs: RunStore | undefined;
   let recorder: RunRecorder | undefined;
   let finished = false;
+  let queue: BatchQueue | undefined;
+  let workers: LocalWorkers | undefined;
   try {
     options = normalizeImportOptions(input);
     if (options.resume && (options.dryRun || options.retryFailed)) {
       throw new OxprovError('CFG_INVALID', 'a dry run or a --retry-failed run keeps no ledger and cannot be resumed; run it again instead', { field: '--resume' });
     }
     const config = loadConfig({ file: options.config });
+    // A run handed to workers elsewhere needs the key they share; local workers can be given one of the run's own.
+    const queueSecret = options.queue ? config.queue.key ?? (options.workers > 0 ? QueueSeal.newSecret() : undefined) : undefined;
+    if (options.queue && queueSecret === undefined) {
+      throw new OxprovError('CFG_MISSING', '--queue hands the batches to workers started elsewhere: they and this run need the same queue.key (queue.keyFile, or OXPROV_QUEUE_KEY_FILE)', { field: 'queue.key' });
+    }
     const fileMapping = options.mapping ? readMapping(options.mapping) : undefined;
     const fromDirectory = options.directory ? directoryColumns(fileMapping) : undefined;
     const mapping = fromDirectory?.mapping ?? fileMapping;
@@ -172,7 +185,21 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     // What a killed run needs to be resumed: its options (the ledger holds the rest).
     if (!options.dryRun && !options.resume && !options.directory) fs.writeFileSync(path.join(options.reportDir, RUN_FILE), `${JSON.stringify({ ...runRecord(input), runId: recorder?.id }, null, 2)}\n`, { mode: 0o600 });
     const journal = options.dryRun ? undefined : recorder;
-    const users = services?.users ?? new UserService({ close: async () => {} }, templates, { mailServers: config.mail.servers });
+    const local = services?.users ?? new UserService({ close: async () => {} }, templates, { mailServers: config.mail.servers });
+    let users: UserProvisioning = local;
+    const byWorker = new Map<string, number>();
+    if (options.queue && recorder) {
+      // The batches go to workers through the queue; names, checks, the ledger and the report stay here.
+      queue = await openBatchQueue(config, `run ${recorder.id}`);
+      users = new QueuedProvisioning(local, {
+        queue, seal: new QueueSeal(queueSecret!), runId: recorder.id, waitMs: config.queue.waitSeconds * 1000,
+        onBatch: (worker, n) => byWorker.set(worker, (byWorker.get(worker) ?? 0) + n),
+      });
+      if (options.workers > 0) {
+        workers = startLocalWorkers(options.workers, { config: options.config, key: queueSecret!, log: path.join(options.reportDir, 'workers.log') });
+        say(`${options.workers} local workers started (their output: ${path.join(options.reportDir, 'workers.log')})`);
+      } else say(`run ${recorder.id}: its batches wait in the queue for workers (oxprov worker) with this run database and queue.key`);
+    }
     const rows = options.directory ? source : withOriginalLines(source);
     // What earlier runs wrote, trusted where the request is the same again (not for --retry-failed: its rows failed).
     const trust = runs && services && !retried ? new UserTrust({
@@ -189,7 +216,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
       dryRun: options.dryRun, batchSize: options.dryRun ? Math.max(options.batchSize, 1000) : options.batchSize,
       onExisting: options.onExisting, only: options.only, generatePasswords: options.generatePasswords, createGroups: options.createGroups, spread: options.spread,
       includeLine: retry ? (line) => retry.has(line) : undefined,
-      inputBytes: size, view, backpressure: () => report.drained(),
+      inputBytes: size, view, backpressure: () => report.drained(), ...(options.queue ? { batchesInFlight: QUEUED_IN_FLIGHT } : {}),
       journal, resume, maxFailures: options.maxFailures, inPlaceColumn: options.directory?.inPlace ? DN_COLUMN : undefined, trust,
     });
     job.onRow((o) => report.write(o));
@@ -219,6 +246,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      if (byWorker.size) say(`batches done by ${[...byWorker].sort(([a], [b]) => a.localeCompare(b)).map(([w, n]) => `${w} (${n} users)`).join(', ')}`);
       summary = monitor.finish(report.credentialsFile);
       await report.close(summary);
       io.stdout.write(renderSummary(summary));
@@ -236,6 +264,8 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     return fatal(err);
   } finally {
     if (recorder && !finished) await recorder.finish('failed', {}).catch(() => {});
+    await workers?.stop();
+    await queue?.stop();
     await runs?.close();
     await source?.close();
     await services?.close();

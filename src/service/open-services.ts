@@ -3,7 +3,8 @@ import type { Backend } from '../model/backends.js';
 import type { MailStore } from '../provision/backends.js';
 import { openBackends } from '../provision/open-backends.js';
 
-export { openRunStore } from '../provision/open-backends.js';
+export { openBatchQueue, openRunStore } from '../provision/open-backends.js';
+export type { BatchQueue, BatchStatus } from '../provision/batch-queue.js';
 export type { LedgerRow, RunRow, RunStore } from '../provision/run-store.js';
 import { GroupwareFolderTemplates } from '../templates/groupware-folder-templates.js';
 import { ImapFolderTemplates } from '../templates/imap-folder-templates.js';

@@ -91,7 +91,7 @@ state_dir = ${path.join(this.dir, 'state')}
 instance_name = ${this.server.name === 'imap1' ? 'oxprov-dovecot' : `oxprov-${this.server.name}`}
 log_path = ${path.join(this.dir, 'dovecot.log')}
 protocols = imap
-listen = 127.0.0.1
+listen = ${this.layout.listen.join(', ')}
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
@@ -118,7 +118,7 @@ plugin {
 
 service imap-login {
   inet_listener imap {
-    address = 127.0.0.1
+    address = ${this.layout.listen.join(', ')}
     port = ${this.server.port}
   }
   inet_listener imaps {
@@ -150,7 +150,7 @@ service anvil {
 doveadm_api_key = ${this.apiKey()}
 service doveadm {
   inet_listener http {
-    address = 127.0.0.1
+    address = ${this.layout.listen.join(', ')}
     port = ${this.server.apiPort}
   }
   service_count = 64

@@ -30,7 +30,7 @@ export class StackPostgres {
         '--auth-local=trust', '--auth-host=scram-sha-256']);
       fs.appendFileSync(path.join(this.data, 'postgresql.conf'), `
 # oxprov local stack: loopback only, private socket, a non-standard port.
-listen_addresses = '127.0.0.1'
+listen_addresses = '${this.layout.listen.join(',')}'
 port = ${this.layout.pg.port}
 unix_socket_directories = '${this.layout.pg.socketDir}'
 unix_socket_permissions = 0700
@@ -38,6 +38,8 @@ unix_socket_permissions = 0700
 synchronous_commit = on
 max_connections = 100
 `);
+      // Another host of a test's network reaches the stack's own address (OXPROV_STACK_LISTEN) with a password.
+      if (this.layout.listen.length > 1) fs.appendFileSync(path.join(this.data, 'pg_hba.conf'), '\n# oxprov: the hosts of the stack\'s own network\nhost all all samenet scram-sha-256\n');
     }
     if (this.tls) await this.enableSsl(await this.tls());
     await this.asOwner('pg_ctl', ['-D', this.data, '-l', path.join(this.dir, 'postgres.log'), '-w', '-t', '30', 'start']);

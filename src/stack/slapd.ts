@@ -36,7 +36,7 @@ export class StackSlapd {
           `dn: ou=people,${other}\nobjectClass: organizationalUnit\nou: people\n`,
       });
     }
-    await runOk('slapd', ['-f', this.conf, '-h', `ldap://127.0.0.1:${this.layout.ldap.port}/`]);
+    await runOk('slapd', ['-f', this.conf, '-h', this.layout.listen.map((a) => `ldap://${a}:${this.layout.ldap.port}/`).join(' ')]);
     await waitForPort(this.layout.ldap.port, 'slapd');
     return 'started';
   }

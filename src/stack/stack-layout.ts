@@ -1,3 +1,4 @@
+import { OxprovError } from '../errors.js';
 import path from 'node:path';
 import { PACKAGE_ROOT, stackDir } from '../config/paths.js';
 
@@ -10,6 +11,11 @@ export interface StackLayout {
   ldap: { dir: string; port: number };
   pg: { dir: string; port: number; socketDir: string };
   dovecot: { dir: string; port: number; apiPort: number };
+  /**
+   * The addresses the servers listen on: 127.0.0.1, and the one `OXPROV_STACK_LISTEN` adds (the
+   * stack's own address in a network namespace a test made, for workers on other hosts).
+   */
+  listen: readonly string[];
 }
 
 /** One mail server of the local stack (`stack up --mail dovecot,dovecot,cyrus`). */
@@ -61,7 +67,18 @@ export function stackLayout(env: NodeJS.ProcessEnv = process.env): StackLayout {
     ldap: { dir: path.join(root, 'ldap'), port: port('OXPROV_STACK_LDAP_PORT', 3389) },
     pg: { dir: path.join(root, 'pg'), port: port('OXPROV_STACK_PG_PORT', 55432), socketDir: path.join(root, 'pg', 'run') },
     dovecot: { dir: path.join(root, 'dovecot'), port: port('OXPROV_STACK_IMAP_PORT', 1143), apiPort: port('OXPROV_STACK_DOVEADM_PORT', 1144) },
+    listen: ['127.0.0.1', ...extraListen(env.OXPROV_STACK_LISTEN)],
   };
+}
+
+/** `OXPROV_STACK_LISTEN`: one more IPv4 address for the servers, never a wildcard. */
+function extraListen(value: string | undefined): string[] {
+  if (value === undefined || value === '' || value === '127.0.0.1') return [];
+  const parts = value.split('.').map(Number);
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(value) || parts.some((p) => p > 255) || parts[0] === 0) {
+    throw new OxprovError('CFG_INVALID', `OXPROV_STACK_LISTEN must be one IPv4 address of this host (not a wildcard), got "${value}"`, { field: 'OXPROV_STACK_LISTEN', value });
+  }
+  return [value];
 }
 
 /** The local stack's administrator password, as in the paper's examples. Local stack only. */

@@ -26,6 +26,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../.
 /** README first, then each page after the ones whose state its commands need. */
 const DOCS = [
   'README.md', // the demo's data; eval "$(npx oxprov stack env)" sets what every later page uses
+  'docs/workers.md', // the demo's users again, through two local workers
   'docs/configuration-guide.md',
   'docs/local-stack.md',
   'docs/import.md', // imports the HR export

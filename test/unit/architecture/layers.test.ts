@@ -28,7 +28,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   stack: ['errors', 'model', 'config', 'templates', 'provision'],
   cli: ['errors', 'model', 'config', 'templates', 'mapping', 'service', 'import', 'sync', 'ledger', 'run', 'xmlrpc', 'daemon', 'web', 'stack'],
 };
-const DRIVERS = ['ldapts', 'pg', 'imapflow'];
+const DRIVERS = ['ldapts', 'pg', 'imapflow', 'pg-boss'];
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../src');
 

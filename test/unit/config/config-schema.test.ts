@@ -41,7 +41,7 @@ describe('the config file is checked against its schema', () => {
   });
 
   it('a key of another case, with no near neighbour, lists the keys known there', () => {
-    expect(refusal({ ...merged({}), baseDN: 'dc=x' })!.message).toContain('baseDN: unknown key (known here: passwords, ldap, sql, runs, imap, mail, templates, defaults)');
+    expect(refusal({ ...merged({}), baseDN: 'dc=x' })!.message).toContain('baseDN: unknown key (known here: passwords, ldap, sql, runs, queue, imap, mail, templates, defaults)');
   });
 
   it('a wrong type names the key and the type it must be, before anything connects', () => {

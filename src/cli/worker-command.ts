@@ -1,0 +1,22 @@
+import type { Argv } from 'yargs';
+
+/** The options of `worker`. */
+export const WORKER_OPTIONS: readonly string[] = ['name', 'concurrency', 'config'];
+
+/**
+ * `oxprov worker`: takes batches of runs handed to workers (`import --queue`,
+ * `--workers N`) from the queue in the run database, on any machine with the same
+ * config and queue.key. Runs until SIGINT or SIGTERM.
+ */
+export function workerCommand(yargs: Argv, setExit: (code: number) => void): Argv {
+  return yargs.command('worker', 'take batches of runs handed to workers (import --queue or --workers) from the queue in the run database, until stopped (docs/workers.md)', (y) => y
+    .option('name', { type: 'string', describe: 'shown beside each row it did, in the report and the ledger (default host name and process id)' })
+    .option('concurrency', { type: 'string', describe: 'batches at once (default 2)' })
+    .option('config', { type: 'string', describe: 'config file (default: the local stack\'s settings); queue.key must be the run starters\'' })
+    .strict(),
+  async (argv) => {
+    const { runWorker } = await import('../run/worker-run.js');
+    const run = await runWorker({ name: argv.name, concurrency: argv.concurrency, config: argv.config });
+    setExit(run.exitCode);
+  });
+}

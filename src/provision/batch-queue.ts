@@ -1,0 +1,25 @@
+/**
+ * The queue through which a run's batches reach workers on any machine
+ * (`oxprov worker`): one job per batch, taken by one worker at a time; a batch a
+ * worker took and did not finish (it died) is given to another after the
+ * configured expiry. Implemented on pg-boss (src/provision/queue/pg-boss-queue.ts).
+ */
+export interface BatchQueue {
+  /**
+   * Enqueues a batch under an id derived from what it is (run and rows): sending
+   * the same batch twice is harmless. Nothing secret is in `data` in clear. Batches
+   * of lower `order` are taken first (a run's batches in file order).
+   */
+  send(id: string, data: object, options?: { order?: number }): Promise<void>;
+  /** Where a batch is: waiting or being done, done with its output, or failed for good (after its retries). */
+  status(id: string): Promise<BatchStatus>;
+  /** Takes batches, `concurrency` at a time, until {@link stop}: the handler's result is the batch's output; a throw fails it (retried). */
+  work(concurrency: number, handler: (data: unknown, id: string) => Promise<object>): Promise<void>;
+  /** Stops taking batches; waits for those being done (at most `timeoutMs`), then closes. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+export type BatchStatus =
+  | { readonly state: 'waiting' | 'active' | 'missing' }
+  | { readonly state: 'done'; readonly output: unknown }
+  | { readonly state: 'failed'; readonly message: string };

@@ -1,0 +1,43 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The command line of oxprov itself (bin/oxprov.js runs the built code). */
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/oxprov.js');
+
+export interface LocalWorkers {
+  /** SIGTERM to each (they finish the batch in hand), then SIGKILL after `graceMs`; resolves when all have exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * `--workers N`: N `oxprov worker` processes on this machine for the run, with its
+ * config; the queue's key reaches them in their environment, never on a command line.
+ * Their output goes to a 0600 file in the report folder.
+ */
+export function startLocalWorkers(n: number, options: { config?: string; key: string; log: string }): LocalWorkers {
+  fs.mkdirSync(path.dirname(options.log), { recursive: true, mode: 0o700 });
+  const log = fs.openSync(options.log, 'a', 0o600);
+  const children: ChildProcess[] = [];
+  for (let i = 1; i <= n; i++) {
+    const argv = [BIN, 'worker', '--name', `local-${i}`, ...(options.config ? ['--config', path.resolve(options.config)] : [])];
+    const child = spawn(process.execPath, argv, { env: { ...process.env, OXPROV_QUEUE_KEY: options.key, OXPROV_QUEUE_KEY_FILE: '' }, stdio: ['ignore', log, log] });
+    child.on('error', () => {});
+    children.push(child);
+  }
+  fs.closeSync(log);
+  return {
+    async stop(graceMs = 30_000) {
+      await Promise.all(children.map((child) => new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      })));
+    },
+  };
+}

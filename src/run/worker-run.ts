@@ -1,0 +1,79 @@
+import os from 'node:os';
+import { loadConfig } from '../config/load-config.js';
+import { describeError, OxprovError } from '../errors.js';
+import { QueueSeal } from '../ledger/queue-seal.js';
+import { openBatchQueue, openServices, type BatchQueue, type Services } from '../service/open-services.js';
+import { batchHandler } from './queued-batches.js';
+import { RunMessages } from './run-messages.js';
+
+/** `oxprov worker` as given. */
+export interface WorkerOptionsInput {
+  config?: string;
+  /** Shown in the report and the ledger beside each row it did (default: host name and process id). */
+  name?: string;
+  /** Batches at once (default 2). */
+  concurrency?: string | number;
+}
+
+export interface WorkerHooks {
+  /** Stops the worker as SIGTERM would. */
+  signal?: AbortSignal;
+  /** Called once it takes batches. */
+  onReady?: () => void;
+}
+
+/**
+ * A worker (`oxprov worker`), on any machine with the same config: it takes batches
+ * of any run from the queue in the run database and provisions their users through
+ * the user service, as a run in one process does. SIGINT or SIGTERM: no further batch
+ * is taken, those in hand are finished, then it exits 0.
+ */
+export async function runWorker(input: WorkerOptionsInput, io: { stderr: NodeJS.WritableStream } = { stderr: process.stderr }, hooks: WorkerHooks = {}): Promise<{ exitCode: 0 | 2 }> {
+  const name = input.name ?? `${os.hostname()}-${process.pid}`;
+  const log = new RunMessages(io.stderr, `oxprov worker ${name}: `);
+  const say = (text: string) => log.say(text);
+  let services: Services | undefined;
+  let queue: BatchQueue | undefined;
+  try {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) throw new OxprovError('CFG_INVALID', '--name must be letters, digits, dots, dashes or underscores (at most 64)', { field: '--name', value: name });
+    const concurrency = input.concurrency === undefined ? 2 : Number(input.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new OxprovError('CFG_INVALID', '--concurrency must be a whole number from 1 to 64', { field: '--concurrency', value: String(input.concurrency) });
+    const config = loadConfig({ file: input.config });
+    if (config.queue.key === undefined) {
+      throw new OxprovError('CFG_MISSING', 'a worker needs the key its runs\' starters use (queue.key in the config, queue.keyFile, or OXPROV_QUEUE_KEY_FILE)', { field: 'queue.key' });
+    }
+    const seal = new QueueSeal(config.queue.key);
+    services = await openServices(config, { ldapConcurrency: 8, imapConcurrency: 4 });
+    queue = await openBatchQueue(config, name);
+    const handle = batchHandler(services.users, seal, name);
+    const stopped = new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      hooks.signal?.addEventListener('abort', stop, { once: true });
+      if (!hooks.signal) {
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      }
+    });
+    let batches = 0;
+    let users = 0;
+    await queue.work(concurrency, async (data, id) => {
+      const t0 = performance.now();
+      const out = await handle(data) as { results: unknown[] };
+      batches++;
+      users += out.results.length;
+      say(`batch ${id.slice(0, 8)}: ${out.results.length} users in ${Math.round(performance.now() - t0)} ms (${users} users in ${batches} batches so far)`);
+      return out;
+    });
+    say(`taking batches, ${concurrency} at a time, from the queue in the run database; Ctrl-C or SIGTERM stops it after the batches in hand`);
+    hooks.onReady?.();
+    await stopped;
+    say(`stopping: finishing the batches in hand (${users} users in ${batches} batches done)`);
+    return { exitCode: 0 };
+  } catch (err) {
+    say(`${err instanceof OxprovError ? `${err.code}: ` : ''}${describeError(err)}`);
+    return { exitCode: 2 };
+  } finally {
+    await queue?.stop();
+    await services?.close();
+  }
+}

@@ -1,0 +1,69 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ldapBindAs } from '../../helpers/clients.js';
+import { readCsv, tmpDir } from '../../helpers/import-helpers.js';
+import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
+
+/**
+ * `import --workers N` on one machine: N `oxprov worker` processes take the run's
+ * batches from the queue and are stopped at its end; a run or a worker without
+ * the key of the queue is refused before anything is written.
+ */
+const config = stackConfig();
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
+const oxprov = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
+  spawnSync(process.execPath, [path.join(root, 'bin/oxprov.js'), ...args], { cwd: root, env, encoding: 'utf8', timeout: 240_000 });
+
+function usersFile(dir: string, prefix: string, n: number): string {
+  const file = path.join(dir, 'users.csv');
+  const lines = ['username,surname,givenname,mail,colocrouteaddr'];
+  for (let i = 0; i < n; i++) lines.push(`${prefix}${i},Local${i},Worker,${prefix}${i}@test.tux,${prefix}${i}@localhost`);
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+describe('import --workers N', () => {
+  it('hands every batch to local workers, lists each generated password, and stops the workers at the end', async () => {
+    const dir = tmpDir('oxprov-local-workers-');
+    const prefix = uniqueName('lw');
+    const file = usersFile(dir, prefix, 600);
+    const report = path.join(dir, 'report');
+    const r = oxprov(['import', file, '--workers', '2', '--batch-size', '50', '--generate-passwords', '--report', report, '--progress', 'none']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('2 local workers started');
+    expect(r.stderr).toMatch(/batches done by local-\d \(\d+ users\)/);
+    const rows = readCsv(path.join(report, 'report.csv'));
+    expect(rows).toHaveLength(600);
+    expect(rows.every((row) => row.status === 'created' && /worker local-[12]/.test(row.notes))).toBe(true);
+    const credentials = readCsv(path.join(report, 'credentials.csv'));
+    expect(new Set(credentials.map((c) => c.username)).size).toBe(600);
+    for (const c of [credentials[0], credentials[299], credentials[599]]) expect(await ldapBindAs(config, c.username, c.password)).toBe(true);
+    // Both workers were told to stop, and said so, and their output is the administrator's only.
+    const log = fs.readFileSync(path.join(report, 'workers.log'), 'utf8');
+    expect(log).toMatch(/oxprov worker local-1: stopping/);
+    expect(log).toMatch(/oxprov worker local-2: stopping/);
+    expect(fs.statSync(path.join(report, 'workers.log')).mode & 0o777).toBe(0o600);
+    // No password travels in clear, in the log or the queue's own tables.
+    expect(log).not.toContain(credentials[0].password);
+  }, 240_000);
+
+  it('refuses --queue without the key the workers share, --workers with a dry run, and a worker without a key', () => {
+    const dir = tmpDir('oxprov-queue-refused-');
+    const file = usersFile(dir, uniqueName('lq'), 3);
+    const queue = oxprov(['import', file, '--queue', '--report', path.join(dir, 'r1'), '--progress', 'none']);
+    expect(queue.status).toBe(2);
+    expect(queue.stderr).toMatch(/CFG_MISSING: --queue hands the batches to workers started elsewhere: they and this run need the same queue\.key/);
+    expect(fs.existsSync(path.join(dir, 'r1'))).toBe(false);
+    const dry = oxprov(['import', file, '--workers', '2', '--dry-run', '--progress', 'none']);
+    expect(dry.status).toBe(2);
+    expect(dry.stderr).toContain('CFG_INVALID: --workers: a dry run writes nothing');
+    const worker = oxprov(['worker', '--name', 'nokey']);
+    expect(worker.status).toBe(2);
+    expect(worker.stderr).toContain('oxprov worker nokey: CFG_MISSING: a worker needs the key');
+    const short = oxprov(['worker', '--name', 'shortkey'], { ...process.env, OXPROV_QUEUE_KEY: 'short' });
+    expect(short.status).toBe(2);
+    expect(short.stderr).toContain('QUEUE_KEY');
+  }, 120_000);
+});
