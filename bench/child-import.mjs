@@ -8,7 +8,7 @@ if (flags.includes('--on-demand')) process.env.OXPROV_IMAP_FOLDERS = 'on-demand'
 const quiet = new Writable({ write(_c, _e, done) { done(); } });
 const options = file === '--resume'
   ? { file: '', resume: flags[0], progress: 'none' }
-  : { file, dryRun: flags.includes('--dry-run'), createGroups: flags.includes('--create-groups'), spread: flags.includes('--spread'), progress: 'none', report: flags[flags.indexOf('--report') + 1] };
+  : { file, dryRun: flags.includes('--dry-run'), createGroups: flags.includes('--create-groups'), spread: flags.includes('--spread'), progress: 'none', report: flags[flags.indexOf('--report') + 1], ...(flags.includes('--workers') ? { workers: flags[flags.indexOf('--workers') + 1] } : {}) };
 const run = await runImport(options, { stdout: quiet, stderr: process.stderr });
 const s = run.summary;
 process.stdout.write(`${JSON.stringify({ exitCode: run.exitCode, rows: s?.rows, seconds: s?.seconds, rowsPerSecond: s?.rowsPerSecond, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);

@@ -37,6 +37,7 @@ import { generateUsers } from './generate-users.js';
 import { useBenchStack } from './bench-stack.js';
 import { multiBench } from './multi-bench.js';
 import { scaleBench } from './scale-bench.js';
+import { workersBench } from './workers-bench.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
@@ -49,6 +50,8 @@ const SYNC_ROWS = arg('--sync-rows', '10000,100000').split(',').filter(Boolean).
 const MAIL = arg('--mail', '');
 /** `--scale N`: only the second run at scale (bench/scale-bench.ts), on a private stack. */
 const SCALE = Number(arg('--scale', '0'));
+/** `--workers 1,2,4`: only the import handed to that many local workers (bench/workers-bench.ts), on a private stack. */
+const WORKERS = arg('--workers', '').split(',').filter(Boolean).map(Number);
 /** `--mail` only: imports measured, each between two floors. */
 const ROUNDS = Number(arg('--rounds', '3'));
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -251,6 +254,11 @@ async function imapFloor(users: UserSpec[]): Promise<number> {
 async function main(): Promise<void> {
   if (SCALE > 0) {
     await scaleBench(SCALE, { root, work, tag, log, run, generateUsers });
+    fs.rmSync(work, { recursive: true, force: true });
+    return;
+  }
+  if (WORKERS.length) {
+    await workersBench(WORKERS, { root, work, rows: ROWS, tag, log, run, generateUsers });
     fs.rmSync(work, { recursive: true, force: true });
     return;
   }

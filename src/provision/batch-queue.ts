@@ -13,6 +13,8 @@ export interface BatchQueue {
   send(id: string, data: object, options?: { order?: number }): Promise<void>;
   /** Where a batch is: waiting or being done, done with its output, or failed for good (after its retries). */
   status(id: string): Promise<BatchStatus>;
+  /** Withdraws batches no worker has finished (a run stopped): those not yet taken are never taken. */
+  cancel(ids: readonly string[]): Promise<void>;
   /** Takes batches, `concurrency` at a time, until {@link stop}: the handler's result is the batch's output; a throw fails it (retried). */
   work(concurrency: number, handler: (data: unknown, id: string) => Promise<object>): Promise<void>;
   /** Stops taking batches; waits for those being done (at most `timeoutMs`), then closes. */
@@ -20,6 +22,6 @@ export interface BatchQueue {
 }
 
 export type BatchStatus =
-  | { readonly state: 'waiting' | 'active' | 'missing' }
+  | { readonly state: 'waiting' | 'active' | 'missing' | 'cancelled' }
   | { readonly state: 'done'; readonly output: unknown }
   | { readonly state: 'failed'; readonly message: string };

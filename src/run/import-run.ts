@@ -96,6 +96,8 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     if (options.queue && queueSecret === undefined) {
       throw new OxprovError('CFG_MISSING', '--queue hands the batches to workers started elsewhere: they and this run need the same queue.key (queue.keyFile, or OXPROV_QUEUE_KEY_FILE)', { field: 'queue.key' });
     }
+    // Local workers start at once: they connect while this run opens its file and back-ends.
+    if (options.workers > 0) workers = startLocalWorkers(options.workers, { config: options.config, key: queueSecret!, log: path.join(options.reportDir, 'workers.log') });
     const fileMapping = options.mapping ? readMapping(options.mapping) : undefined;
     const fromDirectory = options.directory ? directoryColumns(fileMapping) : undefined;
     const mapping = fromDirectory?.mapping ?? fileMapping;
@@ -187,18 +189,17 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     const journal = options.dryRun ? undefined : recorder;
     const local = services?.users ?? new UserService({ close: async () => {} }, templates, { mailServers: config.mail.servers });
     let users: UserProvisioning = local;
+    let queued: QueuedProvisioning | undefined;
     const byWorker = new Map<string, number>();
     if (options.queue && recorder) {
       // The batches go to workers through the queue; names, checks, the ledger and the report stay here.
       queue = await openBatchQueue(config, `run ${recorder.id}`);
-      users = new QueuedProvisioning(local, {
+      users = queued = new QueuedProvisioning(local, {
         queue, seal: new QueueSeal(queueSecret!), runId: recorder.id, waitMs: config.queue.waitSeconds * 1000,
         onBatch: (worker, n) => byWorker.set(worker, (byWorker.get(worker) ?? 0) + n),
       });
-      if (options.workers > 0) {
-        workers = startLocalWorkers(options.workers, { config: options.config, key: queueSecret!, log: path.join(options.reportDir, 'workers.log') });
-        say(`${options.workers} local workers started (their output: ${path.join(options.reportDir, 'workers.log')})`);
-      } else say(`run ${recorder.id}: its batches wait in the queue for workers (oxprov worker) with this run database and queue.key`);
+      if (options.workers > 0) say(`${options.workers} local workers started (their output: ${path.join(options.reportDir, 'workers.log')})`);
+      else say(`run ${recorder.id}: its batches wait in the queue for workers (oxprov worker) with this run database and queue.key`);
     }
     const rows = options.directory ? source : withOriginalLines(source);
     // What earlier runs wrote, trusted where the request is the same again (not for --retry-failed: its rows failed).
@@ -236,6 +237,8 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
       }
       say('interrupted: stopped reading; finishing the batches in flight and writing the report (again to stop at once)');
       job.cancel();
+      // No worker takes another batch of this run.
+      queued?.cancel().catch((err) => say(`the batches not yet taken could not be withdrawn (${describeError(err)}): workers may still do them; --resume reports them`));
     };
     hooks.signal?.addEventListener('abort', onSignal, { once: true });
     // Aborted while the back-ends were opened (a daemon closing at once): 'abort' has fired already.

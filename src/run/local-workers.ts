@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 /** The command line of oxprov itself (bin/oxprov.js runs the built code). */
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/oxprov.js');
 
+/** Batches each local worker does at once: a run in one process has three in flight. */
+const LOCAL_CONCURRENCY = 3;
+
 export interface LocalWorkers {
   /** SIGTERM to each (they finish the batch in hand), then SIGKILL after `graceMs`; resolves when all have exited. */
   stop(graceMs?: number): Promise<void>;
@@ -21,7 +24,8 @@ export function startLocalWorkers(n: number, options: { config?: string; key: st
   const log = fs.openSync(options.log, 'a', 0o600);
   const children: ChildProcess[] = [];
   for (let i = 1; i <= n; i++) {
-    const argv = [BIN, 'worker', '--name', `local-${i}`, ...(options.config ? ['--config', path.resolve(options.config)] : [])];
+    // As many batches at once as a run in one process keeps in flight.
+    const argv = [BIN, 'worker', '--name', `local-${i}`, '--concurrency', String(LOCAL_CONCURRENCY), ...(options.config ? ['--config', path.resolve(options.config)] : [])];
     const child = spawn(process.execPath, argv, { env: { ...process.env, OXPROV_QUEUE_KEY: options.key, OXPROV_QUEUE_KEY_FILE: '' }, stdio: ['ignore', log, log] });
     child.on('error', () => {});
     children.push(child);

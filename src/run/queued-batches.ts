@@ -48,6 +48,9 @@ export interface QueuedOptions {
 export class QueuedProvisioning implements UserProvisioning {
   /** The batches sent so far: they are taken in this order. */
   private sent = 0;
+  /** Batches sent that no worker has taken yet, by id: what a stop withdraws. */
+  private readonly waiting = new Set<string>();
+  private cancelled = false;
 
   constructor(private readonly local: UserService, private readonly options: QueuedOptions) {}
 
@@ -63,8 +66,19 @@ export class QueuedProvisioning implements UserProvisioning {
     return this.local.hasPassword(username, password);
   }
 
+  /**
+   * The run is stopped (Ctrl-C, SIGTERM, the page's cancel): the batches no worker has taken are
+   * withdrawn, so no worker takes another of this run; their rows fail with QUEUE_CANCELLED and
+   * `--resume` finishes them. Batches being done are finished.
+   */
+  async cancel(): Promise<void> {
+    this.cancelled = true;
+    await this.options.queue.cancel([...this.waiting]);
+  }
+
   async provision(inputs: readonly UserInput[], options: ProvisionOptions): Promise<UserResult[]> {
-    const { queue, seal, runId } = this.options;
+    const { seal, runId } = this.options;
+    if (this.cancelled) throw cancelledError();
     if (options.view) throw new OxprovError('CFG_INVALID', 'a run read from a snapshot of the directory cannot be handed to workers', { field: '--queue' });
     const gen = typeof options.generatePasswords === 'function' ? options.generatePasswords : undefined;
     const generated = new Map<string, string>();
@@ -78,11 +92,35 @@ export class QueuedProvisioning implements UserProvisioning {
         return { input: toWire(input, seal), ...(password !== undefined ? { generated: seal.seal(password) } : {}) };
       }),
     };
-    const id = batchId(runId, inputs.map((i) => i.username));
+    const usernames = inputs.map((i) => i.username);
+    let id = batchId(runId, usernames);
+    // A batch withdrawn (a stopped run) or failed for good is sent anew when the run is resumed: under a new id.
+    for (let attempt = 1; attempt <= 100; attempt++) {
+      const before = await this.options.queue.status(id);
+      if (before.state !== 'cancelled' && before.state !== 'failed') break;
+      id = batchId(runId, usernames, attempt);
+    }
+    this.waiting.add(id);
+    try {
+      return await this.outcome(id, data, inputs, generated);
+    } finally {
+      this.waiting.delete(id);
+    }
+  }
+
+  /** Waits for a batch sent: its results, with what a second execution after a dead worker needs. */
+  private async outcome(id: string, data: BatchData, inputs: readonly UserInput[], generated: ReadonlyMap<string, string>): Promise<UserResult[]> {
+    const { queue, seal } = this.options;
+    if (this.cancelled) throw cancelledError();
     await queue.send(id, data, { order: ++this.sent });
+    // Stopped while it was being sent: withdrawn as the others were.
+    if (this.cancelled) await queue.cancel([id]).catch(() => {});
     const deadline = Date.now() + this.options.waitMs;
-    for (let pause = 100; ; pause = Math.min(1000, pause * 2)) {
+    // Asked often: a batch done is reported (and the next one sent) soon after; a few small reads a second per batch in flight.
+    for (let pause = 50; ; pause = Math.min(300, pause * 2)) {
       const s = await queue.status(id);
+      if (s.state === 'active' || s.state === 'done') this.waiting.delete(id);
+      if (s.state === 'cancelled') throw cancelledError();
       if (s.state === 'done') {
         const out = s.output as BatchOutput;
         if (!out || !Array.isArray(out.results) || out.results.length !== inputs.length) throw new OxprovError('QUEUE_FAILED', `the batch ${id} came back without an outcome per user`);
@@ -135,9 +173,13 @@ export function batchHandler(users: UserService, seal: QueueSeal, worker: string
   };
 }
 
-/** A job id (a UUID, as pg-boss keeps them) derived from the run and the batch's users. */
-export function batchId(runId: string, usernames: readonly string[]): string {
-  const h = crypto.createHash('sha256').update(runId).update('\0').update(usernames.join('\0')).digest();
+function cancelledError(): OxprovError {
+  return new OxprovError('QUEUE_CANCELLED', 'the run was stopped before a worker took this batch: --resume finishes its rows');
+}
+
+/** A job id (a UUID, as pg-boss keeps them) derived from the run and the batch's users (and the attempt: a batch sent anew). */
+export function batchId(runId: string, usernames: readonly string[], attempt = 0): string {
+  const h = crypto.createHash('sha256').update(runId).update('\0').update(usernames.join('\0')).update(attempt ? `\0${attempt}` : '').digest();
   h[6] = (h[6] & 0x0f) | 0x50; // version 5 layout: name-based
   h[8] = (h[8] & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');

@@ -43,7 +43,8 @@ export async function runWorker(input: WorkerOptionsInput, io: { stderr: NodeJS.
       throw new OxprovError('CFG_MISSING', 'a worker needs the key its runs\' starters use (queue.key in the config, queue.keyFile, or OXPROV_QUEUE_KEY_FILE)', { field: 'queue.key' });
     }
     const seal = new QueueSeal(config.queue.key);
-    services = await openServices(config, { ldapConcurrency: 8, imapConcurrency: 4 });
+    // As an import's: uidNumbers reserved 64 at a time (a round trip to the id pool each, not one per user).
+    services = await openServices(config, { ldapConcurrency: 8, imapConcurrency: 4, idBlockSize: 64 });
     queue = await openBatchQueue(config, name);
     const handle = batchHandler(services.users, seal, name);
     const stopped = new Promise<void>((resolve) => {

@@ -38,6 +38,7 @@ const DOCS = [
   'docs/errors.md',
   'docs/architecture.md',
   'docs/benchmark.md',
+  'docs/scaling.md',
   'docs/configuration.md',
 ];
 const SKIP = new Set(['npm run demo', 'npm run bench']);

@@ -67,8 +67,9 @@ export class PgBossQueue implements BatchQueue {
     switch (job.state) {
       case 'completed':
         return { state: 'done', output: job.output };
-      case 'failed':
-      case 'cancelled': {
+      case 'cancelled':
+        return { state: 'cancelled' };
+      case 'failed': {
         const o = job.output as { message?: string; value?: { message?: string } } | undefined;
         return { state: 'failed', message: o?.message ?? o?.value?.message ?? job.state };
       }
@@ -76,6 +77,15 @@ export class PgBossQueue implements BatchQueue {
         return { state: 'active' };
       default:
         return { state: 'waiting' };
+    }
+  }
+
+  async cancel(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    try {
+      await this.boss.cancel(BATCH_QUEUE, [...ids]);
+    } catch (err) {
+      throw new OxprovError('QUEUE_FAILED', `cannot withdraw the run's batches: ${describeError(err)}`, { backend: 'sql', transient: true, cause: err });
     }
   }
 

@@ -1,8 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ldapBindAs } from '../../helpers/clients.js';
+import { openDirectory } from '../../helpers/directory.js';
 import { readCsv, tmpDir } from '../../helpers/import-helpers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
@@ -47,6 +49,42 @@ describe('import --workers N', () => {
     expect(fs.statSync(path.join(report, 'workers.log')).mode & 0o777).toBe(0o600);
     // No password travels in clear, in the log or the queue's own tables.
     expect(log).not.toContain(credentials[0].password);
+  }, 240_000);
+
+  it('Ctrl-C withdraws the batches no worker has taken: their rows fail with QUEUE_CANCELLED, and --resume finishes them once', async () => {
+    const dir = tmpDir('oxprov-workers-cancel-');
+    const prefix = uniqueName('lc');
+    const rows = 1500;
+    const file = usersFile(dir, prefix, rows);
+    const report = path.join(dir, 'report');
+    const child = spawn(process.execPath, [path.join(root, 'bin/oxprov.js'), 'import', file, '--workers', '1', '--batch-size', '25', '--generate-passwords', '--report', report, '--progress', 'none'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Once the worker has done a batch, the administrator presses Ctrl-C.
+    const log = path.join(report, 'workers.log');
+    for (let i = 0; i < 600 && !(fs.existsSync(log) && /batch [0-9a-f]{8}: 25 users/.test(fs.readFileSync(log, 'utf8'))); i++) await sleep(100);
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(1);
+    const first = readCsv(path.join(report, 'report.csv'));
+    const withdrawn = first.filter((r) => r.error_code === 'QUEUE_CANCELLED');
+    expect(withdrawn.length).toBeGreaterThan(0);
+    expect(withdrawn.every((r) => r.status === 'failed' && r.message.includes('--resume finishes its rows'))).toBe(true);
+    expect(first.filter((r) => r.status === 'created').length).toBeGreaterThan(0);
+
+    const resumed = oxprov(['import', '--resume', report, '--progress', 'none']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const summary = JSON.parse(fs.readFileSync(path.join(report, 'summary.json'), 'utf8'));
+    expect(summary.rows.failed).toBe(0);
+    expect(summary.rows.created + summary.rows.exists).toBe(rows);
+    const directory = await openDirectory(config);
+    try {
+      const found = await directory.findUsers(Array.from({ length: rows }, (_, i) => `${prefix}${i}`));
+      expect(found.size).toBe(rows);
+      expect(new Set([...found.values()].map((u) => u.uidNumber)).size).toBe(rows);
+    } finally {
+      await directory.close();
+    }
   }, 240_000);
 
   it('refuses --queue without the key the workers share, --workers with a dry run, and a worker without a key', () => {

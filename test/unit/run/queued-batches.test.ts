@@ -18,6 +18,7 @@ class MemoryQueue implements BatchQueue {
     this.jobs.get(id)!.status = out;
   }
   async status(id: string) { return this.jobs.get(id)?.status ?? { state: 'missing' as const }; }
+  async cancel(ids: readonly string[]) { for (const id of ids) { const j = this.jobs.get(id); if (j && j.status.state === 'waiting') j.status = { state: 'cancelled' }; } }
   async work() {}
   async stop() {}
 }
@@ -87,8 +88,36 @@ describe('a batch handed to workers', () => {
   it('fails its rows with QUEUE_TIMEOUT when no worker takes it in time', async () => {
     const seal = new QueueSeal('a shared secret of the test');
     const { service } = recordingService();
-    const idle: BatchQueue = { send: async () => {}, status: async () => ({ state: 'waiting' }), work: async () => {}, stop: async () => {} };
+    const idle: BatchQueue = { send: async () => {}, status: async () => ({ state: 'waiting' }), cancel: async () => {}, work: async () => {}, stop: async () => {} };
     const run = new QueuedProvisioning(service, { queue: idle, seal, runId: 'run-1', waitMs: 300 });
     await expect(run.provision([input('a')], {})).rejects.toMatchObject({ code: 'QUEUE_TIMEOUT' });
+  });
+
+  it('withdraws the batches no worker has taken when the run is stopped: their rows fail with QUEUE_CANCELLED, and no later batch is sent', async () => {
+    const seal = new QueueSeal('a shared secret of the test');
+    const { service } = recordingService();
+    const cancelled: string[] = [];
+    const sent: string[] = [];
+    const states = new Map<string, BatchStatus>();
+    const slow: BatchQueue = {
+      send: async (id) => { sent.push(id); states.set(id, { state: 'waiting' }); },
+      status: async (id) => states.get(id) ?? { state: 'missing' },
+      cancel: async (ids) => { for (const id of ids) { cancelled.push(id); states.set(id, { state: 'cancelled' }); } },
+      work: async () => {}, stop: async () => {},
+    };
+    const run = new QueuedProvisioning(service, { queue: slow, seal, runId: 'run-1', waitMs: 10_000 });
+    const first = run.provision([input('a')], {});
+    await new Promise((r) => setTimeout(r, 50));
+    await run.cancel();
+    await expect(first).rejects.toMatchObject({ code: 'QUEUE_CANCELLED' });
+    expect(cancelled).toEqual(sent);
+    await expect(run.provision([input('b')], {})).rejects.toMatchObject({ code: 'QUEUE_CANCELLED' });
+    expect(sent).toHaveLength(1);
+    // The run resumed: the withdrawn batch is sent anew, under another id, and done.
+    const again = new QueuedProvisioning(service, { queue: new MemoryQueue(batchHandler(service, seal, 'w1')), seal, runId: 'run-1', waitMs: 1000 });
+    const memory = (again as unknown as { options: { queue: MemoryQueue } }).options.queue;
+    memory.jobs.set(sent[0], { data: '{}', status: { state: 'cancelled' } });
+    expect((await again.provision([input('a')], {}))[0].status).toBe('created');
+    expect([...memory.jobs.keys()]).toEqual([sent[0], batchId('run-1', ['a'], 1)]);
   });
 });
