@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 
 /** The options of `worker`. */
-export const WORKER_OPTIONS: readonly string[] = ['name', 'concurrency', 'config'];
+export const WORKER_OPTIONS: readonly string[] = ['name', 'concurrency', 'mail', 'config'];
 
 /**
  * `oxprov worker`: takes batches of runs handed to workers (`import --queue`,
@@ -11,12 +11,13 @@ export const WORKER_OPTIONS: readonly string[] = ['name', 'concurrency', 'config
 export function workerCommand(yargs: Argv, setExit: (code: number) => void): Argv {
   return yargs.command('worker', 'take batches of runs handed to workers (import --queue or --workers) from the queue in the run database, until stopped (docs/workers.md)', (y) => y
     .option('name', { type: 'string', describe: 'shown beside each row it did, in the report and the ledger (default host name and process id)' })
-    .option('concurrency', { type: 'string', describe: 'batches at once (default 2)' })
+    .option('concurrency', { type: 'string', describe: 'batches at once from each queue it serves (default 2)' })
+    .option('mail', { type: 'string', describe: 'several mail servers: only the batches of these servers\' users, e.g. imap2,imap3 on their mail host (default all)' })
     .option('config', { type: 'string', describe: 'config file (default: the local stack\'s settings); queue.key must be the run starters\'' })
     .strict(),
   async (argv) => {
     const { runWorker } = await import('../run/worker-run.js');
-    const run = await runWorker({ name: argv.name, concurrency: argv.concurrency, config: argv.config });
+    const run = await runWorker({ name: argv.name, concurrency: argv.concurrency, mail: argv.mail, config: argv.config });
     setExit(run.exitCode);
   });
 }

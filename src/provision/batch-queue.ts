@@ -3,6 +3,9 @@
  * (`oxprov worker`): one job per batch, taken by one worker at a time; a batch a
  * worker took and did not finish (it died) is given to another after the
  * configured expiry. Implemented on pg-boss (src/provision/queue/pg-boss-queue.ts).
+ *
+ * A batch has a route: the mail server its users live on (several mail servers), or
+ * none. A worker serves some routes (`oxprov worker --mail imap2`) or all of them.
  */
 export interface BatchQueue {
   /**
@@ -10,13 +13,16 @@ export interface BatchQueue {
    * the same batch twice is harmless. Nothing secret is in `data` in clear. Batches
    * of lower `order` are taken first (a run's batches in file order).
    */
-  send(id: string, data: object, options?: { order?: number }): Promise<void>;
+  send(id: string, data: object, options?: { order?: number; route?: string }): Promise<void>;
   /** Where a batch is: waiting or being done, done with its output, or failed for good (after its retries). */
-  status(id: string): Promise<BatchStatus>;
+  status(id: string, route?: string): Promise<BatchStatus>;
   /** Withdraws batches no worker has finished (a run stopped): those not yet taken are never taken. */
-  cancel(ids: readonly string[]): Promise<void>;
-  /** Takes batches, `concurrency` at a time, until {@link stop}: the handler's result is the batch's output; a throw fails it (retried). */
-  work(concurrency: number, handler: (data: unknown, id: string) => Promise<object>): Promise<void>;
+  cancel(batches: readonly { id: string; route?: string }[]): Promise<void>;
+  /**
+   * Takes batches of these routes (`undefined`: those without one), `concurrency` at a time from each,
+   * until {@link stop}: the handler's result is the batch's output; a throw fails it (retried).
+   */
+  work(concurrency: number, handler: (data: unknown, id: string) => Promise<object>, routes?: readonly (string | undefined)[]): Promise<void>;
   /** Stops taking batches; waits for those being done (at most `timeoutMs`), then closes. */
   stop(timeoutMs?: number): Promise<void>;
 }

@@ -18,6 +18,7 @@ import { QueueSeal } from '../ledger/queue-seal.js';
 import { QueuedProvisioning } from './queued-batches.js';
 import { startLocalWorkers, type LocalWorkers } from './local-workers.js';
 import type { UserProvisioning } from '../import/import-job.js';
+import type { UserInput } from '../model/user-spec.js';
 import { openCsv } from '../import/read-csv.js';
 import { LINE_COLUMN, ReportWriter } from '../import/report-writer.js';
 import { isRowError, type RowSource, type SourceRow } from '../import/source.js';
@@ -197,6 +198,8 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
       users = queued = new QueuedProvisioning(local, {
         queue, seal: new QueueSeal(queueSecret!), runId: recorder.id, waitMs: config.queue.waitSeconds * 1000,
         onBatch: (worker, n) => byWorker.set(worker, (byWorker.get(worker) ?? 0) + n),
+        // Several mail servers: a batch goes to the workers of its users' server (a new user without one: the default, unless spread).
+        ...(config.mail.servers.length > 1 ? { routeOf: (i: UserInput) => i.mailServer ?? (options.spread ? undefined : config.mail.defaultServer) } : {}),
       });
       if (options.workers > 0) say(`${options.workers} local workers started (their output: ${path.join(options.reportDir, 'workers.log')})`);
       else say(`run ${recorder.id}: its batches wait in the queue for workers (oxprov worker) with this run database and queue.key`);

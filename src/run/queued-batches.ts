@@ -35,6 +35,11 @@ export interface QueuedOptions {
   readonly waitMs: number;
   /** Each batch's worker, as it finishes: for the progress and the run's record. */
   readonly onBatch?: (worker: string, rows: number) => void;
+  /**
+   * The route of a user's batch: the mail server the user lives on, so that a worker on that host does it
+   * (`oxprov worker --mail imap2`); undefined: any worker. A batch of several servers' users is split.
+   */
+  readonly routeOf?: (input: UserInput) => string | undefined;
 }
 
 /**
@@ -48,8 +53,8 @@ export interface QueuedOptions {
 export class QueuedProvisioning implements UserProvisioning {
   /** The batches sent so far: they are taken in this order. */
   private sent = 0;
-  /** Batches sent that no worker has taken yet, by id: what a stop withdraws. */
-  private readonly waiting = new Set<string>();
+  /** Batches sent that no worker has taken yet, by id, with their routes: what a stop withdraws. */
+  private readonly waiting = new Map<string, string | undefined>();
   private cancelled = false;
 
   constructor(private readonly local: UserService, private readonly options: QueuedOptions) {}
@@ -73,13 +78,31 @@ export class QueuedProvisioning implements UserProvisioning {
    */
   async cancel(): Promise<void> {
     this.cancelled = true;
-    await this.options.queue.cancel([...this.waiting]);
+    await this.options.queue.cancel([...this.waiting].map(([id, route]) => ({ id, route })));
   }
 
   async provision(inputs: readonly UserInput[], options: ProvisionOptions): Promise<UserResult[]> {
-    const { seal, runId } = this.options;
     if (this.cancelled) throw cancelledError();
     if (options.view) throw new OxprovError('CFG_INVALID', 'a run read from a snapshot of the directory cannot be handed to workers', { field: '--queue' });
+    // One job per route: each mail server's users go to the workers that serve it.
+    const routeOf = this.options.routeOf ?? (() => undefined);
+    const groups = new Map<string | undefined, number[]>();
+    inputs.forEach((input, k) => {
+      const route = routeOf(input);
+      groups.set(route, [...(groups.get(route) ?? []), k]);
+    });
+    const results = new Array<UserResult>(inputs.length);
+    const done = await Promise.allSettled([...groups].map(async ([route, positions]) => {
+      const part = await this.batch(positions.map((k) => inputs[k]), options, route);
+      positions.forEach((k, j) => { results[k] = part[j]; });
+    }));
+    const failed = done.find((d): d is PromiseRejectedResult => d.status === 'rejected');
+    if (failed) throw failed.reason;
+    return results;
+  }
+
+  private async batch(inputs: readonly UserInput[], options: ProvisionOptions, route: string | undefined): Promise<UserResult[]> {
+    const { seal, runId } = this.options;
     const gen = typeof options.generatePasswords === 'function' ? options.generatePasswords : undefined;
     const generated = new Map<string, string>();
     const data: BatchData = {
@@ -96,29 +119,29 @@ export class QueuedProvisioning implements UserProvisioning {
     let id = batchId(runId, usernames);
     // A batch withdrawn (a stopped run) or failed for good is sent anew when the run is resumed: under a new id.
     for (let attempt = 1; attempt <= 100; attempt++) {
-      const before = await this.options.queue.status(id);
+      const before = await this.options.queue.status(id, route);
       if (before.state !== 'cancelled' && before.state !== 'failed') break;
       id = batchId(runId, usernames, attempt);
     }
-    this.waiting.add(id);
+    this.waiting.set(id, route);
     try {
-      return await this.outcome(id, data, inputs, generated);
+      return await this.outcome(id, route, data, inputs, generated);
     } finally {
       this.waiting.delete(id);
     }
   }
 
   /** Waits for a batch sent: its results, with what a second execution after a dead worker needs. */
-  private async outcome(id: string, data: BatchData, inputs: readonly UserInput[], generated: ReadonlyMap<string, string>): Promise<UserResult[]> {
+  private async outcome(id: string, route: string | undefined, data: BatchData, inputs: readonly UserInput[], generated: ReadonlyMap<string, string>): Promise<UserResult[]> {
     const { queue, seal } = this.options;
     if (this.cancelled) throw cancelledError();
-    await queue.send(id, data, { order: ++this.sent });
+    await queue.send(id, data, { order: ++this.sent, route });
     // Stopped while it was being sent: withdrawn as the others were.
-    if (this.cancelled) await queue.cancel([id]).catch(() => {});
+    if (this.cancelled) await queue.cancel([{ id, route }]).catch(() => {});
     const deadline = Date.now() + this.options.waitMs;
     // Asked often: a batch done is reported (and the next one sent) soon after; a few small reads a second per batch in flight.
     for (let pause = 50; ; pause = Math.min(300, pause * 2)) {
-      const s = await queue.status(id);
+      const s = await queue.status(id, route);
       if (s.state === 'active' || s.state === 'done') this.waiting.delete(id);
       if (s.state === 'cancelled') throw cancelledError();
       if (s.state === 'done') {

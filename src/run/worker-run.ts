@@ -11,8 +11,10 @@ export interface WorkerOptionsInput {
   config?: string;
   /** Shown in the report and the ledger beside each row it did (default: host name and process id). */
   name?: string;
-  /** Batches at once (default 2). */
+  /** Batches at once from each queue it serves (default 2). */
   concurrency?: string | number;
+  /** Several mail servers: only the batches of these servers' users (comma list of names), e.g. on a mail host. */
+  mail?: string;
 }
 
 export interface WorkerHooks {
@@ -43,6 +45,8 @@ export async function runWorker(input: WorkerOptionsInput, io: { stderr: NodeJS.
       throw new OxprovError('CFG_MISSING', 'a worker needs the key its runs\' starters use (queue.key in the config, queue.keyFile, or OXPROV_QUEUE_KEY_FILE)', { field: 'queue.key' });
     }
     const seal = new QueueSeal(config.queue.key);
+    const servers = config.mail.servers.map((m) => m.name);
+    const routes = input.mail === undefined ? [undefined, ...(servers.length > 1 ? servers : [])] : mailRoutes(input.mail, servers);
     // As an import's: uidNumbers reserved 64 at a time (a round trip to the id pool each, not one per user).
     services = await openServices(config, { ldapConcurrency: 8, imapConcurrency: 4, idBlockSize: 64 });
     queue = await openBatchQueue(config, name);
@@ -64,8 +68,9 @@ export async function runWorker(input: WorkerOptionsInput, io: { stderr: NodeJS.
       users += out.results.length;
       say(`batch ${id.slice(0, 8)}: ${out.results.length} users in ${Math.round(performance.now() - t0)} ms (${users} users in ${batches} batches so far)`);
       return out;
-    });
-    say(`taking batches, ${concurrency} at a time, from the queue in the run database; Ctrl-C or SIGTERM stops it after the batches in hand`);
+    }, routes);
+    const served = input.mail === undefined ? '' : ` of the users of ${input.mail}`;
+    say(`taking batches${served}, ${concurrency} at a time, from the queue in the run database; Ctrl-C or SIGTERM stops it after the batches in hand`);
     hooks.onReady?.();
     await stopped;
     say(`stopping: finishing the batches in hand (${users} users in ${batches} batches done)`);
@@ -77,4 +82,15 @@ export async function runWorker(input: WorkerOptionsInput, io: { stderr: NodeJS.
     await queue?.stop();
     await services?.close();
   }
+}
+
+/** `--mail imap2,imap3`: the mail servers whose users' batches a worker does, each one of the config's. */
+function mailRoutes(list: string, servers: readonly string[]): string[] {
+  const names = list.split(',').map((n) => n.trim()).filter(Boolean);
+  if (servers.length < 2) throw new OxprovError('CFG_INVALID', '--mail chooses among several mail servers, and the config names fewer than two (mail.servers)', { field: '--mail', value: list });
+  const unknown = names.filter((n) => !servers.includes(n));
+  if (names.length === 0 || unknown.length) {
+    throw new OxprovError('CFG_INVALID', `--mail: ${unknown.length ? `no mail server ${unknown.join(', ')} in the config` : 'name at least one mail server'} (known: ${servers.join(', ')})`, { field: '--mail', value: list });
+  }
+  return names;
 }

@@ -1,11 +1,17 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
 import type { Config } from '../../config/config.js';
 import { describeError, OxprovError } from '../../errors.js';
 import type { BatchQueue, BatchStatus } from '../batch-queue.js';
 import { sqlTls } from '../sql/sql-tls.js';
 
-/** The one queue of batches; pg-boss keeps its tables in a schema of its own. */
+/** The queue of batches without a route; pg-boss keeps its tables in a schema of its own. */
 export const BATCH_QUEUE = 'oxprov-batches';
+
+/** The queue of a route: the batches of one mail server's users. */
+function queueOf(route: string | undefined): string {
+  return route === undefined ? BATCH_QUEUE : `${BATCH_QUEUE}-${route}`;
+}
 const SCHEMA = 'oxprov_queue';
 
 /**
@@ -15,28 +21,43 @@ const SCHEMA = 'oxprov_queue';
  * to the queue.
  */
 export class PgBossQueue implements BatchQueue {
+  /** Queues known to exist. */
+  private readonly queues = new Set<string>([BATCH_QUEUE]);
+
   private constructor(private readonly boss: PgBoss, private readonly config: Readonly<Config>) {}
 
   static async open(config: Readonly<Config>, options: { name?: string } = {}): Promise<PgBossQueue> {
     const { expireSeconds, retryLimit } = config.queue;
     const tls = sqlTls(config);
-    const boss = new PgBoss({
-      connectionString: config.runs.url, schema: SCHEMA, max: 4, application_name: `oxprov ${options.name ?? 'run'}`.slice(0, 63),
-      ...(tls.ssl === undefined ? {} : { ssl: tls.ssl }),
-      supervise: true, schedule: false, migrate: true,
-      // A dead worker's batch is found within a fraction of the expiry.
-      maintenanceIntervalSeconds: Math.max(1, Math.min(30, Math.floor(expireSeconds / 4))),
-      expireInSeconds: expireSeconds, retryLimit, retryDelay: 1,
-    });
-    // An error of its own loop (a connection lost) is retried by pg-boss; a run learns of it through its deadlines.
-    boss.on('error', () => {});
+    const make = () => {
+      const boss = new PgBoss({
+        connectionString: config.runs.url, schema: SCHEMA, max: 4, application_name: `oxprov ${options.name ?? 'run'}`.slice(0, 63),
+        ...(tls.ssl === undefined ? {} : { ssl: tls.ssl }),
+        supervise: true, schedule: false, migrate: true,
+        // A dead worker's batch is found within a fraction of the expiry.
+        maintenanceIntervalSeconds: Math.max(1, Math.min(30, Math.floor(expireSeconds / 4))),
+        expireInSeconds: expireSeconds, retryLimit, retryDelay: 1,
+      });
+      // An error of its own loop (a connection lost) is retried by pg-boss; a run learns of it through its deadlines.
+      boss.on('error', () => {});
+      return boss;
+    };
+    let boss = make();
     try {
-      await boss.start();
-      if (!(await boss.getQueue(BATCH_QUEUE))) {
-        // Two processes may create it at once: the second finds it there.
-        await boss.createQueue(BATCH_QUEUE, { name: BATCH_QUEUE, expireInSeconds: expireSeconds, retryLimit, retryDelay: 1 })
-          .catch(async (err) => { if (!(await boss.getQueue(BATCH_QUEUE))) throw err; });
+      // pg-boss creates and migrates its schema at the first start: processes that start at once may
+      // deadlock there. A failed start cannot be started again: a new instance is.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await boss.start();
+          break;
+        } catch (err) {
+          await boss.stop({ graceful: false, wait: false }).catch(() => {});
+          if (attempt >= 5 || !/deadlock|duplicate key|already exists/i.test(describeError(err))) throw err;
+          await sleep(100 + Math.random() * 200 * attempt);
+          boss = make();
+        }
       }
+      await ensureQueue(boss, BATCH_QUEUE, config);
     } catch (err) {
       await boss.stop({ graceful: false, wait: false }).catch(() => {});
       throw new OxprovError('QUEUE_FAILED', `cannot open the batch queue (pg-boss, schema ${SCHEMA}) in the run database: ${describeError(err)}`, { backend: 'sql', cause: err });
@@ -44,22 +65,33 @@ export class PgBossQueue implements BatchQueue {
     return new PgBossQueue(boss, config);
   }
 
-  async send(id: string, data: object, options: { order?: number } = {}): Promise<void> {
+  /** Creates a route's queue the first time it is used. */
+  private async queue(route: string | undefined): Promise<string> {
+    const name = queueOf(route);
+    if (!this.queues.has(name)) {
+      await ensureQueue(this.boss, name, this.config);
+      this.queues.add(name);
+    }
+    return name;
+  }
+
+  async send(id: string, data: object, options: { order?: number; route?: string } = {}): Promise<void> {
     const { expireSeconds, retryLimit } = this.config.queue;
     try {
+      const queue = await this.queue(options.route);
       // An id already there (the same batch sent again) is not inserted twice.
       // pg-boss takes the highest priority first, then the oldest (by id among jobs of one moment).
       const priority = options.order === undefined ? 0 : -Math.min(options.order, 2 ** 31 - 1);
-      await this.boss.send(BATCH_QUEUE, data, { id, priority, expireInSeconds: expireSeconds, retryLimit, retryDelay: 1 });
+      await this.boss.send(queue, data, { id, priority, expireInSeconds: expireSeconds, retryLimit, retryDelay: 1 });
     } catch (err) {
       throw new OxprovError('QUEUE_FAILED', `cannot enqueue a batch: ${describeError(err)}`, { backend: 'sql', transient: true, cause: err });
     }
   }
 
-  async status(id: string): Promise<BatchStatus> {
+  async status(id: string, route?: string): Promise<BatchStatus> {
     let job: { state: string; output?: unknown } | null;
     try {
-      job = await this.boss.getJobById(BATCH_QUEUE, id, { includeArchive: true }) as { state: string; output?: unknown } | null;
+      job = await this.boss.getJobById(await this.queue(route), id, { includeArchive: true }) as { state: string; output?: unknown } | null;
     } catch (err) {
       throw new OxprovError('QUEUE_FAILED', `cannot read a batch's state: ${describeError(err)}`, { backend: 'sql', transient: true, cause: err });
     }
@@ -80,23 +112,47 @@ export class PgBossQueue implements BatchQueue {
     }
   }
 
-  async cancel(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
+  async cancel(batches: readonly { id: string; route?: string }[]): Promise<void> {
+    const byQueue = new Map<string, string[]>();
+    for (const b of batches) byQueue.set(queueOf(b.route), [...(byQueue.get(queueOf(b.route)) ?? []), b.id]);
     try {
-      await this.boss.cancel(BATCH_QUEUE, [...ids]);
+      for (const [queue, ids] of byQueue) await this.boss.cancel(queue, ids);
     } catch (err) {
       throw new OxprovError('QUEUE_FAILED', `cannot withdraw the run's batches: ${describeError(err)}`, { backend: 'sql', transient: true, cause: err });
     }
   }
 
-  async work(concurrency: number, handler: (data: unknown, id: string) => Promise<object>): Promise<void> {
-    // pg-boss 10 has one job at a time per registration: `concurrency` registrations.
-    for (let i = 0; i < concurrency; i++) {
-      await this.boss.work(BATCH_QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => handler(job.data, job.id));
+  async work(concurrency: number, handler: (data: unknown, id: string) => Promise<object>, routes: readonly (string | undefined)[] = [undefined]): Promise<void> {
+    // pg-boss 10 has one job at a time per registration: `concurrency` registrations per queue.
+    for (const route of routes) {
+      const queue = await this.queue(route);
+      for (let i = 0; i < concurrency; i++) {
+        await this.boss.work(queue, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => handler(job.data, job.id));
+      }
     }
   }
 
   async stop(timeoutMs = 30_000): Promise<void> {
     await this.boss.stop({ graceful: true, wait: true, close: true, timeout: timeoutMs }).catch(() => {});
+  }
+}
+
+/**
+ * A queue with the config's expiry and retries. Processes that start at once create queues at once:
+ * PostgreSQL may answer one of them with a deadlock (each queue is a partition of one table), or the
+ * queue is there already; either way it is asked again, a few times, after a short random pause.
+ */
+async function ensureQueue(boss: PgBoss, name: string, config: Readonly<Config>): Promise<void> {
+  const { expireSeconds, retryLimit } = config.queue;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (await boss.getQueue(name)) return;
+      await boss.createQueue(name, { name, expireInSeconds: expireSeconds, retryLimit, retryDelay: 1 });
+      return;
+    } catch (err) {
+      if (await boss.getQueue(name).catch(() => null)) return;
+      if (attempt >= 8) throw new OxprovError('QUEUE_FAILED', `cannot create the queue ${name}: ${describeError(err)}`, { backend: 'sql', cause: err });
+      await sleep(50 + Math.random() * 100 * attempt);
+    }
   }
 }

@@ -18,7 +18,7 @@ class MemoryQueue implements BatchQueue {
     this.jobs.get(id)!.status = out;
   }
   async status(id: string) { return this.jobs.get(id)?.status ?? { state: 'missing' as const }; }
-  async cancel(ids: readonly string[]) { for (const id of ids) { const j = this.jobs.get(id); if (j && j.status.state === 'waiting') j.status = { state: 'cancelled' }; } }
+  async cancel(batches: readonly { id: string }[]) { for (const { id } of batches) { const j = this.jobs.get(id); if (j && j.status.state === 'waiting') j.status = { state: 'cancelled' }; } }
   async work() {}
   async stop() {}
 }
@@ -102,7 +102,7 @@ describe('a batch handed to workers', () => {
     const slow: BatchQueue = {
       send: async (id) => { sent.push(id); states.set(id, { state: 'waiting' }); },
       status: async (id) => states.get(id) ?? { state: 'missing' },
-      cancel: async (ids) => { for (const id of ids) { cancelled.push(id); states.set(id, { state: 'cancelled' }); } },
+      cancel: async (batches) => { for (const { id } of batches) { cancelled.push(id); states.set(id, { state: 'cancelled' }); } },
       work: async () => {}, stop: async () => {},
     };
     const run = new QueuedProvisioning(service, { queue: slow, seal, runId: 'run-1', waitMs: 10_000 });
