@@ -89,6 +89,8 @@ export interface RunStore {
   list(limit: number): Promise<RunRow[]>;
   /** How many ledger rows of a run have each status. */
   statusCounts(runId: string): Promise<Record<string, number>>;
+  /** How many rows of a run each worker did (`oxprov worker`, named in the row's notes), by name. */
+  workerCounts(runId: string): Promise<Record<string, number>>;
   /** Every ledger row of a run, in the order of the source (rows without a line last), a page at a time. */
   ledger(runId: string, pageSize?: number): AsyncIterable<readonly LedgerRow[]>;
   /** The planned rows of a run with these actions (status `planned`), in source order, a page at a time. */

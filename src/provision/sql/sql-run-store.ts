@@ -177,6 +177,15 @@ export class SqlRunStore implements RunStore {
     return Object.fromEntries(r.rows.map((x) => [x.status, Number(x.n)]));
   }
 
+  async workerCounts(runId: string): Promise<Record<string, number>> {
+    // A worker's name is a note of its own on each row it did: `worker w1` (src/run/queued-batches.ts), notes joined with ' | '.
+    const r = await this.db.query<{ worker: string; n: string }>(
+      `SELECT substring(notes from '(?:^|\\| )worker ([A-Za-z0-9][A-Za-z0-9._-]*)(?: \\||$)') AS worker, count(*) AS n FROM oxprov_runs.ledger
+       WHERE run_id = $1 AND notes LIKE '%worker %' GROUP BY 1 HAVING substring(notes from '(?:^|\\| )worker ([A-Za-z0-9][A-Za-z0-9._-]*)(?: \\||$)') IS NOT NULL ORDER BY 1`,
+      [runId], `counting the workers of run ${runId}`);
+    return Object.fromEntries(r.rows.map((x) => [x.worker, Number(x.n)]));
+  }
+
   async *planned(runId: string, actions: readonly string[], pageSize = 1000): AsyncIterable<readonly LedgerRow[]> {
     // Keyset pages in source order over the partial index of planned rows; a page applied is no longer planned.
     let after: [number, string] = [-1, ''];

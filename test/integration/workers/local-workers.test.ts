@@ -42,7 +42,13 @@ describe('import --workers N', () => {
     const credentials = readCsv(path.join(report, 'credentials.csv'));
     expect(new Set(credentials.map((c) => c.username)).size).toBe(600);
     for (const c of [credentials[0], credentials[299], credentials[599]]) expect(await ldapBindAs(config, c.username, c.password)).toBe(true);
-    // Both workers were told to stop, and said so, and their output is the administrator's only.
+    // The run's record says which worker did how many rows.
+    const runId = JSON.parse(fs.readFileSync(path.join(report, 'run.json'), 'utf8')).runId;
+    const show = oxprov(['runs', 'show', runId]);
+    expect(show.status, show.stderr).toBe(0);
+    const [, a, b] = /\n {2}workers {5}local-1 (\d+) rows, local-2 (\d+) rows\n/.exec(show.stdout) ?? [];
+    expect(Number(a) + Number(b), show.stdout).toBe(600);
+        // Both workers were told to stop, and said so, and their output is the administrator's only.
     const log = fs.readFileSync(path.join(report, 'workers.log'), 'utf8');
     expect(log).toMatch(/oxprov worker local-1: stopping/);
     expect(log).toMatch(/oxprov worker local-2: stopping/);
