@@ -9,16 +9,10 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { useBenchStack } from './bench-stack.js';
+import type { MultiBenchDeps } from './multi-bench.js';
 
-export interface WorkersBenchDeps {
-  root: string;
-  work: string;
-  rows: number;
-  tag: string;
-  log: (s: string) => void;
-  run: (cmd: string, argv: string[], env?: NodeJS.ProcessEnv) => Promise<string>;
-  generateUsers: (file: string, rows: number, prefix: string) => Promise<void>;
-}
+/** What the bench's main gives it: the same as the several-mail-servers bench's. */
+export type WorkersBenchDeps = Pick<MultiBenchDeps, 'root' | 'work' | 'rows' | 'tag' | 'log' | 'run' | 'generateUsers'>;
 
 interface Figures { seconds: number; rowsPerSecond: number; maxRssMB: number; rows: Record<string, number> }
 

@@ -102,7 +102,7 @@ function requestFromForm(uploadId) {
     uploadId, kind: k, mode: k === 'import' ? 'dry-run' : 'plan',
     generatePasswords: $('generate-passwords').checked, createGroups: $('create-groups').checked,
     ...(k === 'import'
-      ? { onExisting: $('on-existing').value, only: picked.length === only.length ? undefined : picked }
+      ? { onExisting: $('on-existing').value, only: picked.length === only.length ? undefined : picked, workers: Number($('workers').value) || 0 }
       : { feed: $('feed').value, key: $('key').value }),
   };
 }
@@ -290,7 +290,7 @@ function showNext(run) {
     try {
       const o = run.options;
       const request = run.kind === 'import'
-        ? { uploadId: run.uploadId, kind: 'import', mode: 'import', onExisting: o.onExisting, generatePasswords: o.generatePasswords, createGroups: o.createGroups, only: o.only }
+        ? { uploadId: run.uploadId, kind: 'import', mode: 'import', onExisting: o.onExisting, generatePasswords: o.generatePasswords, createGroups: o.createGroups, only: o.only, workers: o.workers }
         : { uploadId: run.uploadId, kind: 'sync', mode: 'apply', feed: o.feed, key: o.key, generatePasswords: o.generatePasswords, createGroups: o.createGroups,
           ...(maxDisable === undefined ? {} : { maxDisable }) };
       await startRun(request);

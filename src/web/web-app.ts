@@ -321,6 +321,10 @@ function runRequest(body: unknown): RunRequest {
   if (only !== undefined && !(Array.isArray(only) && only.every((x) => (BACKENDS as readonly unknown[]).includes(x)))) {
     throw new OxprovError('WEB_INVALID_REQUEST', `only must be a list of ${BACKENDS.join(', ')}`, { field: 'only' });
   }
+  const workers = b.workers;
+  if (workers !== undefined && workers !== null && !(Number.isSafeInteger(workers) && (workers as number) >= 0 && (workers as number) <= 16)) {
+    throw new OxprovError('WEB_INVALID_REQUEST', 'workers must be a whole number from 0 to 16', { field: 'workers' });
+  }
   const maxDisable = b.maxDisable;
   if (maxDisable !== undefined && maxDisable !== null && maxDisable !== '' && !(Number.isSafeInteger(maxDisable) && (maxDisable as number) >= 0)) {
     throw new OxprovError('WEB_INVALID_REQUEST', 'maxDisable must be a whole number', { field: 'maxDisable' });
@@ -330,5 +334,6 @@ function runRequest(body: unknown): RunRequest {
     onExisting: str('onExisting'), generatePasswords: bool('generatePasswords'), createGroups: bool('createGroups'),
     only: only as Backend[] | undefined, key: str('key'), feed: str('feed'),
     maxDisable: typeof maxDisable === 'number' ? maxDisable : undefined,
+    workers: typeof workers === 'number' ? workers : undefined,
   };
 }

@@ -25,6 +25,8 @@ export interface RunRequest {
   readonly feed?: string;
   /** The leaver threshold of a sync, when the administrator raises it. */
   readonly maxDisable?: number;
+  /** An import handed to this many local workers (`--workers`); its dry run stays in the daemon. */
+  readonly workers?: number;
 }
 
 /** An uploaded file (and its mapping), kept until the retention age. */
@@ -189,9 +191,10 @@ export class WebRuns {
         file, mapping, dryRun: request.mode === 'dry-run', onExisting: request.onExisting, generatePasswords: request.generatePasswords,
         createGroups: request.createGroups, sourceOnly: request.only?.length ? request.only.join(',') : undefined,
         report: dir, progress: 'none', config: this.configFile,
+        ...(request.mode !== 'dry-run' && request.workers ? { workers: request.workers } : {}),
       };
       const o = normalizeImportOptions(input, now);
-      options = { onExisting: o.onExisting, generatePasswords: o.generatePasswords, createGroups: o.createGroups, only: o.only };
+      options = { onExisting: o.onExisting, generatePasswords: o.generatePasswords, createGroups: o.createGroups, only: o.only, workers: request.workers ?? 0 };
       start = (live) => this.runImport(live, input);
     } else {
       const input: SyncOptionsInput = {

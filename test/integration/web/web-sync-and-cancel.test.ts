@@ -201,4 +201,30 @@ describe('a longer import in the page', () => {
     expect(Object.fromEntries((await cells('#backends')).map((r) => [r[0], r[1]]))).toMatchObject({ sql: '0', groupware: '0', imap: summary.created });
     expect(await page.locator('#summary-title').textContent()).toBe('Summary (cancelled)');
   }, 120_000);
+
+  it('hands an import to local workers when asked: the dry run stays in the daemon, every row of the import is done by a worker', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => {
+      const u = `${p}w${i}`;
+      return [u, `Pw-${u}-x9`, `Name${i}`, 'Test', `${u}@test.tux`, `${u}@localhost`];
+    });
+    const csv = writeCsv(work, 'workers.csv', [['username', 'password', 'surname', 'givenname', 'mail', 'colocrouteaddr'], ...rows]);
+    await page.locator('input[name=kind][value=import]').check();
+    await page.locator('#csv').setInputFiles(csv);
+    await page.locator('#mapping').setInputFiles([]);
+    await page.locator('#workers').fill('2');
+    await page.locator('#check').click();
+    await page.locator('#run-title', { hasText: 'Dry run of workers.csv' }).waitFor();
+    await page.locator('#run[data-status=done]').waitFor();
+    await page.locator('#next').click();
+    await page.locator('#run-title', { hasText: 'Import of workers.csv' }).waitFor();
+    await page.locator('#run[data-status=done]').waitFor({ timeout: 120_000 });
+    expect(Object.fromEntries(await cells('#summary')).created).toBe('40');
+    // The run's report, in the daemon's folder: each row with the worker that did it.
+    const reports = (fs.readdirSync(path.join(work, 'web'), { recursive: true }) as string[]).filter((f) => f.endsWith('report.csv')).map((f) => path.join(work, 'web', f));
+    const report = reports.map((f) => fs.readFileSync(f, 'utf8')).find((t) => t.includes(`${p}w0,created`));
+    expect(report).toBeDefined();
+    const lines = report!.trim().split('\n').slice(1);
+    expect(lines).toHaveLength(40);
+    expect(lines.every((l) => /worker local-[12]/.test(l))).toBe(true);
+  }, 180_000);
 });
