@@ -216,6 +216,8 @@ async function showResult(run) {
       ...(s.trust && s.trust.trusted + s.trust.verified > 0 ? [['trusted (no back-end asked)', s.trust.trusted], ['checked all the same', s.trust.verified]] : []),
       ['rejected', r.rejected], ['time', `${s.seconds} s`], ['rate', `${s.rowsPerSecond} rows/s`],
       ...(s.stopped ? [['stopped', s.stopped.message]] : []),
+      // A run handed to workers: who did how many users.
+      ...(s.workers ? [['done by workers', Object.entries(s.workers).map(([w, n]) => `${w} ${n}`).join(', ')]] : []),
     ]);
     // 'on demand': the mail server makes the folders at the first login (the stack's default), not a zero.
     const cols = ['created', 'updated', 'exists', 'failed', 'skipped', 'on demand'];

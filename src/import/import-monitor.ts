@@ -23,6 +23,8 @@ export interface ImportSummary {
   interrupted?: boolean;
   /** Why the run stopped on its own: a back-end unreachable for good, or too many failures. */
   stopped?: { reason: string; backend?: string; code: string; message: string };
+  /** A run handed to workers: the users each worker did, by its name. */
+  workers?: Record<string, number>;
 }
 
 export type ProgressMode = 'bar' | 'lines' | 'none';

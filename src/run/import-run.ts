@@ -254,6 +254,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
       process.off('SIGTERM', onSignal);
       if (byWorker.size) say(`batches done by ${[...byWorker].sort(([a], [b]) => a.localeCompare(b)).map(([w, n]) => `${w} (${n} users)`).join(', ')}`);
       summary = monitor.finish(report.credentialsFile);
+      if (byWorker.size) summary.workers = Object.fromEntries([...byWorker].sort(([a], [b]) => a.localeCompare(b)));
       await report.close(summary);
       io.stdout.write(renderSummary(summary));
     }

@@ -218,7 +218,11 @@ describe('a longer import in the page', () => {
     await page.locator('#next').click();
     await page.locator('#run-title', { hasText: 'Import of workers.csv' }).waitFor();
     await page.locator('#run[data-status=done]').waitFor({ timeout: 120_000 });
-    expect(Object.fromEntries(await cells('#summary')).created).toBe('40');
+    const summary = Object.fromEntries(await cells('#summary'));
+    expect(summary.created).toBe('40');
+    // Which worker did how many users, in the summary.
+    expect(summary['done by workers']).toMatch(/^local-[12] \d+(, local-2 \d+)?$/);
+    expect([...summary['done by workers'].matchAll(/ (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0)).toBe(40);
     // The run's report, in the daemon's folder: each row with the worker that did it.
     const reports = (fs.readdirSync(path.join(work, 'web'), { recursive: true }) as string[]).filter((f) => f.endsWith('report.csv')).map((f) => path.join(work, 'web', f));
     const report = reports.map((f) => fs.readFileSync(f, 'utf8')).find((t) => t.includes(`${p}w0,created`));

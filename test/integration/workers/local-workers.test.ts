@@ -42,12 +42,15 @@ describe('import --workers N', () => {
     const credentials = readCsv(path.join(report, 'credentials.csv'));
     expect(new Set(credentials.map((c) => c.username)).size).toBe(600);
     for (const c of [credentials[0], credentials[299], credentials[599]]) expect(await ldapBindAs(config, c.username, c.password)).toBe(true);
-    // The run's record says which worker did how many rows.
+    // summary.json and the run's record say which worker did how many rows.
+    const summary = JSON.parse(fs.readFileSync(path.join(report, 'summary.json'), 'utf8'));
+    expect(Object.keys(summary.workers).every((w) => w === 'local-1' || w === 'local-2')).toBe(true);
+    expect(Object.values(summary.workers as Record<string, number>).reduce((n, k) => n + k, 0)).toBe(600);
     const runId = JSON.parse(fs.readFileSync(path.join(report, 'run.json'), 'utf8')).runId;
     const show = oxprov(['runs', 'show', runId]);
     expect(show.status, show.stderr).toBe(0);
-    const [, a, b] = /\n {2}workers {5}local-1 (\d+) rows, local-2 (\d+) rows\n/.exec(show.stdout) ?? [];
-    expect(Number(a) + Number(b), show.stdout).toBe(600);
+    const shown = /\n {2}workers {5}(local-[12] \d+ rows(?:, local-2 \d+ rows)?)\n/.exec(show.stdout)?.[1] ?? '';
+    expect([...shown.matchAll(/ (\d+) rows/g)].reduce((n, m) => n + Number(m[1]), 0), show.stdout).toBe(600);
         // Both workers were told to stop, and said so, and their output is the administrator's only.
     const log = fs.readFileSync(path.join(report, 'workers.log'), 'utf8');
     expect(log).toMatch(/oxprov worker local-1: stopping/);
