@@ -12,8 +12,9 @@ export interface BatchQueue {
    * Enqueues a batch under an id derived from what it is (run and rows): sending
    * the same batch twice is harmless. Nothing secret is in `data` in clear. Batches
    * of lower `order` are taken first (a run's batches in file order).
+   * @returns false when a batch of this id was there already (nothing is enqueued).
    */
-  send(id: string, data: object, options?: { order?: number; route?: string }): Promise<void>;
+  send(id: string, data: object, options?: { order?: number; route?: string }): Promise<boolean>;
   /** Where a batch is: waiting or being done, done with its output, or failed for good (after its retries). */
   status(id: string, route?: string): Promise<BatchStatus>;
   /** Withdraws batches no worker has finished (a run stopped): those not yet taken are never taken. */

@@ -252,9 +252,10 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      if (byWorker.size) say(`batches done by ${[...byWorker].sort(([a], [b]) => a.localeCompare(b)).map(([w, n]) => `${w} (${n} users)`).join(', ')}`);
+      const doneBy = [...byWorker].sort(([a], [b]) => a.localeCompare(b));
+      if (doneBy.length) say(`batches done by ${doneBy.map(([w, n]) => `${w} (${n} users)`).join(', ')}`);
       summary = monitor.finish(report.credentialsFile);
-      if (byWorker.size) summary.workers = Object.fromEntries([...byWorker].sort(([a], [b]) => a.localeCompare(b)));
+      if (doneBy.length) summary.workers = Object.fromEntries(doneBy);
       await report.close(summary);
       io.stdout.write(renderSummary(summary));
     }

@@ -115,29 +115,31 @@ export class QueuedProvisioning implements UserProvisioning {
         return { input: toWire(input, seal), ...(password !== undefined ? { generated: seal.seal(password) } : {}) };
       }),
     };
+    if (this.cancelled) throw cancelledError();
+    const { queue } = this.options;
     const usernames = inputs.map((i) => i.username);
+    const order = ++this.sent;
     let id = batchId(runId, usernames);
-    // A batch withdrawn (a stopped run) or failed for good is sent anew when the run is resumed: under a new id.
-    for (let attempt = 1; attempt <= 100; attempt++) {
-      const before = await this.options.queue.status(id, route);
+    // A batch of this id already there was sent before (a resumed run): done or going, it is waited for, not
+    // done twice; withdrawn (a stopped run) or failed for good, it is sent anew under the next id.
+    for (let attempt = 1; !(await queue.send(id, data, { order, route })) && attempt <= 100; attempt++) {
+      const before = await queue.status(id, route);
       if (before.state !== 'cancelled' && before.state !== 'failed') break;
       id = batchId(runId, usernames, attempt);
     }
     this.waiting.set(id, route);
     try {
-      return await this.outcome(id, route, data, inputs, generated);
+      // Stopped while it was being sent: withdrawn as the others were.
+      if (this.cancelled) await queue.cancel([{ id, route }]).catch(() => {});
+      return await this.outcome(id, route, inputs, generated);
     } finally {
       this.waiting.delete(id);
     }
   }
 
   /** Waits for a batch sent: its results, with what a second execution after a dead worker needs. */
-  private async outcome(id: string, route: string | undefined, data: BatchData, inputs: readonly UserInput[], generated: ReadonlyMap<string, string>): Promise<UserResult[]> {
+  private async outcome(id: string, route: string | undefined, inputs: readonly UserInput[], generated: ReadonlyMap<string, string>): Promise<UserResult[]> {
     const { queue, seal } = this.options;
-    if (this.cancelled) throw cancelledError();
-    await queue.send(id, data, { order: ++this.sent, route });
-    // Stopped while it was being sent: withdrawn as the others were.
-    if (this.cancelled) await queue.cancel([{ id, route }]).catch(() => {});
     const deadline = Date.now() + this.options.waitMs;
     // Asked often: a batch done is reported (and the next one sent) soon after; a few small reads a second per batch in flight.
     for (let pause = 50; ; pause = Math.min(300, pause * 2)) {

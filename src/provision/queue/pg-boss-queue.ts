@@ -75,14 +75,15 @@ export class PgBossQueue implements BatchQueue {
     return name;
   }
 
-  async send(id: string, data: object, options: { order?: number; route?: string } = {}): Promise<void> {
+  async send(id: string, data: object, options: { order?: number; route?: string } = {}): Promise<boolean> {
     const { expireSeconds, retryLimit } = this.config.queue;
     try {
       const queue = await this.queue(options.route);
       // An id already there (the same batch sent again) is not inserted twice.
       // pg-boss takes the highest priority first, then the oldest (by id among jobs of one moment).
       const priority = options.order === undefined ? 0 : -Math.min(options.order, 2 ** 31 - 1);
-      await this.boss.send(queue, data, { id, priority, expireInSeconds: expireSeconds, retryLimit, retryDelay: 1 });
+      // pg-boss answers null when the id is there already.
+      return (await this.boss.send(queue, data, { id, priority, expireInSeconds: expireSeconds, retryLimit, retryDelay: 1 })) !== null;
     } catch (err) {
       throw new OxprovError('QUEUE_FAILED', `cannot enqueue a batch: ${describeError(err)}`, { backend: 'sql', transient: true, cause: err });
     }

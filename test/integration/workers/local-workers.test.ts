@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ldapBindAs } from '../../helpers/clients.js';
+import { ldapBindAs, sqlQuery } from '../../helpers/clients.js';
 import { openDirectory } from '../../helpers/directory.js';
 import { readCsv, tmpDir } from '../../helpers/import-helpers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
@@ -58,6 +58,8 @@ describe('import --workers N', () => {
     expect(fs.statSync(path.join(report, 'workers.log')).mode & 0o777).toBe(0o600);
     // No password travels in clear, in the log or the queue's own tables.
     expect(log).not.toContain(credentials[0].password);
+    const [clear] = await sqlQuery<{ n: number }>(config, `SELECT count(*)::int AS n FROM oxprov_queue.job WHERE strpos(data::text, $1) > 0 OR strpos(coalesce(output::text, ''), $1) > 0`, [credentials[0].password]);
+    expect(clear.n).toBe(0);
   }, 240_000);
 
   it('Ctrl-C withdraws the batches no worker has taken: their rows fail with QUEUE_CANCELLED, and --resume finishes them once', async () => {

@@ -11,11 +11,12 @@ class MemoryQueue implements BatchQueue {
   readonly jobs = new Map<string, { data: string; status: BatchStatus }>();
   constructor(private readonly handler: (data: unknown) => Promise<object>) {}
   async send(id: string, data: object) {
-    if (this.jobs.has(id)) return;
+    if (this.jobs.has(id)) return false;
     const text = JSON.stringify(data);
     this.jobs.set(id, { data: text, status: { state: 'waiting' } });
     const out = await this.handler(JSON.parse(text)).then((o) => ({ state: 'done' as const, output: JSON.parse(JSON.stringify(o)) }), (e: Error) => ({ state: 'failed' as const, message: e.message }));
     this.jobs.get(id)!.status = out;
+    return true;
   }
   async status(id: string) { return this.jobs.get(id)?.status ?? { state: 'missing' as const }; }
   async cancel(batches: readonly { id: string }[]) { for (const { id } of batches) { const j = this.jobs.get(id); if (j && j.status.state === 'waiting') j.status = { state: 'cancelled' }; } }
@@ -88,7 +89,7 @@ describe('a batch handed to workers', () => {
   it('fails its rows with QUEUE_TIMEOUT when no worker takes it in time', async () => {
     const seal = new QueueSeal('a shared secret of the test');
     const { service } = recordingService();
-    const idle: BatchQueue = { send: async () => {}, status: async () => ({ state: 'waiting' }), cancel: async () => {}, work: async () => {}, stop: async () => {} };
+    const idle: BatchQueue = { send: async () => true, status: async () => ({ state: 'waiting' }), cancel: async () => {}, work: async () => {}, stop: async () => {} };
     const run = new QueuedProvisioning(service, { queue: idle, seal, runId: 'run-1', waitMs: 300 });
     await expect(run.provision([input('a')], {})).rejects.toMatchObject({ code: 'QUEUE_TIMEOUT' });
   });
@@ -100,7 +101,7 @@ describe('a batch handed to workers', () => {
     const sent: string[] = [];
     const states = new Map<string, BatchStatus>();
     const slow: BatchQueue = {
-      send: async (id) => { sent.push(id); states.set(id, { state: 'waiting' }); },
+      send: async (id) => { sent.push(id); states.set(id, { state: 'waiting' }); return true; },
       status: async (id) => states.get(id) ?? { state: 'missing' },
       cancel: async (batches) => { for (const { id } of batches) { cancelled.push(id); states.set(id, { state: 'cancelled' }); } },
       work: async () => {}, stop: async () => {},
