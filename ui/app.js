@@ -100,9 +100,9 @@ function requestFromForm(uploadId) {
   const k = kind();
   return {
     uploadId, kind: k, mode: k === 'import' ? 'dry-run' : 'plan',
-    generatePasswords: $('generate-passwords').checked, createGroups: $('create-groups').checked,
+    generatePasswords: $('generate-passwords').checked, createGroups: $('create-groups').checked, workers: Number($('workers').value) || 0,
     ...(k === 'import'
-      ? { onExisting: $('on-existing').value, only: picked.length === only.length ? undefined : picked, workers: Number($('workers').value) || 0 }
+      ? { onExisting: $('on-existing').value, only: picked.length === only.length ? undefined : picked }
       : { feed: $('feed').value, key: $('key').value }),
   };
 }
@@ -203,7 +203,9 @@ async function showResult(run) {
   if (run.applied) {
     // A sync applied: what it did, by outcome.
     $('summary-title').textContent = 'Applied';
-    rowsOf($('summary').tBodies[0], Object.entries(run.applied));
+    rowsOf($('summary').tBodies[0], [...Object.entries(run.applied),
+      // Handed to workers: who created or changed how many users.
+      ...(run.appliedBy ? [['done by workers', Object.entries(run.appliedBy).map(([w, n]) => `${w} ${n}`).join(', ')]] : [])]);
     $('backends').hidden = true;
   }
   if (s) {
@@ -293,7 +295,7 @@ function showNext(run) {
       const o = run.options;
       const request = run.kind === 'import'
         ? { uploadId: run.uploadId, kind: 'import', mode: 'import', onExisting: o.onExisting, generatePasswords: o.generatePasswords, createGroups: o.createGroups, only: o.only, workers: o.workers }
-        : { uploadId: run.uploadId, kind: 'sync', mode: 'apply', feed: o.feed, key: o.key, generatePasswords: o.generatePasswords, createGroups: o.createGroups,
+        : { uploadId: run.uploadId, kind: 'sync', mode: 'apply', feed: o.feed, key: o.key, generatePasswords: o.generatePasswords, createGroups: o.createGroups, workers: o.workers,
           ...(maxDisable === undefined ? {} : { maxDisable }) };
       await startRun(request);
     } catch (err) {

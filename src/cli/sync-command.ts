@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { DIRECTORY_OPTIONS, directoryInput, directoryOptions } from './directory-options.js';
 
 /** The options of `sync`. */
-export const SYNC_OPTIONS: readonly string[] = ['mapping', 'key', 'feed', 'generate-passwords', 'create-groups', 'spread', 'plan-only', 'empty-clears', 'check-mail', 'emit', 'max-disable', 'delete-leavers-after', 'outage-wait', 'encoding', 'delimiter', 'report', 'config', 'resume', 'verify', 'verify-share', ...DIRECTORY_OPTIONS];
+export const SYNC_OPTIONS: readonly string[] = ['mapping', 'key', 'feed', 'generate-passwords', 'create-groups', 'spread', 'plan-only', 'empty-clears', 'check-mail', 'emit', 'max-disable', 'delete-leavers-after', 'outage-wait', 'encoding', 'delimiter', 'report', 'config', 'resume', 'verify', 'verify-share', 'workers', 'queue', ...DIRECTORY_OPTIONS];
 
 /** `oxprov sync FILE`: a recurring HR feed — a plan first, stable identities, leavers disabled safely. */
 export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv {
@@ -28,6 +28,8 @@ export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv 
     .option('resume', { type: 'string', describe: 'continue the sync of this report folder (killed, or stopped), with its own file and options: plans again what is left, finishes what it started, loses no generated password' })
     .option('verify', { type: 'boolean', describe: 'compare every known user with the back-ends: trust nothing an earlier sync wrote (a user changed behind oxprov\'s back is put right)' })
     .option('verify-share', { type: 'string', describe: 'percent of the known users whose row is as the last sync applied it that are compared all the same in each run, in turn (default 1)' })
+    .option('workers', { type: 'string', describe: 'start N local workers (oxprov worker) and hand the apply\'s creates and changes to them through the queue in the run database (docs/workers.md)' })
+    .option('queue', { type: 'boolean', describe: 'hand the apply\'s creates and changes to workers started elsewhere (oxprov worker, same config and queue.key) and follow the run' })
     .check((argv) => {
       if (argv.file === undefined && argv['from-ldap'] === undefined && argv.resume === undefined) throw new Error('name the feed\'s CSV file (or --from-ldap URL, or --resume DIR)');
       return true;
@@ -42,7 +44,7 @@ export function syncCommand(yargs: Argv, setExit: (code: number) => void): Argv 
       file: argv.file ?? '', mapping: argv.mapping, key: argv.key, feed: argv.feed, generatePasswords: argv['generate-passwords'],
       createGroups: argv['create-groups'], spread: argv.spread, planOnly: argv['plan-only'], emptyClears: argv['empty-clears'], checkMail: argv['check-mail'], emit: argv.emit, maxDisable: argv['max-disable'],
       deleteLeaversAfter: argv['delete-leavers-after'], outageWait: argv['outage-wait'], encoding: argv.encoding, delimiter: argv.delimiter, report: argv.report, config: argv.config,
-      resume: argv.resume, verify: argv.verify, verifyShare: argv['verify-share'],
+      resume: argv.resume, verify: argv.verify, verifyShare: argv['verify-share'], workers: argv.workers, queue: argv.queue,
     }, { stdout: process.stdout, stderr: process.stderr });
     setExit(run.exitCode);
   });

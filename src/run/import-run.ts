@@ -13,12 +13,9 @@ import { currentUser, RunRecorder, type LedgerState } from '../ledger/run-record
 import { RunMessages } from './run-messages.js';
 import { settingsDigest, UserTrust } from '../ledger/user-trust.js';
 import { withRetry } from '../service/retry.js';
-import { openBatchQueue, openRunStore, type BatchQueue, type RunStore } from '../service/open-services.js';
-import { QueueSeal } from '../ledger/queue-seal.js';
-import { QueuedProvisioning } from './queued-batches.js';
-import { startLocalWorkers, type LocalWorkers } from './local-workers.js';
+import { openRunStore, type RunStore } from '../service/open-services.js';
+import { QUEUED_IN_FLIGHT, RunQueue } from './run-queue.js';
 import type { UserProvisioning } from '../import/import-job.js';
-import type { UserInput } from '../model/user-spec.js';
 import { openCsv } from '../import/read-csv.js';
 import { LINE_COLUMN, ReportWriter } from '../import/report-writer.js';
 import { isRowError, type RowSource, type SourceRow } from '../import/source.js';
@@ -31,8 +28,6 @@ import type { CsvSource } from '../import/read-csv.js';
 const SNAPSHOT_MIN_ROWS = 50_000;
 /** …unless the directory holds more users than this, or more than half the rows (about 60 bytes a user in memory). */
 const SNAPSHOT_MAX_USERS = 1_000_000;
-/** Batches a run handed to workers keeps in the queue at once: enough for several workers, each a few at a time. */
-const QUEUED_IN_FLIGHT = 16;
 /** Problems of a header printed one by one; the rest are counted. */
 const HEADER_ERRORS_SHOWN = 10;
 
@@ -84,21 +79,14 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
   let runs: RunStore | undefined;
   let recorder: RunRecorder | undefined;
   let finished = false;
-  let queue: BatchQueue | undefined;
-  let workers: LocalWorkers | undefined;
+  let queue: RunQueue | undefined;
   try {
     options = normalizeImportOptions(input);
     if (options.resume && (options.dryRun || options.retryFailed)) {
       throw new OxprovError('CFG_INVALID', 'a dry run or a --retry-failed run keeps no ledger and cannot be resumed; run it again instead', { field: '--resume' });
     }
     const config = loadConfig({ file: options.config });
-    // A run handed to workers elsewhere needs the key they share; local workers can be given one of the run's own.
-    const queueSecret = options.queue ? config.queue.key ?? (options.workers > 0 ? QueueSeal.newSecret() : undefined) : undefined;
-    if (options.queue && queueSecret === undefined) {
-      throw new OxprovError('CFG_MISSING', '--queue hands the batches to workers started elsewhere: they and this run need the same queue.key (queue.keyFile, or OXPROV_QUEUE_KEY_FILE)', { field: 'queue.key' });
-    }
-    // Local workers start at once: they connect while this run opens its file and back-ends.
-    if (options.workers > 0) workers = startLocalWorkers(options.workers, { config: options.config, key: queueSecret!, log: path.join(options.reportDir, 'workers.log') });
+    queue = RunQueue.prepare(options, config);
     const fileMapping = options.mapping ? readMapping(options.mapping) : undefined;
     const fromDirectory = options.directory ? directoryColumns(fileMapping) : undefined;
     const mapping = fromDirectory?.mapping ?? fileMapping;
@@ -190,20 +178,8 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     const journal = options.dryRun ? undefined : recorder;
     const local = services?.users ?? new UserService({ close: async () => {} }, templates, { mailServers: config.mail.servers });
     let users: UserProvisioning = local;
-    let queued: QueuedProvisioning | undefined;
-    const byWorker = new Map<string, number>();
-    if (options.queue && recorder) {
-      // The batches go to workers through the queue; names, checks, the ledger and the report stay here.
-      queue = await openBatchQueue(config, `run ${recorder.id}`);
-      users = queued = new QueuedProvisioning(local, {
-        queue, seal: new QueueSeal(queueSecret!), runId: recorder.id, waitMs: config.queue.waitSeconds * 1000,
-        onBatch: (worker, n) => byWorker.set(worker, (byWorker.get(worker) ?? 0) + n),
-        // Several mail servers: a batch goes to the workers of its users' server (a new user without one: the default, unless spread).
-        ...(config.mail.servers.length > 1 ? { routeOf: (i: UserInput) => i.mailServer ?? (options.spread ? undefined : config.mail.defaultServer) } : {}),
-      });
-      if (options.workers > 0) say(`${options.workers} local workers started (their output: ${path.join(options.reportDir, 'workers.log')})`);
-      else say(`run ${recorder.id}: its batches wait in the queue for workers (oxprov worker) with this run database and queue.key`);
-    }
+    // The batches go to workers through the queue; names, checks, the ledger and the report stay here.
+    if (queue && recorder) users = await queue.provisioning(local, config, recorder.id, say);
     const rows = options.directory ? source : withOriginalLines(source);
     // What earlier runs wrote, trusted where the request is the same again (not for --retry-failed: its rows failed).
     const trust = runs && services && !retried ? new UserTrust({
@@ -241,7 +217,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
       say('interrupted: stopped reading; finishing the batches in flight and writing the report (again to stop at once)');
       job.cancel();
       // No worker takes another batch of this run.
-      queued?.cancel().catch((err) => say(`the batches not yet taken could not be withdrawn (${describeError(err)}): workers may still do them; --resume reports them`));
+      queue?.cancel(say);
     };
     hooks.signal?.addEventListener('abort', onSignal, { once: true });
     // Aborted while the back-ends were opened (a daemon closing at once): 'abort' has fired already.
@@ -252,8 +228,9 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      const doneBy = [...byWorker].sort(([a], [b]) => a.localeCompare(b));
-      if (doneBy.length) say(`batches done by ${doneBy.map(([w, n]) => `${w} (${n} users)`).join(', ')}`);
+      const doneBy = queue?.doneBy() ?? [];
+      const told = RunQueue.describe(doneBy);
+      if (told) say(told);
       summary = monitor.finish(report.credentialsFile);
       if (doneBy.length) summary.workers = Object.fromEntries(doneBy);
       await report.close(summary);
@@ -272,7 +249,6 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     return fatal(err);
   } finally {
     if (recorder && !finished) await recorder.finish('failed', {}).catch(() => {});
-    await workers?.stop();
     await queue?.stop();
     await runs?.close();
     await source?.close();

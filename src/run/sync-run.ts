@@ -19,6 +19,8 @@ import { currentUser, RunRecorder } from '../ledger/run-recorder.js';
 import { settingsDigest, UserTrust, type UserState } from '../ledger/user-trust.js';
 import { readOrEmpty } from './import-run.js';
 import { RunMessages } from './run-messages.js';
+import { QUEUED_BATCH, QUEUED_IN_FLIGHT, RunQueue } from './run-queue.js';
+import type { ApplyWrites } from '../sync/apply-plan.js';
 import { withRetry } from '../service/retry.js';
 import { changeText } from '../model/attribute-change.js';
 import { itemOfEntry, PlanApplier } from '../sync/apply-plan.js';
@@ -38,6 +40,8 @@ export interface SyncRun {
   applied?: Readonly<Record<string, number>>;
   /** credentials.csv, when the apply generated passwords. */
   credentialsFile?: string;
+  /** Handed to workers: the users each worker created or changed, by its name. */
+  workers?: Readonly<Record<string, number>>;
   /** What the run said besides its plan, in order (also written to stderr with the command's prefix). */
   messages: readonly string[];
 }
@@ -63,12 +67,14 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
   let recorder: RunRecorder | undefined;
   let writer: PlanFileWriter | undefined;
   let applier: PlanApplier | undefined;
+  let queue: RunQueue | undefined;
   let finished = false;
   const log = new RunMessages(io.stderr, 'oxprov sync: ');
   const say = (text: string) => log.say(text);
   try {
     const options = normalizeSyncOptions(input);
     const config = loadConfig({ file: options.config });
+    queue = RunQueue.prepare(options, config);
     services = await openServices(config, { only: options.planOnly && !options.checkMail ? ['ldap', 'sql'] : undefined, retry: { outageMs: options.outageMs } });
     // One sync of a feed at a time, across processes and machines: two at once made people twice.
     if (!options.planOnly) lock = await services.users.lockFeed(options.feed);
@@ -120,8 +126,14 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
       exists: async (names) => new Set(names.map((n) => n.toLowerCase()).filter((n) => present.has(n))),
     });
     if (!options.planOnly) {
+      // Handed to workers, the apply's creates and changes go through the queue, several batches at once; the plan, leavers and the report stay here.
+      let writes: ApplyWrites | undefined;
+      if (queue) {
+        const queued = await queue.provisioning(services.users, config, recorder.id, say);
+        writes = { provision: (inputs, o) => queued.provision(inputs, o), batch: QUEUED_BATCH, inFlight: QUEUED_IN_FLIGHT };
+      }
       applier = new PlanApplier(services, options, today, { started: (rows) => rec.started(rows), done: (o) => rec.done(o), flush: () => rec.flush() },
-        (written) => trust.remember(written));
+        (written) => trust.remember(written), writes);
     }
     const plan = await makePlan(options, services, config, rec, writer, applier, today, say, { trust, present });
     const { counts, feedCount } = plan;
@@ -155,12 +167,16 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
     await applyFromLedger(rec, services, applier, resumed);
     const done = applier.close();
     applier = undefined;
+    const doneBy = queue?.doneBy() ?? [];
+    const told = RunQueue.describe(doneBy);
+    if (told) say(told);
     await recorder.finish((done.statuses.failed ?? 0) > 0 ? 'failed' : 'done', done.statuses);
     finished = true;
-    fs.writeFileSync(path.join(options.reportDir, 'summary.json'), `${JSON.stringify({ ...summary, applied: done.statuses }, null, 2)}\n`, { mode: 0o600 });
+    fs.writeFileSync(path.join(options.reportDir, 'summary.json'), `${JSON.stringify({ ...summary, applied: done.statuses, ...(doneBy.length ? { workers: Object.fromEntries(doneBy) } : {}) }, null, 2)}\n`, { mode: 0o600 });
     io.stdout.write(`applied: ${Object.entries(done.statuses).map(([s, n]) => `${s} ${n}`).join(', ') || 'nothing'}\n  report      ${path.join(options.reportDir, 'report.csv')}\n`);
     if (done.credentials) io.stdout.write(`  passwords   ${done.credentials} (mode 0600)\n`);
-    return { exitCode: (done.statuses.failed ?? 0) + counts.rejected > 0 ? 1 : 0, summary, entries: plan.kept, applied: done.statuses, credentialsFile: done.credentials, messages: log.list };
+    return { exitCode: (done.statuses.failed ?? 0) + counts.rejected > 0 ? 1 : 0, summary, entries: plan.kept, applied: done.statuses, credentialsFile: done.credentials, messages: log.list,
+      ...(doneBy.length ? { workers: Object.fromEntries(doneBy) } : {}) };
   } catch (err) {
     say(`${err instanceof OxprovError ? `${err.code}: ` : ''}${describeError(err)}`);
     return { exitCode: 2, messages: log.list };
@@ -170,6 +186,7 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
       applier?.close();
     } catch { /* closed */ }
     if (recorder && !finished) await recorder.finish('failed', {}).catch(() => {});
+    await queue?.stop();
     await runs?.close();
     await lock?.release();
     await services?.close();

@@ -6,6 +6,7 @@ import { asBackendError } from '../service/batch-work.js';
 import { csvDataRow, csvRow } from '../import/csv-write.js';
 import type { Services } from '../service/open-services.js';
 import type { UserResult } from '../service/user-service.js';
+import type { UserProvisioning } from '../import/import-job.js';
 import type { UserInput } from '../model/user-spec.js';
 import { generatePassword } from '../service/generate-password.js';
 import type { LedgerOutcome } from '../ledger/run-recorder.js';
@@ -18,7 +19,16 @@ export interface Applied {
   readonly credentials?: string;
 }
 
+/** Users sent at once in a run of one process. */
 const BATCH = 200;
+
+/** Where the apply's creates and changes are written: the user service, or the workers of a run handed to them (src/run/queued-batches.ts). */
+export interface ApplyWrites {
+  readonly provision: UserProvisioning['provision'];
+  /** Users per batch, and batches sent before the first is settled (a run of one process: 200, one at a time). */
+  readonly batch?: number;
+  readonly inFlight?: number;
+}
 
 /**
  * A plan entry's item in the run's ledger: its person's key (the same person across a resumed run), else
@@ -47,6 +57,7 @@ export class PlanApplier {
   private credentialsFd?: number;
   private readonly credentialsFile: string;
   private readonly users: Services['users'];
+  private readonly writes: Required<ApplyWrites>;
 
   /** Requests applied completely (or found equal), to be remembered with their fingerprints. */
   private toRemember: { input: UserInput; steps: Readonly<Record<string, string>> }[] = [];
@@ -54,10 +65,13 @@ export class PlanApplier {
   /**
    * @param remember records what was applied for users, so that the next run trusts a row that is the same
    * again (src/ledger/user-trust.ts); a failure to record only costs that trust.
+   * @param writes where creates and changes are written (default: the user service, a batch at a time).
    */
   constructor(services: Services, private readonly options: SyncOptions, private readonly today: string, private readonly journal?: ApplyJournal,
-    private readonly remember?: (written: readonly { input: UserInput; steps: Readonly<Record<string, string>> }[]) => Promise<void>) {
+    private readonly remember?: (written: readonly { input: UserInput; steps: Readonly<Record<string, string>> }[]) => Promise<void>, writes?: ApplyWrites) {
     this.users = services.users;
+    const users = services.users;
+    this.writes = { provision: writes?.provision ?? ((inputs, o) => users.provision(inputs, o)), batch: writes?.batch ?? BATCH, inFlight: writes?.inFlight ?? 1 };
     fs.mkdirSync(options.reportDir, { recursive: true, mode: 0o700 });
     this.report = fs.openSync(path.join(options.reportDir, 'report.csv'), 'w', 0o600);
     fs.writeSync(this.report, `${csvRow(['line', 'key', 'username', 'action', 'status', 'ldap', 'sql', 'groupware', 'imap', 'changes', 'error_code', 'field', 'value', 'message', 'notes'])}\n`);
@@ -121,11 +135,33 @@ export class PlanApplier {
     }
   }
 
+  /**
+   * A list's batches: each sent (recorded first), up to `inFlight` at once, and settled in order
+   * (its outcomes reported, the ledger flushed), so the report keeps the plan's order.
+   */
+  private async inBatches<T>(list: readonly PlanEntry[], send: (part: readonly PlanEntry[]) => Promise<T>, settle: (part: readonly PlanEntry[], sent: T) => Promise<void>): Promise<void> {
+    const going: { part: readonly PlanEntry[]; sent: Promise<T> }[] = [];
+    const settleFirst = async () => {
+      const { part, sent } = going.shift()!;
+      await settle(part, await sent);
+      await this.journal?.flush();
+      await this.remembered();
+    };
+    for (let i = 0; i < list.length; i += this.writes.batch) {
+      const part = list.slice(i, i + this.writes.batch);
+      const sent = send(part);
+      // Failing while an earlier batch is settled: the failure is thrown when its turn comes.
+      sent.catch(() => {});
+      going.push({ part, sent });
+      if (going.length >= this.writes.inFlight) await settleFirst();
+    }
+    while (going.length) await settleFirst();
+  }
+
   /** New people, in batches; `kept`: passwords a stopped run generated for them (by item), used again. */
   async creates(creates: readonly PlanEntry[], kept?: ReadonlyMap<string, string>): Promise<void> {
     const { options } = this;
-    for (let i = 0; i < creates.length; i += BATCH) {
-      const part = creates.slice(i, i + BATCH);
+    await this.inBatches(creates, async (part) => {
       // Passwords are made before the batch and recorded (sealed) with it: a kill after a user was written loses none.
       const passwords = new Map<PlanEntry, string>();
       if (options.generatePasswords) {
@@ -136,18 +172,17 @@ export class PlanApplier {
       }
       await this.started(part, passwords);
       const byName = new Map([...passwords].map(([e, pw]) => [e.input!.username, pw]));
-      const results = await this.users.provision(part.map((e) => e.input!), {
+      return this.writes.provision(part.map((e) => e.input!), {
         generatePasswords: options.generatePasswords && (byName.size ? (username: string) => byName.get(username) ?? generatePassword() : true),
         createGroups: options.createGroups, spread: options.spread,
       });
+    }, async (part, results) => {
       for (const [k, r] of results.entries()) {
         await this.markUnfinished(part[k], r);
         // A create that found the user made meanwhile (another run) is `exists`, not `created`.
         this.outcome(part[k], r.status === 'failed' || r.status === 'rejected' || r.status === 'exists' ? r.status : 'created', r);
       }
-      await this.journal?.flush();
-      await this.remembered();
-    }
+    });
   }
 
   /** Changed people, users taken over and returners, in batches like the new ones: one bulk look-up and a few writes per batch. */
@@ -167,8 +202,7 @@ export class PlanApplier {
         this.outcome(e, enabled.status === 'failed' ? 'failed' : 'enabled', enabled.status === 'failed' ? enabled : r ?? enabled);
       } else this.outcome(e, 'updated', r);
     };
-    for (let i = 0; i < changing.length; i += BATCH) {
-      const part = changing.slice(i, i + BATCH);
+    await this.inBatches(changing, async (part) => {
       await this.started(part);
       const results = new Map<PlanEntry, UserResult>();
       for (const e of part.filter((x) => x.adopt)) {
@@ -181,13 +215,13 @@ export class PlanApplier {
       // Every back-end is brought in line, so a repair makes what is missing.
       const writes = part.filter((e) => !results.has(e) && (e.changes.length || e.repair || e.adopt));
       if (writes.length) {
-        const written = await users.provision(writes.map((e) => e.input!), { onExisting: 'update', matchedByKey: true, createGroups: options.createGroups });
+        const written = await this.writes.provision(writes.map((e) => e.input!), { onExisting: 'update', matchedByKey: true, createGroups: options.createGroups });
         writes.forEach((e, k) => results.set(e, written[k]));
       }
+      return results;
+    }, async (part, results) => {
       for (const e of part) await finish(e, results.get(e));
-      await this.journal?.flush();
-      await this.remembered();
-    }
+    });
   }
 
   /** Leavers, then deletions: a few at a time (each is a write per back-end), reported in plan order. */

@@ -35,6 +35,10 @@ export interface SyncOptionsInput extends DirectoryInput {
   verify?: boolean;
   /** The percentage of known users compared all the same in each run, in turn (default 1). */
   verifyShare?: string | number;
+  /** Start this many local workers (`oxprov worker`) and hand the apply's creates and changes to them through the queue. */
+  workers?: string | number;
+  /** Hand the apply's creates and changes to workers through the queue (those started elsewhere; with `workers`, those too). */
+  queue?: boolean;
 }
 
 export interface SyncOptions {
@@ -67,6 +71,10 @@ export interface SyncOptions {
   readonly verify: boolean;
   /** The percentage of known users compared all the same in each run, in turn. */
   readonly verifyShare: number;
+  /** Local workers started for the apply (0: none). */
+  readonly workers: number;
+  /** The apply's creates and changes go through the queue to workers (`--queue`, or `--workers N`). */
+  readonly queue: boolean;
 }
 
 /** The options a sync records in its report folder, so that `--resume` continues it exactly. */
@@ -91,6 +99,11 @@ export function normalizeSyncOptions(given: SyncOptionsInput, now = new Date()):
   if (input.emit !== undefined && input.emit !== 'ldif') throw new OxprovError('CFG_INVALID', `--emit knows only ldif, got "${input.emit}"`, { field: '--emit', value: input.emit });
   const encoding = (input.encoding ?? 'auto').toLowerCase().replace(/^utf-8$/, 'utf8');
   if (!['auto', 'utf8', 'windows-1252'].includes(encoding)) throw new OxprovError('CFG_INVALID', `--encoding must be auto, utf8 or windows-1252, got "${input.encoding}"`, { field: '--encoding' });
+  const workers = input.workers === undefined ? 0 : positiveInt('workers', input.workers, 64);
+  if ((workers > 0 || input.queue) && (input.planOnly || directory)) {
+    const why = input.planOnly ? 'a plan writes nothing: there is nothing to hand to workers' : 'a sync from a directory runs in one process';
+    throw new OxprovError('CFG_INVALID', `${workers > 0 ? '--workers' : '--queue'}: ${why}`, { field: workers > 0 ? '--workers' : '--queue' });
+  }
   return Object.freeze({
     file: directory ? directory.url : input.file, directory, mapping: input.mapping, key, feed,
     generatePasswords: input.generatePasswords ?? false, createGroups: input.createGroups ?? false, spread: input.spread ?? false,
@@ -101,6 +114,7 @@ export function normalizeSyncOptions(given: SyncOptionsInput, now = new Date()):
     reportDir: input.report ?? defaultReportDir(`sync-${directory ? directory.base.split(',')[0].replace(/^[^=]*=/, '') : path.basename(input.file)}`, now),
     config: input.config, resume: given.resume !== undefined,
     verify: input.verify ?? false, verifyShare: percent('verify-share', input.verifyShare, 1),
+    workers, queue: workers > 0 || (input.queue ?? false),
   });
 }
 

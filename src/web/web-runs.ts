@@ -25,7 +25,7 @@ export interface RunRequest {
   readonly feed?: string;
   /** The leaver threshold of a sync, when the administrator raises it. */
   readonly maxDisable?: number;
-  /** An import handed to this many local workers (`--workers`); its dry run stays in the daemon. */
+  /** An import (or a sync's apply) handed to this many local workers (`--workers`); its dry run (or plan) stays in the daemon. */
   readonly workers?: number;
 }
 
@@ -60,6 +60,8 @@ export interface RunRecord {
   summary?: Omit<ImportSummary, 'reportDir' | 'credentialsFile'>;
   plan?: PlanSummary;
   applied?: Record<string, number>;
+  /** A sync's apply handed to workers: the users each worker created or changed. */
+  appliedBy?: Record<string, number>;
   credentials: 'none' | 'available' | 'downloaded';
   /** The report files that can be downloaded. */
   files: string[];
@@ -200,9 +202,10 @@ export class WebRuns {
       const input: SyncOptionsInput = {
         file, mapping, key: request.key || undefined, feed: request.feed || undefined, generatePasswords: request.generatePasswords,
         createGroups: request.createGroups, planOnly: request.mode === 'plan', maxDisable: request.maxDisable, report: dir, config: this.configFile,
+        ...(request.mode === 'apply' && request.workers ? { workers: request.workers } : {}),
       };
       const o = normalizeSyncOptions(input, now);
-      options = { key: o.key, feed: o.feed, generatePasswords: o.generatePasswords, createGroups: o.createGroups, maxDisable: o.maxDisable };
+      options = { key: o.key, feed: o.feed, generatePasswords: o.generatePasswords, createGroups: o.createGroups, maxDisable: o.maxDisable, workers: request.workers ?? 0 };
       start = (live) => this.runSync(live, input);
     }
     // One run of a file at a time: a second click on "Apply" must not apply the same plan twice at once.
@@ -264,6 +267,7 @@ export class WebRuns {
       if (e.action === 'rejected') live.issues.push(...issuesOf({ line: e.line, name: e.username || e.key, status: 'rejected', errors: e.errors }));
     }
     r.applied = run.applied && { ...run.applied };
+    if (run.workers) r.appliedBy = { ...run.workers };
     if (run.credentialsFile) r.credentials = 'available';
     r.status = run.summary?.blocked ? 'blocked' : run.exitCode === 2 ? 'failed' : 'done';
   }

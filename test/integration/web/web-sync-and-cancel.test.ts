@@ -231,4 +231,16 @@ describe('a longer import in the page', () => {
     expect(lines).toHaveLength(40);
     expect(lines.every((l) => /worker local-[12]/.test(l))).toBe(true);
   }, 180_000);
+
+  it('hands a sync\'s apply to a local worker when asked: the plan stays in the daemon, the worker creates the people', async () => {
+    const feed = uniqueName('ws');
+    await page.locator('#workers').fill('1');
+    await plan(hrFile('hr-export.csv', undefined, feed), feed);
+    expect(await counts()).toMatchObject({ create: '13', rejected: '0' });
+    await page.locator('#next', { hasText: 'Apply this plan' }).click();
+    await page.locator('#run-title', { hasText: /^Sync of hr-export\.csv/ }).waitFor();
+    await page.locator('#run[data-status=done]').waitFor({ timeout: 120_000 });
+    expect(Object.fromEntries(await cells('#summary'))).toMatchObject({ created: '13', 'done by workers': 'local-1 13' });
+    await page.locator('#workers').fill('0');
+  }, 180_000);
 });
