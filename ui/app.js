@@ -138,7 +138,7 @@ const MODE = { 'dry-run': 'Dry run', import: 'Import', plan: 'Plan of a sync', a
 
 async function openRun(id) {
   clearTimeout(state.timer);
-  const { run, progress } = await json('GET', `runs/${encodeURIComponent(id)}`);
+  const { run, progress, workers } = await json('GET', `runs/${encodeURIComponent(id)}`);
   state.run = run;
   $('run').hidden = false;
   $('run-title').textContent = `${MODE[run.mode]} of ${run.file}${run.mappingName ? ` with ${run.mappingName}` : ''}`;
@@ -149,6 +149,9 @@ async function openRun(id) {
   $('resume').hidden = !(run.status === 'interrupted' && run.resumable);
   const running = run.status === 'running';
   $('progress-box').hidden = !running;
+  // A run handed to workers: each one's rows, batches and pace, from the run's ledger (while it goes, and after).
+  $('workers-box').hidden = !workers?.length;
+  rowsOf($('workers-table').tBodies[0], (workers ?? []).map((w) => [w.name, w.rows, w.batches, w.rowsPerSecond ?? '—']));
   if (running) {
     // Nothing of an earlier run stays on screen while this one goes.
     for (const box of ['summary-box', 'plan-box', 'rejected-box', 'next-box', 'downloads-box']) $(box).hidden = true;

@@ -24,7 +24,7 @@ export function runsCommand(yargs: Argv, setExit: (code: number) => void): Argv 
           const run = await runs.get(argv.id);
           if (!run) throw new OxprovError('CFG_INVALID', `no run ${argv.id} in oxprov's records`, { field: 'ID', value: argv.id });
           const counts = await runs.statusCounts(run.id);
-          const workers = await runs.workerCounts(run.id);
+          const workers = await runs.workers(run.id);
           const lines = [
             `run ${run.id}`,
             `  kind        ${run.kind}${run.mode === 'run' ? '' : ` (${run.mode})`}`,
@@ -35,7 +35,7 @@ export function runsCommand(yargs: Argv, setExit: (code: number) => void): Argv 
             ...(run.reportDir ? [`  report      ${run.reportDir}`] : []),
             `  counters    ${Object.entries(run.counters).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
             `  ledger      ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'no rows'}`,
-            ...(Object.keys(workers).length ? [`  workers     ${Object.entries(workers).map(([w, n]) => `${w} ${n} rows`).join(', ')}`] : []),
+            ...(workers.length ? [`  workers     ${workers.map((w) => `${w.name} ${w.rows} rows${w.batches ? ` in ${w.batches} batch${w.batches === 1 ? '' : 'es'}` : ''}${w.rowsPerSecond !== undefined ? ` (${w.rowsPerSecond} rows/s)` : ''}`).join(', ')}`] : []),
           ];
           if (run.state === 'interrupted' && run.reportDir) lines.push(`  resume      oxprov ${run.kind} --resume ${run.reportDir}`);
           process.stdout.write(`${lines.join('\n')}\n`);

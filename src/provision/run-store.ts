@@ -70,6 +70,15 @@ export interface RunLock {
   release(): Promise<void>;
 }
 
+/** A worker's part of a run, from the ledger: its rows, its batches and their pace. */
+export interface WorkerStats {
+  readonly name: string;
+  readonly rows: number;
+  readonly batches: number;
+  /** Rows a second, from the start of its first batch to the end of its last (undefined: not known, or too short to tell). */
+  readonly rowsPerSecond?: number;
+}
+
 export interface RunStore {
   /** Records a new run, `running`, held by this process (see {@link RunLock}). */
   create(run: NewRun): Promise<RunLock>;
@@ -89,8 +98,8 @@ export interface RunStore {
   list(limit: number): Promise<RunRow[]>;
   /** How many ledger rows of a run have each status. */
   statusCounts(runId: string): Promise<Record<string, number>>;
-  /** How many rows of a run each worker did (`oxprov worker`, named in the row's notes), by name. */
-  workerCounts(runId: string): Promise<Record<string, number>>;
+  /** What each worker did for a run (`oxprov worker`, named in the notes of the rows it did), by name. */
+  workers(runId: string): Promise<WorkerStats[]>;
   /** Every ledger row of a run, in the order of the source (rows without a line last), a page at a time. */
   ledger(runId: string, pageSize?: number): AsyncIterable<readonly LedgerRow[]>;
   /** The planned rows of a run with these actions (status `planned`), in source order, a page at a time. */

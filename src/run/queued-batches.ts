@@ -24,8 +24,8 @@ type WireInput = Omit<UserInput, 'password' | 'passwordHash' | 'derived'> & { se
 interface WireError { code: string; message: string; line?: number; field?: string; value?: string; backend?: Backend; transient?: boolean; unreachable?: boolean }
 type WireResult = Omit<UserResult, 'errors' | 'generatedPassword'> & { errors: WireError[]; sealedPassword?: string };
 
-/** What a worker returns for a batch. */
-interface BatchOutput { worker: string; results: WireResult[] }
+/** What a worker returns for a batch: its name, each user's result, and how long the batch took it (ms). */
+interface BatchOutput { worker: string; results: WireResult[]; ms?: number }
 
 export interface QueuedOptions {
   readonly queue: BatchQueue;
@@ -151,6 +151,8 @@ export class QueuedProvisioning implements UserProvisioning {
         if (!out || !Array.isArray(out.results) || out.results.length !== inputs.length) throw new OxprovError('QUEUE_FAILED', `the batch ${id} came back without an outcome per user`);
         this.options.onBatch?.(out.worker, inputs.length);
         const results = out.results.map((r) => fromWireResult(r, seal));
+        // Beside the worker's name, its batch and how long it took: `oxprov runs show` and the page count batches and rates from them.
+        if (typeof out.ms === 'number' && Number.isFinite(out.ms)) for (const r of results) r.notes.push(`batch ${id.slice(0, 8)} in ${Math.max(0, Math.round(out.ms))} ms`);
         // A batch done again after its first worker died: a user that worker created has the password
         // this run generated for it (sent with the batch both times), so it is this run's: credentials.csv lists it.
         for (const r of results) {
@@ -182,6 +184,7 @@ export function batchHandler(users: UserService, seal: QueueSeal, worker: string
   return async (raw) => {
     const data = raw as BatchData;
     if (!data || data.v !== 1 || !Array.isArray(data.items)) throw new OxprovError('QUEUE_FAILED', 'a batch of an unknown form (a worker of another version of oxprov?)');
+    const began = performance.now();
     const passwords = new Map<string, string>();
     const inputs = data.items.map((item) => {
       const input = fromWire(item.input, seal);
@@ -193,7 +196,7 @@ export function batchHandler(users: UserService, seal: QueueSeal, worker: string
       only: o.only, onExisting: o.onExisting, createGroups: o.createGroups, spread: o.spread, matchedByKey: o.matchedByKey,
       generatePasswords: o.generatePasswords && (passwords.size ? (username: string) => passwords.get(username) ?? generatePassword() : true),
     });
-    const output: BatchOutput = { worker, results: results.map((r) => toWireResult({ ...r, notes: [...r.notes, `worker ${worker}`] }, seal)) };
+    const output: BatchOutput = { worker, results: results.map((r) => toWireResult({ ...r, notes: [...r.notes, `worker ${worker}`] }, seal)), ms: Math.round(performance.now() - began) };
     return output;
   };
 }

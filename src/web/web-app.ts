@@ -245,7 +245,7 @@ export async function createWebApp(options: WebOptions, deps: WebDeps): Promise<
   };
   app.get(`/api/runs/:id`, async (req) => {
     const r = run(req);
-    return { run: r, progress: runs.progress(r.id) };
+    return { run: r, progress: runs.progress(r.id), workers: await runs.workers(r) };
   });
   app.post(`/api/runs/:id/cancel`, async (req) => ({ run: runs.cancel(run(req).id) }));
   app.post(`/api/runs/:id/resume`, async (req) => ({ run: runs.resume(run(req).id, { dn: sessionOf(req).dn, user: sessionOf(req).user }) }));

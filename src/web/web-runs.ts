@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { OxprovError, isOxprovError, describeError, type Backend } from '../errors.js';
-import { normalizeImportOptions, normalizeSyncOptions, RUN_KEY_FILE, type ImportHooks, type ImportJob, type ImportOptionsInput, type ImportSummary, type PlanSummary, type SyncOptionsInput } from '../run/index.js';
+import { normalizeImportOptions, normalizeSyncOptions, RUN_KEY_FILE, type ImportHooks, type ImportJob, type ImportOptionsInput, type ImportSummary, type PlanSummary, type SyncOptionsInput, type RunStore, type WorkerStats } from '../run/index.js';
 import { issuesOf, type RowIssue } from './row-issues.js';
 import { progressOf, type RunProgress } from './run-progress.js';
 
@@ -124,6 +124,8 @@ function readJson<T>(file: string): T | undefined {
 export class WebRuns {
   private readonly live = new Map<string, Live>();
   private closing = false;
+  /** oxprov's records, opened when a run's workers are first asked for. */
+  private store?: Promise<RunStore>;
 
   /** `setup`: the import's seam for tests (e.g. a slower mail store), as runImport's hooks. */
   constructor(private readonly dataDir: string, private readonly configFile?: string, private readonly setup?: ImportHooks['setup'], private readonly log?: (line: string) => void) {}
@@ -490,8 +492,33 @@ export class WebRuns {
     }
   }
 
+  /**
+   * The workers of a run handed to them, from its ledger (src/provision/run-store.ts): each one's rows,
+   * batches and pace, while the run goes and after. Empty for a run in the daemon alone, or when the
+   * records cannot be read (the page goes on).
+   */
+  async workers(record: RunRecord): Promise<WorkerStats[]> {
+    if (!record.options.workers || record.mode === 'dry-run' || record.mode === 'plan') return [];
+    try {
+      this.store ??= (async () => {
+        const { loadConfig } = await import('../config/load-config.js');
+        const { openRunStore } = await import('../service/open-services.js');
+        return openRunStore(loadConfig({ file: this.configFile }));
+      })();
+      const store = await this.store;
+      const run = await store.byReportDir(path.resolve(this.runsDir, record.id));
+      return run ? await store.workers(run.id) : [];
+    } catch {
+      this.store = undefined;
+      return [];
+    }
+  }
+
   async close(): Promise<void> {
     this.closing = true;
+    const store = this.store;
+    this.store = undefined;
+    await store?.then((s) => s.close()).catch(() => {});
     for (const l of this.live.values()) l.abort.abort();
     await Promise.allSettled([...this.live.values()].map((l) => l.done));
   }

@@ -2,7 +2,7 @@ import os from 'node:os';
 import pg from 'pg';
 import type { Config } from '../../config/config.js';
 import { OxprovError } from '../../errors.js';
-import type { LedgerRow, NewRun, RunKind, RunLock, RunRow, RunState, RunStore, UserState } from '../run-store.js';
+import type { LedgerRow, NewRun, RunKind, RunLock, RunRow, RunState, RunStore, UserState, WorkerStats } from '../run-store.js';
 import { sqlError } from './sql-errors.js';
 import { sqlTls } from './sql-tls.js';
 import { SqlRunner } from './sql-runner.js';
@@ -177,13 +177,24 @@ export class SqlRunStore implements RunStore {
     return Object.fromEntries(r.rows.map((x) => [x.status, Number(x.n)]));
   }
 
-  async workerCounts(runId: string): Promise<Record<string, number>> {
-    // A worker's name is a note of its own on each row it did: `worker w1` (src/run/queued-batches.ts), notes joined with ' | '.
-    const r = await this.db.query<{ worker: string; n: string }>(
-      `SELECT substring(notes from '(?:^|\\| )worker ([A-Za-z0-9][A-Za-z0-9._-]*)(?: \\||$)') AS worker, count(*) AS n FROM oxprov_runs.ledger
-       WHERE run_id = $1 AND notes LIKE '%worker %' GROUP BY 1 HAVING substring(notes from '(?:^|\\| )worker ([A-Za-z0-9][A-Za-z0-9._-]*)(?: \\||$)') IS NOT NULL ORDER BY 1`,
-      [runId], `counting the workers of run ${runId}`);
-    return Object.fromEntries(r.rows.map((x) => [x.worker, Number(x.n)]));
+  async workers(runId: string): Promise<WorkerStats[]> {
+    // Each row a worker did carries its notes `worker w1` and `batch 83ab4aa9 in 267 ms` (src/run/queued-batches.ts), notes joined
+    // with ' | '; a batch's start is its outcome's time less its duration.
+    const r = await this.db.query<{ worker: string; rows: string; batches: string; seconds: number | null }>(
+      `WITH w AS (
+         SELECT substring(notes from '(?:^|\\| )worker ([A-Za-z0-9][A-Za-z0-9._-]*)(?: \\||$)') AS worker,
+                substring(notes from '(?:^|\\| )batch ([0-9a-f]{8}) in [0-9]+ ms(?: \\||$)') AS batch,
+                substring(notes from '(?:^|\\| )batch [0-9a-f]{8} in ([0-9]{1,9}) ms(?: \\||$)')::bigint AS ms, updated_at
+         FROM oxprov_runs.ledger WHERE run_id = $1 AND notes LIKE '%worker %')
+       SELECT worker, count(*) AS rows, count(DISTINCT batch) AS batches,
+              extract(epoch FROM max(updated_at) - min(updated_at - ms * interval '1 millisecond'))::float8 AS seconds
+       FROM w WHERE worker IS NOT NULL GROUP BY worker ORDER BY worker`,
+      [runId], `reading the workers of run ${runId}`);
+    return r.rows.map((x) => {
+      const rows = Number(x.rows);
+      const seconds = x.seconds === null ? undefined : Number(x.seconds);
+      return { name: x.worker, rows, batches: Number(x.batches), ...(seconds !== undefined && seconds > 0.001 ? { rowsPerSecond: Math.round((rows / seconds) * 10) / 10 } : {}) };
+    });
   }
 
   async *planned(runId: string, actions: readonly string[], pageSize = 1000): AsyncIterable<readonly LedgerRow[]> {

@@ -223,6 +223,11 @@ describe('a longer import in the page', () => {
     // Which worker did how many users, in the summary.
     expect(summary['done by workers']).toMatch(/^local-[12] \d+(, local-2 \d+)?$/);
     expect([...summary['done by workers'].matchAll(/ (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0)).toBe(40);
+    // The Workers table, from the run's ledger: each worker's rows, its batches and its pace.
+    const workers = await cells('#workers-table');
+    expect(workers.length).toBeGreaterThan(0);
+    expect(workers.every(([name, , batches, rate]) => /^local-[12]$/.test(name) && Number(batches) >= 1 && Number(rate) > 0)).toBe(true);
+    expect(workers.reduce((n, w) => n + Number(w[1]), 0)).toBe(40);
     // The run's report, in the daemon's folder: each row with the worker that did it.
     const reports = (fs.readdirSync(path.join(work, 'web'), { recursive: true }) as string[]).filter((f) => f.endsWith('report.csv')).map((f) => path.join(work, 'web', f));
     const report = reports.map((f) => fs.readFileSync(f, 'utf8')).find((t) => t.includes(`${p}w0,created`));
@@ -241,6 +246,7 @@ describe('a longer import in the page', () => {
     await page.locator('#run-title', { hasText: /^Sync of hr-export\.csv/ }).waitFor();
     await page.locator('#run[data-status=done]').waitFor({ timeout: 120_000 });
     expect(Object.fromEntries(await cells('#summary'))).toMatchObject({ created: '13', 'done by workers': 'local-1 13' });
+    expect(await cells('#workers-table')).toEqual([['local-1', '13', '1', expect.stringMatching(/^\d+(\.\d)?$/)]]);
     await page.locator('#workers').fill('0');
   }, 180_000);
 });

@@ -49,8 +49,14 @@ describe('import --workers N', () => {
     const runId = JSON.parse(fs.readFileSync(path.join(report, 'run.json'), 'utf8')).runId;
     const show = oxprov(['runs', 'show', runId]);
     expect(show.status, show.stderr).toBe(0);
-    const shown = /\n {2}workers {5}(local-[12] \d+ rows(?:, local-2 \d+ rows)?)\n/.exec(show.stdout)?.[1] ?? '';
-    expect([...shown.matchAll(/ (\d+) rows/g)].reduce((n, m) => n + Number(m[1]), 0), show.stdout).toBe(600);
+    // Each worker's rows, batches (of 50) and pace, from the ledger.
+    const shown = /\n {2}workers {5}(.+)\n/.exec(show.stdout)?.[1] ?? '';
+    const each = [...shown.matchAll(/(local-[12]) (\d+) rows in (\d+) batch(?:es)? \((\d+(?:\.\d+)?) rows\/s\)/g)];
+    expect(each.length, show.stdout).toBeGreaterThan(0);
+    expect(each.map((m) => m[0]).join(', '), show.stdout).toBe(shown);
+    expect(each.reduce((n, m) => n + Number(m[2]), 0), show.stdout).toBe(600);
+    expect(each.reduce((n, m) => n + Number(m[3]), 0), show.stdout).toBe(12);
+    expect(each.every((m) => Number(m[4]) > 0)).toBe(true);
         // Both workers were told to stop, and said so, and their output is the administrator's only.
     const log = fs.readFileSync(path.join(report, 'workers.log'), 'utf8');
     expect(log).toMatch(/oxprov worker local-1: stopping/);
