@@ -14,4 +14,4 @@ export type { PlanSummary } from '../sync/plan-files.js';
 export { RUN_KEY_FILE } from '../ledger/run-recorder.js';
 export type { ImportHooks, ImportRun } from './import-run.js';
 export type { SyncRun } from './sync-run.js';
-export type { RunStore, WorkerStats } from '../provision/run-store.js';
+export type { RunStore, WorkerStats } from '../service/open-services.js';

@@ -5,7 +5,7 @@ import { openBackends } from '../provision/open-backends.js';
 
 export { openBatchQueue, openRunStore } from '../provision/open-backends.js';
 export type { BatchQueue, BatchStatus } from '../provision/batch-queue.js';
-export type { LedgerRow, RunRow, RunStore } from '../provision/run-store.js';
+export type { LedgerRow, RunRow, RunStore, WorkerStats } from '../provision/run-store.js';
 import { GroupwareFolderTemplates } from '../templates/groupware-folder-templates.js';
 import { ImapFolderTemplates } from '../templates/imap-folder-templates.js';
 import { GroupService } from './group-service.js';

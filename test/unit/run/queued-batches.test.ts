@@ -52,13 +52,15 @@ describe('a batch handed to workers', () => {
     const queue = new MemoryQueue(batchHandler(service, seal, 'w1'));
     const run = new QueuedProvisioning(service, { queue, seal, runId: 'run-1', waitMs: 1000 });
     const results = await run.provision([input('a', { password: 'Own-Secret-1', derived: new Set(['mail']) }), input('b'), input('cbad')], { generatePasswords: (u) => `Generated-${u}-9` });
-    const [job] = [...queue.jobs.values()];
+    const [[jobId, job]] = [...queue.jobs];
     expect(job.data).not.toMatch(/Own-Secret-1|Generated-/);
     expect(JSON.stringify(job.status)).not.toMatch(/Own-Secret-1|Generated-/);
     expect(asked[0].passwords).toEqual({ a: 'Own-Secret-1', b: 'Generated-b-9', cbad: 'Generated-cbad-9' });
     expect(asked[0].inputs[0].derived).toEqual(new Set(['mail']));
+    // Each row names its worker, and its batch (the first 8 characters of the job's id) with the time the worker took for it.
+    const batchNote = expect.stringMatching(new RegExp(`^batch ${jobId.slice(0, 8)} in \\d+ ms$`));
     expect(results.map((r) => [r.username, r.status, r.generatedPassword, r.notes])).toEqual([
-      ['a', 'created', undefined, ['worker w1']], ['b', 'created', 'Generated-b-9', ['worker w1']], ['cbad', 'failed', 'Generated-cbad-9', ['worker w1']],
+      ['a', 'created', undefined, ['worker w1', batchNote]], ['b', 'created', 'Generated-b-9', ['worker w1', batchNote]], ['cbad', 'failed', 'Generated-cbad-9', ['worker w1', batchNote]],
     ]);
     // An error comes back as the same error: its code, field and value.
     expect(results[2].errors[0]).toBeInstanceOf(OxprovError);
