@@ -17,7 +17,9 @@ export function workerCommand(yargs: Argv, setExit: (code: number) => void): Arg
     .strict(),
   async (argv) => {
     const { runWorker } = await import('../run/worker-run.js');
-    const run = await runWorker({ name: argv.name, concurrency: argv.concurrency, mail: argv.mail, config: argv.config });
+    // A run's local worker (--workers N) is told its run's process: it stops when that one is gone.
+    const parent = process.env.OXPROV_WORKER_PARENT ? Number(process.env.OXPROV_WORKER_PARENT) : undefined;
+    const run = await runWorker({ name: argv.name, concurrency: argv.concurrency, mail: argv.mail, config: argv.config, parentPid: parent });
     setExit(run.exitCode);
   });
 }

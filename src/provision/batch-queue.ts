@@ -20,6 +20,11 @@ export interface BatchQueue {
   /** Withdraws batches no worker has finished (a run stopped): those not yet taken are never taken. */
   cancel(batches: readonly { id: string; route?: string }[]): Promise<void>;
   /**
+   * Withdraws every batch of a run that no worker has taken (on every route): what a killed run left in
+   * the queue, before it is resumed. Batches being done are left to finish. @returns how many were withdrawn.
+   */
+  withdrawRun(runId: string): Promise<number>;
+  /**
    * Takes batches of these routes (`undefined`: those without one), `concurrency` at a time from each,
    * until {@link stop}: the handler's result is the batch's output; a throw fails it (retried).
    */

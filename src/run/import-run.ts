@@ -249,7 +249,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     return fatal(err);
   } finally {
     if (recorder && !finished) await recorder.finish('failed', {}).catch(() => {});
-    await queue?.stop();
+    await queue?.stop(finished);
     await runs?.close();
     await source?.close();
     await services?.close();

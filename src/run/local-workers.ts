@@ -16,7 +16,8 @@ export interface LocalWorkers {
 
 /**
  * `--workers N`: N `oxprov worker` processes on this machine for the run, with its
- * config; the queue's key reaches them in their environment, never on a command line.
+ * config; the queue's key reaches them in their environment, never on a command line, and so does
+ * this process's id: a worker whose run is killed stops by itself.
  * Their output goes to a 0600 file in the report folder.
  */
 export function startLocalWorkers(n: number, options: { config?: string; key: string; log: string }): LocalWorkers {
@@ -26,7 +27,7 @@ export function startLocalWorkers(n: number, options: { config?: string; key: st
   for (let i = 1; i <= n; i++) {
     // As many batches at once as a run in one process keeps in flight.
     const argv = [BIN, 'worker', '--name', `local-${i}`, '--concurrency', String(LOCAL_CONCURRENCY), ...(options.config ? ['--config', path.resolve(options.config)] : [])];
-    const child = spawn(process.execPath, argv, { env: { ...process.env, OXPROV_QUEUE_KEY: options.key, OXPROV_QUEUE_KEY_FILE: '' }, stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, argv, { env: { ...process.env, OXPROV_QUEUE_KEY: options.key, OXPROV_QUEUE_KEY_FILE: '', OXPROV_WORKER_PARENT: String(process.pid) }, stdio: ['ignore', log, log] });
     child.on('error', () => {});
     children.push(child);
   }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { describeError, OxprovError } from '../errors.js';
@@ -21,7 +22,12 @@ export interface RunQueueSettings {
   readonly reportDir: string;
   /** New users that name no mail server are spread over the servers (their batches then go to any worker). */
   readonly spread: boolean;
+  /** The run continues one that was stopped or killed: what it left in the queue is withdrawn first. */
+  readonly resume: boolean;
 }
+
+/** The key of a run's own local workers, in its report folder (0600) while the run is not finished: `--resume` uses it again. */
+export const LOCAL_QUEUE_KEY_FILE = 'queue.key';
 
 /**
  * The part of a run that workers do (`oxprov import|sync --workers N | --queue`),
@@ -44,7 +50,7 @@ export class RunQueue {
    */
   static prepare(settings: RunQueueSettings, config: Readonly<Config>): RunQueue | undefined {
     if (!settings.queue) return undefined;
-    const secret = config.queue.key ?? (settings.workers > 0 ? QueueSeal.newSecret() : undefined);
+    const secret = config.queue.key ?? (settings.workers > 0 ? localSecret(settings) : undefined);
     if (secret === undefined) {
       throw new OxprovError('CFG_MISSING', '--queue hands the batches to workers started elsewhere: they and this run need the same queue.key (queue.keyFile, or OXPROV_QUEUE_KEY_FILE)', { field: 'queue.key' });
     }
@@ -60,6 +66,11 @@ export class RunQueue {
   /** The user service of the run's writes, its batches done by workers; names, checks, the ledger and the report stay in the run. */
   async provisioning(local: UserService, config: Readonly<Config>, runId: string, say: (text: string) => void): Promise<QueuedProvisioning> {
     this.queue = await openBatchQueue(config, `run ${runId}`);
+    // A killed run's batches that no worker took: its rows are checked and sent again as this run's, not done twice.
+    if (this.settings.resume) {
+      const withdrawn = await this.queue.withdrawRun(runId);
+      if (withdrawn) say(`withdrew ${withdrawn} batches the stopped run left in the queue: their rows are checked and sent again`);
+    }
     this.queued = new QueuedProvisioning(local, {
       queue: this.queue, seal: new QueueSeal(this.secret), runId, waitMs: config.queue.waitSeconds * 1000,
       onBatch: (worker, n) => this.byWorker.set(worker, (this.byWorker.get(worker) ?? 0) + n),
@@ -86,9 +97,30 @@ export class RunQueue {
     return doneBy.length ? `batches done by ${doneBy.map(([w, n]) => `${w} (${n} users)`).join(', ')}` : undefined;
   }
 
-  /** Local workers stopped (they finish the batch in hand), the queue closed. */
-  async stop(): Promise<void> {
+  /**
+   * Local workers stopped (they finish the batch in hand), the queue closed. `finished`: the run is over
+   * (not killed): the key of its local workers goes with it.
+   */
+  async stop(finished = true): Promise<void> {
     await this.workers?.stop();
     await this.queue?.stop();
+    if (finished) fs.rmSync(path.join(this.settings.reportDir, LOCAL_QUEUE_KEY_FILE), { force: true });
   }
+}
+
+/**
+ * The queue key of a run's own local workers (no queue.key in the config): made for the run and kept in its
+ * report folder (0600), so that a resumed run's workers open the batches the killed run sent.
+ */
+function localSecret(settings: RunQueueSettings): string {
+  const file = path.join(settings.reportDir, LOCAL_QUEUE_KEY_FILE);
+  if (settings.resume) {
+    try {
+      return fs.readFileSync(file, 'utf8').trim();
+    } catch { /* a run without one: a new key */ }
+  }
+  const secret = QueueSeal.newSecret();
+  fs.mkdirSync(settings.reportDir, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }

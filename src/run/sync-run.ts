@@ -186,7 +186,7 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
       applier?.close();
     } catch { /* closed */ }
     if (recorder && !finished) await recorder.finish('failed', {}).catch(() => {});
-    await queue?.stop();
+    await queue?.stop(finished);
     await runs?.close();
     await lock?.release();
     await services?.close();

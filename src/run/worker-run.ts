@@ -15,6 +15,8 @@ export interface WorkerOptionsInput {
   concurrency?: string | number;
   /** Several mail servers: only the batches of these servers' users (comma list of names), e.g. on a mail host. */
   mail?: string;
+  /** A run's local worker: the process of that run; once it is gone (killed), the worker stops as on SIGTERM. */
+  parentPid?: number;
 }
 
 export interface WorkerHooks {
@@ -57,6 +59,16 @@ export async function runWorker(input: WorkerOptionsInput, io: { stderr: NodeJS.
       if (!hooks.signal) {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
+      }
+      // Its run killed (kill -9 leaves no time to stop its workers): the worker is then the child of another process.
+      if (input.parentPid !== undefined) {
+        const watch = setInterval(() => {
+          if (process.ppid === input.parentPid) return;
+          clearInterval(watch);
+          say(`the run that started it (process ${input.parentPid}) is gone: --resume finishes its rows`);
+          stop();
+        }, 1000);
+        watch.unref();
       }
     });
     let batches = 0;

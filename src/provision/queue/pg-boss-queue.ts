@@ -123,6 +123,20 @@ export class PgBossQueue implements BatchQueue {
     }
   }
 
+  async withdrawRun(runId: string): Promise<number> {
+    try {
+      // pg-boss answers by id within a queue; the run's id is in each batch's data (src/run/queued-batches.ts).
+      const r = await this.boss.getDb().executeSql(
+        `SELECT name, id::text AS id FROM ${SCHEMA}.job WHERE data->>'runId' = $1 AND state IN ('created', 'retry')`, [runId]);
+      const byQueue = new Map<string, string[]>();
+      for (const row of r.rows as { name: string; id: string }[]) byQueue.set(row.name, [...(byQueue.get(row.name) ?? []), row.id]);
+      for (const [queue, ids] of byQueue) await this.boss.cancel(queue, ids);
+      return r.rows.length;
+    } catch (err) {
+      throw new OxprovError('QUEUE_FAILED', `cannot withdraw the batches run ${runId} left in the queue: ${describeError(err)}`, { backend: 'sql', transient: true, cause: err });
+    }
+  }
+
   async work(concurrency: number, handler: (data: unknown, id: string) => Promise<object>, routes: readonly (string | undefined)[] = [undefined]): Promise<void> {
     // pg-boss 10 has one job at a time per registration: `concurrency` registrations per queue.
     for (const route of routes) {

@@ -104,6 +104,46 @@ describe('import --workers N', () => {
     }
   }, 240_000);
 
+  it('a run killed with -9: its local workers stop by themselves, and --resume finishes the rows once', async () => {
+    const dir = tmpDir('oxprov-workers-orphans-');
+    const prefix = uniqueName('lo');
+    const rows = 1200;
+    const file = usersFile(dir, prefix, rows);
+    const report = path.join(dir, 'report');
+    const child = spawn(process.execPath, [path.join(root, 'bin/oxprov.js'), 'import', file, '--workers', '2', '--batch-size', '25', '--generate-passwords', '--report', report, '--progress', 'none'], { cwd: root, stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const log = path.join(report, 'workers.log');
+    for (let i = 0; i < 600 && !(fs.existsSync(log) && /batch [0-9a-f]{8}: 25 users/.test(fs.readFileSync(log, 'utf8'))); i++) await sleep(100);
+    const workers = spawnSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).stdout.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+    expect(workers).toHaveLength(2);
+    child.kill('SIGKILL');
+    await exited;
+    const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    for (let i = 0; i < 300 && workers.some(alive); i++) await sleep(100);
+    expect(workers.filter(alive)).toEqual([]);
+    expect(fs.readFileSync(log, 'utf8')).toMatch(new RegExp(`oxprov worker local-1: the run that started it \\(process ${child.pid}\\) is gone`));
+
+    // The key of the run's own workers stayed in its folder (0600) for the resumed run's workers.
+    expect(fs.statSync(path.join(report, 'queue.key')).mode & 0o777).toBe(0o600);
+    const resumed = oxprov(['import', '--resume', report, '--progress', 'none']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    // What the killed run left waiting in the queue is withdrawn, its rows sent again as the resumed run's.
+    expect(resumed.stderr).toMatch(/withdrew \d+ batches the stopped run left in the queue/);
+    expect(fs.existsSync(path.join(report, 'queue.key'))).toBe(false);
+    const directory = await openDirectory(config);
+    try {
+      const found = await directory.findUsers(Array.from({ length: rows }, (_, i) => `${prefix}${i}`));
+      expect(found.size).toBe(rows);
+      expect(new Set([...found.values()].map((u) => u.uidNumber)).size).toBe(rows);
+    } finally {
+      await directory.close();
+    }
+    // Every user's generated password is listed once, and works.
+    const credentials = readCsv(path.join(report, 'credentials.csv'));
+    expect(new Set(credentials.map((c) => c.username)).size).toBe(rows);
+    for (const c of [credentials[0], credentials[rows - 1]]) expect(await ldapBindAs(config, c.username, c.password)).toBe(true);
+  }, 240_000);
+
   it('refuses --queue without the key the workers share, --workers with a dry run, and a worker without a key', () => {
     const dir = tmpDir('oxprov-queue-refused-');
     const file = usersFile(dir, uniqueName('lq'), 3);

@@ -38,4 +38,23 @@ describe('the batch queue on pg-boss', () => {
       await queue.stop();
     }
   }, 60_000);
+
+  it('withdraws what a run left waiting, on every route, and nothing of another run', async () => {
+    const queue = await openBatchQueue(config, 'queue-test');
+    const run = uniqueName('qw');
+    const other = uniqueName('qw');
+    try {
+      const ids = [batchId(run, ['a']), batchId(run, ['b']), batchId(other, ['c'])];
+      await queue.send(ids[0], { runId: run }, { route: `${run}-1` });
+      await queue.send(ids[1], { runId: run }, { route: `${run}-2` });
+      await queue.send(ids[2], { runId: other }, { route: `${run}-1` });
+      expect(await queue.withdrawRun(run)).toBe(2);
+      expect(await queue.status(ids[0], `${run}-1`)).toEqual({ state: 'cancelled' });
+      expect(await queue.status(ids[1], `${run}-2`)).toEqual({ state: 'cancelled' });
+      expect(await queue.status(ids[2], `${run}-1`)).toEqual({ state: 'waiting' });
+      expect(await queue.withdrawRun(run)).toBe(0);
+    } finally {
+      await queue.stop();
+    }
+  }, 60_000);
 });

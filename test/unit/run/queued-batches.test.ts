@@ -20,6 +20,7 @@ class MemoryQueue implements BatchQueue {
   }
   async status(id: string) { return this.jobs.get(id)?.status ?? { state: 'missing' as const }; }
   async cancel(batches: readonly { id: string }[]) { for (const { id } of batches) { const j = this.jobs.get(id); if (j && j.status.state === 'waiting') j.status = { state: 'cancelled' }; } }
+  async withdrawRun() { return 0; }
   async work() {}
   async stop() {}
 }
@@ -91,7 +92,7 @@ describe('a batch handed to workers', () => {
   it('fails its rows with QUEUE_TIMEOUT when no worker takes it in time', async () => {
     const seal = new QueueSeal('a shared secret of the test');
     const { service } = recordingService();
-    const idle: BatchQueue = { send: async () => true, status: async () => ({ state: 'waiting' }), cancel: async () => {}, work: async () => {}, stop: async () => {} };
+    const idle: BatchQueue = { send: async () => true, status: async () => ({ state: 'waiting' }), cancel: async () => {}, withdrawRun: async () => 0, work: async () => {}, stop: async () => {} };
     const run = new QueuedProvisioning(service, { queue: idle, seal, runId: 'run-1', waitMs: 300 });
     await expect(run.provision([input('a')], {})).rejects.toMatchObject({ code: 'QUEUE_TIMEOUT' });
   });
@@ -106,7 +107,7 @@ describe('a batch handed to workers', () => {
       send: async (id) => { sent.push(id); states.set(id, { state: 'waiting' }); return true; },
       status: async (id) => states.get(id) ?? { state: 'missing' },
       cancel: async (batches) => { for (const { id } of batches) { cancelled.push(id); states.set(id, { state: 'cancelled' }); } },
-      work: async () => {}, stop: async () => {},
+      withdrawRun: async () => 0, work: async () => {}, stop: async () => {},
     };
     const run = new QueuedProvisioning(service, { queue: slow, seal, runId: 'run-1', waitMs: 10_000 });
     const first = run.provision([input('a')], {});
