@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -83,6 +84,35 @@ describe('sync --workers N', () => {
     // A leaver can no longer log in; a person who stayed still can.
     expect(await ldapBindAs(config, credentials[n - 1].username, credentials[n - 1].password)).toBe(false);
     expect(await ldapBindAs(config, credentials[0].username, credentials[0].password)).toBe(true);
+  }, 300_000);
+
+  it('a sync through workers killed with -9 is finished by --resume: each person made once, every password listed', async () => {
+    const dir = tmpDir('oxprov-sync-workers-kill-');
+    const prefix = uniqueName('sk');
+    const n = 1500;
+    const file = feedFile(dir, 'feed.csv', Array.from({ length: n }, (_, i) => ({ n: i, title: 'Clerk' })), prefix);
+    const report = path.join(dir, 'report');
+    const child = spawn(process.execPath, [path.join(root, 'bin/oxprov.js'), 'sync', file, '--feed', uniqueName('skfeed'), '--workers', '1', '--generate-passwords', '--report', report], { cwd: root, stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const log = path.join(report, 'workers.log');
+    for (let i = 0; i < 900 && !(fs.existsSync(log) && /batch [0-9a-f]{8}: 100 users/.test(fs.readFileSync(log, 'utf8'))); i++) await sleep(100);
+    child.kill('SIGKILL');
+    await exited;
+    const resumed = oxprov(['sync', '--resume', report]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const summary = JSON.parse(fs.readFileSync(path.join(report, 'summary.json'), 'utf8'));
+    expect(summary.applied.failed ?? 0).toBe(0);
+    const directory = await openDirectory(config);
+    try {
+      const found = await directory.findUsers(Array.from({ length: n }, (_, i) => `${prefix}${i}`));
+      expect(found.size).toBe(n);
+      expect(new Set([...found.values()].map((u) => u.uidNumber)).size).toBe(n);
+    } finally {
+      await directory.close();
+    }
+    const credentials = readCsv(path.join(report, 'credentials.csv'));
+    expect(new Set(credentials.map((c) => c.username)).size).toBe(n);
+    for (const c of [credentials[0], credentials[n - 1]]) expect(await ldapBindAs(config, c.username, c.password)).toBe(true);
   }, 300_000);
 
   it('refuses workers for a plan, which writes nothing', () => {
