@@ -17,6 +17,8 @@ export interface BatchQueue {
   send(id: string, data: object, options?: { order?: number; route?: string }): Promise<boolean>;
   /** Where a batch is: waiting or being done, done with its output, or failed for good (after its retries). */
   status(id: string, route?: string): Promise<BatchStatus>;
+  /** Where each of several batches is, in one read where the queue can (a run waits for many at once). */
+  statuses?(batches: readonly { id: string; route?: string }[]): Promise<Map<string, BatchStatus>>;
   /** Withdraws batches no worker has finished (a run stopped): those not yet taken are never taken. */
   cancel(batches: readonly { id: string; route?: string }[]): Promise<void>;
   /**

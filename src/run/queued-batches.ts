@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ERROR_CODES, OxprovError, type ErrorCode } from '../errors.js';
 import type { UserProvisioning } from '../import/import-job.js';
 import type { QueueSeal } from '../ledger/queue-seal.js';
@@ -7,8 +6,12 @@ import type { Backend } from '../model/backends.js';
 import type { UserInput } from '../model/user-spec.js';
 import { generatePassword } from '../service/generate-password.js';
 import type { BatchQueue } from '../service/open-services.js';
+import type { BatchStatus } from '../provision/batch-queue.js';
 import type { ProvisionOptions, UserResult, UserService } from '../service/user-service.js';
 import type { UserLookupView } from '../service/directory-snapshot.js';
+
+/** How often a run reads the states of the batches it waits for (all of them in one read). */
+const STATUS_TICK_MS = 100;
 
 /** A batch as the queue holds it: requests without a secret in clear. */
 interface BatchData {
@@ -56,8 +59,40 @@ export class QueuedProvisioning implements UserProvisioning {
   /** Batches sent that no worker has taken yet, by id, with their routes: what a stop withdraws. */
   private readonly waiting = new Map<string, string | undefined>();
   private cancelled = false;
+  /** The batches waited for, by id: their states are read together, once a tick, and handed to each. */
+  private asking = new Map<string, { route?: string; waiters: { resolve: (s: BatchStatus) => void; reject: (e: unknown) => void }[] }>();
+  private ticking = false;
 
   constructor(private readonly local: UserService, private readonly options: QueuedOptions) {}
+
+  /** A batch's state at the next tick: one read of the queue answers every batch the run waits for. */
+  private nextStatus(id: string, route: string | undefined): Promise<BatchStatus> {
+    return new Promise((resolve, reject) => {
+      const asked = this.asking.get(id) ?? { route, waiters: [] };
+      asked.waiters.push({ resolve, reject });
+      this.asking.set(id, asked);
+      if (!this.ticking) {
+        this.ticking = true;
+        setTimeout(() => void this.tick(), STATUS_TICK_MS);
+      }
+    });
+  }
+
+  private async tick(): Promise<void> {
+    const asked = this.asking;
+    this.asking = new Map();
+    const { queue } = this.options;
+    try {
+      const batches = [...asked].map(([id, a]) => ({ id, route: a.route }));
+      const states = queue.statuses ? await queue.statuses(batches) : new Map(await Promise.all(batches.map(async (b) => [b.id, await queue.status(b.id, b.route)] as const)));
+      for (const [id, a] of asked) for (const w of a.waiters) w.resolve(states.get(id) ?? { state: 'missing' });
+    } catch (err) {
+      for (const a of asked.values()) for (const w of a.waiters) w.reject(err);
+    } finally {
+      if (this.asking.size) setTimeout(() => void this.tick(), STATUS_TICK_MS);
+      else this.ticking = false;
+    }
+  }
 
   nameLookup(view?: UserLookupView) {
     return this.local.nameLookup(view);
@@ -139,11 +174,11 @@ export class QueuedProvisioning implements UserProvisioning {
 
   /** Waits for a batch sent: its results, with what a second execution after a dead worker needs. */
   private async outcome(id: string, route: string | undefined, inputs: readonly UserInput[], generated: ReadonlyMap<string, string>): Promise<UserResult[]> {
-    const { queue, seal } = this.options;
+    const { seal } = this.options;
     const deadline = Date.now() + this.options.waitMs;
-    // Asked often: a batch done is reported (and the next one sent) soon after; a few small reads a second per batch in flight.
-    for (let pause = 50; ; pause = Math.min(300, pause * 2)) {
-      const s = await queue.status(id, route);
+    // Asked each tick, with every other batch the run waits for: a batch done is reported (and the next one sent) soon after.
+    for (;;) {
+      const s = await this.nextStatus(id, route);
       if (s.state === 'active' || s.state === 'done') this.waiting.delete(id);
       if (s.state === 'cancelled') throw cancelledError();
       if (s.state === 'done') {
@@ -169,7 +204,6 @@ export class QueuedProvisioning implements UserProvisioning {
       if (Date.now() > deadline) {
         throw new OxprovError('QUEUE_TIMEOUT', `no worker finished the batch ${id} within ${Math.round(this.options.waitMs / 1000)} s (queue.waitSeconds): is an oxprov worker running with this run database? --resume finishes the rows`, { transient: true });
       }
-      await sleep(pause);
     }
   }
 }

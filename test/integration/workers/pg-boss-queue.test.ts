@@ -34,6 +34,11 @@ describe('the batch queue on pg-boss', () => {
       expect(status).toEqual({ state: 'done', output: { doubled: 6 } });
       // The withdrawn batch was never taken; the one of the same route was, once.
       expect(taken).toEqual([{ n: 3 }]);
+      // Several batches' states in one read: as each one's own.
+      const never = batchId(run, ['never sent']);
+      expect(await queue.statuses!([{ id: first, route }, { id: second, route }, { id: never, route }])).toEqual(new Map([
+        [first, { state: 'cancelled' }], [second, { state: 'done', output: { doubled: 6 } }], [never, { state: 'missing' }],
+      ]));
     } finally {
       await queue.stop();
     }
