@@ -5,8 +5,7 @@ import type { QueueSeal } from '../ledger/queue-seal.js';
 import type { Backend } from '../model/backends.js';
 import type { UserInput } from '../model/user-spec.js';
 import { generatePassword } from '../service/generate-password.js';
-import type { BatchQueue } from '../service/open-services.js';
-import type { BatchStatus } from '../provision/batch-queue.js';
+import type { BatchQueue, BatchStatus } from '../service/open-services.js';
 import type { ProvisionOptions, UserResult, UserService } from '../service/user-service.js';
 import type { UserLookupView } from '../service/directory-snapshot.js';
 
