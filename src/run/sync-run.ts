@@ -68,6 +68,8 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
   let writer: PlanFileWriter | undefined;
   let applier: PlanApplier | undefined;
   let queue: RunQueue | undefined;
+  let onSignal: (() => void) | undefined;
+  let interrupts = 0;
   let finished = false;
   const log = new RunMessages(io.stderr, 'oxprov sync: ');
   const say = (text: string) => log.say(text);
@@ -131,6 +133,15 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
       if (queue) {
         const queued = await queue.provisioning(services.users, config, recorder.id, say);
         writes = { provision: (inputs, o) => queued.provision(inputs, o), batch: QUEUED_BATCH, inFlight: QUEUED_IN_FLIGHT };
+        // Ctrl-C or SIGTERM: no worker takes another batch of this sync (those in hand are finished); a second one stops at once.
+        const q = queue;
+        onSignal = () => {
+          if (interrupts++ > 0) process.exit(130);
+          say('interrupted: no worker takes another batch of this sync; --resume finishes it (again to stop at once)');
+          q.cancel(say);
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
       }
       applier = new PlanApplier(services, options, today, { started: (rows) => rec.started(rows), done: (o) => rec.done(o), flush: () => rec.flush() },
         (written) => trust.remember(written), writes);
@@ -181,6 +192,10 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
     say(`${err instanceof OxprovError ? `${err.code}: ` : ''}${describeError(err)}`);
     return { exitCode: 2, messages: log.list };
   } finally {
+    if (onSignal) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
     writer?.abort();
     try {
       applier?.close();

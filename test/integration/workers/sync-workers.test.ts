@@ -108,6 +108,35 @@ describe('sync --workers N', () => {
     for (const c of [credentials[0], credentials[n - 1]]) expect(await ldapBindAs(config, c.username, c.password)).toBe(true);
   }, 300_000);
 
+  it('Ctrl-C on a sync through workers withdraws the batches no worker has taken; --resume finishes the sync', async () => {
+    const dir = tmpDir('oxprov-sync-workers-int-');
+    const prefix = uniqueName('si');
+    const n = 1500;
+    const file = feedFile(dir, 'feed.csv', Array.from({ length: n }, (_, i) => ({ n: i, title: 'Clerk' })), prefix);
+    const report = path.join(dir, 'report');
+    const child = spawn(process.execPath, [path.join(root, 'bin/oxprov.js'), 'sync', file, '--feed', uniqueName('sifeed'), '--workers', '1', '--generate-passwords', '--report', report], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const log = path.join(report, 'workers.log');
+    for (let i = 0; i < 900 && !(fs.existsSync(log) && /batch [0-9a-f]{8}: 100 users/.test(fs.readFileSync(log, 'utf8'))); i++) await sleep(100);
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(2);
+    expect(stderr).toContain('interrupted: no worker takes another batch of this sync');
+    expect(stderr).toContain('QUEUE_CANCELLED');
+    // Nothing of this sync is left for a worker to take.
+    const runId = JSON.parse(fs.readFileSync(path.join(report, 'run.json'), 'utf8')).runId;
+    const [left] = await sqlQuery<{ n: number }>(config, `SELECT count(*)::int AS n FROM oxprov_queue.job WHERE data->>'runId' = $1 AND state IN ('created', 'retry', 'active')`, [runId]);
+    expect(left.n).toBe(0);
+    expect((await countUsers(config, prefix, n)).users).toBeLessThan(n);
+
+    const resumed = oxprov(['sync', '--resume', report]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(await countUsers(config, prefix, n)).toEqual({ users: n, uidNumbers: n });
+    const credentials = readCsv(path.join(report, 'credentials.csv'));
+    expect(new Set(credentials.map((c) => c.username)).size).toBe(n);
+  }, 300_000);
+
   it('refuses workers for a plan, which writes nothing', () => {
     const dir = tmpDir('oxprov-sync-workers-refused-');
     const r = oxprov(['sync', feedFile(dir, 'f.csv', [{ n: 1, title: 'x' }], uniqueName('swr')), '--plan-only', '--workers', '2', '--report', path.join(dir, 'r')]);
