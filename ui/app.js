@@ -167,7 +167,8 @@ async function openRun(id) {
 }
 
 function showProgress(p, run) {
-  $('cancel').hidden = run.kind !== 'import';
+  // A sync's apply can be stopped when workers do it (no worker takes another batch).
+  $('cancel').hidden = run.kind !== 'import' && !(run.kind === 'sync' && run.mode === 'apply' && run.options.workers > 0);
   if (!p) { $('progress').removeAttribute('value'); $('progress-text').textContent = run.kind === 'import' ? 'opening the back-ends and reading the file…' : 'reading the feed and the directory, making the plan…'; return; }
   const total = p.rowsTotal ?? 0;
   $('progress').max = Math.max(1, total);

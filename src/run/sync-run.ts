@@ -60,7 +60,7 @@ const KEPT = 2000;
  * threshold, applies the plan read back from the ledger through the user service,
  * leavers last.
  */
-export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }, door: { door?: string; startedBy?: string } = {}): Promise<SyncRun> {
+export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }, door: { door?: string; startedBy?: string; signal?: AbortSignal } = {}): Promise<SyncRun> {
   let services: Services | undefined;
   let lock: { release(): Promise<void> } | undefined;
   let runs: RunStore | undefined;
@@ -140,8 +140,13 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
           say('interrupted: no worker takes another batch of this sync; --resume finishes it (again to stop at once)');
           q.cancel(say);
         };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
+        // A door of its own (the page's cancel) stops it as Ctrl-C does; otherwise the signals do.
+        if (door.signal) door.signal.addEventListener('abort', onSignal, { once: true });
+        else {
+          process.on('SIGINT', onSignal);
+          process.on('SIGTERM', onSignal);
+        }
+        if (door.signal?.aborted) onSignal();
       }
       applier = new PlanApplier(services, options, today, { started: (rows) => rec.started(rows), done: (o) => rec.done(o), flush: () => rec.flush() },
         (written) => trust.remember(written), writes);

@@ -254,7 +254,7 @@ export class WebRuns {
 
   private async runSync(live: Live, input: SyncOptionsInput): Promise<void> {
     const { runSync } = await import('../run/sync-run.js');
-    const run = await runSync(input, { stdout: discard(), stderr: discard() }, { door: 'page', startedBy: live.record.ownerName });
+    const run = await runSync(input, { stdout: discard(), stderr: discard() }, { door: 'page', startedBy: live.record.ownerName, signal: cancellableSync(live.record) ? live.abort.signal : undefined });
     const r = live.record;
     r.exitCode = run.exitCode;
     r.messages = [...run.messages];
@@ -271,7 +271,7 @@ export class WebRuns {
     r.applied = run.applied && { ...run.applied };
     if (run.workers) r.appliedBy = { ...run.workers };
     if (run.credentialsFile) r.credentials = 'available';
-    r.status = run.summary?.blocked ? 'blocked' : run.exitCode === 2 ? 'failed' : 'done';
+    r.status = run.summary?.blocked ? 'blocked' : live.abort.signal.aborted && run.exitCode !== 0 ? 'cancelled' : run.exitCode === 2 ? 'failed' : 'done';
   }
 
   private finish(live: Live, dir: string): void {
@@ -410,8 +410,9 @@ export class WebRuns {
       if (!r) throw new OxprovError('WEB_NOT_FOUND', 'no such run', { field: 'id' });
       throw new OxprovError('WEB_CONFLICT', `the run has ended already (${r.status}): there is nothing to cancel`, { field: 'id' });
     }
-    if (live.record.kind !== 'import') throw new OxprovError('WEB_INVALID_REQUEST', 'a sync applies its plan in one go and cannot be stopped halfway', { field: 'id' });
-    this.audit(live.record, `cancel asked (${live.job?.snapshot().rowsDone ?? 0} rows done)`);
+    // A sync's apply handed to workers stops at a batch's end (no worker takes another); one in the daemon applies its plan in one go.
+    if (live.record.kind !== 'import' && !cancellableSync(live.record)) throw new OxprovError('WEB_INVALID_REQUEST', 'a sync applies its plan in one go and cannot be stopped halfway (unless it is handed to workers)', { field: 'id' });
+    this.audit(live.record, live.record.kind === 'import' ? `cancel asked (${live.job?.snapshot().rowsDone ?? 0} rows done)` : 'cancel asked');
     live.abort.abort();
     return live.record;
   }
@@ -527,6 +528,11 @@ export class WebRuns {
   async settled(id: string): Promise<void> {
     await this.live.get(id)?.done;
   }
+}
+
+/** A sync's apply handed to workers: the page can stop it (no worker takes another of its batches). */
+function cancellableSync(r: RunRecord): boolean {
+  return r.kind === 'sync' && r.mode === 'apply' && typeof r.options.workers === 'number' && r.options.workers > 0;
 }
 
 /** One entry of plan.json. */

@@ -249,4 +249,34 @@ describe('a longer import in the page', () => {
     expect(await cells('#workers-table')).toEqual([['local-1', '13', '1', expect.stringMatching(/^\d+(\.\d)?$/)]]);
     await page.locator('#workers').fill('0');
   }, 180_000);
+
+  it('cancels a sync\'s apply handed to a worker: no worker takes another of its batches, and the run says cancelled', async () => {
+    const feed = uniqueName('wc');
+    const rows = Array.from({ length: 1500 }, (_, i) => {
+      const u = `${feed}c${i}`;
+      return [u, `Name${i}`, 'Test', `${u}@test.tux`, `${u}@localhost`];
+    });
+    const csv = writeCsv(work, `${feed}.csv`, [['username', 'surname', 'givenname', 'mail', 'colocrouteaddr'], ...rows]);
+    await page.locator('input[name=kind][value=sync]').check();
+    await page.locator('#feed').fill(feed);
+    await page.locator('#key').fill('username');
+    await page.locator('#generate-passwords').check();
+    await page.locator('#workers').fill('1');
+    await page.locator('#csv').setInputFiles(csv);
+    await page.locator('#mapping').setInputFiles([]);
+    await page.locator('#check').click();
+    await page.locator('#run-title', { hasText: `Plan of a sync of ${feed}.csv` }).waitFor();
+    await page.locator('#run[data-status=done]').waitFor({ timeout: 60_000 });
+    await page.locator('#next', { hasText: 'Apply this plan' }).click();
+    await page.locator('#run-title', { hasText: new RegExp(`^Sync of ${feed}\\.csv`) }).waitFor();
+    // Once the worker has done a batch (the Workers table shows it), the administrator cancels.
+    await expect.poll(async () => (await cells('#workers-table')).length, { timeout: 60_000 }).toBeGreaterThan(0);
+    await page.locator('#cancel').click();
+    await page.locator('#run[data-status=cancelled]').waitFor({ timeout: 120_000 });
+    expect(await page.locator('#run-messages').textContent()).toContain('QUEUE_CANCELLED');
+    const made = await dir.findUsers(rows.map((r) => r[0]));
+    expect(made.size).toBeGreaterThan(0);
+    expect(made.size).toBeLessThan(1500);
+    await page.locator('#workers').fill('0');
+  }, 180_000);
 });
