@@ -228,11 +228,9 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      const doneBy = queue?.doneBy() ?? [];
-      const told = RunQueue.describe(doneBy);
-      if (told) say(told);
+      const workers = queue?.doneBy(say);
       summary = monitor.finish(report.credentialsFile);
-      if (doneBy.length) summary.workers = Object.fromEntries(doneBy);
+      if (workers) summary.workers = workers;
       await report.close(summary);
       io.stdout.write(renderSummary(summary));
     }

@@ -123,7 +123,9 @@ export class QueuedProvisioning implements UserProvisioning {
     const groups = new Map<string | undefined, number[]>();
     inputs.forEach((input, k) => {
       const route = routeOf(input);
-      groups.set(route, [...(groups.get(route) ?? []), k]);
+      const positions = groups.get(route);
+      if (positions) positions.push(k);
+      else groups.set(route, [k]);
     });
     const results = new Array<UserResult>(inputs.length);
     const done = await Promise.allSettled([...groups].map(async ([route, positions]) => {

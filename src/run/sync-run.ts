@@ -183,16 +183,14 @@ export async function runSync(input: SyncOptionsInput, io: { stdout: NodeJS.Writ
     await applyFromLedger(rec, services, applier, resumed);
     const done = applier.close();
     applier = undefined;
-    const doneBy = queue?.doneBy() ?? [];
-    const told = RunQueue.describe(doneBy);
-    if (told) say(told);
+    const workers = queue?.doneBy(say);
     await recorder.finish((done.statuses.failed ?? 0) > 0 ? 'failed' : 'done', done.statuses);
     finished = true;
-    fs.writeFileSync(path.join(options.reportDir, 'summary.json'), `${JSON.stringify({ ...summary, applied: done.statuses, ...(doneBy.length ? { workers: Object.fromEntries(doneBy) } : {}) }, null, 2)}\n`, { mode: 0o600 });
+    fs.writeFileSync(path.join(options.reportDir, 'summary.json'), `${JSON.stringify({ ...summary, applied: done.statuses, ...(workers ? { workers } : {}) }, null, 2)}\n`, { mode: 0o600 });
     io.stdout.write(`applied: ${Object.entries(done.statuses).map(([s, n]) => `${s} ${n}`).join(', ') || 'nothing'}\n  report      ${path.join(options.reportDir, 'report.csv')}\n`);
     if (done.credentials) io.stdout.write(`  passwords   ${done.credentials} (mode 0600)\n`);
     return { exitCode: (done.statuses.failed ?? 0) + counts.rejected > 0 ? 1 : 0, summary, entries: plan.kept, applied: done.statuses, credentialsFile: done.credentials, messages: log.list,
-      ...(doneBy.length ? { workers: Object.fromEntries(doneBy) } : {}) };
+      ...(workers ? { workers } : {}) };
   } catch (err) {
     say(`${err instanceof OxprovError ? `${err.code}: ` : ''}${describeError(err)}`);
     return { exitCode: 2, messages: log.list };

@@ -124,7 +124,7 @@ function readJson<T>(file: string): T | undefined {
 export class WebRuns {
   private readonly live = new Map<string, Live>();
   private closing = false;
-  /** oxprov's records, opened when a run's workers are first asked for. */
+  /** oxprov's records (the history of the other doors, a run's workers): see records(). */
   private store?: Promise<RunStore>;
 
   /** `setup`: the import's seam for tests (e.g. a slower mail store), as runImport's hooks. */
@@ -476,19 +476,14 @@ export class WebRuns {
    */
   async elsewhere(limit: number): Promise<ElsewhereRun[]> {
     try {
-      const { loadConfig } = await import('../config/load-config.js');
-      const { openRunStore } = await import('../service/open-services.js');
-      const store = await openRunStore(loadConfig({ file: this.configFile }));
-      try {
-        const own = path.resolve(this.runsDir);
-        return (await store.list(limit))
-          .filter((r) => !(r.reportDir && path.resolve(r.reportDir).startsWith(`${own}${path.sep}`)))
-          .map((r) => ({ id: r.id, kind: r.kind, mode: r.mode, door: r.door, startedBy: r.startedBy, state: r.state, createdAt: r.createdAt,
-            file: typeof r.source.file === 'string' ? path.basename(r.source.file) : String(r.source.directory ?? ''), counters: r.counters }));
-      } finally {
-        await store.close();
-      }
+      const store = await this.records();
+      const own = path.resolve(this.runsDir);
+      return (await store.list(limit))
+        .filter((r) => !(r.reportDir && path.resolve(r.reportDir).startsWith(`${own}${path.sep}`)))
+        .map((r) => ({ id: r.id, kind: r.kind, mode: r.mode, door: r.door, startedBy: r.startedBy, state: r.state, createdAt: r.createdAt,
+          file: typeof r.source.file === 'string' ? path.basename(r.source.file) : String(r.source.directory ?? ''), counters: r.counters }));
     } catch {
+      this.forgetRecords();
       return [];
     }
   }
@@ -501,25 +496,37 @@ export class WebRuns {
   async workers(record: RunRecord): Promise<WorkerStats[]> {
     if (!record.options.workers || record.mode === 'dry-run' || record.mode === 'plan') return [];
     try {
-      this.store ??= (async () => {
-        const { loadConfig } = await import('../config/load-config.js');
-        const { openRunStore } = await import('../service/open-services.js');
-        return openRunStore(loadConfig({ file: this.configFile }));
-      })();
-      const store = await this.store;
+      const store = await this.records();
       const run = await store.byReportDir(path.resolve(this.runsDir, record.id));
       return run ? await store.workers(run.id) : [];
     } catch {
-      this.store = undefined;
+      this.forgetRecords();
       return [];
     }
+  }
+
+  /** oxprov's records, opened once (when first asked for) and kept until the daemon closes; opened again after a failure. */
+  private records(): Promise<RunStore> {
+    this.store ??= (async () => {
+      const { loadConfig } = await import('../config/load-config.js');
+      const { openRunStore } = await import('../service/open-services.js');
+      return openRunStore(loadConfig({ file: this.configFile }));
+    })();
+    return this.store;
+  }
+
+  /** The records could not be read: closed, to be opened again when next asked for. */
+  private forgetRecords(): void {
+    const store = this.store;
+    this.store = undefined;
+    store?.then((x) => x.close()).catch(() => {});
   }
 
   async close(): Promise<void> {
     this.closing = true;
     const store = this.store;
     this.store = undefined;
-    await store?.then((s) => s.close()).catch(() => {});
+    await store?.then((x) => x.close()).catch(() => {});
     for (const l of this.live.values()) l.abort.abort();
     await Promise.allSettled([...this.live.values()].map((l) => l.done));
   }

@@ -100,12 +100,10 @@ export class PgBossQueue implements BatchQueue {
   }
 
   async statuses(batches: readonly { id: string; route?: string }[]): Promise<Map<string, BatchStatus>> {
-    const byQueue = new Map<string, string[]>();
-    for (const b of batches) byQueue.set(queueOf(b.route), [...(byQueue.get(queueOf(b.route)) ?? []), b.id]);
     const found = new Map<string, BatchStatus>();
     try {
       // One read per queue (its partition, by its key): a run waiting for 16 batches asks once, not 16 times.
-      for (const [queue, ids] of byQueue) {
+      for (const [queue, ids] of idsByQueue(batches.map((b) => ({ id: b.id, queue: queueOf(b.route) })))) {
         const r = await this.boss.getDb().executeSql(`SELECT id::text AS id, state, output FROM ${SCHEMA}.job WHERE name = $1 AND id = ANY($2::uuid[])`, [queue, ids]);
         for (const row of r.rows as { id: string; state: string; output?: unknown }[]) found.set(row.id, statusOf(row));
       }
@@ -118,10 +116,8 @@ export class PgBossQueue implements BatchQueue {
   }
 
   async cancel(batches: readonly { id: string; route?: string }[]): Promise<void> {
-    const byQueue = new Map<string, string[]>();
-    for (const b of batches) byQueue.set(queueOf(b.route), [...(byQueue.get(queueOf(b.route)) ?? []), b.id]);
     try {
-      for (const [queue, ids] of byQueue) await this.boss.cancel(queue, ids);
+      for (const [queue, ids] of idsByQueue(batches.map((b) => ({ id: b.id, queue: queueOf(b.route) })))) await this.boss.cancel(queue, ids);
     } catch (err) {
       throw new OxprovError('QUEUE_FAILED', `cannot withdraw the run's batches: ${describeError(err)}`, { backend: 'sql', transient: true, cause: err });
     }
@@ -132,9 +128,7 @@ export class PgBossQueue implements BatchQueue {
       // pg-boss answers by id within a queue; the run's id is in each batch's data (src/run/queued-batches.ts).
       const r = await this.boss.getDb().executeSql(
         `SELECT name, id::text AS id FROM ${SCHEMA}.job WHERE data->>'runId' = $1 AND state IN ('created', 'retry')`, [runId]);
-      const byQueue = new Map<string, string[]>();
-      for (const row of r.rows as { name: string; id: string }[]) byQueue.set(row.name, [...(byQueue.get(row.name) ?? []), row.id]);
-      for (const [queue, ids] of byQueue) await this.boss.cancel(queue, ids);
+      for (const [queue, ids] of idsByQueue((r.rows as { name: string; id: string }[]).map((row) => ({ id: row.id, queue: row.name })))) await this.boss.cancel(queue, ids);
       return r.rows.length;
     } catch (err) {
       throw new OxprovError('QUEUE_FAILED', `cannot withdraw the batches run ${runId} left in the queue: ${describeError(err)}`, { backend: 'sql', transient: true, cause: err });
@@ -174,6 +168,17 @@ async function ensureQueue(boss: PgBoss, name: string, config: Readonly<Config>)
       await sleep(50 + Math.random() * 100 * attempt);
     }
   }
+}
+
+/** Jobs' ids by their queue: pg-boss cancels, and its table is read, a queue at a time. */
+function idsByQueue(jobs: readonly { id: string; queue: string }[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const { id, queue } of jobs) {
+    const ids = out.get(queue);
+    if (ids) ids.push(id);
+    else out.set(queue, [id]);
+  }
+  return out;
 }
 
 /** A pg-boss job's state as a batch's. */

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ldapBindAs, sqlQuery } from '../../helpers/clients.js';
 import { countUsers } from '../../helpers/directory.js';
 import { readCsv, tmpDir } from '../../helpers/import-helpers.js';
+import { startUntilBatch } from '../../helpers/run-with-workers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
 /**
@@ -74,15 +75,10 @@ describe('import --workers N', () => {
     const rows = 1500;
     const file = usersFile(dir, prefix, rows);
     const report = path.join(dir, 'report');
-    const child = spawn(process.execPath, [path.join(root, 'bin/oxprov.js'), 'import', file, '--workers', '1', '--batch-size', '25', '--generate-passwords', '--report', report, '--progress', 'none'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     // Once the worker has done a batch, the administrator presses Ctrl-C.
-    const log = path.join(report, 'workers.log');
-    for (let i = 0; i < 600 && !(fs.existsSync(log) && /batch [0-9a-f]{8}: 25 users/.test(fs.readFileSync(log, 'utf8'))); i++) await sleep(100);
+    const { child, exited, stderr } = await startUntilBatch(['import', file, '--workers', '1', '--batch-size', '25', '--generate-passwords', '--progress', 'none'], report, 25);
     child.kill('SIGINT');
-    expect(await exited, stderr).toBe(1);
+    expect(await exited, stderr()).toBe(1);
     const first = readCsv(path.join(report, 'report.csv'));
     const withdrawn = first.filter((r) => r.error_code === 'QUEUE_CANCELLED');
     expect(withdrawn.length).toBeGreaterThan(0);
@@ -103,10 +99,8 @@ describe('import --workers N', () => {
     const rows = 1200;
     const file = usersFile(dir, prefix, rows);
     const report = path.join(dir, 'report');
-    const child = spawn(process.execPath, [path.join(root, 'bin/oxprov.js'), 'import', file, '--workers', '2', '--batch-size', '25', '--generate-passwords', '--report', report, '--progress', 'none'], { cwd: root, stdio: 'ignore' });
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const { child, exited } = await startUntilBatch(['import', file, '--workers', '2', '--batch-size', '25', '--generate-passwords', '--progress', 'none'], report, 25);
     const log = path.join(report, 'workers.log');
-    for (let i = 0; i < 600 && !(fs.existsSync(log) && /batch [0-9a-f]{8}: 25 users/.test(fs.readFileSync(log, 'utf8'))); i++) await sleep(100);
     const workers = spawnSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).stdout.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
     expect(workers).toHaveLength(2);
     child.kill('SIGKILL');

@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ldapBindAs, sqlQuery } from '../../helpers/clients.js';
 import { countUsers, openDirectory } from '../../helpers/directory.js';
 import { readCsv, tmpDir } from '../../helpers/import-helpers.js';
+import { startUntilBatch } from '../../helpers/run-with-workers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
 /**
@@ -92,10 +92,7 @@ describe('sync --workers N', () => {
     const n = 1500;
     const file = feedFile(dir, 'feed.csv', Array.from({ length: n }, (_, i) => ({ n: i, title: 'Clerk' })), prefix);
     const report = path.join(dir, 'report');
-    const child = spawn(process.execPath, [path.join(root, 'bin/oxprov.js'), 'sync', file, '--feed', uniqueName('skfeed'), '--workers', '1', '--generate-passwords', '--report', report], { cwd: root, stdio: 'ignore' });
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    const log = path.join(report, 'workers.log');
-    for (let i = 0; i < 900 && !(fs.existsSync(log) && /batch [0-9a-f]{8}: 100 users/.test(fs.readFileSync(log, 'utf8'))); i++) await sleep(100);
+    const { child, exited } = await startUntilBatch(['sync', file, '--feed', uniqueName('skfeed'), '--workers', '1', '--generate-passwords'], report, 100);
     child.kill('SIGKILL');
     await exited;
     const resumed = oxprov(['sync', '--resume', report]);
@@ -114,16 +111,11 @@ describe('sync --workers N', () => {
     const n = 1500;
     const file = feedFile(dir, 'feed.csv', Array.from({ length: n }, (_, i) => ({ n: i, title: 'Clerk' })), prefix);
     const report = path.join(dir, 'report');
-    const child = spawn(process.execPath, [path.join(root, 'bin/oxprov.js'), 'sync', file, '--feed', uniqueName('sifeed'), '--workers', '1', '--generate-passwords', '--report', report], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const log = path.join(report, 'workers.log');
-    for (let i = 0; i < 900 && !(fs.existsSync(log) && /batch [0-9a-f]{8}: 100 users/.test(fs.readFileSync(log, 'utf8'))); i++) await sleep(100);
+    const { child, exited, stderr } = await startUntilBatch(['sync', file, '--feed', uniqueName('sifeed'), '--workers', '1', '--generate-passwords'], report, 100);
     child.kill('SIGINT');
-    expect(await exited, stderr).toBe(2);
-    expect(stderr).toContain('interrupted: no worker takes another batch of this sync');
-    expect(stderr).toContain('QUEUE_CANCELLED');
+    expect(await exited, stderr()).toBe(2);
+    expect(stderr()).toContain('interrupted: no worker takes another batch of this sync');
+    expect(stderr()).toContain('QUEUE_CANCELLED');
     // Nothing of this sync is left for a worker to take.
     const runId = JSON.parse(fs.readFileSync(path.join(report, 'run.json'), 'utf8')).runId;
     const [left] = await sqlQuery<{ n: number }>(config, `SELECT count(*)::int AS n FROM oxprov_queue.job WHERE data->>'runId' = $1 AND state IN ('created', 'retry', 'active')`, [runId]);
