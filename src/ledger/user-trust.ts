@@ -26,6 +26,13 @@ export interface UserTrustOptions {
   readonly exists: (usernames: readonly string[]) => Promise<Set<string>>;
 }
 
+/** A user written completely: the request, each back-end's outcome and, for a sync, the person's feed, key and row print. */
+export interface Remembered {
+  readonly input: UserInput;
+  readonly steps: Readonly<Record<string, string>>;
+  readonly row?: { readonly feed: string; readonly key: string; readonly print: string };
+}
+
 /** What a check of a batch found. */
 export interface TrustCheck {
   /** Users trusted as unchanged, by name: what oxprov last wrote for them. */
@@ -51,6 +58,28 @@ export class UserTrust {
   fingerprint(input: UserInput): string {
     const { password: _p, passwordHash: _h, managed: _m, ...values } = input;
     return crypto.createHash('sha256').update(this.options.digest).update('\0').update(canonical(values) ?? '').digest('base64url');
+  }
+
+  /**
+   * The fingerprint of a sync's row before its names are decided (the mapped values, never a
+   * password, the fields derived, the values to clear, the entry in place) with the run's
+   * settings: equal to the one stored for the person's key, the person is trusted without
+   * reading any back-end, their names included (a known person keeps the names they have).
+   */
+  rowPrint(row: { readonly spec: Readonly<Record<string, unknown>>; readonly derived: ReadonlySet<string>; readonly clear?: readonly string[]; readonly dn?: string }): string {
+    const { password: _p, passwordHash: _h, ...values } = row.spec;
+    return crypto.createHash('sha256').update(this.options.digest).update('\0row\0')
+      .update(canonical({ values, derived: row.derived, clear: row.clear ?? [], dn: row.dn ?? null }) ?? '').digest('base64url');
+  }
+
+  /** What oxprov last wrote for a feed's people, by lower-cased key. */
+  statesByKey(feed: string, keys: readonly string[]): Promise<Map<string, UserState[]>> {
+    return this.options.store.userStatesByKey(feed, keys);
+  }
+
+  /** Forgets what was written for users about to be written again or leaving: until a write completes, none of them is trusted. */
+  forget(usernames: readonly string[]): Promise<void> {
+    return this.options.store.forgetStates(usernames);
   }
 
   /** Whether a user is due to be checked in this run although known. */
@@ -85,9 +114,12 @@ export class UserTrust {
     return { trusted, verified };
   }
 
-  /** Records what a batch wrote: each complete user's fingerprint and steps. */
-  async remember(written: readonly { input: UserInput; steps: Readonly<Record<string, string>> }[]): Promise<void> {
-    await this.options.store.rememberStates(written.map(({ input, steps }) => ({ username: input.username, fingerprint: this.fingerprint(input), steps, runId: this.options.runId })));
+  /** Records what a batch wrote: each complete user's fingerprint and steps, and a sync's feed, key and row print. */
+  async remember(written: readonly Remembered[]): Promise<void> {
+    await this.options.store.rememberStates(written.map(({ input, steps, row }) => ({
+      username: input.username, fingerprint: this.fingerprint(input), steps, runId: this.options.runId,
+      ...(row ? { feed: row.feed, key: row.key.toLowerCase(), rowPrint: row.print } : {}),
+    })));
   }
 }
 

@@ -60,6 +60,10 @@ export interface UserState {
   /** Each back-end's outcome then. */
   readonly steps: Readonly<Record<string, string>>;
   readonly runId?: string;
+  /** A sync's person: the feed, the key (lower-cased) and the fingerprint of the row last applied (migrations/006_user_state_keys.sql). */
+  readonly feed?: string;
+  readonly key?: string;
+  readonly rowPrint?: string;
 }
 
 /** What a new run is recorded with. */
@@ -115,5 +119,9 @@ export interface RunStore {
   userStates(usernames: readonly string[]): Promise<Map<string, UserState>>;
   /** Records what was written for these users, in one statement (the last state of a name wins). */
   rememberStates(states: readonly UserState[]): Promise<void>;
+  /** What oxprov last wrote for a feed's people, by key (lower-cased): a key may name more than one user. */
+  userStatesByKey(feed: string, keys: readonly string[]): Promise<Map<string, UserState[]>>;
+  /** Forgets what oxprov wrote for these users: they are about to be written, or have left. */
+  forgetStates(usernames: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }

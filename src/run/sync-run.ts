@@ -48,6 +48,8 @@ export interface SyncRun {
 
 /** Rows planned at once: one look-up per back-end each. */
 const CHUNK = 1000;
+/** Parts read at once while one is planned. */
+const READ_AHEAD = 4;
 /** The entries a run hands back to its door (plan.json has every one): the first that are not unchanged. */
 const KEPT = 2000;
 
@@ -262,11 +264,21 @@ async function makePlan(options: SyncOptions, services: Services, config: Readon
     writer.add(entries);
   };
 
+  // A run that applies forgets what was written for the people it is about to write (or disable): until its
+  // write completes, none is trusted, so a change that fails half-way is never taken for the state last applied.
+  const forgetWritten = async (entries: readonly PlanEntry[]) => {
+    if (!applier) return;
+    const names = entries.flatMap((e) => (e.action !== 'unchanged' && e.action !== 'rejected' && e.username ? [e.username] : []));
+    if (names.length) await trusting.trust.forget(names);
+  };
   const feed = await openFeed(options, services, config);
-  // A part's people as the back-ends have them: their entries by key, then their groupware rows,
-  // folders and what oxprov last wrote for them, at once. Nothing is written while a sync plans,
-  // so the next part is read while this one is planned.
-  const readPart = async (chunk: ReadRow[]) => {
+  // A part's people as the back-ends have them: first those whose row is the one last applied for their key,
+  // trusted without reading their entries; then the entries of the others by key, their groupware rows, folders
+  // and what oxprov last wrote for them, at once. Nothing is written while a sync plans, so the next part is read
+  // while this one is planned.
+  const readPart = async (whole: ReadRow[]) => {
+    const quick = await trustByKey(whole, options, services, trusting.trust);
+    const chunk = quick.rest;
     // The file's own directory attributes are compared too; a mailbox's folders follow its entry's style.
     const extra = new Set<string>();
     for (const r of chunk) {
@@ -287,23 +299,29 @@ async function makePlan(options: SyncOptions, services: Services, config: Readon
       // What oxprov remembers is a help, not a need: unread, nobody is trusted.
       trusting.trust.states(names).catch(() => new Map<string, UserState>()),
     ]);
-    return { chunk, known, byKey, sqlRows, folderCounts, states };
+    return { chunk, trusted: quick.trusted, prints: quick.prints, known, byKey, sqlRows, folderCounts, states };
   };
   try {
     const parts = feed.chunks()[Symbol.asyncIterator]();
+    // Parts are read ahead, READ_AHEAD at once: most of a part's time is the back-ends' answers.
     // A part read ahead that fails while this one fails too is not a second, unhandled error.
     const ahead = () => {
       const p = parts.next().then(async (r) => (r.done ? undefined : readPart(r.value)));
       p.catch(() => {});
       return p;
     };
-    let next = ahead();
+    // The file's parts come in order (a generator answers its calls in turn); their reads overlap.
+    const coming = [ahead()];
     for (;;) {
-      const part = await next;
+      while (coming.length < READ_AHEAD) coming.push(ahead());
+      const part = await coming.shift()!;
       if (part === undefined) break;
-      next = ahead();
       const { chunk, known, byKey, sqlRows } = part;
-      const rows = await decideNames(chunk, feed.mapper, byKey, services);
+      trustCounts.trusted += part.trusted.length;
+      const rows = (await decideNames(chunk, feed.mapper, byKey, services)).map((r) => {
+        const rowPrint = part.prints.get(r.line);
+        return rowPrint !== undefined && r.input ? { ...r, rowPrint } : r;
+      });
       // The groupware rows and folders of the part's people: what an earlier run left undone is finished.
       const folders = { counts: part.folderCounts, expected: (language: string) => services.templates.groupware.foldersFor(language).length };
       const mail = options.checkMail ? await checkMailboxes(chunk, byKey, services, mailChecked) : undefined;
@@ -313,7 +331,9 @@ async function makePlan(options: SyncOptions, services: Services, config: Readon
       const planned = await trustKnown(planRows(rows, ctx), trusting.trust, trustCounts, part.states);
       const completed = await completePlan(planned.filter((e) => !e.trustedSince), services.users, completeOptions);
       let k = 0;
-      record(planned.map((e) => (e.trustedSince ? e : completed[k++])));
+      const entries = byLine(part.trusted, planned.map((e) => (e.trustedSince ? e : completed[k++])));
+      await forgetWritten(entries);
+      record(entries);
       await applier?.remembered();
     }
   } finally {
@@ -336,9 +356,75 @@ async function makePlan(options: SyncOptions, services: Services, config: Readon
     const gone = [...(await services.users.findUsers(names)).values()];
     const sqlRows = await services.users.findRows(gone.map((u) => u.username));
     const ctx = { feed: options.feed, byKey: new Map<string, DirectoryUser>(), rows: sqlRows, today, deleteAfterDays: options.deleteLeaversAfter, peopleDn: config.ldap.peopleDn };
-    record(await completePlan(planLeavers(gone, ctx), services.users, completeOptions));
+    const entries = await completePlan(planLeavers(gone, ctx), services.users, completeOptions);
+    await forgetWritten(entries);
+    record(entries);
   }
   return { counts, deletions, leavers, feedCount, keyTarget: feed.keyTarget, kept, changed, trust: trustCounts };
+}
+
+/**
+ * The people of a part whose row is, to its fingerprint, the row last applied for their key
+ * (src/ledger/user-trust.ts), whose user the directory still has, that no earlier run left
+ * unfinished (no mark on the entry, the groupware row there and activated, its folders all
+ * there: one search for their names, two SQL reads) and that are not due to be compared in this
+ * run: unchanged, without reading or comparing their entries or mailboxes. Attributes changed
+ * behind oxprov's back are found by `--verify` and the share of each run compared in turn. The
+ * rest of the part is read and planned in full.
+ * Every row of the part gets its fingerprint, remembered with its person once applied.
+ */
+async function trustByKey(chunk: ReadRow[], options: SyncOptions, services: Services, trust: UserTrust): Promise<{ trusted: PlanEntry[]; rest: ReadRow[]; prints: Map<number, string> }> {
+  const prints = new Map<number, string>();
+  const candidates: ReadRow[] = [];
+  for (const r of chunk) {
+    if (!r.prepared || r.errors.length || r.key === undefined || r.prepared.first.issues.length) continue;
+    prints.set(r.line, trust.rowPrint({ spec: r.prepared.first.spec, derived: r.prepared.first.derived, clear: r.prepared.emptyAttributes, dn: r.dn }));
+    candidates.push(r);
+  }
+  // --check-mail lists the mailboxes of every known person; --verify compares every one.
+  if (candidates.length === 0 || options.checkMail || options.verify) return { trusted: [], rest: chunk, prints };
+  // What oxprov remembers is a help, not a need: unread, nobody is trusted.
+  const states = await trust.statesByKey(options.feed, candidates.map((r) => r.key!)).catch(() => new Map<string, UserState[]>());
+  const same: [ReadRow, UserState][] = [];
+  for (const r of candidates) {
+    const found = states.get(r.key!.toLowerCase());
+    // A key remembered for two users (one deleted by hand, say) is read, not trusted.
+    if (found?.length !== 1 || found[0].rowPrint !== prints.get(r.line) || trust.due(found[0].username)) continue;
+    same.push([r, found[0]]);
+  }
+  if (same.length === 0) return { trusted: [], rest: chunk, prints };
+  // What an earlier run left undone is never trusted away: the entry's marks, the groupware row and its folders are read (cheap, beside an entry).
+  const names = same.map(([, s]) => s.username);
+  const [marks, rows, folders] = await Promise.all([services.users.userMarks(names), services.users.findRows(names), services.users.folderCounts(names)]);
+  const trusted: PlanEntry[] = [];
+  const lines = new Set<number>();
+  for (const [r, state] of same) {
+    const name = state.username.toLowerCase();
+    const mark = marks.get(name);
+    const row = rows.get(name);
+    if (!mark || mark.pending !== undefined || mark.disabledAt !== undefined || !row?.activated) continue;
+    if ((folders.get(name) ?? 0) < services.templates.groupware.foldersFor(row.language).length) continue;
+    const since = state.runId ?? 'before';
+    lines.add(r.line);
+    trusted.push({
+      action: 'unchanged', line: r.line, key: r.key!, username: state.username, changes: [], errors: [], trustedSince: since,
+      notes: [...r.prepared!.first.notes, `unchanged since run ${since}: trusted, no back-end asked (--verify checks them)`],
+    });
+  }
+  return { trusted, rest: lines.size ? chunk.filter((r) => !lines.has(r.line)) : chunk, prints };
+}
+
+/** Two lists of entries in line order, merged in line order. */
+function byLine(a: readonly PlanEntry[], b: readonly PlanEntry[]): PlanEntry[] {
+  if (a.length === 0) return [...b];
+  if (b.length === 0) return [...a];
+  const out: PlanEntry[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push((a[i].line ?? 0) <= (b[j].line ?? 0) ? a[i++] : b[j++]);
+  while (i < a.length) out.push(a[i++]);
+  while (j < b.length) out.push(b[j++]);
+  return out;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Remembered } from '../ledger/user-trust.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
@@ -7,7 +8,6 @@ import { csvDataRow, csvRow } from '../import/csv-write.js';
 import type { Services } from '../service/open-services.js';
 import type { UserResult } from '../service/user-service.js';
 import type { UserProvisioning } from '../import/import-job.js';
-import type { UserInput } from '../model/user-spec.js';
 import { generatePassword } from '../service/generate-password.js';
 import type { LedgerOutcome } from '../ledger/run-recorder.js';
 import type { SyncOptions } from './sync-options.js';
@@ -60,7 +60,7 @@ export class PlanApplier {
   private readonly writes: Required<ApplyWrites>;
 
   /** Requests applied completely (or found equal), to be remembered with their fingerprints. */
-  private toRemember: { input: UserInput; steps: Readonly<Record<string, string>> }[] = [];
+  private toRemember: Remembered[] = [];
 
   /**
    * @param remember records what was applied for users, so that the next run trusts a row that is the same
@@ -68,7 +68,7 @@ export class PlanApplier {
    * @param writes where creates and changes are written (default: the user service, a batch at a time).
    */
   constructor(services: Services, private readonly options: SyncOptions, private readonly today: string, private readonly journal?: ApplyJournal,
-    private readonly remember?: (written: readonly { input: UserInput; steps: Readonly<Record<string, string>> }[]) => Promise<void>, writes?: ApplyWrites) {
+    private readonly remember?: (written: readonly Remembered[]) => Promise<void>, writes?: ApplyWrites) {
     this.users = services.users;
     const users = services.users;
     this.writes = { provision: writes?.provision ?? ((inputs, o) => users.provision(inputs, o)), batch: writes?.batch ?? BATCH, inFlight: writes?.inFlight ?? 1 };
@@ -103,7 +103,9 @@ export class PlanApplier {
     if (this.remember && e.input && !e.trustedSince && (status === 'created' || status === 'updated' || status === 'enabled' || status === 'unchanged')) {
       const steps: Record<string, string> = {};
       for (const [k, v] of Object.entries(r?.steps ?? {})) if (v !== undefined) steps[k] = v;
-      this.toRemember.push({ input: { ...e.input, username: e.username }, steps });
+      // A sync's person is found by feed and key next time, and trusted when the row is the same again.
+      const row = e.rowPrint !== undefined && e.key ? { feed: this.options.feed, key: e.key, print: e.rowPrint } : undefined;
+      this.toRemember.push({ input: { ...e.input, username: e.username }, steps, ...(row ? { row } : {}) });
     }
     if (r?.generatedPassword) this.credit(e.username, r.generatedPassword, e.input?.mail ?? '', [e.input?.givenname, e.input?.surname].filter(Boolean).join(' '));
   }

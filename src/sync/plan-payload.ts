@@ -19,6 +19,8 @@ export interface PlanPayload {
   readonly adopt?: boolean;
   readonly sealedPassword?: string;
   readonly sealedHash?: string;
+  /** The fingerprint of the row before its names were decided, remembered once the change is applied. */
+  readonly rowPrint?: string;
 }
 
 /** The payload of a planned change, its secrets sealed with `seal`. */
@@ -36,6 +38,7 @@ export function toPayload(e: PlanEntry, seal: (secret: string) => string): PlanP
     ...(input ? { input } : {}), changes: e.changes.map((c) => c.attribute), notes: e.notes,
     ...(e.repair ? { repair: e.repair } : {}), ...(e.adopt ? { adopt: true } : {}),
     ...(sealedPassword !== undefined ? { sealedPassword } : {}), ...(sealedHash !== undefined ? { sealedHash } : {}),
+    ...(e.rowPrint !== undefined ? { rowPrint: e.rowPrint } : {}),
   };
 }
 
@@ -60,6 +63,7 @@ export function fromPayload(row: LedgerRow, open: (sealed: string) => string | u
     action: row.action as PlanEntry['action'], line: row.line, key: row.key ?? '', username: row.username ?? '',
     changes: p.changes.map((attribute) => ({ attribute, old: [], new: [] })), errors: [], notes: p.notes,
     ...(input ? { input } : {}), ...(entry ? { entry } : {}), ...(p.repair ? { repair: p.repair } : {}), ...(p.adopt ? { adopt: true } : {}),
+    ...(p.rowPrint !== undefined ? { rowPrint: p.rowPrint } : {}),
   };
 
   function opened(sealed: string): string {

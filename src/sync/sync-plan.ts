@@ -36,6 +36,8 @@ export interface PlanEntry {
   readonly repair?: readonly string[];
   /** Unchanged without asking the back-ends: the row is the request the run named here applied last (src/ledger/user-trust.ts). */
   readonly trustedSince?: string;
+  /** The fingerprint of the row before its names were decided: remembered with the person's key once applied. */
+  readonly rowPrint?: string;
 }
 
 export const COUNTED: readonly SyncAction[] = ['create', 'update', 'disable', 'enable', 'unchanged', 'rejected'];
@@ -52,6 +54,8 @@ export interface PlanRow {
   readonly givenUsername?: string;
   /** A user of the directory that no feed manages, found under the row's names with its mail: the feed takes it over. */
   readonly takeOver?: DirectoryUser;
+  /** The fingerprint of the row before its names were decided (src/ledger/user-trust.ts). */
+  readonly rowPrint?: string;
 }
 
 export interface PlanContext {
@@ -135,11 +139,11 @@ export function planRows(rows: readonly PlanRow[], ctx: PlanContext): PlanEntry[
       const returning = isDisabledLeaver(user);
       const repair = returning ? [] : unfinished(user, ctx, true);
       if (repair.length) notes.push(`finishes what an earlier run left undone: ${repair.join('; ')}`);
-      entries.push({ action: returning ? 'enable' : 'update', line: row.line, key, username: user.username, changes: [], errors: [], notes, input: row.input, entry: user, ...(repair.length ? { repair } : {}) });
+      entries.push({ action: returning ? 'enable' : 'update', line: row.line, key, username: user.username, changes: [], errors: [], notes, input: row.input, entry: user, ...(repair.length ? { repair } : {}), ...print(row) });
       continue;
     }
     if (row.takeOver) {
-      entries.push({ action: 'update', line: row.line, key, username: row.takeOver.username, changes: [], errors: [], notes: [...row.notes, `taken over by feed ${ctx.feed} (made before the first sync)`], input: row.input, entry: row.takeOver, adopt: true });
+      entries.push({ action: 'update', line: row.line, key, username: row.takeOver.username, changes: [], errors: [], notes: [...row.notes, `taken over by feed ${ctx.feed} (made before the first sync)`], input: row.input, entry: row.takeOver, adopt: true, ...print(row) });
       continue;
     }
     if (row.input.password === undefined && row.input.passwordHash === undefined && row.input.dn === undefined && !ctx.generatePasswords) {
@@ -147,9 +151,13 @@ export function planRows(rows: readonly PlanRow[], ctx: PlanContext): PlanEntry[
       entries.push({ action: 'rejected', line: row.line, key, username: row.input.username, changes: [], errors: [e], notes: row.notes });
       continue;
     }
-    entries.push({ action: 'create', line: row.line, key, username: row.input.username, changes: [], errors: [], notes: [...row.notes], input: { ...row.input, managed: { feed: ctx.feed, key } } });
+    entries.push({ action: 'create', line: row.line, key, username: row.input.username, changes: [], errors: [], notes: [...row.notes], input: { ...row.input, managed: { feed: ctx.feed, key } }, ...print(row) });
   }
   return entries;
+}
+
+function print(row: PlanRow): { rowPrint?: string } {
+  return row.rowPrint !== undefined ? { rowPrint: row.rowPrint } : {};
 }
 
 /**

@@ -48,6 +48,19 @@ export class FakeDirectory implements Directory {
     return new Set(names.map((n) => n.toLowerCase()).filter((n) => this.users.has(n)));
   }
 
+  async userMarks(names: readonly string[]) {
+    this.lookups++;
+    const out = new Map<string, { pending?: string; disabledAt?: string }>();
+    for (const n of names) {
+      const u = this.users.get(n.toLowerCase());
+      if (!u) continue;
+      const pending = u.attributes.oxprovPending?.[0];
+      const disabledAt = u.attributes.oxprovDisabledAt?.[0];
+      out.set(n.toLowerCase(), { ...(pending !== undefined ? { pending } : {}), ...(disabledAt !== undefined ? { disabledAt } : {}) });
+    }
+    return out;
+  }
+
   async addressOwners(addresses: readonly string[]) {
     const out = new Map<string, string>();
     const wanted = new Set(addresses.map((a) => a.toLowerCase()));

@@ -4,7 +4,7 @@ import { LdapConnection } from './ldap-connection.js';
 import type { Config, LdapConfig } from '../../config/config.js';
 import { OxprovError } from '../../errors.js';
 import type { UserInput, UserSpec } from '../../model/user-spec.js';
-import type { Directory, DirectoryListing, DirectoryUser } from '../backends.js';
+import type { Directory, DirectoryListing, DirectoryUser, UserMarks } from '../backends.js';
 import { first, list } from './entry-values.js';
 import { IdAllocator } from './id-allocator.js';
 import { LdapGroups } from './ldap-groups.js';
@@ -128,13 +128,28 @@ export class LdapDirectory implements Directory {
 
   /** Which of these users the directory has (their `uid` only: what trusting a run needs), lower-cased. */
   async existingUsers(usernames: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
+    // Every name of an entry with several.
+    return new Set((await this.usersWith(usernames, ['uid'])).flatMap((u) => (u.attributes.uid ?? [u.username]).map((n) => n.toLowerCase())));
+  }
+
+  async userMarks(usernames: readonly string[]): Promise<Map<string, UserMarks>> {
+    const out = new Map<string, UserMarks>();
+    for (const u of await this.usersWith(usernames, ['uid', 'oxprovPending', 'oxprovDisabledAt'])) {
+      const pending = attributeValue(u, 'oxprovPending');
+      const disabledAt = attributeValue(u, 'oxprovDisabledAt');
+      out.set(u.username.toLowerCase(), { ...(pending !== undefined ? { pending } : {}), ...(disabledAt !== undefined ? { disabledAt } : {}) });
+    }
+    return out;
+  }
+
+  /** The users of these names with a few attributes, in chunks: one search each. */
+  private async usersWith(usernames: readonly string[], attributes: readonly string[]): Promise<DirectoryUser[]> {
+    const found: DirectoryUser[] = [];
     const unique = [...new Set(usernames.map((u) => u.toLowerCase()))];
     await inChunks(unique, USERNAME_CHUNK, async (chunk) => {
       const filter = new AndFilter({ filters: [new EqualityFilter({ attribute: 'objectClass', value: 'posixAccount' }), anyEqual(chunk.map((u) => ['uid', u] as const))] });
-      for (const e of await searchEntries(this.client, this.usersBase, filter, ['uid'], 'looking up user names', this.usersScope)) {
-        const uid = e.uid;
-        for (const v of Array.isArray(uid) ? uid : [uid]) if (v !== undefined) found.add(String(v).toLowerCase());
+      for (const e of await searchEntries(this.client, this.usersBase, filter, attributes.map((a) => this.names.wire(a)), 'looking up user names', this.usersScope)) {
+        found.push(this.toUser(e));
       }
     });
     return found;

@@ -155,9 +155,22 @@ export class SqlRunStore implements RunStore {
   async userStates(usernames: readonly string[]): Promise<Map<string, UserState>> {
     const out = new Map<string, UserState>();
     if (usernames.length === 0) return out;
-    const r = await this.db.query<{ username: string; fingerprint: string; steps: Record<string, string>; run_id: string | null }>(
-      'SELECT username, fingerprint, steps, run_id FROM oxprov_runs.user_state WHERE username = ANY($1::text[])', [[...usernames]], 'reading what oxprov last wrote');
-    for (const row of r.rows) out.set(row.username, { username: row.username, fingerprint: row.fingerprint, steps: row.steps, runId: row.run_id ?? undefined });
+    const r = await this.db.query<StateRow>(`SELECT ${STATE_COLUMNS} FROM oxprov_runs.user_state WHERE username = ANY($1::text[])`, [[...usernames]], 'reading what oxprov last wrote');
+    for (const row of r.rows) out.set(row.username, toState(row));
+    return out;
+  }
+
+  async userStatesByKey(feed: string, keys: readonly string[]): Promise<Map<string, UserState[]>> {
+    const out = new Map<string, UserState[]>();
+    if (keys.length === 0) return out;
+    const r = await this.db.query<StateRow>(`SELECT ${STATE_COLUMNS} FROM oxprov_runs.user_state WHERE feed = $1 AND feed_key = ANY($2::text[])`,
+      [feed, keys.map((k) => k.toLowerCase())], `reading what oxprov last wrote for feed ${feed}`);
+    for (const row of r.rows) {
+      const state = toState(row);
+      const list = out.get(row.feed_key!);
+      if (list) list.push(state);
+      else out.set(row.feed_key!, [state]);
+    }
     return out;
   }
 
@@ -165,11 +178,20 @@ export class SqlRunStore implements RunStore {
     if (states.length === 0) return;
     const last = new Map(states.map((s) => [s.username, s]));
     const rows = [...last.values()];
+    // A user written by a run without a feed (an import) loses its feed's row print: the next sync reads it again.
     await this.db.query(
-      `INSERT INTO oxprov_runs.user_state (username, fingerprint, steps, run_id)
-       SELECT t.username, t.fingerprint, t.steps::jsonb, t.run_id FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(username, fingerprint, steps, run_id)
-       ON CONFLICT (username) DO UPDATE SET fingerprint = excluded.fingerprint, steps = excluded.steps, run_id = excluded.run_id, applied_at = now()`,
-      [rows.map((s) => s.username), rows.map((s) => s.fingerprint), rows.map((s) => JSON.stringify(s.steps)), rows.map((s) => s.runId ?? null)], 'recording what oxprov wrote');
+      `INSERT INTO oxprov_runs.user_state (username, fingerprint, steps, run_id, feed, feed_key, row_print)
+       SELECT t.username, t.fingerprint, t.steps::jsonb, t.run_id, t.feed, t.feed_key, t.row_print
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS t(username, fingerprint, steps, run_id, feed, feed_key, row_print)
+       ON CONFLICT (username) DO UPDATE SET fingerprint = excluded.fingerprint, steps = excluded.steps, run_id = excluded.run_id,
+         feed = excluded.feed, feed_key = excluded.feed_key, row_print = excluded.row_print, applied_at = now()`,
+      [rows.map((s) => s.username), rows.map((s) => s.fingerprint), rows.map((s) => JSON.stringify(s.steps)), rows.map((s) => s.runId ?? null),
+        rows.map((s) => s.feed ?? null), rows.map((s) => s.key?.toLowerCase() ?? null), rows.map((s) => s.rowPrint ?? null)], 'recording what oxprov wrote');
+  }
+
+  async forgetStates(usernames: readonly string[]): Promise<void> {
+    if (usernames.length === 0) return;
+    await this.db.query('DELETE FROM oxprov_runs.user_state WHERE username = ANY($1::text[])', [[...usernames]], 'forgetting what oxprov wrote');
   }
 
   async statusCounts(runId: string): Promise<Record<string, number>> {
@@ -278,5 +300,15 @@ function toRun(r: RunRecordRow): RunRow {
     id: r.id, kind: r.kind, mode: r.mode, door: r.door, startedBy: r.started_by, source: r.source, options: r.options, state: r.state, counters: r.counters,
     reportDir: r.report_dir ?? undefined, sealKey: r.seal_key ?? undefined, host: r.host ?? undefined, pid: r.pid ?? undefined, message: r.message ?? undefined,
     createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(), finishedAt: r.finished_at?.toISOString(),
+  };
+}
+
+const STATE_COLUMNS = 'username, fingerprint, steps, run_id, feed, feed_key, row_print';
+interface StateRow { username: string; fingerprint: string; steps: Record<string, string>; run_id: string | null; feed: string | null; feed_key: string | null; row_print: string | null }
+
+function toState(row: StateRow): UserState {
+  return {
+    username: row.username, fingerprint: row.fingerprint, steps: row.steps, runId: row.run_id ?? undefined,
+    ...(row.feed !== null ? { feed: row.feed } : {}), ...(row.feed_key !== null ? { key: row.feed_key } : {}), ...(row.row_print !== null ? { rowPrint: row.row_print } : {}),
   };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSync } from '../../../src/run/sync-run.js';
 import { openServices, type Services } from '../../../src/service/open-services.js';
+import { sqlQuery } from '../../helpers/clients.js';
 import { sink, tmpDir, writeCsv } from '../../helpers/import-helpers.js';
 import { stackConfig, uniqueName } from '../../helpers/stack-config.js';
 
@@ -98,5 +99,42 @@ describe('a sync trusts what it applied last', () => {
     const refused = await sync(file, other, p, { verifyShare: '150' });
     expect(refused.exitCode).toBe(2);
     expect(refused.err).toContain('CFG_INVALID: --verify-share: must be a percentage from 0 to 100, got "150"');
+  }, 120_000);
+
+  it('finds what it applied by feed and key, before any entry is read; a leaver is forgotten and enabled when back; a user deleted by hand, one left unfinished and a lost groupware row are planned, not trusted', async () => {
+    const p = uniqueName('tk').replace(/[^a-z0-9]/g, '');
+    const mapping = path.join(dir, `${p}.json`);
+    fs.writeFileSync(mapping, JSON.stringify({ columns: { Personalnummer: 'employeeNumber', Nachname: 'surname' } }));
+    const rows = Array.from({ length: N }, (_, i) => person(p, i));
+    const file = writeCsv(dir, `${p}.csv`, [HEADER, ...rows]);
+    expect((await sync(file, mapping, p)).applied).toEqual({ created: N });
+    const state = async (i: number) => (await sqlQuery<{ feed: string; feed_key: string; row_print: string | null }>(config,
+      'SELECT feed, feed_key, row_print FROM oxprov_runs.user_state WHERE username = $1', [`${p}${i}`]))[0];
+    // Remembered with the person's feed and key, and the fingerprint of the row itself.
+    expect(await state(4)).toMatchObject({ feed: p, feed_key: String(800_004), row_print: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    expect((await sync(file, mapping, p)).summary!.trust).toEqual({ trusted: N, verified: 0 });
+
+    // A leaver: disabled, and what was applied for them forgotten; back in the file, enabled (never trusted as they were).
+    const without = writeCsv(dir, `${p}-gone.csv`, [HEADER, ...rows.filter((_, i) => i !== 5)]);
+    const left = await sync(without, mapping, p, { maxDisable: 1 });
+    expect(left.summary!.counts).toMatchObject({ disable: 1, unchanged: N - 1 });
+    expect(await state(5)).toBeUndefined();
+    const back = await sync(file, mapping, p);
+    expect(back.summary!.counts).toMatchObject({ enable: 1, unchanged: N - 1 });
+    expect(back.summary!.trust!.trusted).toBe(N - 1);
+    expect(await state(5)).toMatchObject({ feed: p, feed_key: String(800_005) });
+    expect((await sync(file, mapping, p)).summary!.trust).toEqual({ trusted: N, verified: 0 });
+
+    // Behind oxprov's back: an entry deleted, another marked unfinished, a third user's groupware row deleted.
+    ldapmodify(`dn: ${(await svc.users.findUser(`${p}9`))!.dn}\nchangetype: delete\n`);
+    ldapmodify(`dn: ${(await svc.users.findUser(`${p}11`))!.dn}\nchangetype: modify\nadd: oxprovPending\noxprovPending: 2026-01-02\n`);
+    await sqlQuery(config, 'DELETE FROM users WHERE username = $1', [`${p}13`]);
+    const plan = await sync(file, mapping, p, { planOnly: true });
+    expect(plan.summary!.counts).toMatchObject({ create: 1, update: 2, unchanged: N - 3 });
+    expect(plan.summary!.trust!.trusted).toBe(N - 3);
+    const entry = (i: number) => plan.entries!.find((e) => e.line === i + 2)!;
+    expect(entry(9)).toMatchObject({ action: 'create', username: `${p}9` });
+    expect(entry(11)).toMatchObject({ action: 'update', username: `${p}11`, repair: ['left unfinished by the run of 2026-01-02'] });
+    expect(entry(13)).toMatchObject({ action: 'update', username: `${p}13`, repair: ['no groupware row'] });
   }, 120_000);
 });
