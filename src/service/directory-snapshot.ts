@@ -1,4 +1,5 @@
 import { FoldedHashTable } from '../mapping/folded-hash-table.js';
+import { PackedStrings } from '../mapping/packed-strings.js';
 import type { Directory, DirectoryUser } from '../provision/backends.js';
 
 /** What the user rules ask the directory about a batch; the directory answers by searching, a snapshot from memory. */
@@ -15,22 +16,34 @@ export interface UserLookupView {
  * carry only their mail and mail server: enough for the rules of a dry run.
  */
 export async function snapshotDirectory(dir: Directory, maxUsers: number): Promise<(UserLookupView & { size: number }) | undefined> {
-  // Names and addresses as 64-bit hashes (see FoldedHashTable) pointing into two arrays:
-  // about 60 bytes a user instead of a few hundred for Maps of strings.
-  const uids: string[] = [];
-  const mails: string[] = [];
-  // The mail server of each user: few distinct values, each held once.
-  const servers: (string | undefined)[] = [];
-  const serverNames = new Map<string, string>();
+  // Names and addresses as 64-bit hashes (see FoldedHashTable) pointing into lists kept off the heap
+  // (PackedStrings): about 60 bytes a user, none of it on the heap the collector traces and grows.
+  const uids = new PackedStrings();
+  const mails = new PackedStrings();
+  // The mail server of each user, as a number into its few distinct names (0: none).
+  let serverOf = new Uint16Array(1024);
+  const serverIds = new Map<string, number>();
+  const serverNames: string[] = [''];
   const byName = new FoldedHashTable();
   const byAddress = new FoldedHashTable();
   for await (const page of dir.scanUsers(1000)) {
     for (const u of page) {
-      const index = uids.length;
-      uids.push(u.username);
+      const index = uids.push(u.username);
       mails.push(u.mail);
-      if (u.imapServer !== undefined && !serverNames.has(u.imapServer)) serverNames.set(u.imapServer, u.imapServer);
-      servers.push(u.imapServer === undefined ? undefined : serverNames.get(u.imapServer));
+      if (index === serverOf.length) {
+        const grown = new Uint16Array(serverOf.length * 2);
+        grown.set(serverOf);
+        serverOf = grown;
+      }
+      if (u.imapServer !== undefined) {
+        let id = serverIds.get(u.imapServer);
+        if (id === undefined && serverNames.length < 0xffff) {
+          id = serverNames.push(u.imapServer) - 1;
+          serverIds.set(u.imapServer, id);
+        }
+        // More than 65,534 mail servers: the rest are answered without one (a dry run's mail routing then says so).
+        serverOf[index] = id ?? 0;
+      }
       byName.setIfAbsent(u.username, index);
       for (const a of u.addresses) byAddress.setIfAbsent(a, index);
     }
@@ -43,8 +56,9 @@ export async function snapshotDirectory(dir: Directory, maxUsers: number): Promi
       for (const n of names) {
         const i = byName.get(n);
         if (i !== undefined) {
-          const server = servers[i];
-          out.set(n.toLowerCase(), { dn: '', username: uids[i], attributes: { ...(mails[i] ? { mail: [mails[i]] } : {}), ...(server !== undefined ? { imapServer: [server] } : {}) } });
+          const mail = mails.get(i);
+          const server = serverOf[i] ? serverNames[serverOf[i]] : undefined;
+          out.set(n.toLowerCase(), { dn: '', username: uids.get(i), attributes: { ...(mail ? { mail: [mail] } : {}), ...(server !== undefined ? { imapServer: [server] } : {}) } });
         }
       }
       return out;
@@ -53,7 +67,7 @@ export async function snapshotDirectory(dir: Directory, maxUsers: number): Promi
       const out = new Map<string, string>();
       for (const a of addresses) {
         const i = byAddress.get(a);
-        if (i !== undefined) out.set(a.toLowerCase(), uids[i]);
+        if (i !== undefined) out.set(a.toLowerCase(), uids.get(i));
       }
       return out;
     },
