@@ -42,8 +42,10 @@ export interface ImportJournal {
  * to no back-end; what a batch wrote is remembered.
  */
 export interface ImportTrust {
-  check(inputs: readonly UserInput[]): Promise<{ trusted: ReadonlyMap<string, { readonly runId?: string; readonly steps: Readonly<Record<string, string>> }>; verified: ReadonlySet<string> }>;
+  check(inputs: readonly UserInput[]): Promise<{ trusted: ReadonlyMap<string, { readonly runId?: string; readonly steps: Readonly<Record<string, string>> }>; verified: ReadonlySet<string>; known: ReadonlySet<string> }>;
   remember(written: readonly { input: UserInput; steps: Readonly<Record<string, string>> }[]): Promise<void>;
+  /** Forgets what was remembered for users about to be written: until a write completes, none is trusted. */
+  forget(usernames: readonly string[]): Promise<void>;
 }
 
 /** A row's item in the ledger. */
@@ -328,8 +330,13 @@ export class ImportJob {
     if (o.trust) {
       try {
         const fresh = all.filter(({ p }) => !o.resume?.started.has(itemOf(p.line)));
-        const { trusted, verified } = await o.trust.check(fresh.map(({ p }) => p.input));
+        const { trusted, verified, known } = await o.trust.check(fresh.map(({ p }) => p.input));
         this.trustCounts.verified += verified.size;
+        // What is written now was remembered with another request (or is checked all the same): forgotten first, so
+        // that a write failing half-way is never trusted as the state an earlier run left.
+        const started = all.filter(({ p }) => o.resume?.started.has(itemOf(p.line))).map(({ p }) => p.input.username);
+        const stale = o.dryRun ? [] : [...[...known].filter((n) => !trusted.has(n)), ...started];
+        if (stale.length) await o.trust.forget(stale);
         batch = all.filter(({ p }) => !trusted.has(p.input.username) || o.resume?.started.has(itemOf(p.line)));
         for (const { slot, p } of all) {
           const state = trusted.get(p.input.username);

@@ -39,6 +39,8 @@ export interface TrustCheck {
   readonly trusted: ReadonlyMap<string, UserState>;
   /** Users whose state was equal but that are checked all the same (their turn, or `--verify`). */
   readonly verified: ReadonlySet<string>;
+  /** Every user of the batch with a state remembered, trusted or not. */
+  readonly known: ReadonlySet<string>;
 }
 
 /**
@@ -98,20 +100,21 @@ export class UserTrust {
   async check(inputs: readonly UserInput[], read?: ReadonlyMap<string, UserState>): Promise<TrustCheck> {
     const trusted = new Map<string, UserState>();
     const verified = new Set<string>();
-    const eligible = inputs.filter((i) => !(this.options.passwordsMatter && (i.password !== undefined || i.passwordHash !== undefined)));
-    if (eligible.length === 0) return { trusted, verified };
-    const states = read ?? await this.options.store.userStates(eligible.map((i) => i.username));
+    if (inputs.length === 0) return { trusted, verified, known: new Set() };
+    const states = read ?? await this.options.store.userStates(inputs.map((i) => i.username));
+    const known = new Set(inputs.flatMap((i) => (states.has(i.username) ? [i.username] : [])));
     const candidates: [UserInput, UserState][] = [];
-    for (const input of eligible) {
+    for (const input of inputs) {
+      if (this.options.passwordsMatter && (input.password !== undefined || input.passwordHash !== undefined)) continue;
       const state = states.get(input.username);
       if (!state || state.fingerprint !== this.fingerprint(input)) continue;
       if (this.due(input.username)) verified.add(input.username);
       else candidates.push([input, state]);
     }
-    if (candidates.length === 0) return { trusted, verified };
+    if (candidates.length === 0) return { trusted, verified, known };
     const present = await this.options.exists(candidates.map(([i]) => i.username));
     for (const [input, state] of candidates) if (present.has(input.username.toLowerCase())) trusted.set(input.username, state);
-    return { trusted, verified };
+    return { trusted, verified, known };
   }
 
   /** Records what a batch wrote: each complete user's fingerprint and steps, and a sync's feed, key and row print. */

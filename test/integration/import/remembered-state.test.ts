@@ -86,4 +86,36 @@ describe('what oxprov remembers it wrote', () => {
     expect(half.verified).toBeGreaterThan(0);
     expect(half.trusted).toBeGreaterThan(0);
   }, 60_000);
+
+  it('forgets what it remembered for a user it writes again: an update that fails half-way is not trusted when the row goes back to what was remembered', async () => {
+    const p = uniqueName('tf');
+    const header = ['username', 'surname', 'mail', 'colocrouteaddr', 'language'];
+    const rows = (surname: string) => Array.from({ length: 3 }, (_, i) => [`${p}${i}`, surname, `${p}${i}@test.tux`, `${p}${i}@localhost`, 'DE']);
+    const file = writeCsv(dir, `${p}.csv`, [header, ...rows('Before')]);
+    const options = { verifyShare: 0, onExisting: 'update', generatePasswords: true } as const;
+    expect((await importFile(file, options)).summary!.rows).toMatchObject({ created: 3 });
+    expect((await importFile(file, options)).summary!.trust).toEqual({ trusted: 3, verified: 0 });
+    const surname = async (u: string) => withLdapAdmin(config, async (c) => String((await c.search(`uid=${u},${config.ldap.peopleDn}`, { scope: 'base', attributes: ['sn'] })).searchEntries[0].sn));
+
+    // The database refuses the groupware part of the change (a trigger): the directory is changed, the row fails.
+    const fn = `oxprov_test_refuse_${p.replace(/[^a-z0-9]/g, '')}`;
+    await sqlQuery(config, `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by test'; END $$`);
+    await sqlQuery(config, `CREATE TRIGGER ${fn} BEFORE UPDATE ON users FOR EACH ROW WHEN (NEW.username = '${p}1') EXECUTE FUNCTION ${fn}()`);
+    try {
+      const renamed = writeCsv(dir, `${p}-renamed.csv`, [header, ...rows('After')]);
+      const half = await importFile(renamed, options);
+      expect(half.report.find((r) => r.username === `${p}1`)).toMatchObject({ status: 'failed', ldap: 'updated' });
+    } finally {
+      await sqlQuery(config, `DROP TRIGGER ${fn} ON users`);
+      await sqlQuery(config, `DROP FUNCTION ${fn}()`);
+    }
+    expect(await surname(`${p}1`)).toBe('After');
+    const remembered = await sqlQuery<{ username: string }>(config, 'SELECT username FROM oxprov_runs.user_state WHERE username = ANY($1::text[])', [[`${p}0`, `${p}1`, `${p}2`]]);
+    expect(remembered.map((r) => r.username).includes(`${p}1`)).toBe(false);
+
+    // The first file again: the half-changed user is checked and put back, never trusted as remembered before.
+    const back = await importFile(file, options);
+    expect(back.report.find((r) => r.username === `${p}1`)).toMatchObject({ status: 'updated' });
+    expect(await surname(`${p}1`)).toBe('Before');
+  }, 60_000);
 });
