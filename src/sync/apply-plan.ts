@@ -21,11 +21,15 @@ export interface Applied {
 
 /** Users sent at once in a run of one process. */
 const BATCH = 200;
+/** Batches written at once in the run's own process, as an import does: the back-ends' round trips overlap. */
+const IN_FLIGHT = 3;
+/** Users taken over at once within a batch (one LDAP modify each). */
+const TAKE_OVERS = 8;
 
 /** Where the apply's creates and changes are written: the user service, or the workers of a run handed to them (src/run/queued-batches.ts). */
 export interface ApplyWrites {
   readonly provision: UserProvisioning['provision'];
-  /** Users per batch, and batches sent before the first is settled (a run of one process: 200, one at a time). */
+  /** Users per batch, and batches sent before the first is settled (a run of one process: 200, three at a time). */
   readonly batch?: number;
   readonly inFlight?: number;
 }
@@ -71,7 +75,7 @@ export class PlanApplier {
     private readonly remember?: (written: readonly Remembered[]) => Promise<void>, writes?: ApplyWrites) {
     this.users = services.users;
     const users = services.users;
-    this.writes = { provision: writes?.provision ?? ((inputs, o) => users.provision(inputs, o)), batch: writes?.batch ?? BATCH, inFlight: writes?.inFlight ?? 1 };
+    this.writes = { provision: writes?.provision ?? ((inputs, o) => users.provision(inputs, o)), batch: writes?.batch ?? BATCH, inFlight: writes?.inFlight ?? IN_FLIGHT };
     fs.mkdirSync(options.reportDir, { recursive: true, mode: 0o700 });
     this.report = fs.openSync(path.join(options.reportDir, 'report.csv'), 'w', 0o600);
     fs.writeSync(this.report, `${csvRow(['line', 'key', 'username', 'action', 'status', 'ldap', 'sql', 'groupware', 'imap', 'changes', 'error_code', 'field', 'value', 'message', 'notes'])}\n`);
@@ -207,13 +211,14 @@ export class PlanApplier {
     await this.inBatches(changing, async (part) => {
       await this.started(part);
       const results = new Map<PlanEntry, UserResult>();
-      for (const e of part.filter((x) => x.adopt)) {
+      const limit = pLimit(TAKE_OVERS);
+      await Promise.all(part.filter((x) => x.adopt).map((e) => limit(async () => {
         try {
           await users.manage(e.entry!, options.feed, e.key);
         } catch (err) {
           results.set(e, failedResult(e, err));
         }
-      }
+      })));
       // Every back-end is brought in line, so a repair makes what is missing.
       const writes = part.filter((e) => !results.has(e) && (e.changes.length || e.repair || e.adopt));
       if (writes.length) {
