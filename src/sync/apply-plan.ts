@@ -65,6 +65,8 @@ export class PlanApplier {
 
   /** Requests applied completely (or found equal), to be remembered with their fingerprints. */
   private toRemember: Remembered[] = [];
+  /** Lines of report.csv not yet written: written together, at the end of each batch settled (one write, not one a row). */
+  private reportLines: string[] = [];
 
   /**
    * @param remember records what was applied for users, so that the next run trusts a row that is the same
@@ -97,7 +99,7 @@ export class PlanApplier {
     this.statuses[status] = (this.statuses[status] ?? 0) + 1;
     const errors = r?.errors ?? e.errors;
     const notes = [...e.notes, ...(r?.notes ?? [])];
-    fs.writeSync(this.report, `${csvRow([
+    this.reportLines.push(`${csvRow([
       e.line ?? '', e.key, e.username, e.action, status, r?.steps.ldap, r?.steps.sql, r?.steps.groupware, r?.steps.imap,
       e.changes.map((c) => c.attribute).join('|'), errors.map((x) => x.code).join('|'), errors.map((x) => x.field).filter(Boolean).join('|'),
       errors.map((x) => x.value).filter((v) => v !== undefined).join('|'), errors.map((x) => x.message).join(' | '), notes.join(' | '),
@@ -112,6 +114,13 @@ export class PlanApplier {
       this.toRemember.push({ input: { ...e.input, username: e.username }, steps, ...(row ? { row } : {}) });
     }
     if (r?.generatedPassword) this.credit(e.username, r.generatedPassword, e.input?.mail ?? '', [e.input?.givenname, e.input?.surname].filter(Boolean).join(' '));
+  }
+
+  /** Writes the report's lines so far. */
+  private flushReport(): void {
+    if (this.reportLines.length === 0) return;
+    fs.writeSync(this.report, this.reportLines.join(''));
+    this.reportLines = [];
   }
 
   private started(part: readonly PlanEntry[], passwords?: ReadonlyMap<PlanEntry, string>): Promise<void> | undefined {
@@ -129,6 +138,7 @@ export class PlanApplier {
   /** Rejected and unchanged entries: reported, nothing written. */
   settled(entries: readonly PlanEntry[]): void {
     for (const e of entries) if (e.action === 'rejected' || e.action === 'unchanged') this.outcome(e, e.action);
+    this.flushReport();
   }
 
   // A user whose entry was written but another back-end failed is marked: the next sync finishes it.
@@ -150,6 +160,7 @@ export class PlanApplier {
     const settleFirst = async () => {
       const { part, sent } = going.shift()!;
       await settle(part, await sent);
+      this.flushReport();
       await this.journal?.flush();
       await this.remembered();
     };
@@ -242,11 +253,13 @@ export class PlanApplier {
     leaving.forEach((e, k) => this.outcome(e, disabled[k].status === 'failed' ? 'failed' : 'disabled', disabled[k]));
     const deleted = await Promise.all(deleting.map((e) => limit(() => users.deleteUser(e.username))));
     deleting.forEach((e, k) => this.outcome(e, deleted[k].status === 'failed' ? 'failed' : 'deleted', deleted[k]));
+    this.flushReport();
     await this.journal?.flush();
   }
 
   /** Closes report.csv and credentials.csv: what the apply did. */
   close(): Applied {
+    this.flushReport();
     fs.closeSync(this.report);
     if (this.credentialsFd !== undefined) fs.closeSync(this.credentialsFd);
     return { statuses: { ...this.statuses }, credentials: this.credentialsFd !== undefined ? this.credentialsFile : undefined };
