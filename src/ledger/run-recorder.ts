@@ -48,6 +48,8 @@ export class RunRecorder {
   private buffer: LedgerRow[] = [];
   private writing: Promise<void> = Promise.resolve();
   private failure?: unknown;
+  /** Writes handed on and not yet done: each holds its rows. */
+  private pending = 0;
 
   private constructor(
     private readonly store: RunStore,
@@ -112,12 +114,22 @@ export class RunRecorder {
     if (this.buffer.length >= FLUSH_AT) void this.flush().catch(() => {});
   }
 
+  /**
+   * Backpressure: waits while more than one write is behind (each holds a thousand rows, a sync's with
+   * their plans); a run that makes rows faster than the database takes them then keeps pace with it.
+   * @throws the write's error (the database went away).
+   */
+  async keepUp(): Promise<void> {
+    if (this.pending > 1) await this.flush();
+  }
+
   /** Waits until every outcome so far is written. @throws the write's error (the database went away). */
   async flush(): Promise<void> {
     if (this.buffer.length) {
       const rows = this.buffer;
       this.buffer = [];
-      this.writing = this.writing.then(() => this.retry(() => this.store.write(this.id, rows))).catch((err) => { this.failure ??= err; });
+      this.pending++;
+      this.writing = this.writing.then(() => this.retry(() => this.store.write(this.id, rows))).catch((err) => { this.failure ??= err; }).finally(() => { this.pending--; });
     }
     await this.writing;
     if (this.failure !== undefined) throw this.failure;
