@@ -1,5 +1,6 @@
 import { OxprovError, type ErrorCode } from '../errors.js';
 import type { LedgerRow } from '../ledger/run-recorder.js';
+import { trustNote } from '../ledger/user-trust.js';
 import type { MapResult, PreparedRow, RowMapper } from '../mapping/row-mapper.js';
 import { claimRows } from '../service/claim-rows.js';
 import type { NameLookupCache } from '../service/name-lookup-cache.js';
@@ -345,7 +346,7 @@ export class ImportJob {
           // No step: no back-end was asked.
           this.settle(slot, {
             line: p.line, raw: p.raw, record: p.record, username: p.input.username, status: 'exists', steps: {}, errors: [],
-            notes: [...p.notes, `unchanged since run ${state.runId ?? 'before'}: trusted, no back-end asked (--verify checks them)`], ms: 0,
+            notes: [...p.notes, trustNote(state).note], ms: 0,
             mail: p.input.mail, displayName: displayName(p.input),
           });
         }

@@ -26,6 +26,12 @@ export interface UserTrustOptions {
   readonly exists: (usernames: readonly string[]) => Promise<Set<string>>;
 }
 
+/** The run a trusted user is unchanged since (`before` for a state older than run ids), and the note that says so. */
+export function trustNote(state: Pick<UserState, 'runId'>): { since: string; note: string } {
+  const since = state.runId ?? 'before';
+  return { since, note: `unchanged since run ${since}: trusted, no back-end asked (--verify checks them)` };
+}
+
 /** A user written completely: the request, each back-end's outcome and, for a sync, the person's feed, key and row print. */
 export interface Remembered {
   readonly input: UserInput;

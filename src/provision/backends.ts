@@ -41,12 +41,6 @@ export interface DirectoryListing {
   readonly imapServer?: string;
 }
 
-/** The marks runs leave on a user's entry (see {@link Directory.userMarks}). */
-export interface UserMarks {
-  readonly pending?: string;
-  readonly disabledAt?: string;
-}
-
 /** The users of the LDAP directory (`ou=people`), with their groups and the resources beside them. */
 export interface Directory {
   /** The directory's attribute types (read once), to check extra columns before the first row. */
@@ -56,11 +50,11 @@ export interface Directory {
   /** Which of these users exist, by name only (lower-cased): cheaper than {@link findUsers}. */
   existingUsers(usernames: readonly string[]): Promise<Set<string>>;
   /**
-   * Which of these users exist, with the marks runs leave on an entry (`oxprovPending`: a step left
-   * unfinished since; `oxprovDisabledAt`: disabled as a leaver since): lower-cased name → marks.
+   * These users with only their names and the marks runs leave on an entry (`oxprovPending`: a step
+   * left unfinished since; `oxprovDisabledAt`: disabled as a leaver since): lower-cased name → user.
    * As cheap as {@link existingUsers}: what a sync reads for a person it trusts.
    */
-  userMarks(usernames: readonly string[]): Promise<Map<string, UserMarks>>;
+  userMarks(usernames: readonly string[]): Promise<Map<string, DirectoryUser>>;
   /** Which of these addresses belong to a user as `mail` or `alias`: lower-cased address → user name. */
   addressOwners(addresses: readonly string[]): Promise<Map<string, string>>;
   /**

@@ -16,7 +16,7 @@ import type { UserInput } from '../model/user-spec.js';
 import type { DirectoryUser } from '../service/user-service.js';
 import { openRunStore, openServices, type RunStore, type Services } from '../service/open-services.js';
 import { currentUser, RunRecorder } from '../ledger/run-recorder.js';
-import { settingsDigest, UserTrust, type UserState } from '../ledger/user-trust.js';
+import { settingsDigest, trustNote, UserTrust, type UserState } from '../ledger/user-trust.js';
 import { readOrEmpty } from './import-run.js';
 import { RunMessages } from './run-messages.js';
 import { QUEUED_BATCH, QUEUED_IN_FLIGHT, RunQueue } from './run-queue.js';
@@ -28,7 +28,7 @@ import { PlanFileWriter, renderPlan, type PlanSummary } from '../sync/plan-files
 import { fromPayload, toPayload } from '../sync/plan-payload.js';
 import { defaultMaxDisable, normalizeSyncOptions, SYNC_RUN_FILE, syncRecord, type SyncOptions, type SyncOptionsInput } from '../sync/sync-options.js';
 import { completePlan } from '../sync/plan-changes.js';
-import { attribute, isDisabledLeaver, planLeavers, planRows, type planCounts, type PlanEntry, type PlanRow, type SyncAction } from '../sync/sync-plan.js';
+import { attribute, isDisabledLeaver, planLeavers, planRows, unfinished, type PlanContext, type planCounts, type PlanEntry, type PlanRow, type SyncAction } from '../sync/sync-plan.js';
 import { STYLE_ATTRIBUTE } from '../templates/dovecot-folders.js';
 
 export interface SyncRun {
@@ -323,7 +323,7 @@ async function makePlan(options: SyncOptions, services: Services, config: Readon
         return rowPrint !== undefined && r.input ? { ...r, rowPrint } : r;
       });
       // The groupware rows and folders of the part's people: what an earlier run left undone is finished.
-      const folders = { counts: part.folderCounts, expected: (language: string) => services.templates.groupware.foldersFor(language).length };
+      const folders = folderCheck(services, part.folderCounts);
       const mail = options.checkMail ? await checkMailboxes(chunk, byKey, services, mailChecked) : undefined;
       const ctx = { feed: options.feed, byKey, rows: sqlRows, folders, mail, today, deleteAfterDays: options.deleteLeaversAfter, generatePasswords: options.generatePasswords, peopleDn: config.ldap.peopleDn };
       trusting.present.clear();
@@ -397,23 +397,27 @@ async function trustByKey(chunk: ReadRow[], options: SyncOptions, services: Serv
   if (same.length === 0) return { trusted: [], rest: chunk, prints };
   // What an earlier run left undone is never trusted away: the entry's marks, the groupware row and its folders are read (cheap, beside an entry).
   const names = same.map(([, s]) => s.username);
-  const [marks, rows, folders] = await Promise.all([services.users.userMarks(names), services.users.findRows(names), services.users.folderCounts(names)]);
+  const [marked, rows, counts] = await Promise.all([services.users.userMarks(names), services.users.findRows(names), services.users.folderCounts(names)]);
+  // The same rules as for a person read whole (src/sync/sync-plan.ts).
+  const ctx = { rows, folders: folderCheck(services, counts) };
   const trusted: PlanEntry[] = [];
   const lines = new Set<number>();
   for (const [r, state] of same) {
-    const name = state.username.toLowerCase();
-    const mark = marks.get(name);
-    const row = rows.get(name);
-    if (!mark || mark.pending !== undefined || mark.disabledAt !== undefined || !row?.activated) continue;
-    if ((folders.get(name) ?? 0) < services.templates.groupware.foldersFor(row.language).length) continue;
-    const since = state.runId ?? 'before';
+    const user = marked.get(state.username.toLowerCase());
+    if (!user || isDisabledLeaver(user) || unfinished(user, ctx, true).length) continue;
+    const { since, note } = trustNote(state);
     lines.add(r.line);
     trusted.push({
       action: 'unchanged', line: r.line, key: r.key!, username: state.username, changes: [], errors: [], trustedSince: since,
-      notes: [...r.prepared!.first.notes, `unchanged since run ${since}: trusted, no back-end asked (--verify checks them)`],
+      notes: [...r.prepared!.first.notes, note],
     });
   }
   return { trusted, rest: lines.size ? chunk.filter((r) => !lines.has(r.line)) : chunk, prints };
+}
+
+/** The default groupware folders users have, and how many a user of a language should have: what a plan checks. */
+function folderCheck(services: Services, counts: ReadonlyMap<string, number>): NonNullable<PlanContext['folders']> {
+  return { counts, expected: (language) => services.templates.groupware.foldersFor(language).length };
 }
 
 /** Two lists of entries in line order, merged in line order. */
@@ -445,8 +449,8 @@ async function trustKnown(entries: PlanEntry[], trust: UserTrust, counts: { trus
   return entries.map((e) => {
     const state = e.action === 'update' && !e.repair && !e.adopt && e.input ? trusted.get(e.input.username) : undefined;
     if (!state) return e;
-    const since = state.runId ?? 'before';
-    return { ...e, action: 'unchanged', trustedSince: since, notes: [...e.notes, `unchanged since run ${since}: trusted, no back-end asked (--verify checks them)`] };
+    const { since, note } = trustNote(state);
+    return { ...e, action: 'unchanged', trustedSince: since, notes: [...e.notes, note] };
   });
 }
 

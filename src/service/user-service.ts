@@ -5,7 +5,7 @@ import type { AttributeSchema } from '../model/attribute-schema.js';
 import { BACKENDS, type Backend } from '../model/backends.js';
 import type { OnExisting, StepOutcome } from '../model/outcomes.js';
 import type { UserInput } from '../model/user-spec.js';
-import type { Backends, DirectoryUser, GroupwareUser, MailServerInfo, MailStore, UserMarks } from '../provision/backends.js';
+import type { Backends, DirectoryUser, GroupwareUser, MailServerInfo, MailStore } from '../provision/backends.js';
 import type { GroupwareFolderTemplates } from '../templates/groupware-folder-templates.js';
 import type { ImapFolderTemplates } from '../templates/imap-folder-templates.js';
 import { STYLE_ATTRIBUTE } from '../templates/dovecot-folders.js';
@@ -240,8 +240,8 @@ export class UserService {
     return this.retry(() => this.need('directory', 'ldap').existingUsers(usernames));
   }
 
-  /** Which of these users exist, with the marks runs leave on an entry (unfinished, disabled as a leaver): lower-cased name → marks. */
-  userMarks(usernames: readonly string[]): Promise<Map<string, UserMarks>> {
+  /** These users with only their names and the marks runs leave on an entry (unfinished, disabled as a leaver): lower-cased name → user. */
+  userMarks(usernames: readonly string[]): Promise<Map<string, DirectoryUser>> {
     return this.retry(() => this.need('directory', 'ldap').userMarks(usernames));
   }
 

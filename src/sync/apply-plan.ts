@@ -1,4 +1,3 @@
-import type { Remembered } from '../ledger/user-trust.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
@@ -10,6 +9,7 @@ import type { UserResult } from '../service/user-service.js';
 import type { UserProvisioning } from '../import/import-job.js';
 import { generatePassword } from '../service/generate-password.js';
 import type { LedgerOutcome } from '../ledger/run-recorder.js';
+import type { Remembered } from '../ledger/user-trust.js';
 import type { SyncOptions } from './sync-options.js';
 import { attribute, type PlanEntry } from './sync-plan.js';
 

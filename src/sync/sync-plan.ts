@@ -90,7 +90,7 @@ export function isDisabledLeaver(user: DirectoryUser): boolean {
  * entry was written (marked on the entry), a missing groupware row, or a groupware
  * activation that disagrees with the entry. Empty when nothing is.
  */
-function unfinished(user: DirectoryUser, ctx: PlanContext, shouldBeActive: boolean): string[] {
+export function unfinished(user: DirectoryUser, ctx: Pick<PlanContext, 'rows' | 'folders' | 'mail'>, shouldBeActive: boolean): string[] {
   const why: string[] = [];
   const pending = attribute(user, 'oxprovPending')[0];
   if (pending) why.push(`left unfinished by the run of ${pending}`);

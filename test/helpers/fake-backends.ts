@@ -49,16 +49,7 @@ export class FakeDirectory implements Directory {
   }
 
   async userMarks(names: readonly string[]) {
-    this.lookups++;
-    const out = new Map<string, { pending?: string; disabledAt?: string }>();
-    for (const n of names) {
-      const u = this.users.get(n.toLowerCase());
-      if (!u) continue;
-      const pending = u.attributes.oxprovPending?.[0];
-      const disabledAt = u.attributes.oxprovDisabledAt?.[0];
-      out.set(n.toLowerCase(), { ...(pending !== undefined ? { pending } : {}), ...(disabledAt !== undefined ? { disabledAt } : {}) });
-    }
-    return out;
+    return this.findUsers(names);
   }
 
   async addressOwners(addresses: readonly string[]) {

@@ -4,7 +4,7 @@ import { LdapConnection } from './ldap-connection.js';
 import type { Config, LdapConfig } from '../../config/config.js';
 import { OxprovError } from '../../errors.js';
 import type { UserInput, UserSpec } from '../../model/user-spec.js';
-import type { Directory, DirectoryListing, DirectoryUser, UserMarks } from '../backends.js';
+import type { Directory, DirectoryListing, DirectoryUser } from '../backends.js';
 import { first, list } from './entry-values.js';
 import { IdAllocator } from './id-allocator.js';
 import { LdapGroups } from './ldap-groups.js';
@@ -132,14 +132,8 @@ export class LdapDirectory implements Directory {
     return new Set((await this.usersWith(usernames, ['uid'])).flatMap((u) => (u.attributes.uid ?? [u.username]).map((n) => n.toLowerCase())));
   }
 
-  async userMarks(usernames: readonly string[]): Promise<Map<string, UserMarks>> {
-    const out = new Map<string, UserMarks>();
-    for (const u of await this.usersWith(usernames, ['uid', 'oxprovPending', 'oxprovDisabledAt'])) {
-      const pending = attributeValue(u, 'oxprovPending');
-      const disabledAt = attributeValue(u, 'oxprovDisabledAt');
-      out.set(u.username.toLowerCase(), { ...(pending !== undefined ? { pending } : {}), ...(disabledAt !== undefined ? { disabledAt } : {}) });
-    }
-    return out;
+  async userMarks(usernames: readonly string[]): Promise<Map<string, DirectoryUser>> {
+    return new Map((await this.usersWith(usernames, ['uid', 'oxprovPending', 'oxprovDisabledAt'])).map((u) => [u.username.toLowerCase(), u]));
   }
 
   /** The users of these names with a few attributes, in chunks: one search each. */
