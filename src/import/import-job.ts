@@ -1,3 +1,4 @@
+import pLimit, { type LimitFunction } from 'p-limit';
 import { OxprovError, type ErrorCode } from '../errors.js';
 import type { LedgerRow } from '../ledger/run-recorder.js';
 import { trustNote } from '../ledger/user-trust.js';
@@ -126,6 +127,13 @@ type RowListener = (o: RowOutcome) => void;
 const MAX_HELD = 10_000;
 /** Rows read but not yet decided (rejected ones between the valid rows of a batch), at most this many before they are decided. */
 const MAX_UNDECIDED = 2_000;
+/**
+ * With trust, rows are decided and checked against what oxprov remembers this many at once (one
+ * read of the states, one search of the directory), whatever the batch size: the second run of a
+ * file is mostly trusted rows, and a batch of 200 was five reads where one does. What is not
+ * trusted still goes to the back-ends in batches of the batch size.
+ */
+const TRUST_PART = 1_000;
 
 interface Pending { line: number; raw: string; record: Readonly<Record<string, string>>; input: UserInput; notes: string[] }
 
@@ -161,6 +169,8 @@ export class ImportJob {
   private rowsRead = 0;
   private bytesRead = 0;
   private sourceEnded = false;
+  /** Rows read to the end but left unsent by a cancel: the run was cancelled all the same. */
+  private unsent = false;
   private t0 = 0;
   private finishedMs = 0;
   private running?: Promise<ImportSnapshot>;
@@ -207,7 +217,7 @@ export class ImportJob {
       state: this.state, rowsRead: this.rowsRead, rowsDone: c.rows.read, rowsTotal, totalIsExact: this.sourceEnded,
       rows: c.rows, backends: c.backends, errors: c.errors, ...(this.options.trust ? { trust: { ...this.trustCounts } } : {}),
       elapsedMs: this.state === 'done' ? this.finishedMs : this.t0 ? performance.now() - this.t0 : 0,
-      cancelled: this.cancelled && !this.sourceEnded,
+      cancelled: this.cancelled && (!this.sourceEnded || this.unsent),
       stopped: this.stopped,
     };
   }
@@ -217,9 +227,12 @@ export class ImportJob {
     this.t0 = performance.now();
     const inFlight = new Set<Promise<void>>();
     const maxInFlight = this.options.batchesInFlight ?? 3;
+    // With trust, parts are in flight; their batches share the service, as many at once as batches were.
+    const sending = pLimit(maxInFlight);
     const include = this.options.includeLine ?? (() => true);
     let undecided: Undecided[] = [];
     let valid = 0;
+    const part = this.options.trust ? Math.max(this.options.batchSize, TRUST_PART) : this.options.batchSize;
 
     // Decides the names of the rows read so far, in file order, and sends the valid ones to the service.
     const flush = async () => {
@@ -227,11 +240,12 @@ export class ImportJob {
       const rows = undecided;
       undecided = [];
       valid = 0;
-      const batch = await this.decide(rows);
-      for (let k = 0; k < batch.length; k += this.options.batchSize) {
-        const part = batch.slice(k, k + this.options.batchSize);
+      const decided = await this.decide(rows);
+      // With trust, a part is checked at once and what is not trusted is sent a batch at a time; the parts overlap.
+      const parts = this.options.trust ? [decided] : chunks(decided, this.options.batchSize);
+      for (const part of parts) {
         while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-        const p = this.processBatch(part).finally(() => inFlight.delete(p));
+        const p = (this.options.trust ? this.processPart(part, sending) : this.processBatch(part)).finally(() => inFlight.delete(p));
         inFlight.add(p);
       }
     };
@@ -259,7 +273,7 @@ export class ImportJob {
           undecided.push({ kind: 'row', slot: include(row.line) ? this.order.slot() : undefined, row, prepared, replay });
           if (include(row.line) && !replay && prepared.first.issues.length === 0) valid++;
         }
-        if (valid >= this.options.batchSize || undecided.length >= MAX_UNDECIDED) await flush();
+        if (valid >= part || undecided.length >= MAX_UNDECIDED) await flush();
       }
       if (!this.cancelled) this.sourceEnded = true;
       if (!this.cancelled) await flush();
@@ -322,43 +336,59 @@ export class ImportJob {
     return batch;
   }
 
-  private async processBatch(all: readonly { slot: number; p: Pending }[]): Promise<void> {
+  /**
+   * Users whose request is the one an earlier run applied are trusted: no back-end is asked, they
+   * are reported `exists`. Rows a stopped run started are always checked (their outcome was never
+   * recorded). Returns the rest, to be sent to the back-ends.
+   */
+  private async processPart(all: { slot: number; p: Pending }[], sending: LimitFunction): Promise<void> {
+    const rest = await this.untrusted(all);
+    await Promise.all(chunks(rest, this.options.batchSize).map((batch) => sending(async () => {
+      // Cancelled (or stopped) while it waited for the service: not sent, and not reported, as rows not yet read.
+      if (this.cancelled) {
+        this.unsent = true;
+        for (const { slot } of batch) this.order.skip(slot);
+      }
+      else await this.processBatch(batch);
+    })));
+    if (rest.length === 0) await this.flushJournal();
+  }
+
+  private async untrusted(all: { slot: number; p: Pending }[]): Promise<{ slot: number; p: Pending }[]> {
+    const o = this.options;
+    if (!o.trust || all.length === 0) return all;
+    let rest: { slot: number; p: Pending }[];
+    try {
+      const fresh = all.filter(({ p }) => !o.resume?.started.has(itemOf(p.line)));
+      const { trusted, verified, known } = await o.trust.check(fresh.map(({ p }) => p.input));
+      this.trustCounts.verified += verified.size;
+      // What is written now was remembered with another request (or is checked all the same): forgotten first, so
+      // that a write failing half-way is never trusted as the state an earlier run left.
+      const started = all.filter(({ p }) => o.resume?.started.has(itemOf(p.line))).map(({ p }) => p.input.username);
+      const stale = o.dryRun ? [] : [...[...known].filter((n) => !trusted.has(n)), ...started];
+      if (stale.length) await o.trust.forget(stale);
+      rest = all.filter(({ p }) => !trusted.has(p.input.username) || o.resume?.started.has(itemOf(p.line)));
+      for (const { slot, p } of all) {
+        const state = trusted.get(p.input.username);
+        if (state === undefined || o.resume?.started.has(itemOf(p.line))) continue;
+        this.trustCounts.trusted++;
+        // No step: no back-end was asked.
+        this.settle(slot, {
+          line: p.line, raw: p.raw, record: p.record, username: p.input.username, status: 'exists', steps: {}, errors: [],
+          notes: [...p.notes, trustNote(state).note], ms: 0,
+          mail: p.input.mail, displayName: displayName(p.input),
+        });
+      }
+    } catch {
+      // What oxprov remembers could not be read: every row is checked, as without it.
+      return all;
+    }
+    return rest;
+  }
+
+  private async processBatch(batch: readonly { slot: number; p: Pending }[]): Promise<void> {
     const t0 = performance.now();
     const o = this.options;
-    let batch = all;
-    // Users whose request is the one an earlier run applied are trusted: no back-end is asked.
-    // Rows a stopped run started are always checked (their outcome was never recorded).
-    if (o.trust) {
-      try {
-        const fresh = all.filter(({ p }) => !o.resume?.started.has(itemOf(p.line)));
-        const { trusted, verified, known } = await o.trust.check(fresh.map(({ p }) => p.input));
-        this.trustCounts.verified += verified.size;
-        // What is written now was remembered with another request (or is checked all the same): forgotten first, so
-        // that a write failing half-way is never trusted as the state an earlier run left.
-        const started = all.filter(({ p }) => o.resume?.started.has(itemOf(p.line))).map(({ p }) => p.input.username);
-        const stale = o.dryRun ? [] : [...[...known].filter((n) => !trusted.has(n)), ...started];
-        if (stale.length) await o.trust.forget(stale);
-        batch = all.filter(({ p }) => !trusted.has(p.input.username) || o.resume?.started.has(itemOf(p.line)));
-        for (const { slot, p } of all) {
-          const state = trusted.get(p.input.username);
-          if (state === undefined || o.resume?.started.has(itemOf(p.line))) continue;
-          this.trustCounts.trusted++;
-          // No step: no back-end was asked.
-          this.settle(slot, {
-            line: p.line, raw: p.raw, record: p.record, username: p.input.username, status: 'exists', steps: {}, errors: [],
-            notes: [...p.notes, trustNote(state).note], ms: 0,
-            mail: p.input.mail, displayName: displayName(p.input),
-          });
-        }
-        if (batch.length === 0) {
-          await this.flushJournal();
-          return;
-        }
-      } catch {
-        // What oxprov remembers could not be read: every row is checked, as without it.
-        batch = all;
-      }
-    }
     // Passwords are generated before the batch and recorded (sealed) with its rows: a run killed
     // after a user was written, before its outcome was recorded, does not lose the password.
     const passwords = new Map<string, string>();
@@ -446,6 +476,13 @@ export class ImportJob {
   }
 }
 
+
+/** A list in slices of `size`. */
+function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let k = 0; k < list.length; k += size) out.push(list.slice(k, k + size));
+  return out;
+}
 
 /** "Stephan Martin": the name a letter is addressed to. */
 function displayName(input: UserInput): string | undefined {

@@ -65,7 +65,8 @@ export class UserTrust {
    */
   fingerprint(input: UserInput): string {
     const { password: _p, passwordHash: _h, managed: _m, ...values } = input;
-    return crypto.createHash('sha256').update(this.options.digest).update('\0').update(canonical(values) ?? '').digest('base64url');
+    // One call, not a Hash object per row (the same bytes: digest, NUL, values): a tenth of a re-run's time was hashing.
+    return crypto.hash('sha256', `${this.options.digest}\0${canonical(values) ?? ''}`, 'base64url');
   }
 
   /**
@@ -76,8 +77,7 @@ export class UserTrust {
    */
   rowPrint(row: { readonly spec: Readonly<Record<string, unknown>>; readonly derived: ReadonlySet<string>; readonly clear?: readonly string[]; readonly dn?: string }): string {
     const { password: _p, passwordHash: _h, ...values } = row.spec;
-    return crypto.createHash('sha256').update(this.options.digest).update('\0row\0')
-      .update(canonical({ values, derived: row.derived, clear: row.clear ?? [], dn: row.dn ?? null }) ?? '').digest('base64url');
+    return crypto.hash('sha256', `${this.options.digest}\0row\0${canonical({ values, derived: row.derived, clear: row.clear ?? [], dn: row.dn ?? null }) ?? ''}`, 'base64url');
   }
 
   /** What oxprov last wrote for a feed's people, by lower-cased key. */
