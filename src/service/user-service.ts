@@ -395,6 +395,17 @@ export class UserService {
     return lock;
   }
 
+  /**
+   * Whether every one of these users has its groupware row, activated, and all its default folders:
+   * one read that returns one row (a check of many users that are expected to be whole).
+   */
+  async groupwareWhole(usernames: readonly string[]): Promise<boolean> {
+    const unique = [...new Set(usernames)];
+    const t = await this.retry(() => this.need('groupware', 'groupware').groupwareTotals(unique));
+    const expected = this.templates.groupware.foldersFor(undefined).length;
+    return t.users === unique.length && t.activated === unique.length && t.folders === unique.length * expected;
+  }
+
   /** How many default groupware folders each user has, in one read: lower-cased name → count. */
   async folderCounts(usernames: readonly string[]): Promise<Map<string, number>> {
     const counts = await this.retry(() => this.need('groupware', 'groupware').folderCounts(usernames));

@@ -230,6 +230,10 @@ export class FakeGroupware implements GroupwareStore {
   }
 
   async modulesOf() { return new Map<string, boolean>(); }
+  async groupwareTotals(names: readonly string[]) {
+    const rows = names.flatMap((n) => (this.rows.has(n) ? [this.rows.get(n)!] : []));
+    return { users: rows.length, activated: rows.filter((r) => r.activated !== false).length, folders: rows.reduce((a, r) => a + r.folders, 0) };
+  }
   async folderCounts(names: readonly string[]) {
     const out = new Map<string, number>();
     for (const n of names) { const r = this.rows.get(n); if (r) out.set(n, r.folders); }

@@ -210,6 +210,16 @@ export class SqlStore implements GroupwareStore {
     return r.rowCount ? 'deleted' : 'gone';
   }
 
+  async groupwareTotals(usernames: readonly string[]): Promise<{ users: number; activated: number; folders: number }> {
+    if (usernames.length === 0) return { users: 0, activated: 0, folders: 0 };
+    const r = await this.db.query<{ users: string; activated: string; folders: string }>(
+      `SELECT count(*) AS users, count(*) FILTER (WHERE u.activated) AS activated,
+              coalesce(sum((SELECT count(*) FROM folders f WHERE f.owner_id = u.id AND f.is_default)), 0) AS folders
+       FROM users u WHERE u.username = ANY($1::text[])`, [[...usernames]], 'counting groupware rows and folders');
+    const row = r.rows[0];
+    return { users: Number(row.users), activated: Number(row.activated), folders: Number(row.folders) };
+  }
+
   async folderCounts(usernames: readonly string[]): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     if (usernames.length === 0) return counts;
