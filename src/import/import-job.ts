@@ -337,23 +337,26 @@ export class ImportJob {
   }
 
   /**
-   * Users whose request is the one an earlier run applied are trusted: no back-end is asked, they
-   * are reported `exists`. Rows a stopped run started are always checked (their outcome was never
-   * recorded). Returns the rest, to be sent to the back-ends.
+   * A part of the rows, with trust: checked at once against what oxprov remembers, and what is
+   * not trusted sent to the service a batch at a time, through `sending` (shared by the parts in
+   * flight, so that as many batches are at the service as without trust).
    */
   private async processPart(all: { slot: number; p: Pending }[], sending: LimitFunction): Promise<void> {
     const rest = await this.untrusted(all);
     await Promise.all(chunks(rest, this.options.batchSize).map((batch) => sending(async () => {
+      if (!this.cancelled) return this.processBatch(batch);
       // Cancelled (or stopped) while it waited for the service: not sent, and not reported, as rows not yet read.
-      if (this.cancelled) {
-        this.unsent = true;
-        for (const { slot } of batch) this.order.skip(slot);
-      }
-      else await this.processBatch(batch);
+      this.unsent = true;
+      for (const { slot } of batch) this.order.skip(slot);
     })));
     if (rest.length === 0) await this.flushJournal();
   }
 
+  /**
+   * Users whose request is the one an earlier run applied are trusted: no back-end is asked, they
+   * are reported `exists`. Rows a stopped run started are always checked (their outcome was never
+   * recorded). Returns the rest, to be sent to the back-ends.
+   */
   private async untrusted(all: { slot: number; p: Pending }[]): Promise<{ slot: number; p: Pending }[]> {
     const o = this.options;
     if (!o.trust || all.length === 0) return all;

@@ -126,6 +126,56 @@ describe('the import job', () => {
     expect(rows.map((r) => r.line)).toEqual(rows.map((_, i) => i + 2));
   });
 
+  it('with trust: checks 1,000 rows at once whatever the batch size, sends the rest in batches of the batch size, as many at once as without trust', async () => {
+    const checked: number[] = [];
+    const trust: NonNullable<ImportJobOptions['trust']> = {
+      // Every other user is remembered as written by run r0.
+      check: async (inputs) => {
+        checked.push(inputs.length);
+        const trusted = new Map(inputs.filter((i) => Number(i.username.slice(4)) % 2 === 0).map((i) => [i.username, { runId: 'r0', steps: {} }]));
+        return { trusted, verified: new Set(), known: new Set(trusted.keys()) };
+      },
+      remember: async () => {},
+      forget: async () => {},
+    };
+    const { j, rows, users } = job(source(2500), {}, { batchSize: 200, batchesInFlight: 2, trust });
+    const sizes: number[] = [];
+    let at = 0;
+    let most = 0;
+    const provision = users.provision.bind(users);
+    users.provision = async (inputs, o) => {
+      sizes.push(inputs.length);
+      most = Math.max(most, ++at);
+      await sleep(2);
+      try { return await provision(inputs, o); } finally { at--; }
+    };
+    const end = await j.run();
+    expect(checked).toEqual([1000, 1000, 500]);
+    expect(end.trust).toEqual({ trusted: 1250, verified: 0 });
+    expect(Math.max(...sizes)).toBe(200);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(1250);
+    expect(most).toBe(2);
+    expect(rows.filter((r) => r.status === 'exists' && Object.keys(r.steps).length === 0)).toHaveLength(1250);
+    expect(rows.filter((r) => r.status === 'created')).toHaveLength(1250);
+    expect(rows.map((r) => r.line)).toEqual(Array.from({ length: 2500 }, (_, i) => i + 2));
+  });
+
+  it('with trust, a cancel sends none of the batches still waiting for the service, and the run counts as cancelled', async () => {
+    const trust: NonNullable<ImportJobOptions['trust']> = {
+      check: async () => ({ trusted: new Map(), verified: new Set(), known: new Set() }), remember: async () => {}, forget: async () => {},
+    };
+    const { j, rows, directory } = job(source(600), { imap: async () => { await sleep(10); } }, { batchSize: 50, batchesInFlight: 2, trust });
+    const run = j.run();
+    await sleep(15);
+    j.cancel();
+    const end = await run;
+    expect(end.cancelled).toBe(true);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThan(600);
+    expect(rows.length).toBe(directory.users.size);
+    expect(rows.every((r) => r.status === 'created')).toBe(true);
+  });
+
   it('a batch whose back-end fails fails its own rows only, with that back-end\'s code, and the run goes on', async () => {
     const src = source(30);
     const refused = new OxprovError('IMAP_FAILED', 'the mail store refused the request', { backend: 'imap' });
