@@ -232,7 +232,7 @@ export class ImportJob {
     const include = this.options.includeLine ?? (() => true);
     let undecided: Undecided[] = [];
     let valid = 0;
-    const part = this.options.trust ? Math.max(this.options.batchSize, TRUST_PART) : this.options.batchSize;
+    const partSize = this.options.trust ? Math.max(this.options.batchSize, TRUST_PART) : this.options.batchSize;
 
     // Decides the names of the rows read so far, in file order, and sends the valid ones to the service.
     const flush = async () => {
@@ -273,7 +273,7 @@ export class ImportJob {
           undecided.push({ kind: 'row', slot: include(row.line) ? this.order.slot() : undefined, row, prepared, replay });
           if (include(row.line) && !replay && prepared.first.issues.length === 0) valid++;
         }
-        if (valid >= part || undecided.length >= MAX_UNDECIDED) await flush();
+        if (valid >= partSize || undecided.length >= MAX_UNDECIDED) await flush();
       }
       if (!this.cancelled) this.sourceEnded = true;
       if (!this.cancelled) await flush();

@@ -192,8 +192,8 @@ export interface GroupwareStore {
   modulesOf(username: string): Promise<Map<string, boolean>>;
   /** How many default groupware folders each of these users has, in one read: name → count (a user without a row is absent). */
   folderCounts(usernames: readonly string[]): Promise<Map<string, number>>;
-  /** Of these users, in one read that returns one row: how many have a row, how many are activated, and their default folders in all. */
-  groupwareTotals(usernames: readonly string[]): Promise<{ readonly users: number; readonly activated: number; readonly folders: number }>;
+  /** Of these users, in one read that returns one row: how many have a row, how many are activated, and how many have fewer than `folders` default folders. */
+  groupwareTotals(usernames: readonly string[], folders: number): Promise<{ readonly users: number; readonly activated: number; readonly lacking: number }>;
   /**
    * Takes a named lock that holds across processes and machines (a PostgreSQL advisory lock on a
    * connection of its own) until released, or until the process dies; undefined while another holds it.

@@ -401,9 +401,10 @@ export class UserService {
    */
   async groupwareWhole(usernames: readonly string[]): Promise<boolean> {
     const unique = [...new Set(usernames)];
-    const t = await this.retry(() => this.need('groupware', 'groupware').groupwareTotals(unique));
+    // A template names every folder in every language: a user of any language has as many.
     const expected = this.templates.groupware.foldersFor(undefined).length;
-    return t.users === unique.length && t.activated === unique.length && t.folders === unique.length * expected;
+    const t = await this.retry(() => this.need('groupware', 'groupware').groupwareTotals(unique, expected));
+    return t.users === unique.length && t.activated === unique.length && t.lacking === 0;
   }
 
   /** How many default groupware folders each user has, in one read: lower-cased name → count. */

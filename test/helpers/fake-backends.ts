@@ -230,9 +230,9 @@ export class FakeGroupware implements GroupwareStore {
   }
 
   async modulesOf() { return new Map<string, boolean>(); }
-  async groupwareTotals(names: readonly string[]) {
+  async groupwareTotals(names: readonly string[], folders: number) {
     const rows = names.flatMap((n) => (this.rows.has(n) ? [this.rows.get(n)!] : []));
-    return { users: rows.length, activated: rows.filter((r) => r.activated !== false).length, folders: rows.reduce((a, r) => a + r.folders, 0) };
+    return { users: rows.length, activated: rows.filter((r) => r.activated !== false).length, lacking: rows.filter((r) => r.folders < folders).length };
   }
   async folderCounts(names: readonly string[]) {
     const out = new Map<string, number>();

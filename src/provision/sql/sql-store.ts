@@ -210,14 +210,14 @@ export class SqlStore implements GroupwareStore {
     return r.rowCount ? 'deleted' : 'gone';
   }
 
-  async groupwareTotals(usernames: readonly string[]): Promise<{ users: number; activated: number; folders: number }> {
-    if (usernames.length === 0) return { users: 0, activated: 0, folders: 0 };
-    const r = await this.db.query<{ users: string; activated: string; folders: string }>(
+  async groupwareTotals(usernames: readonly string[], folders: number): Promise<{ users: number; activated: number; lacking: number }> {
+    if (usernames.length === 0) return { users: 0, activated: 0, lacking: 0 };
+    const r = await this.db.query<{ users: string; activated: string; lacking: string }>(
       `SELECT count(*) AS users, count(*) FILTER (WHERE u.activated) AS activated,
-              coalesce(sum((SELECT count(*) FROM folders f WHERE f.owner_id = u.id AND f.is_default)), 0) AS folders
-       FROM users u WHERE u.username = ANY($1::text[])`, [[...usernames]], 'counting groupware rows and folders');
+              count(*) FILTER (WHERE (SELECT count(*) FROM folders f WHERE f.owner_id = u.id AND f.is_default) < $2) AS lacking
+       FROM users u WHERE u.username = ANY($1::text[])`, [[...usernames], folders], 'counting groupware rows and folders');
     const row = r.rows[0];
-    return { users: Number(row.users), activated: Number(row.activated), folders: Number(row.folders) };
+    return { users: Number(row.users), activated: Number(row.activated), lacking: Number(row.lacking) };
   }
 
   async folderCounts(usernames: readonly string[]): Promise<Map<string, number>> {

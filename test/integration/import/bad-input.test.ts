@@ -106,10 +106,12 @@ describe('bad input', () => {
   }, 120_000);
 
   it('SIGTERM stops reading, finishes the batches in flight and writes the report; a second one ends at once and says what the report lacks', async () => {
-    const p = uniqueName('sig');
-    const file = path.join(dir, 'sig.csv');
-    fs.writeFileSync(file, `${HEADER}\n${Array.from({ length: 30_000 }, (_, i) => `${p}${i},Dupe-Pass-2026,Sig,${p}${i}@test.tux,${p}${i}@localhost`).join('\n')}\n`);
+    // Each run a file of new people: a run of rows an earlier run made goes through them fast (they are trusted), and
+    // could end before its first progress line.
     const run = (signals: number) => new Promise<{ code: number | null; err: string; report: string }>((resolve) => {
+      const p = uniqueName('sig');
+      const file = path.join(dir, `${p}.csv`);
+      fs.writeFileSync(file, `${HEADER}\n${Array.from({ length: 30_000 }, (_, i) => `${p}${i},Dupe-Pass-2026,Sig,${p}${i}@test.tux,${p}${i}@localhost`).join('\n')}\n`);
       const report = path.join(dir, uniqueName('r'));
       const child = spawn(process.execPath, ['bin/oxprov.js', 'import', file, '--report', report, '--progress', 'lines', '--source_only', 'ldap', '--on-existing', 'skip'], { env: { ...process.env, OXPROV_NO_HINTS: '1' } });
       let err = '';

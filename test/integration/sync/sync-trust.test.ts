@@ -128,7 +128,12 @@ describe('a sync trusts what it applied last', () => {
     // Behind oxprov's back: an entry deleted, another marked unfinished, a third user's groupware row deleted.
     ldapmodify(`dn: ${(await svc.users.findUser(`${p}9`))!.dn}\nchangetype: delete\n`);
     ldapmodify(`dn: ${(await svc.users.findUser(`${p}11`))!.dn}\nchangetype: modify\nadd: oxprovPending\noxprovPending: 2026-01-02\n`);
+    // The one-row read a trusted part is checked with: whole until a row is lost, or a folder.
+    const names = Array.from({ length: N }, (_, i) => `${p}${i}`).filter((n) => n !== `${p}9`);
+    expect(await svc.users.groupwareWhole(names)).toBe(true);
     await sqlQuery(config, 'DELETE FROM users WHERE username = $1', [`${p}13`]);
+    expect(await svc.users.groupwareWhole(names)).toBe(false);
+    expect(await svc.users.groupwareWhole(names.filter((n) => n !== `${p}13`))).toBe(true);
     const plan = await sync(file, mapping, p, { planOnly: true });
     expect(plan.summary!.counts).toMatchObject({ create: 1, update: 2, unchanged: N - 3 });
     expect(plan.summary!.trust!.trusted).toBe(N - 3);
@@ -136,5 +141,9 @@ describe('a sync trusts what it applied last', () => {
     expect(entry(9)).toMatchObject({ action: 'create', username: `${p}9` });
     expect(entry(11)).toMatchObject({ action: 'update', username: `${p}11`, repair: ['left unfinished by the run of 2026-01-02'] });
     expect(entry(13)).toMatchObject({ action: 'update', username: `${p}13`, repair: ['no groupware row'] });
+    // One default folder lost: that user is not whole, the others are.
+    await sqlQuery(config, 'DELETE FROM folders WHERE id = (SELECT min(f.id) FROM folders f JOIN users u ON u.id = f.owner_id WHERE u.username = $1 AND f.is_default)', [`${p}14`]);
+    expect(await svc.users.groupwareWhole([`${p}14`])).toBe(false);
+    expect(await svc.users.groupwareWhole([`${p}15`, `${p}16`])).toBe(true);
   }, 120_000);
 });

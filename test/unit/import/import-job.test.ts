@@ -43,6 +43,19 @@ function job(src: RowSource, faults: Faults = {}, options: Partial<ImportJobOpti
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Runs a job and cancels it after `ms`: its final snapshot. */
+async function cancelAfter(j: ImportJob, ms: number): Promise<ImportSnapshot> {
+  const run = j.run();
+  await sleep(ms);
+  j.cancel();
+  return run;
+}
+
+/** What oxprov remembers, in memory: `check` says who is trusted (every user it trusts is known); nothing is written. */
+function fakeTrust(check: NonNullable<ImportJobOptions['trust']>['check'] = async () => ({ trusted: new Map(), verified: new Set(), known: new Set() })): NonNullable<ImportJobOptions['trust']> {
+  return { check, remember: async () => {}, forget: async () => {} };
+}
+
 describe('the import job', () => {
   it('provisions every row and emits one outcome per row, in input order', async () => {
     const src = source(95, { bad: (i) => i % 7 === 3 });
@@ -114,10 +127,7 @@ describe('the import job', () => {
   it('cancel: stops reading, finishes and reports the batches in flight, nothing after them', async () => {
     const src = source(1000);
     const { j, rows, directory } = job(src, { imap: async () => { await sleep(10); } }, { batchSize: 10, batchesInFlight: 2 });
-    const run = j.run();
-    await sleep(25);
-    j.cancel();
-    const end = await run;
+    const end = await cancelAfter(j, 25);
     expect(end.cancelled).toBe(true);
     expect(end.rowsRead).toBeLessThan(1000);
     // Every row that reached the directory is reported, and as done; none was half-reported.
@@ -128,16 +138,12 @@ describe('the import job', () => {
 
   it('with trust: checks 1,000 rows at once whatever the batch size, sends the rest in batches of the batch size, as many at once as without trust', async () => {
     const checked: number[] = [];
-    const trust: NonNullable<ImportJobOptions['trust']> = {
-      // Every other user is remembered as written by run r0.
-      check: async (inputs) => {
-        checked.push(inputs.length);
-        const trusted = new Map(inputs.filter((i) => Number(i.username.slice(4)) % 2 === 0).map((i) => [i.username, { runId: 'r0', steps: {} }]));
-        return { trusted, verified: new Set(), known: new Set(trusted.keys()) };
-      },
-      remember: async () => {},
-      forget: async () => {},
-    };
+    // Every other user is remembered as written by run r0.
+    const trust = fakeTrust(async (inputs) => {
+      checked.push(inputs.length);
+      const trusted = new Map(inputs.filter((i) => Number(i.username.slice(4)) % 2 === 0).map((i) => [i.username, { runId: 'r0', steps: {} }]));
+      return { trusted, verified: new Set(), known: new Set(trusted.keys()) };
+    });
     const { j, rows, users } = job(source(2500), {}, { batchSize: 200, batchesInFlight: 2, trust });
     const sizes: number[] = [];
     let at = 0;
@@ -161,14 +167,8 @@ describe('the import job', () => {
   });
 
   it('with trust, a cancel sends none of the batches still waiting for the service, and the run counts as cancelled', async () => {
-    const trust: NonNullable<ImportJobOptions['trust']> = {
-      check: async () => ({ trusted: new Map(), verified: new Set(), known: new Set() }), remember: async () => {}, forget: async () => {},
-    };
-    const { j, rows, directory } = job(source(600), { imap: async () => { await sleep(10); } }, { batchSize: 50, batchesInFlight: 2, trust });
-    const run = j.run();
-    await sleep(15);
-    j.cancel();
-    const end = await run;
+    const { j, rows, directory } = job(source(600), { imap: async () => { await sleep(10); } }, { batchSize: 50, batchesInFlight: 2, trust: fakeTrust() });
+    const end = await cancelAfter(j, 15);
     expect(end.cancelled).toBe(true);
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.length).toBeLessThan(600);
