@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { pgParams } from './pg-array.js';
 import { sqlError } from './sql-errors.js';
 
 /**
@@ -10,7 +11,8 @@ export class SqlRunner {
 
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[], what: string): Promise<pg.QueryResult<R>> {
     try {
-      return await this.pool.query<R>(sql, params);
+      // Arrays as literals made in one native call (see pgArray).
+      return await this.pool.query<R>(sql, pgParams(params));
     } catch (err) {
       throw sqlError(err, what);
     }
