@@ -115,6 +115,8 @@ export interface RunStore {
   dropPlanned(runId: string): Promise<number>;
   /** How many runs of this kind were recorded before (the turn of a run in the rotation of what is verified). */
   countRuns(kind: RunKind): Promise<number>;
+  /** How many users oxprov remembers a state of, counted up to `atMost` (a count that stops there). */
+  countStates(atMost: number): Promise<number>;
   /** What oxprov last wrote for these users, in one read: name → state. */
   userStates(usernames: readonly string[]): Promise<Map<string, UserState>>;
   /** Records what was written for these users, in one statement (the last state of a name wins). */

@@ -8,6 +8,13 @@ export interface UserLookupView {
   addressOwners(addresses: readonly string[]): Promise<Map<string, string>>;
 }
 
+/** The directory's users read once: the look-ups of the user rules, and which names are there. */
+export interface DirectorySnapshot extends UserLookupView {
+  readonly size: number;
+  /** Which of these names a user has, lower-cased (as Directory.existingUsers, from memory; a user's first uid only). */
+  existingUsers(usernames: readonly string[]): Promise<Set<string>>;
+}
+
 /**
  * Reads every user's name, mail and aliases once (paged), for a large dry run:
  * one pass over the directory instead of a search per batch. Gives up, returning
@@ -15,7 +22,7 @@ export interface UserLookupView {
  * per batch is the cheaper way, and memory stays bounded. The users it answers
  * carry only their mail and mail server: enough for the rules of a dry run.
  */
-export async function snapshotDirectory(dir: Directory, maxUsers: number): Promise<(UserLookupView & { size: number }) | undefined> {
+export async function snapshotDirectory(dir: Directory, maxUsers: number): Promise<DirectorySnapshot | undefined> {
   // Names and addresses as 64-bit hashes (see FoldedHashTable) pointing into lists kept off the heap
   // (PackedStrings): about 60 bytes a user, none of it on the heap the collector traces and grows.
   const uids = new PackedStrings();
@@ -61,6 +68,11 @@ export async function snapshotDirectory(dir: Directory, maxUsers: number): Promi
           out.set(n.toLowerCase(), { dn: '', username: uids.get(i), attributes: { ...(mail ? { mail: [mail] } : {}), ...(server !== undefined ? { imapServer: [server] } : {}) } });
         }
       }
+      return out;
+    },
+    existingUsers: async (names) => {
+      const out = new Set<string>();
+      for (const n of names) if (byName.get(n) !== undefined) out.add(n.toLowerCase());
       return out;
     },
     addressOwners: async (addresses) => {

@@ -10,7 +10,7 @@ import type { GroupwareFolderTemplates } from '../templates/groupware-folder-tem
 import type { ImapFolderTemplates } from '../templates/imap-folder-templates.js';
 import { STYLE_ATTRIBUTE } from '../templates/dovecot-folders.js';
 import { asBackendError } from './batch-work.js';
-import { snapshotDirectory, type UserLookupView } from './directory-snapshot.js';
+import { snapshotDirectory, type DirectorySnapshot, type UserLookupView } from './directory-snapshot.js';
 import { MailRouting } from './mail-routing.js';
 import { NameLookupCache } from './name-lookup-cache.js';
 import { applySteps, type Work } from './provision-steps.js';
@@ -125,7 +125,7 @@ export class UserService {
   }
 
   /** Reads the directory's users once for a large dry run (see snapshotDirectory); undefined when it holds more than `maxUsers`. */
-  async snapshot(maxUsers: number): Promise<(UserLookupView & { size: number }) | undefined> {
+  async snapshot(maxUsers: number): Promise<DirectorySnapshot | undefined> {
     return this.backends.directory ? snapshotDirectory(this.backends.directory, maxUsers) : undefined;
   }
 

@@ -152,6 +152,11 @@ export class SqlRunStore implements RunStore {
     return Number(r.rows[0].n);
   }
 
+  async countStates(atMost: number): Promise<number> {
+    const r = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM (SELECT 1 FROM oxprov_runs.user_state LIMIT $1) s', [Math.max(0, Math.floor(atMost))], 'counting what oxprov remembers');
+    return Number(r.rows[0].n);
+  }
+
   async userStates(usernames: readonly string[]): Promise<Map<string, UserState>> {
     const out = new Map<string, UserState>();
     if (usernames.length === 0) return out;

@@ -118,4 +118,29 @@ describe('what oxprov remembers it wrote', () => {
     expect(back.report.find((r) => r.username === `${p}1`)).toMatchObject({ status: 'updated' });
     expect(await surname(`${p}1`)).toBe('Before');
   }, 60_000);
+  it('a large dry run reads the directory once only when oxprov remembers few of its users; a user gone from the directory is never trusted either way', async () => {
+    const p = uniqueName('td');
+    const file = writeCsv(dir, `${p}.csv`, [HEADER, ...people(p, 4)]);
+    expect((await importFile(file, { verifyShare: 0 })).summary!.rows).toMatchObject({ created: 4 });
+    const gone = `${p}2`;
+    await withLdapAdmin(config, (c) => c.del(`uid=${gone},${config.ldap.peopleDn}`));
+    // The shared test directory may hold many users: the bound is lifted so that a snapshot is taken when one is due.
+    const large = (estimatedRows: number) => ({ estimatedRows, snapshotMinRows: 1, snapshotMaxUsers: 10_000_000 });
+
+    // A file oxprov remembers most of (it remembers at least half as many users as the file is taken to hold): searched part by part.
+    const known = await importFile(file, { verifyShare: 0, dryRun: true }, large(8));
+    expect(known.stderr).not.toMatch(/read the directory's/);
+    // A file of many more rows than oxprov remembers users: the directory is read once, and it answers which users are still there.
+    const unknown = await importFile(file, { verifyShare: 0, dryRun: true }, large(1_000_000_000));
+    expect(unknown.stderr).toMatch(/read the directory's \d+ users once for the checks/);
+    // --verify trusts no one: the directory is read once however much oxprov remembers.
+    const verified = await importFile(file, { verify: true, dryRun: true }, large(8));
+    expect(verified.stderr).toMatch(/read the directory's \d+ users once for the checks/);
+
+    for (const [run, trusted] of [[known, 3], [unknown, 3], [verified, 0]] as const) {
+      expect(run.summary!.trust).toMatchObject({ trusted });
+      expect(run.summary!.rows).toMatchObject({ exists: 3, valid: 1 });
+      expect(run.report.find((r) => r.username === gone)).toMatchObject({ status: 'valid' });
+    }
+  }, 60_000);
 });
