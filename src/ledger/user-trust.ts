@@ -49,6 +49,9 @@ export interface TrustCheck {
   readonly known: ReadonlySet<string>;
 }
 
+/** What a request's fingerprint leaves out: its password (a changed password alone is no change), and who manages it. */
+const NOT_FINGERPRINTED: ReadonlySet<string> = new Set(['password', 'passwordHash', 'managed']);
+
 /**
  * oxprov remembers what it wrote: a fingerprint of each user's desired state
  * as last applied (oxprov_runs.user_state). A row whose fingerprint is the same
@@ -56,9 +59,6 @@ export interface TrustCheck {
  * is asked for it. What changed behind oxprov's back is found by `--verify`, and by
  * the share of every run that is checked in turn.
  */
-/** What a request's fingerprint leaves out: its password (a changed password alone is no change), and who manages it. */
-const NOT_FINGERPRINTED: ReadonlySet<string> = new Set(['password', 'passwordHash', 'managed']);
-
 export class UserTrust {
   constructor(private readonly options: UserTrustOptions) {}
 

@@ -143,9 +143,6 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
       throw new OxprovError(headerErrors[0].code, `the header of ${options.file} has ${headerErrors.length} problem(s); nothing was imported`);
     }
 
-    const report = ReportWriter.open(options.reportDir, source.header, csv?.delimiter ?? ',', secretColumns(source.header, mapping), {
-      resume: options.resume, idColumn: options.directory ? DN_COLUMN : undefined, source: csv ? { encoding: () => csv!.encoding, format: csv.format } : { encoding: () => 'utf8', format: { bom: false, eol: '\n', sepLine: false } },
-    });
     // The run in oxprov's records: its ledger accounts for every row touched, so that a killed run can be resumed.
     // A dry run is recorded without a ledger; one whose database is down goes on unrecorded.
     runs = await openRunStore(config).catch((err) => {
@@ -164,6 +161,10 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
       ? await services.users.snapshot(hooks.snapshotMaxUsers ?? Math.min(SNAPSHOT_MAX_USERS, estimatedRows / 2))
       : undefined;
     if (view) say(`read the directory's ${view.size} users once for the checks`);
+    // Opened after what may refuse the run (its database, the directory's snapshot): a refused run leaves no report folder.
+    const report = ReportWriter.open(options.reportDir, source.header, csv?.delimiter ?? ',', secretColumns(source.header, mapping), {
+      resume: options.resume, idColumn: options.directory ? DN_COLUMN : undefined, source: csv ? { encoding: () => csv!.encoding, format: csv.format } : { encoding: () => 'utf8', format: { bom: false, eol: '\n', sepLine: false } },
+    });
     let resume: LedgerState | undefined;
     const reportDir = path.resolve(options.reportDir);
     // The ledger rides out a short outage of its database as the back-ends do.
