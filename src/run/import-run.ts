@@ -153,11 +153,12 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     // A large dry run reads the directory once rather than searching per batch (bounded: see snapshotDirectory),
     // unless oxprov remembers most of the file's users: those it trusts are looked up by a light search of the
     // part, and reading every user would cost more than that (100,000 users: 1.5 s more).
+    // What earlier runs wrote is read, and trusted where the request is the same again (not for --retry-failed: its rows failed).
+    const remembered = runs && services && !retried ? { runs, services } : undefined;
     const estimatedRows = hooks.estimatedRows ?? size / 100;
-    const trusting = runs !== undefined && !retried && !options.verify;
     const half = Math.ceil(estimatedRows / 2);
     const view = options.dryRun && services && estimatedRows >= (hooks.snapshotMinRows ?? SNAPSHOT_MIN_ROWS)
-      && !(trusting && await runs!.countStates(half).catch(() => 0) >= half)
+      && !(remembered && !options.verify && await remembered.runs.countStates(half).catch(() => 0) >= half)
       ? await services.users.snapshot(hooks.snapshotMaxUsers ?? Math.min(SNAPSHOT_MAX_USERS, estimatedRows / 2))
       : undefined;
     if (view) say(`read the directory's ${view.size} users once for the checks`);
@@ -190,9 +191,8 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
     // The batches go to workers through the queue; names, checks, the ledger and the report stay here.
     if (queue && recorder) users = await queue.provisioning(local, config, recorder.id, say);
     const rows = options.directory ? source : withOriginalLines(source);
-    // What earlier runs wrote, trusted where the request is the same again (not for --retry-failed: its rows failed).
-    const trust = runs && services && !retried ? new UserTrust({
-      store: runs, runId: recorder?.id, verifyAll: options.verify, sharePercent: options.verifyShare, turn: await runs.countRuns('import').catch(() => 0),
+    const trust = remembered ? new UserTrust({
+      store: remembered.runs, runId: recorder?.id, verifyAll: options.verify, sharePercent: options.verifyShare, turn: await remembered.runs.countRuns('import').catch(() => 0),
       passwordsMatter: options.onExisting === 'update',
       digest: settingsDigest({
         v: 1, config, mapping: options.mapping ? fs.readFileSync(options.mapping, 'utf8') : null, directory: options.directory ?? null,
@@ -200,7 +200,7 @@ export async function runImport(input: ImportOptionsInput, io: ImportIo = { stdo
         options: { onExisting: options.onExisting, only: options.only, generatePasswords: options.generatePasswords, createGroups: options.createGroups, spread: options.spread },
       }),
       // A dry run that read the directory once asks that, not the server (a search per part).
-      exists: (names) => (view ? view.existingUsers(names) : services!.users.existingUsers(names)),
+      exists: (names) => (view ? view.existingUsers(names) : remembered.services.users.existingUsers(names)),
     }) : undefined;
     const job = new ImportJob(rows, mapper, users, {
       dryRun: options.dryRun, batchSize: options.dryRun ? Math.max(options.batchSize, 1000) : options.batchSize,
